@@ -1,0 +1,58 @@
+"""The `seqlab` command: one group per job (`seqlab translit …`, `seqlab lyrics …`)."""
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from seqlab.errors import SeqlabError
+
+app = typer.Typer(
+    help="seqlab: Hindi transliteration (character seq2seq) and lyrics generation (GPT-2 fine-tuning).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _register_groups() -> None:
+    from seqlab.translit.cli import app as translit_app
+
+    app.add_typer(translit_app, name="translit", help="Romanized Hindi → Devanagari with a character RNN encoder–decoder.")
+    try:
+        from seqlab.lyrics.cli import app as lyrics_app
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("seqlab.lyrics"):
+            raise
+    else:
+        app.add_typer(lyrics_app, name="lyrics", help="Fine-tune GPT-2 (or any causal LM) on lyrics and generate from a prompt.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: user-fixable problems become one line on stderr and exit code 2, never a traceback."""
+    _register_groups()
+    try:
+        app(args=argv, standalone_mode=False)
+    except SeqlabError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 1
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            return exc.exit_code
+        if isinstance(exc, click.exceptions.Abort):
+            print("aborted", file=sys.stderr)
+            return 1
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

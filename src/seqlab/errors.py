@@ -1,0 +1,13 @@
+"""One exception type for every problem a user can fix; the CLI turns it into a one-line message."""
+
+
+class SeqlabError(Exception):
+    """A problem with the user's input, data, options or files (not a bug in seqlab)."""
+
+
+class DataError(SeqlabError):
+    """Malformed, missing or empty data; the message names the file and, where known, the line."""
+
+
+class CheckpointError(SeqlabError):
+    """A run directory or model folder that is missing, incomplete or corrupt."""

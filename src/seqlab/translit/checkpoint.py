@@ -1,0 +1,95 @@
+"""Run directories and model folders on disk.
+
+A run directory holds config.json, vocab.json, metrics.jsonl, best.safetensors, last.safetensors
+and train_state.pt (everything needed to resume: weights, optimizer, schedule, RNG states, counters),
+each written atomically. A shipped model folder needs only config.json, vocab.json, model.safetensors.
+Nothing is ever unpickled: weights are safetensors, train_state.pt is loaded with weights_only=True.
+"""
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from seqlab.errors import CheckpointError
+from seqlab.io import atomic_path, write_json_atomic
+from seqlab.translit.data import Vocabs
+from seqlab.translit.model import ModelConfig, Seq2Seq
+
+CONFIG, VOCAB, METRICS = "config.json", "vocab.json", "metrics.jsonl"
+BEST, LAST, SHIPPED, TRAIN_STATE = "best.safetensors", "last.safetensors", "model.safetensors", "train_state.pt"
+PRETRAINED_DIR = Path(__file__).parent / "pretrained" / "hi"
+
+
+def save_weights(model: Seq2Seq, path: Path, metadata: dict[str, str] | None = None) -> None:
+    tensors = {name: t.detach().cpu().contiguous() for name, t in model.state_dict().items()}
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp), metadata=metadata or {})
+
+
+def save_run_files(run_dir: Path, config: dict, vocabs: Vocabs) -> None:
+    write_json_atomic(run_dir / CONFIG, config)
+    write_json_atomic(run_dir / VOCAB, vocabs.to_dict())
+
+
+def _read_json(path: Path) -> Any:
+    if not path.is_file():
+        raise CheckpointError(f"{path} is missing; is {path.parent} a seqlab run directory or model folder?")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CheckpointError(f"{path} is corrupt ({exc})") from None
+
+
+def read_config(model_dir: Path) -> dict:
+    return _read_json(Path(model_dir) / CONFIG)
+
+
+def weights_file(model_dir: Path) -> Path:
+    """Prefer the best checkpoint of a run, then a shipped model file, then the last checkpoint."""
+    for name in (BEST, SHIPPED, LAST):
+        if (Path(model_dir) / name).is_file():
+            return Path(model_dir) / name
+    raise CheckpointError(f"{model_dir} holds no weights ({BEST}, {SHIPPED} or {LAST}); train a model first")
+
+
+def load_model(model_dir: str | Path, weights: Path | None = None) -> tuple[Seq2Seq, Vocabs, dict]:
+    """Rebuild the model from its folder: (model in eval mode, vocabularies, full config)."""
+    model_dir = Path(model_dir)
+    if not model_dir.is_dir():
+        raise CheckpointError(f"model folder {model_dir} does not exist")
+    config = read_config(model_dir)
+    vocabs = Vocabs.from_dict(_read_json(model_dir / VOCAB))
+    try:
+        model_config = ModelConfig(**config["model"])
+    except (KeyError, TypeError) as exc:
+        raise CheckpointError(f"{model_dir / CONFIG} has no valid 'model' section ({exc})") from None
+    model = Seq2Seq(model_config)
+    path = weights or weights_file(model_dir)
+    try:
+        state = load_file(str(path))
+        model.load_state_dict(state)
+    except (SafetensorError, OSError, RuntimeError) as exc:
+        raise CheckpointError(f"{path} is corrupt or does not match {CONFIG}: {str(exc).splitlines()[0]}") from None
+    model.eval()
+    return model, vocabs, config
+
+
+def save_train_state(run_dir: Path, state: dict) -> None:
+    with atomic_path(run_dir / TRAIN_STATE) as tmp:
+        torch.save(state, tmp)
+
+
+def load_train_state(run_dir: Path) -> dict:
+    path = Path(run_dir) / TRAIN_STATE
+    if not path.is_file():
+        raise CheckpointError(f"{path} is missing: {run_dir} has no completed epoch to resume from")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except (RuntimeError, OSError, EOFError, pickle.UnpicklingError, ValueError) as exc:
+        raise CheckpointError(f"{path} is corrupt ({str(exc).splitlines()[0]}); delete it to start over") from None

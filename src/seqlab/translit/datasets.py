@@ -1,0 +1,188 @@
+"""Finding and reading the transliteration corpora: Dakshina lexicons (TSV) and Aksharantar (CSV).
+
+Search order for a split file: `--data-dir`, `$SEQLAB_DATA_DIR`, `./data`, the download cache, and
+finally (Dakshina only) the official tarball, streamed so only the chosen language's files are kept.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import tarfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from seqlab.datadir import candidate_roots, cache_dir
+from seqlab.errors import DataError
+from seqlab.io import atomic_path
+
+DATASETS = ("dakshina", "aksharantar")
+SPLITS = ("train", "dev", "test")
+DAKSHINA_URL = "https://storage.googleapis.com/gresearch/dakshina/dakshina_dataset_v1.0.tar"
+DAKSHINA_TOP = "dakshina_dataset_v1.0"
+# sha256 of the lexicon members of the official tarball (from shared/data/dakshina/SOURCE.md).
+DAKSHINA_SHA256 = {
+    "hi/lexicons/hi.translit.sampled.train.tsv": "4b3f872d3363a91f949dfb640acab6a968ed7d2d65829a22af662c3e99ef7803",
+    "hi/lexicons/hi.translit.sampled.dev.tsv": "62019ba0e046ceffd7211a2797daf2d2970da77586ee056dcecaa34c38392bce",
+    "hi/lexicons/hi.translit.sampled.test.tsv": "37dccdd2ca18a520267588b472f293ce805a1444a5ca2a99169417da17d9bafd",
+}
+AKSHARANTAR_CODES = {"hi": "hin"}
+AKSHARANTAR_SPLIT_NAMES = {"train": "train", "dev": "valid", "test": "test"}
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One training example: Latin `source`, Devanagari `target`, and how many annotators gave it."""
+
+    source: str
+    target: str
+    count: int = 1
+
+
+def relative_paths(dataset: str, lang: str, split: str) -> list[Path]:
+    """Layouts accepted under a data root (the shared folder's, the tarball's, or the files directly)."""
+    if dataset == "dakshina":
+        member = Path(lang) / "lexicons" / f"{lang}.translit.sampled.{split}.tsv"
+        return [Path("dakshina") / member, Path(DAKSHINA_TOP) / member, member, Path(member.name)]
+    code = AKSHARANTAR_CODES.get(lang, lang)
+    name = f"{code}_{AKSHARANTAR_SPLIT_NAMES[split]}.csv"
+    return [Path(f"aksharantar_{code}") / name, Path("aksharantar") / code / name, Path(code) / name, Path(name)]
+
+
+def find_split(dataset: str, lang: str, split: str, data_dir: str | None = None, download: bool = True) -> Path:
+    """Return the path of one split file, downloading Dakshina if needed; raise DataError naming every option."""
+    if dataset not in DATASETS:
+        raise DataError(f"unknown dataset {dataset!r}; choose one of: {', '.join(DATASETS)}")
+    if split not in SPLITS:
+        raise DataError(f"unknown split {split!r}; choose one of: {', '.join(SPLITS)}")
+    roots = candidate_roots(data_dir) + [("download cache", cache_dir())]
+    if data_dir and not Path(data_dir).expanduser().is_dir():
+        raise DataError(f"--data-dir {data_dir}: no such directory")
+    for _, root in roots:
+        for rel in relative_paths(dataset, lang, split):
+            if (root / rel).is_file():
+                return root / rel
+    if data_dir:
+        expected = relative_paths(dataset, lang, split)[0]
+        raise DataError(f"--data-dir {data_dir} has no {dataset} {split} file for '{lang}' (expected e.g. {data_dir}/{expected})")
+    if dataset == "dakshina" and download:
+        try:
+            download_dakshina(lang, cache_dir(), os.environ.get("SEQLAB_DAKSHINA_URL", DAKSHINA_URL))
+        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+            raise DataError(_not_found_message(dataset, lang, f"download failed: {exc}")) from None
+        return find_split(dataset, lang, split, None, download=False)
+    raise DataError(_not_found_message(dataset, lang, "no official download for this dataset" if dataset != "dakshina" else "download disabled"))
+
+
+def _not_found_message(dataset: str, lang: str, why: str) -> str:
+    where = relative_paths(dataset, lang, "train")[0].parent
+    return (
+        f"{dataset} data for '{lang}' not found. Give it with --data-dir DIR, or set $SEQLAB_DATA_DIR, "
+        f"or put it in ./data (expected layout: <dir>/{where}/…); "
+        f"the official Dakshina download ({DAKSHINA_URL}) is tried last ({why})"
+    )
+
+
+def download_dakshina(lang: str, dest: Path, url: str = DAKSHINA_URL, checksums: dict[str, str] | None = None) -> Path:
+    """Stream the ~2 GB tarball and extract only `lang`'s lexicons, verifying each file's sha256."""
+    checksums = DAKSHINA_SHA256 if checksums is None else checksums
+    wanted = f"{DAKSHINA_TOP}/{lang}/lexicons/"
+    found = 0
+    with urllib.request.urlopen(url, timeout=30) as response:
+        total = int(response.headers.get("Content-Length") or 0) or None
+        with tqdm.wrapattr(response, "read", total=total, desc="dakshina download", unit="B", unit_scale=True) as stream:
+            with tarfile.open(fileobj=stream, mode="r|*") as tar:
+                for member in tar:
+                    if not (member.isfile() and member.name.startswith(wanted)):
+                        continue
+                    rel = member.name[len(DAKSHINA_TOP) + 1 :]
+                    data = tar.extractfile(member).read()
+                    expected = checksums.get(rel)
+                    if expected and hashlib.sha256(data).hexdigest() != expected:
+                        raise DataError(f"checksum mismatch for {rel} from {url}; the download is corrupt, try again")
+                    with atomic_path(dest / DAKSHINA_TOP / rel) as tmp:
+                        tmp.write_bytes(data)
+                    found += 1
+    if not found:
+        raise DataError(f"{url} holds no files for language '{lang}' (looked for {wanted}*)")
+    return dest / DAKSHINA_TOP
+
+
+def _decode_lines(path: Path) -> list[str]:
+    try:
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a directory, expected a data file") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(f"{path}:{line}: not valid UTF-8 (byte {raw[exc.start]:#04x}); re-save the file as UTF-8") from None
+    lines = text.splitlines()
+    if not any(line.strip() for line in lines):
+        raise DataError(f"{path}: file is empty")
+    return lines
+
+
+def _check_fields(fields: list[str], expected: int, what: str) -> str | None:
+    if len(fields) != expected:
+        return f"expected {expected} {what} fields, found {len(fields)}"
+    if any(not f.strip() for f in fields):
+        return "empty field"
+    return None
+
+
+def read_dakshina_tsv(path: Path, skip_bad_lines: bool = False) -> tuple[list[Pair], int]:
+    """Read `native<TAB>roman<TAB>count` lines; return (pairs, number of bad lines skipped)."""
+    pairs, skipped = [], 0
+    for lineno, line in enumerate(_decode_lines(path), start=1):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        problem = _check_fields(fields, 3, "tab-separated")
+        if problem is None and not fields[2].strip().isdigit():
+            problem = f"count {fields[2]!r} is not a whole number"
+        if problem:
+            if skip_bad_lines:
+                skipped += 1
+                continue
+            raise DataError(f"{path}:{lineno}: {problem} (use --skip-bad-lines to drop such lines)")
+        pairs.append(Pair(source=fields[1].strip(), target=fields[0].strip(), count=int(fields[2])))
+    return _non_empty(pairs, path, skipped), skipped
+
+
+def read_aksharantar_csv(path: Path, skip_bad_lines: bool = False) -> tuple[list[Pair], int]:
+    """Read `roman,native` rows (no header); return (pairs, number of bad lines skipped)."""
+    pairs, skipped = [], 0
+    lines = _decode_lines(path)
+    for lineno, fields in enumerate(csv.reader(io.StringIO("\n".join(lines))), start=1):
+        if not fields:
+            continue
+        problem = _check_fields(fields, 2, "comma-separated")
+        if problem:
+            if skip_bad_lines:
+                skipped += 1
+                continue
+            raise DataError(f"{path}:{lineno}: {problem} (use --skip-bad-lines to drop such lines)")
+        pairs.append(Pair(source=fields[0].strip(), target=fields[1].strip()))
+    return _non_empty(pairs, path, skipped), skipped
+
+
+def _non_empty(pairs: list[Pair], path: Path, skipped: int) -> list[Pair]:
+    if not pairs:
+        raise DataError(f"{path}: no usable pairs ({skipped} bad lines skipped)")
+    return pairs
+
+
+def load_split(
+    dataset: str, lang: str, split: str, data_dir: str | None = None, skip_bad_lines: bool = False
+) -> tuple[list[Pair], int]:
+    """Locate and read one split; return (pairs, bad lines skipped)."""
+    path = find_split(dataset, lang, split, data_dir)
+    reader = read_dakshina_tsv if dataset == "dakshina" else read_aksharantar_csv
+    return reader(path, skip_bad_lines)

@@ -1,0 +1,106 @@
+"""Batched greedy decoding and batched beam search with length normalization."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from seqlab.translit.data import EOS_ID, SOS_ID
+from seqlab.translit.model import Seq2Seq, map_state
+
+
+def max_output_lengths(lengths: torch.Tensor) -> torch.Tensor:
+    """Per-word output limit (Devanagari words are rarely longer than their romanization), so a word's
+    result never depends on the other words in its batch."""
+    return 2 * lengths + 5
+
+
+@torch.inference_mode()
+def greedy_decode(model: Seq2Seq, source: torch.Tensor, lengths: torch.Tensor, keep_attention: bool = False):
+    """Return token ids (B, L) ending in <eos> where finished, and attention (B, L, S) if asked and available."""
+    memory, state = model.encode(source, lengths)
+    previous = torch.full((source.size(0),), SOS_ID, dtype=torch.long, device=source.device)
+    finished = torch.zeros_like(previous, dtype=torch.bool)
+    limits = max_output_lengths(lengths).to(source.device)
+    steps, attention = [], []
+    for step in range(int(limits.max())):
+        logits, state, weights = model.step(previous, state, memory)
+        previous = logits.argmax(dim=-1).masked_fill(finished, EOS_ID)
+        steps.append(previous)
+        if keep_attention and weights is not None:
+            attention.append(weights)
+        finished |= (previous == EOS_ID) | (limits <= step + 1)
+        if bool(finished.all()):
+            break
+    tokens = torch.stack(steps, dim=1)
+    return tokens, (torch.stack(attention, dim=1) if attention else None)
+
+
+@dataclass
+class Hypothesis:
+    """Output ids without <eos>; `score` is the length-normalized log-probability used for ranking."""
+
+    tokens: list[int]
+    log_prob: float
+    score: float
+
+
+@torch.inference_mode()
+def beam_search(
+    model: Seq2Seq, source: torch.Tensor, lengths: torch.Tensor, beam_size: int, length_penalty: float = 1.0
+) -> list[list[Hypothesis]]:
+    """Per input, up to `beam_size` distinct hypotheses sorted by log-prob / length**length_penalty.
+
+    Beams are kept for all inputs at once in a (batch·beam) layout; a finished beam can only extend
+    with <eos> at zero cost, so it keeps its score and length while the others continue.
+    """
+    batch, k = source.size(0), beam_size
+    memory, state = model.encode(source, lengths)
+    memory = memory.repeat(k)
+    state = map_state(state, lambda s: s.repeat_interleave(k, dim=1))
+    scores = torch.full((batch, k), float("-inf"), device=source.device)
+    scores[:, 0] = 0.0
+    scores = scores.view(-1)
+    previous = torch.full((batch * k,), SOS_ID, dtype=torch.long, device=source.device)
+    finished = torch.zeros_like(previous, dtype=torch.bool)
+    out_lengths = torch.zeros_like(previous)
+    tokens = torch.zeros((batch * k, 0), dtype=torch.long, device=source.device)
+    offsets = (torch.arange(batch, device=source.device) * k).unsqueeze(1)
+    limits = max_output_lengths(lengths).to(source.device).repeat_interleave(k)
+    for step in range(int(limits.max())):
+        logits, state, _ = model.step(previous, state, memory)
+        log_probs = torch.log_softmax(logits.float(), dim=-1)
+        log_probs[finished] = float("-inf")
+        log_probs[finished, EOS_ID] = 0.0
+        vocab = log_probs.size(1)
+        top_scores, top_index = (scores.unsqueeze(1) + log_probs).view(batch, k * vocab).topk(k, dim=1)
+        origin = (offsets + torch.div(top_index, vocab, rounding_mode="floor")).view(-1)
+        previous = (top_index % vocab).view(-1)
+        state = map_state(state, lambda s: s[:, origin])
+        tokens = torch.cat([tokens[origin], previous.unsqueeze(1)], dim=1)
+        was_finished = finished[origin]
+        out_lengths = out_lengths[origin] + (~was_finished).long()
+        finished = was_finished | (previous == EOS_ID) | (limits <= step + 1)
+        scores = top_scores.view(-1)
+        if bool(finished.all()):
+            break
+    normalized = scores / out_lengths.clamp(min=1).float().pow(length_penalty)
+    return _collect(tokens.view(batch, k, -1), scores.view(batch, k), normalized.view(batch, k))
+
+
+def _collect(tokens: torch.Tensor, scores: torch.Tensor, normalized: torch.Tensor) -> list[list[Hypothesis]]:
+    results = []
+    for row in range(tokens.size(0)):
+        order = torch.argsort(normalized[row], descending=True, stable=True).tolist()
+        seen, hyps = set(), []
+        for beam in order:
+            if not torch.isfinite(scores[row, beam]):
+                continue
+            ids = tokens[row, beam].tolist()
+            ids = ids[: ids.index(EOS_ID)] if EOS_ID in ids else ids
+            if tuple(ids) in seen:
+                continue
+            seen.add(tuple(ids))
+            hyps.append(Hypothesis(ids, float(scores[row, beam]), float(normalized[row, beam])))
+        results.append(hyps)
+    return results

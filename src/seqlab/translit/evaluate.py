@@ -1,0 +1,54 @@
+"""Scoring a model on a split: accuracy, top-k accuracy, any-reference accuracy, CER, predictions CSV."""
+from __future__ import annotations
+
+import csv
+import io
+import time
+from pathlib import Path
+
+from seqlab.io import write_json_atomic, write_text_atomic
+from seqlab.translit.datasets import Pair
+from seqlab.translit.metrics import any_reference_accuracy, character_error_rate, top_k_accuracy, word_accuracy
+from seqlab.translit.predict import Transliterator
+
+
+def evaluate_pairs(translit: Transliterator, pairs: list[Pair], beam_size: int = 1, top_k: int = 5,
+                   length_penalty: float = 1.0) -> tuple[dict, list[dict]]:
+    """Return (summary, one row per pair). Top-1 uses `beam_size`; the top-k list a beam of width `top_k`."""
+    sources, references = [p.source for p in pairs], [p.target for p in pairs]
+    start = time.perf_counter()
+    candidates = translit.candidates(sources, top_k, length_penalty)
+    predictions = ([c[0] if c else "" for c in candidates] if beam_size == top_k
+                   else translit.transliterate(sources, beam_size, length_penalty))
+    seconds = time.perf_counter() - start
+    unknown = translit.unknown_characters(sources)
+    summary = {
+        "pairs": len(pairs),
+        "accuracy": word_accuracy(predictions, references),
+        "accuracy_any_reference": any_reference_accuracy(sources, predictions, references),
+        "top_k": top_k,
+        "top_k_accuracy": top_k_accuracy(candidates, references),
+        "cer": character_error_rate(predictions, references),
+        "beam_size": beam_size,
+        "length_penalty": length_penalty,
+        "unknown_characters": dict(unknown.most_common()),
+        "decode_seconds": round(seconds, 3),
+    }
+    rows = [
+        {"input": s, "reference": r, "prediction": p, "correct": p == r, "top_k": "|".join(c)}
+        for s, r, p, c in zip(sources, references, predictions, candidates)
+    ]
+    return summary, rows
+
+
+def write_results(out_dir: Path, stem: str, summary: dict, rows: list[dict]) -> tuple[Path, Path]:
+    """Predictions CSV and JSON summary, both written atomically."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=["input", "reference", "prediction", "correct", "top_k"])
+    writer.writeheader()
+    writer.writerows(rows)
+    csv_path, json_path = out_dir / f"{stem}_predictions.csv", out_dir / f"{stem}_summary.json"
+    write_text_atomic(csv_path, buffer.getvalue())
+    write_json_atomic(json_path, summary)
+    return csv_path, json_path
+

@@ -1,0 +1,199 @@
+"""The character encoder–decoder: embedding → encoder RNN → decoder RNN (started from the encoder's
+last state) → linear layer over the target characters, one character per step.
+
+State mapping when layer counts differ: decoder layer j (0 = bottom) starts from encoder layer
+max(0, L_enc − L_dec + j), i.e. the stacks are aligned at the top and the bottom encoder layer is
+reused when the decoder is deeper. A bidirectional encoder's two directions are summed per layer.
+
+Attention (optional):
+- bahdanau (additive): score = vᵀ tanh(W_q s_{t−1} + W_k h_j); the context is fed into the decoder
+  RNN together with the previous character's embedding.
+- luong (multiplicative, "general"): score = s_tᵀ W h_j computed from the decoder output s_t;
+  the output layer sees tanh(W_c [c_t; s_t]). Without input feeding, so teacher-forced training runs
+  the decoder RNN over the whole target in one call.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Optional
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from seqlab.errors import SeqlabError
+from seqlab.translit.data import PAD_ID, SOS_ID
+
+CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
+ATTENTIONS = ("none", "bahdanau", "luong")
+State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
+
+
+@dataclass
+class ModelConfig:
+    source_vocab: int
+    target_vocab: int
+    embedding_size: int = 64
+    hidden_size: int = 256
+    cell: str = "gru"
+    encoder_layers: int = 1
+    decoder_layers: int = 1
+    bidirectional: bool = False
+    dropout: float = 0.0
+    attention: str = "none"
+
+    def validate(self) -> None:
+        checks = [
+            (self.cell in CELLS, f"cell must be one of {', '.join(CELLS)}, got {self.cell!r}"),
+            (self.attention in ATTENTIONS, f"attention must be one of {', '.join(ATTENTIONS)}, got {self.attention!r}"),
+            (1 <= self.embedding_size <= 4096, f"embedding size must be 1–4096, got {self.embedding_size}"),
+            (1 <= self.hidden_size <= 8192, f"hidden size must be 1–8192, got {self.hidden_size}"),
+            (1 <= self.encoder_layers <= 16, f"encoder layers must be 1–16, got {self.encoder_layers}"),
+            (1 <= self.decoder_layers <= 16, f"decoder layers must be 1–16, got {self.decoder_layers}"),
+            (0.0 <= self.dropout < 1.0, f"dropout must be in [0, 1), got {self.dropout}"),
+            (self.source_vocab > 4 and self.target_vocab > 4, "vocabularies hold no characters besides the specials"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise SeqlabError(message)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def map_state(state: State, fn) -> State:
+    """Apply `fn` to the hidden state, or to both parts of an LSTM's (h, c)."""
+    return tuple(fn(s) for s in state) if isinstance(state, tuple) else fn(state)
+
+
+def top_hidden(state: State) -> torch.Tensor:
+    return (state[0] if isinstance(state, tuple) else state)[-1]
+
+
+class Attention(nn.Module):
+    def __init__(self, kind: str, query_size: int, memory_size: int):
+        super().__init__()
+        self.kind = kind
+        if kind == "bahdanau":
+            self.key = nn.Linear(memory_size, query_size)
+            self.query = nn.Linear(query_size, query_size, bias=False)
+            self.energy = nn.Linear(query_size, 1, bias=False)
+        else:
+            self.key = nn.Linear(memory_size, query_size, bias=False)
+
+    def keys(self, memory: torch.Tensor) -> torch.Tensor:
+        """Project the encoder outputs once per sequence rather than once per step."""
+        return self.key(memory)
+
+    def forward(self, query: torch.Tensor, keys: torch.Tensor, memory: torch.Tensor, mask: torch.Tensor):
+        """query (B, T, k); keys (B, S, k); memory (B, S, d); mask (B, S) → context (B, T, d), weights (B, T, S)."""
+        if self.kind == "bahdanau":
+            scores = self.energy(torch.tanh(self.query(query).unsqueeze(2) + keys.unsqueeze(1))).squeeze(-1)
+        else:
+            scores = query @ keys.transpose(1, 2)
+        scores = scores.masked_fill(~mask.unsqueeze(1), float("-inf"))
+        weights = torch.softmax(scores, dim=-1)
+        return weights @ memory, weights
+
+
+@dataclass
+class Memory:
+    """What the decoder needs from the encoder at every step."""
+
+    outputs: torch.Tensor
+    mask: torch.Tensor
+    keys: Optional[torch.Tensor]
+
+    def repeat(self, times: int) -> "Memory":
+        rep = lambda t: None if t is None else t.repeat_interleave(times, dim=0)  # noqa: E731
+        return Memory(rep(self.outputs), rep(self.mask), rep(self.keys))
+
+
+class Seq2Seq(nn.Module):
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        config.validate()
+        self.config = config
+        m, k, cell = config.embedding_size, config.hidden_size, CELLS[config.cell]
+        directions = 2 if config.bidirectional else 1
+        memory_size = k * directions
+        self.source_embedding = nn.Embedding(config.source_vocab, m, padding_idx=PAD_ID)
+        self.target_embedding = nn.Embedding(config.target_vocab, m, padding_idx=PAD_ID)
+        drop_between = config.dropout
+        self.encoder = cell(m, k, num_layers=config.encoder_layers, batch_first=True,
+                            bidirectional=config.bidirectional, dropout=drop_between if config.encoder_layers > 1 else 0.0)
+        decoder_input = m + (memory_size if config.attention == "bahdanau" else 0)
+        self.decoder = cell(decoder_input, k, num_layers=config.decoder_layers, batch_first=True,
+                            dropout=drop_between if config.decoder_layers > 1 else 0.0)
+        self.attention = Attention(config.attention, k, memory_size) if config.attention != "none" else None
+        self.combine = nn.Linear(memory_size + k, k) if config.attention == "luong" else None
+        self.dropout = nn.Dropout(config.dropout)
+        self.output = nn.Linear(k, config.target_vocab)
+
+    # encoder ---------------------------------------------------------------------------------
+    def encode(self, source: torch.Tensor, lengths: torch.Tensor) -> tuple[Memory, State]:
+        embedded = self.dropout(self.source_embedding(source))
+        packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        packed_out, final = self.encoder(packed)
+        outputs, _ = pad_packed_sequence(packed_out, batch_first=True, total_length=source.size(1))
+        mask = source != PAD_ID
+        keys = self.attention.keys(outputs) if self.attention is not None else None
+        return Memory(outputs, mask, keys), map_state(final, self._bridge)
+
+    def _bridge(self, final: torch.Tensor) -> torch.Tensor:
+        c = self.config
+        if c.bidirectional:
+            final = final.view(c.encoder_layers, 2, final.size(1), final.size(2)).sum(dim=1)
+        index = [max(0, c.encoder_layers - c.decoder_layers + j) for j in range(c.decoder_layers)]
+        return final[index].contiguous()
+
+    # decoder ---------------------------------------------------------------------------------
+    def _project(self, rnn_out: torch.Tensor, memory: Memory):
+        """Decoder RNN outputs (B, T, k) → logits (B, T, V) and Luong weights (B, T, S) or None."""
+        weights = None
+        if self.config.attention == "luong":
+            context, weights = self.attention(rnn_out, memory.keys, memory.outputs, memory.mask)
+            rnn_out = torch.tanh(self.combine(torch.cat([context, rnn_out], dim=-1)))
+        return self.output(self.dropout(rnn_out)), weights
+
+    def step(self, previous: torch.Tensor, state: State, memory: Memory):
+        """One decoding step for tokens `previous` (B,) → logits (B, V), new state, attention (B, S) or None."""
+        embedded = self.dropout(self.target_embedding(previous)).unsqueeze(1)
+        weights = None
+        if self.config.attention == "bahdanau":
+            context, weights = self.attention(top_hidden(state).unsqueeze(1), memory.keys, memory.outputs, memory.mask)
+            embedded = torch.cat([embedded, context], dim=-1)
+        rnn_out, state = self.decoder(embedded, state)
+        logits, luong_weights = self._project(rnn_out, memory)
+        weights = luong_weights if luong_weights is not None else weights
+        return logits.squeeze(1), state, None if weights is None else weights.squeeze(1)
+
+    def forward(self, source: torch.Tensor, lengths: torch.Tensor, target: torch.Tensor,
+                teacher_forcing: float = 1.0) -> torch.Tensor:
+        """Training pass: logits (B, T, V) for every target position (target ends with <eos>)."""
+        memory, state = self.encode(source, lengths)
+        start = torch.full_like(target[:, :1], SOS_ID)
+        inputs = torch.cat([start, target[:, :-1]], dim=1)
+        if teacher_forcing >= 1.0 and self.config.attention != "bahdanau":
+            rnn_out, _ = self.decoder(self.dropout(self.target_embedding(inputs)), state)
+            return self._project(rnn_out, memory)[0]
+        logits_per_step = []
+        previous = inputs[:, 0]
+        for t in range(target.size(1)):
+            logits, state, _ = self.step(previous, state, memory)
+            logits_per_step.append(logits)
+            if t + 1 < target.size(1):
+                previous = self._next_input(inputs[:, t + 1], logits, teacher_forcing)
+        return torch.stack(logits_per_step, dim=1)
+
+    @staticmethod
+    def _next_input(teacher: torch.Tensor, logits: torch.Tensor, teacher_forcing: float) -> torch.Tensor:
+        """Scheduled sampling: per row, the true previous character with probability `teacher_forcing`."""
+        if teacher_forcing >= 1.0:
+            return teacher
+        use_teacher = torch.rand(teacher.size(0), device=teacher.device) < teacher_forcing
+        return torch.where(use_teacher, teacher, logits.argmax(dim=-1))
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

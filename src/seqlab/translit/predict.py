@@ -1,0 +1,81 @@
+"""Using a trained model: words, top-k candidates and whole sentences (the Python API behind `predict`)."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import torch
+
+from seqlab.errors import SeqlabError
+from seqlab.translit.checkpoint import PRETRAINED_DIR, load_model
+from seqlab.translit.data import Vocabs, make_batch
+from seqlab.translit.decode import beam_search, greedy_decode
+from seqlab.translit.model import Seq2Seq
+
+# A run of letters (any script) is a word to transliterate; digits, spaces and punctuation pass through.
+WORD = re.compile(r"[^\W\d_]+")
+
+
+class Transliterator:
+    """A loaded model plus its vocabularies; decodes many words at once in length-sorted batches."""
+
+    def __init__(self, model: Seq2Seq, vocabs: Vocabs, config: dict | None = None, batch_size: int = 256):
+        self.model, self.vocabs, self.config, self.batch_size = model.eval(), vocabs, config or {}, batch_size
+
+    def unknown_characters(self, words: Iterable[str]) -> Counter:
+        """Input characters the model never saw in training (they are read as <unk>)."""
+        return Counter(c for w in words for c in w.lower() if c not in self.vocabs.source.stoi)
+
+    def _batches(self, words: Sequence[str]):
+        encoded = [self.vocabs.source.encode(w.lower()) for w in words]
+        order = sorted(range(len(words)), key=lambda i: len(encoded[i]))
+        for start in range(0, len(order), self.batch_size):
+            yield make_batch(order[start : start + self.batch_size], encoded, None)
+
+    def candidates(self, words: Sequence[str], beam_size: int = 5, length_penalty: float = 1.0) -> list[list[str]]:
+        """Up to `beam_size` distinct outputs per word, best first (batched beam search)."""
+        if beam_size < 1:
+            raise SeqlabError(f"beam size must be at least 1, got {beam_size}")
+        results: list[list[str]] = [[] for _ in words]
+        for batch in self._batches(words):
+            hyps = beam_search(self.model, batch.source, batch.source_lengths, beam_size, length_penalty)
+            for row, word_hyps in zip(batch.index.tolist(), hyps):
+                results[row] = _distinct(self.vocabs.target.decode(h.tokens) for h in word_hyps)
+        return results
+
+    def transliterate(self, words: Sequence[str], beam_size: int = 1, length_penalty: float = 1.0) -> list[str]:
+        """One Devanagari word per input word: greedy for beam size 1, else the best beam."""
+        if beam_size > 1:
+            return [c[0] if c else "" for c in self.candidates(words, beam_size, length_penalty)]
+        results = [""] * len(words)
+        for batch in self._batches(words):
+            tokens, _ = greedy_decode(self.model, batch.source, batch.source_lengths)
+            for row, ids in zip(batch.index.tolist(), tokens.tolist()):
+                results[row] = self.vocabs.target.decode(ids)
+        return results
+
+    def attention(self, word: str) -> tuple[str, torch.Tensor | None]:
+        """Greedy output and its attention matrix (output chars × input chars), None without attention."""
+        batch = make_batch([0], [self.vocabs.source.encode(word.lower())], None)
+        tokens, weights = greedy_decode(self.model, batch.source, batch.source_lengths, keep_attention=True)
+        output = self.vocabs.target.decode(tokens[0].tolist())
+        return output, None if weights is None else weights[0, : len(output) + 1, : len(word)]
+
+    def transliterate_sentence(self, text: str, beam_size: int = 1) -> str:
+        """Transliterate the words of `text`; keep spaces, punctuation and digits exactly as they are."""
+        words = [m.group(0) for m in WORD.finditer(text)]
+        outputs = iter(self.transliterate(words, beam_size) if words else [])
+        return WORD.sub(lambda _: next(outputs), text)
+
+
+def _distinct(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 256) -> Transliterator:
+    """Load a run directory or model folder; without one, the Hindi model shipped with seqlab."""
+    path = Path(model_dir) if model_dir else PRETRAINED_DIR
+    model, vocabs, config = load_model(path)
+    return Transliterator(model, vocabs, config, batch_size)

@@ -1,0 +1,283 @@
+"""Training: batched teacher-forced cross-entropy, AdamW, clipping, warmup + cosine schedule, early stopping
+on dev word accuracy, a time budget, and resumable run directories."""
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Optional
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from seqlab import __version__
+from seqlab.errors import SeqlabError
+from seqlab.io import append_jsonl_atomic, read_jsonl, write_text_atomic
+from seqlab.translit import checkpoint as ckpt
+from seqlab.translit.data import PAD_ID, Vocabs, encode_pairs, iterate_batches
+from seqlab.translit.datasets import Pair, load_split
+from seqlab.translit.metrics import word_accuracy
+from seqlab.translit.model import ModelConfig, Seq2Seq, count_parameters
+from seqlab.translit.predict import Transliterator
+
+
+@dataclass
+class TrainConfig:
+    dataset: str = "dakshina"
+    lang: str = "hi"
+    data_dir: Optional[str] = None
+    skip_bad_lines: bool = False
+    limit_train: Optional[int] = None
+    epochs: int = 20
+    time_budget: Optional[float] = None  # minutes
+    batch_size: int = 64
+    lr: float = 2e-3
+    weight_decay: float = 0.01
+    clip_norm: float = 1.0
+    warmup_steps: int = 200
+    label_smoothing: float = 0.0
+    teacher_forcing: float = 1.0
+    patience: int = 5
+    dev_beam_size: int = 1
+    seed: int = 0
+    show_progress: bool = True
+
+    def validate(self) -> None:
+        checks = [
+            (self.epochs >= 1, f"--epochs must be at least 1, got {self.epochs}"),
+            (self.batch_size >= 1, f"--batch-size must be at least 1, got {self.batch_size}"),
+            (0 < self.lr < 10, f"--lr must be in (0, 10), got {self.lr}"),
+            (0.0 <= self.teacher_forcing <= 1.0, f"--teacher-forcing must be in [0, 1], got {self.teacher_forcing}"),
+            (self.limit_train is None or self.limit_train >= 1, f"--limit-train must be at least 1, got {self.limit_train}"),
+            (self.time_budget is None or self.time_budget > 0, f"--time-budget must be positive, got {self.time_budget}"),
+            (self.patience >= 1, f"--patience must be at least 1, got {self.patience}"),
+            (0.0 <= self.label_smoothing < 1.0, f"--label-smoothing must be in [0, 1), got {self.label_smoothing}"),
+            (self.dev_beam_size >= 1, f"beam size must be at least 1, got {self.dev_beam_size}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise SeqlabError(message)
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    best_dev_accuracy: float
+    best_epoch: int
+    epochs_run: int
+    parameters: int
+    train_seconds: float
+    history: list[dict] = field(default_factory=list)
+
+
+EpochCallback = Callable[[int, float], None]
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def load_data(cfg: TrainConfig) -> tuple[list[Pair], list[Pair], dict]:
+    """Train and dev pairs (train optionally cut to --limit-train) and what was skipped."""
+    train, skipped_train = load_split(cfg.dataset, cfg.lang, "train", cfg.data_dir, cfg.skip_bad_lines)
+    dev, skipped_dev = load_split(cfg.dataset, cfg.lang, "dev", cfg.data_dir, cfg.skip_bad_lines)
+    if cfg.limit_train:
+        train = train[: cfg.limit_train]
+    return train, dev, {"skipped_train_lines": skipped_train, "skipped_dev_lines": skipped_dev}
+
+
+def new_run_dir(root: str | Path = "runs") -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = Path(root) / f"translit-{stamp}"
+    suffix = 1
+    while path.exists():
+        suffix += 1
+        path = Path(root) / f"translit-{stamp}-{suffix}"
+    return path
+
+
+def lr_lambda(warmup: int, total: int) -> Callable[[int], float]:
+    """Linear warmup, then cosine decay to 5 % of the peak at the last planned step."""
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        progress = min(1.0, (step - warmup) / max(1, total - warmup))
+        return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress))
+    return factor
+
+
+class Trainer:
+    """Owns one run: model, optimizer, schedule, data and the run directory."""
+
+    def __init__(self, model_cfg: ModelConfig, cfg: TrainConfig, run_dir: Path, train: list[Pair], dev: list[Pair],
+                 vocabs: Vocabs):
+        self.model_cfg, self.cfg, self.run_dir, self.vocabs = model_cfg, cfg, Path(run_dir), vocabs
+        self.dev = dev
+        encoded = encode_pairs(train, vocabs)
+        self.sources, self.targets = [s for s, _ in encoded], [t for _, t in encoded]
+        seed_everything(cfg.seed)
+        self.model = Seq2Seq(model_cfg)
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        steps_per_epoch = math.ceil(len(self.sources) / cfg.batch_size)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lr_lambda(min(cfg.warmup_steps, steps_per_epoch * cfg.epochs // 10 + 1), steps_per_epoch * cfg.epochs))
+        self.loss_fn = nn.CrossEntropyLoss(ignore_index=PAD_ID, label_smoothing=cfg.label_smoothing)
+        self.epoch, self.best_accuracy, self.best_epoch, self.bad_epochs, self.elapsed = 0, -1.0, 0, 0, 0.0
+
+    # state -----------------------------------------------------------------------------------
+    def state(self) -> dict:
+        return {
+            "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(), "torch_rng": torch.get_rng_state(),
+            "epoch": self.epoch, "best_accuracy": self.best_accuracy, "best_epoch": self.best_epoch,
+            "bad_epochs": self.bad_epochs, "elapsed": self.elapsed,
+        }
+
+    def restore(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["torch_rng"])
+        self.epoch, self.best_accuracy = int(state["epoch"]), float(state["best_accuracy"])
+        self.best_epoch, self.bad_epochs, self.elapsed = int(state["best_epoch"]), int(state["bad_epochs"]), float(state["elapsed"])
+
+    # one epoch -------------------------------------------------------------------------------
+    def train_epoch(self, deadline: float | None) -> dict:
+        """One pass over the shuffled training pairs; stops early (partial epoch) past `deadline`."""
+        self.model.train()
+        generator = torch.Generator().manual_seed(self.cfg.seed * 1_000_003 + self.epoch)
+        batches = iterate_batches(self.sources, self.targets, self.cfg.batch_size, generator)
+        total_batches = math.ceil(len(self.sources) / self.cfg.batch_size)
+        bar = tqdm(batches, total=total_batches, desc=f"epoch {self.epoch + 1}", unit="batch",
+                   disable=not self.cfg.show_progress, leave=False, dynamic_ncols=True, mininterval=1.0)
+        loss_sum, tokens, pairs, start, stopped = 0.0, 0, 0, time.perf_counter(), False
+        for batch in bar:
+            logits = self.model(batch.source, batch.source_lengths, batch.target, self.cfg.teacher_forcing)
+            loss = self.loss_fn(logits.reshape(-1, logits.size(-1)), batch.target.reshape(-1))
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip_norm)
+            self.optimizer.step()
+            self.scheduler.step()
+            n_tokens = int((batch.target != PAD_ID).sum())
+            loss_sum, tokens, pairs = loss_sum + loss.item() * n_tokens, tokens + n_tokens, pairs + len(batch)
+            seconds = time.perf_counter() - start
+            bar.set_postfix(loss=f"{loss_sum / tokens:.3f}", pairs_per_s=f"{pairs / seconds:.0f}")
+            if deadline is not None and time.monotonic() > deadline:
+                stopped = True
+                break
+        bar.close()
+        seconds = time.perf_counter() - start
+        return {"train_loss": loss_sum / max(tokens, 1), "pairs": pairs, "pairs_per_s": pairs / max(seconds, 1e-9),
+                "epoch_seconds": seconds, "partial": stopped}
+
+    def dev_accuracy(self) -> float:
+        translit = Transliterator(self.model, self.vocabs)
+        predictions = translit.transliterate([p.source for p in self.dev], beam_size=self.cfg.dev_beam_size)
+        return word_accuracy(predictions, [p.target for p in self.dev])
+
+    def end_epoch(self, record: dict) -> bool:
+        """Score on dev, write checkpoints and metrics; return True when training should stop."""
+        self.epoch += 1
+        accuracy = self.dev_accuracy()
+        improved = accuracy > self.best_accuracy
+        if improved:
+            self.best_accuracy, self.best_epoch, self.bad_epochs = accuracy, self.epoch, 0
+        else:
+            self.bad_epochs += 1
+        meta = {"epoch": str(self.epoch), "dev_accuracy": f"{accuracy:.6f}"}
+        if improved:
+            ckpt.save_weights(self.model, self.run_dir / ckpt.BEST, meta)
+        ckpt.save_weights(self.model, self.run_dir / ckpt.LAST, meta)
+        record = {"epoch": self.epoch, **record, "dev_accuracy": accuracy, "best_dev_accuracy": self.best_accuracy,
+                  "lr": self.scheduler.get_last_lr()[0], "elapsed_seconds": self.elapsed}
+        append_jsonl_atomic(self.run_dir / ckpt.METRICS, record)
+        ckpt.save_train_state(self.run_dir, self.state())
+        return self.bad_epochs >= self.cfg.patience or record["partial"]
+
+
+def _log(cfg: TrainConfig, message: str) -> None:
+    if cfg.show_progress:
+        tqdm.write(message)
+
+
+def run_training(trainer: Trainer, on_epoch: EpochCallback | None = None) -> TrainResult:
+    """Epoch loop shared by fresh and resumed runs."""
+    cfg = trainer.cfg
+    budget_left = None if cfg.time_budget is None else cfg.time_budget * 60 - trainer.elapsed
+    deadline = None if budget_left is None else time.monotonic() + budget_left
+    while trainer.epoch < cfg.epochs:
+        if deadline is not None and time.monotonic() >= deadline:
+            _log(cfg, "time budget used up")
+            break
+        started = time.monotonic()
+        record = trainer.train_epoch(deadline)
+        trainer.elapsed += time.monotonic() - started
+        stop = trainer.end_epoch(record)
+        last = read_jsonl(trainer.run_dir / ckpt.METRICS)[-1]
+        _log(cfg, f"epoch {trainer.epoch}: loss {last['train_loss']:.4f}  dev acc {last['dev_accuracy']:.4f}  "
+                  f"({last['pairs_per_s']:.0f} pairs/s)")
+        if on_epoch is not None:
+            on_epoch(trainer.epoch, last["dev_accuracy"])
+        if stop:
+            break
+    return TrainResult(trainer.run_dir, trainer.best_accuracy, trainer.best_epoch, trainer.epoch,
+                       count_parameters(trainer.model), trainer.elapsed, read_jsonl(trainer.run_dir / ckpt.METRICS))
+
+
+def train(model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str | Path | None = None,
+          on_epoch: EpochCallback | None = None) -> TrainResult:
+    """Train a new model; everything needed to reproduce or resume it lands in `run_dir`."""
+    cfg.validate()
+    train_pairs, dev_pairs, data_info = load_data(cfg)
+    vocabs = Vocabs.build(train_pairs)
+    model_cfg.source_vocab, model_cfg.target_vocab = len(vocabs.source), len(vocabs.target)
+    model_cfg.validate()
+    run_dir = Path(run_dir) if run_dir else new_run_dir()
+    if (run_dir / ckpt.TRAIN_STATE).exists():
+        raise SeqlabError(f"{run_dir} already holds a run; use --resume {run_dir} to continue it, or pick a new --run-dir")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    trainer = Trainer(model_cfg, cfg, run_dir, train_pairs, dev_pairs, vocabs)
+    config = {"model": model_cfg.to_dict(), "train": asdict(cfg), "data": {**data_info, "train_pairs": len(train_pairs),
+              "dev_pairs": len(dev_pairs)}, "seqlab_version": __version__}
+    ckpt.save_run_files(run_dir, config, vocabs)
+    _log(cfg, f"run directory: {run_dir}  ({count_parameters(trainer.model):,} parameters, "
+              f"{len(train_pairs):,} training pairs)")
+    return run_training(trainer, on_epoch)
+
+
+def _drop_metrics_after(run_dir: Path, epoch: int) -> None:
+    """A kill between writing metrics and the train state leaves one epoch that will be run again."""
+    records = read_jsonl(run_dir / ckpt.METRICS)
+    kept = [r for r in records if r["epoch"] <= epoch]
+    if len(kept) != len(records):
+        write_text_atomic(run_dir / ckpt.METRICS, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept))
+
+
+def resume(run_dir: str | Path, epochs: int | None = None, time_budget: float | None = None,
+           on_epoch: EpochCallback | None = None, show_progress: bool = True) -> TrainResult:
+    """Continue a run from its last completed epoch with the exact saved state."""
+    run_dir = Path(run_dir)
+    config = ckpt.read_config(run_dir)
+    cfg = TrainConfig(**config["train"])
+    cfg.show_progress = show_progress
+    if epochs is not None:
+        cfg.epochs = epochs
+    if time_budget is not None:
+        cfg.time_budget = time_budget
+    state = ckpt.load_train_state(run_dir)
+    train_pairs, dev_pairs, _ = load_data(cfg)
+    _, vocabs, _ = ckpt.load_model(run_dir, run_dir / ckpt.LAST)
+    trainer = Trainer(ModelConfig(**config["model"]), cfg, run_dir, train_pairs, dev_pairs, vocabs)
+    trainer.restore(state)
+    _drop_metrics_after(run_dir, trainer.epoch)
+    _log(cfg, f"resuming {run_dir} after epoch {trainer.epoch}")
+    return run_training(trainer, on_epoch)

@@ -1,0 +1,32 @@
+"""Shared fixtures: where the project's real data lives and small data folders built per test."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("SEQLAB_DATA_DIR") or REPO.parent / "shared" / "data")
+
+
+@pytest.fixture(autouse=True)
+def _offline_and_isolated(monkeypatch, tmp_path_factory):
+    """Never touch the network or the user's cache from tests."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("SEQLAB_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not (SHARED_DATA / "dakshina").is_dir():
+        pytest.fail(f"project data not found at {SHARED_DATA}; set SEQLAB_DATA_DIR (the Makefile does)")
+    return SHARED_DATA
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_thread():
+    """Tiny test models run fastest on one thread, and it keeps timings sane when the machine is busy."""
+    import torch
+
+    torch.set_num_threads(1)

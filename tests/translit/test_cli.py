@@ -1,0 +1,112 @@
+"""The `seqlab translit` commands as a user runs them: output, files written, exit codes, one-line errors."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from seqlab.cli import main
+
+from conftest import write_dakshina
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, real_pairs):
+    root = tmp_path_factory.mktemp("cli")
+    data = write_dakshina(root / "data", {
+        "train": real_pairs[::40][:1000], "dev": real_pairs[7::300][:120], "test": real_pairs[19::300][:120]})
+    run = root / "run"
+    code = main(["translit", "train", "--data-dir", str(data), "--epochs", "3", "--emb", "16", "--hidden", "48",
+                 "--attention", "luong", "--batch-size", "32", "--run-dir", str(run)])
+    assert code == 0
+    return data, run
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_evaluate_json_summary_and_predictions_csv(trained, capsys, tmp_path):
+    data, run = trained
+    code, out, _ = run_cli(capsys, "translit", "evaluate", "--model", str(run), "--data-dir", str(data),
+                           "--split", "test", "--beam-size", "3", "--top-k", "3", "--json", "--out", str(tmp_path))
+    assert code == 0
+    summary = json.loads(out.strip().splitlines()[-1])
+    for key in ("split", "pairs", "accuracy", "accuracy_any_reference", "top_k_accuracy", "cer", "beam_size"):
+        assert key in summary
+    assert summary["split"] == "test" and summary["pairs"] == 120 and summary["beam_size"] == 3
+    assert summary["accuracy"] <= summary["accuracy_any_reference"] and summary["accuracy"] <= summary["top_k_accuracy"]
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "dakshina_hi_test_beam3_predictions.csv").read_text())))
+    assert len(rows) == 120 and set(rows[0]) == {"input", "reference", "prediction", "correct", "top_k"}
+    assert all(r["prediction"] == r["top_k"].split("|")[0] for r in rows)
+    assert json.loads((tmp_path / "dakshina_hi_test_beam3_summary.json").read_text())["cer"] == summary["cer"]
+
+
+def test_evaluate_writes_into_the_run_directory_by_default(trained, capsys):
+    data, run = trained
+    code, _, _ = run_cli(capsys, "translit", "evaluate", "--model", str(run), "--data-dir", str(data), "--split", "dev")
+    assert code == 0 and (run / "dakshina_hi_dev_beam1_summary.json").is_file()
+
+
+def test_predict_words_top_k_sentence_and_stdin(trained, capsys, monkeypatch):
+    _, run = trained
+    code, out, _ = run_cli(capsys, "translit", "predict", "--model", str(run), "ghar", "pani")
+    words = out.split()
+    assert code == 0 and len(words) == 2 and all(any("\u0900" <= c <= "\u097f" for c in w) for w in words)
+    code, out, _ = run_cli(capsys, "translit", "predict", "--model", str(run), "--top-k", "4", "ghar")
+    candidates = out.split()
+    assert code == 0 and len(candidates) == len(set(candidates)) == 4
+    code, out, _ = run_cli(capsys, "translit", "predict", "--model", str(run), "--beam-size", "4", "ghar")
+    assert out.strip() == candidates[0]
+    code, out, _ = run_cli(capsys, "translit", "predict", "--model", str(run), "--sentence", "ghar, 42 pani!")
+    assert out.strip() == f"{words[0]}, 42 {words[1]}!"
+    monkeypatch.setattr("sys.stdin", io.StringIO("ghar\n\npani (7)\n"))
+    code, out, _ = run_cli(capsys, "translit", "predict", "--model", str(run))
+    assert out.splitlines() == [words[0], "", f"{words[1]} (7)"]
+
+
+def test_unknown_characters_are_reported_not_fatal(trained, capsys):
+    _, run = trained
+    code, out, err = run_cli(capsys, "translit", "predict", "--model", str(run), "gharé", "ÇAFÉ", "x1y")
+    assert code == 0 and len(out.splitlines()) == 3
+    assert "<unk>" in err and "é" in err and "ç" in err
+
+
+def test_malformed_data_fails_with_file_and_line(trained, capsys, tmp_path):
+    _, run = trained
+    bad = write_dakshina(tmp_path / "bad", {"test": [("ghar", "घर")]})
+    path = bad / "hi" / "lexicons" / "hi.translit.sampled.test.tsv"
+    path.write_text("घर\tghar\t1\nपानी pani 1\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "translit", "evaluate", "--model", str(run), "--data-dir", str(bad))
+    assert code == 2 and err.count("\n") == 1 and f"{path}:2: expected 3 tab-separated fields" in err
+    code, out, _ = run_cli(capsys, "translit", "evaluate", "--model", str(run), "--data-dir", str(bad),
+                           "--skip-bad-lines", "--json", "--out", str(tmp_path / "o"))
+    assert code == 0 and json.loads(out.splitlines()[-1])["skipped_lines"] == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (["translit", "predict", "--model", "/nonexistent/run", "ghar"], "does not exist"),
+    (["translit", "predict", "--beam-size", "0", "ghar"], "--beam-size must be between 1 and 100"),
+    (["translit", "train", "--cell", "transformer", "--epochs", "1"], "cell must be one of rnn, gru, lstm"),
+    (["translit", "train", "--hidden", "-3"], "hidden size must be 1–8192"),
+    (["translit", "train", "--dataset", "wikipedia"], "unknown dataset 'wikipedia'"),
+    (["translit", "train", "--resume", "/nonexistent/run"], "config.json is missing"),
+])
+def test_bad_options_exit_non_zero_with_one_line(capsys, args, message):
+    code, _, err = run_cli(capsys, *args)
+    assert code != 0 and message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_resume_from_the_cli_adds_epochs(trained, capsys, tmp_path):
+    data, run = trained
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    code, out, _ = run_cli(capsys, "translit", "train", "--resume", str(copy), "--epochs", "4")
+    lines = (copy / "metrics.jsonl").read_text().splitlines()
+    assert code == 0 and [json.loads(line)["epoch"] for line in lines] == [1, 2, 3, 4]

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import pytest
+
+from seqlab.errors import DataError
+from seqlab.translit.data import EOS_ID, UNK_ID, Vocab, Vocabs, batch_order
+from seqlab.translit.datasets import Pair, find_split, load_split, read_aksharantar_csv, read_dakshina_tsv
+
+
+def test_reads_the_real_dakshina_and_aksharantar_splits(shared_data):
+    train, skipped = load_split("dakshina", "hi", "train", str(shared_data))
+    assert (len(train), skipped) == (44204, 0)
+    assert train[0] == Pair("an", "अं", 3)
+    test, _ = load_split("aksharantar", "hi", "test", str(shared_data))
+    assert len(test) == 4096 and all(p.source.isascii() for p in test)
+    first, _ = load_split("aksharantar", "hi", "train", str(shared_data))
+    assert first[0] == Pair("shastragaar", "शस्त्रागार")
+
+
+@pytest.mark.parametrize("content, message", [
+    ("घर\tghar\t3\nपानी\tpani\n", ":2: expected 3 tab-separated fields, found 2"),
+    ("घर\tghar\t3\n\tpani\t1\n", ":2: empty field"),
+    ("घर\tghar\tmany\n", ":1: count 'many' is not a whole number"),
+    ("", ": file is empty"),
+])
+def test_malformed_tsv_names_file_and_line(tmp_path, content, message):
+    path = tmp_path / "bad.tsv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        read_dakshina_tsv(path)
+    assert str(err.value).startswith(str(path)) and message in str(err.value)
+
+
+def test_non_utf8_bytes_report_the_line(tmp_path):
+    path = tmp_path / "latin1.tsv"
+    path.write_bytes("घर\tghar\t3\n".encode() + b"caf\xe9\tcafe\t1\n")
+    with pytest.raises(DataError, match=r"latin1.tsv:2: not valid UTF-8"):
+        read_dakshina_tsv(path)
+
+
+def test_skip_bad_lines_drops_and_counts(tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_text("ghar,घर\nbroken\npani,पानी,extra\nnaam,नाम\n", encoding="utf-8")
+    with pytest.raises(DataError, match="mixed.csv:2"):
+        read_aksharantar_csv(path)
+    pairs, skipped = read_aksharantar_csv(path, skip_bad_lines=True)
+    assert [p.source for p in pairs] == ["ghar", "naam"] and skipped == 2
+
+
+def test_directory_without_expected_files(tmp_path):
+    with pytest.raises(DataError, match="has no dakshina train file for 'hi'"):
+        find_split("dakshina", "hi", "train", str(tmp_path))
+    with pytest.raises(DataError, match="no such directory"):
+        find_split("dakshina", "hi", "train", str(tmp_path / "missing"))
+
+
+def test_offline_and_nothing_found_names_every_option(tmp_path, monkeypatch):
+    monkeypatch.delenv("SEQLAB_DATA_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DataError) as err:
+        find_split("aksharantar", "hi", "train")
+    message = str(err.value)
+    for option in ("--data-dir", "$SEQLAB_DATA_DIR", "./data", "download"):
+        assert option in message
+
+
+def test_env_var_and_local_data_folder_are_searched(tmp_path, monkeypatch, shared_data):
+    monkeypatch.setenv("SEQLAB_DATA_DIR", str(shared_data))
+    assert find_split("dakshina", "hi", "dev").name == "hi.translit.sampled.dev.tsv"
+    monkeypatch.delenv("SEQLAB_DATA_DIR")
+    (tmp_path / "data").symlink_to(shared_data)
+    monkeypatch.chdir(tmp_path)
+    assert find_split("aksharantar", "hi", "dev").name == "hin_valid.csv"
+
+
+def test_vocab_maps_unseen_characters_to_unk_and_round_trips():
+    vocabs = Vocabs.build([Pair("ghar", "घर"), Pair("pani", "पानी")])
+    assert vocabs.source.encode("gx") == [vocabs.source.stoi["g"], UNK_ID]
+    ids = vocabs.target.encode("पानी", add_eos=True)
+    assert ids[-1] == EOS_ID and vocabs.target.decode(ids + [5, 6]) == "पानी"
+    restored = Vocabs.from_dict(vocabs.to_dict())
+    assert restored.source.itos == vocabs.source.itos and restored.target.itos == vocabs.target.itos
+    assert Vocab.build(["ba", "ab"]).itos[4:] == ["a", "b"]
+
+
+def test_batches_cover_every_row_once_and_group_lengths():
+    import torch
+
+    lengths = [1 + (i * 7) % 13 for i in range(500)]
+    batches = batch_order(lengths, 32, torch.Generator().manual_seed(0))
+    rows = sorted(r for b in batches for r in b)
+    assert rows == list(range(500))
+    spread = sum(max(lengths[r] for r in b) - min(lengths[r] for r in b) for b in batches) / len(batches)
+    assert spread < 3

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import torch
+
+from seqlab.translit.data import EOS_ID, SOS_ID, make_batch
+from seqlab.translit.decode import beam_search, greedy_decode
+from seqlab.translit.model import ModelConfig, Seq2Seq, count_parameters
+
+CONFIGS = [
+    dict(cell=cell, attention=att, encoder_layers=le, decoder_layers=ld, bidirectional=bi)
+    for cell, att, (le, ld), bi in itertools.product(
+        ("rnn", "gru", "lstm"), ("none", "bahdanau", "luong"), ((1, 1), (2, 3), (3, 1)), (False, True))
+]
+
+
+def tiny(seed: int = 0, **overrides) -> Seq2Seq:
+    torch.manual_seed(seed)
+    cfg = dict(source_vocab=12, target_vocab=15, embedding_size=8, hidden_size=16)
+    return Seq2Seq(ModelConfig(**{**cfg, **overrides})).eval()
+
+
+def random_batch(n: int = 5, seed: int = 1):
+    g = torch.Generator().manual_seed(seed)
+    sources = [torch.randint(4, 12, (int(torch.randint(1, 7, (1,), generator=g)),), generator=g).tolist() for _ in range(n)]
+    targets = [torch.randint(4, 15, (len(s) + 1,), generator=g).tolist() + [EOS_ID] for s in sources]
+    return make_batch(list(range(n)), sources, targets)
+
+
+@pytest.mark.parametrize("options", CONFIGS, ids=lambda o: "-".join(str(v) for v in o.values()))
+def test_teacher_forced_forward_equals_step_by_step_decoding(options):
+    """The fast whole-sequence decoder path and the per-step path used at inference agree."""
+    model, batch = tiny(**options), random_batch()
+    with torch.no_grad():
+        full = model(batch.source, batch.source_lengths, batch.target)
+        memory, state = model.encode(batch.source, batch.source_lengths)
+        previous, stepped = torch.full((len(batch),), SOS_ID), []
+        for t in range(batch.target.size(1)):
+            logits, state, _ = model.step(previous, state, memory)
+            stepped.append(logits)
+            previous = batch.target[:, t]
+    assert full.shape == (len(batch), batch.target.size(1), 15)
+    torch.testing.assert_close(full, torch.stack(stepped, 1), rtol=1e-4, atol=1e-5)
+
+
+def test_padding_does_not_change_a_words_output():
+    model = tiny(cell="gru", attention="bahdanau", bidirectional=True)
+    alone = make_batch([0], [[5, 6, 7]], None)
+    padded = make_batch([0, 1], [[5, 6, 7], [5, 6, 7, 8, 9, 10, 11]], None)
+    a, _ = greedy_decode(model, alone.source, alone.source_lengths)
+    b, _ = greedy_decode(model, padded.source, padded.source_lengths)
+    assert a[0].tolist() == b[0, : a.size(1)].tolist()
+
+
+@pytest.mark.parametrize("options", CONFIGS[::5], ids=str)
+def test_beam_size_one_equals_greedy(options):
+    model, batch = tiny(seed=3, **options), random_batch(8, seed=4)
+    greedy, _ = greedy_decode(model, batch.source, batch.source_lengths)
+    beams = beam_search(model, batch.source, batch.source_lengths, beam_size=1)
+    for row, hyps in enumerate(beams):
+        ids = greedy[row].tolist()
+        ids = ids[: ids.index(EOS_ID)] if EOS_ID in ids else ids
+        assert hyps[0].tokens == ids
+
+
+def test_beam_candidates_sorted_distinct_and_independent_of_batching():
+    model, batch = tiny(seed=5, cell="lstm", attention="luong"), random_batch(6, seed=7)
+    together = beam_search(model, batch.source, batch.source_lengths, beam_size=5, length_penalty=0.7)
+    for row, hyps in enumerate(together):
+        scores = [h.score for h in hyps]
+        assert scores == sorted(scores, reverse=True)
+        assert len({tuple(h.tokens) for h in hyps}) == len(hyps) == 5
+        one = make_batch([0], [batch.source[row, : batch.source_lengths[row]].tolist()], None)
+        alone = beam_search(model, one.source, one.source_lengths, beam_size=5, length_penalty=0.7)[0]
+        assert [h.tokens for h in alone] == [h.tokens for h in hyps]
+
+
+def test_parameter_count_of_the_seed_network():
+    model = tiny(cell="rnn")
+    m, k, vs, vt = 8, 16, 12, 15
+    rnn = lambda inp: k * inp + k * k + 2 * k  # noqa: E731
+    assert count_parameters(model) == vs * m + vt * m + rnn(m) + rnn(m) + k * vt + vt

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from seqlab.errors import CheckpointError, SeqlabError
+from seqlab.translit import checkpoint as ckpt
+from seqlab.translit.model import ModelConfig
+from seqlab.translit.predict import load_transliterator
+from seqlab.translit.train import TrainConfig, resume, train
+
+from conftest import write_dakshina
+
+
+def tiny_model(**overrides) -> ModelConfig:
+    return ModelConfig(source_vocab=5, target_vocab=5, **{"embedding_size": 16, "hidden_size": 32, **overrides})
+
+
+def quick(data_dir, **overrides) -> TrainConfig:
+    return TrainConfig(**{"data_dir": str(data_dir), "epochs": 2, "batch_size": 32, "show_progress": False,
+                          "warmup_steps": 5, **overrides})
+
+
+def test_tiny_model_overfits_fifty_pairs(tmp_path, real_pairs):
+    pairs = real_pairs[::800][:50]
+    data = write_dakshina(tmp_path / "data", {"train": pairs, "dev": pairs})
+    cfg = quick(data, epochs=120, batch_size=10, lr=1e-2, patience=120, warmup_steps=10)
+    result = train(tiny_model(cell="gru", hidden_size=64, attention="luong"), cfg, tmp_path / "run")
+    assert result.best_dev_accuracy == 1.0
+    translit = load_transliterator(tmp_path / "run")
+    assert translit.transliterate([s for s, _ in pairs]) == [t for _, t in pairs]
+
+
+def test_run_directory_holds_everything_and_loads_safely(tmp_path, small_data):
+    result = train(tiny_model(), quick(small_data), tmp_path / "run")
+    run = result.run_dir
+    for name in ("config.json", "vocab.json", "metrics.jsonl", "best.safetensors", "last.safetensors", "train_state.pt"):
+        assert (run / name).is_file(), name
+    config = json.loads((run / "config.json").read_text())
+    assert config["model"]["hidden_size"] == 32 and config["train"]["epochs"] == 2
+    metrics = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [m["epoch"] for m in metrics] == [1, 2] and metrics[1]["train_loss"] < metrics[0]["train_loss"]
+    assert set(load_file(str(run / "best.safetensors"))) == set(load_transliterator(run).model.state_dict())
+    assert not list(run.glob(".*.tmp")), "temporary files left behind"
+
+
+def test_resume_after_a_crash_continues_with_identical_state(tmp_path, small_data):
+    options = dict(cell="lstm", attention="bahdanau", dropout=0.2)
+    straight = train(tiny_model(**options), quick(small_data, epochs=3, teacher_forcing=0.7), tmp_path / "straight")
+
+    def crash_after_first_epoch(epoch: int, accuracy: float) -> None:
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny_model(**options), quick(small_data, epochs=3, teacher_forcing=0.7), tmp_path / "crashed",
+              on_epoch=crash_after_first_epoch)
+    resumed = resume(tmp_path / "crashed", show_progress=False)
+    assert resumed.epochs_run == 3
+    a, b = load_file(str(straight.run_dir / "last.safetensors")), load_file(str(resumed.run_dir / "last.safetensors"))
+    assert all(torch.equal(a[name], b[name]) for name in a)
+    assert [r["train_loss"] for r in straight.history] == [r["train_loss"] for r in resumed.history]
+
+
+def test_resume_drops_a_metrics_line_written_after_the_last_saved_state(tmp_path, small_data):
+    run = tmp_path / "run"
+    train(tiny_model(), quick(small_data, epochs=1), run)
+    with open(run / "metrics.jsonl", "a") as handle:
+        handle.write(json.dumps({"epoch": 2, "train_loss": 0.0}) + "\n")
+    result = resume(run, epochs=2, show_progress=False)
+    assert [r["epoch"] for r in result.history] == [1, 2] and result.history[1]["train_loss"] > 0
+
+
+def test_time_budget_stops_training(tmp_path, small_data):
+    result = train(tiny_model(), quick(small_data, epochs=50, time_budget=0.001), tmp_path / "run")
+    assert result.epochs_run == 1 and result.history[0]["partial"]
+
+
+def test_same_seed_gives_identical_runs(tmp_path, small_data):
+    a = train(tiny_model(dropout=0.3), quick(small_data), tmp_path / "a")
+    b = train(tiny_model(dropout=0.3), quick(small_data), tmp_path / "b")
+    assert [r["train_loss"] for r in a.history] == [r["train_loss"] for r in b.history]
+
+
+def test_refuses_to_overwrite_a_run_and_rejects_absurd_options(tmp_path, small_data):
+    train(tiny_model(), quick(small_data, epochs=1), tmp_path / "run")
+    with pytest.raises(SeqlabError, match="--resume"):
+        train(tiny_model(), quick(small_data, epochs=1), tmp_path / "run")
+    with pytest.raises(SeqlabError, match="--epochs must be at least 1"):
+        train(tiny_model(), quick(small_data, epochs=0), tmp_path / "other")
+    with pytest.raises(SeqlabError, match="dropout"):
+        train(tiny_model(dropout=1.5), quick(small_data), tmp_path / "other")
+
+
+def test_corrupt_checkpoints_give_clear_errors(tmp_path, small_data):
+    run = train(tiny_model(), quick(small_data, epochs=1), tmp_path / "run").run_dir
+    (run / "best.safetensors").write_bytes(b"not a safetensors file")
+    with pytest.raises(CheckpointError, match="best.safetensors is corrupt"):
+        load_transliterator(run)
+    (run / "train_state.pt").write_bytes(b"\x80\x04garbage")
+    with pytest.raises(CheckpointError, match="train_state.pt is corrupt"):
+        resume(run, show_progress=False)
+    (run / "vocab.json").write_text("{oops")
+    with pytest.raises(CheckpointError, match="vocab.json is corrupt"):
+        ckpt.load_model(run)
