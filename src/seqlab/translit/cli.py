@@ -159,7 +159,7 @@ def _register_extras() -> None:
     """Commands that live in their own modules (analysis, sweeps) plug in here when present."""
     import importlib
 
-    for module_name in ("seqlab.translit.analysis",):
+    for module_name in ("seqlab.translit.analysis", "seqlab.translit.sweep", "seqlab.translit.report"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

@@ -1,0 +1,80 @@
+"""Transliteration speed on this machine: training pairs/s, greedy words/s at batch 256, batch-1 latency.
+
+Run by hand on an otherwise idle machine:  .venv/bin/python benchmarks/translit_speed.py [--model RUN_DIR]
+Targets (2 CPU cores): ≥ 3,000 training pairs/s (1-layer GRU, m=64, k=256, batch 64, no attention),
+≥ 10,000 greedy words/s at batch 256, ≤ 2 ms for one word at batch 1.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+import torch
+from torch import nn
+
+from seqlab.translit.data import PAD_ID, Vocabs, encode_pairs, iterate_batches
+from seqlab.translit.datasets import load_split
+from seqlab.translit.model import ModelConfig, Seq2Seq
+from seqlab.translit.predict import Transliterator, load_transliterator
+
+
+def training_throughput(pairs, vocabs: Vocabs, batches: int) -> float:
+    torch.manual_seed(0)
+    model = Seq2Seq(ModelConfig(len(vocabs.source), len(vocabs.target), 64, 256, "gru")).train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss(ignore_index=PAD_ID)
+    encoded = encode_pairs(pairs, vocabs)
+    stream = iterate_batches([s for s, _ in encoded], [t for _, t in encoded], 64, torch.Generator().manual_seed(0))
+    seen, start = 0, None
+    for index, batch in enumerate(stream):
+        if index == 10:
+            seen, start = 0, time.perf_counter()
+        logits = model(batch.source, batch.source_lengths, batch.target)
+        loss = loss_fn(logits.reshape(-1, logits.size(-1)), batch.target.reshape(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        seen += len(batch)
+        if index == 10 + batches:
+            break
+    return seen / (time.perf_counter() - start)
+
+
+def decoding_speed(translit: Transliterator, words: list[str]) -> tuple[float, float]:
+    translit.transliterate(words[:256])
+    start = time.perf_counter()
+    translit.transliterate(words)
+    words_per_s = len(words) / (time.perf_counter() - start)
+    single = []
+    for word in words[:300]:
+        t0 = time.perf_counter()
+        translit.transliterate([word])
+        single.append(time.perf_counter() - t0)
+    return words_per_s, statistics.median(single) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="model for the decoding numbers (default: the shipped one)")
+    parser.add_argument("--batches", type=int, default=150)
+    parser.add_argument("--data-dir")
+    args = parser.parse_args()
+    train, _ = load_split("dakshina", "hi", "train", args.data_dir)
+    test, _ = load_split("dakshina", "hi", "test", args.data_dir)
+    vocabs = Vocabs.build(train)
+    pairs_per_s = training_throughput(train, vocabs, args.batches)
+    translit = load_transliterator(args.model, batch_size=256)
+    words_per_s, ms_per_word = decoding_speed(translit, [p.source for p in test])
+    seed_net = Transliterator(Seq2Seq(ModelConfig(len(vocabs.source), len(vocabs.target), 64, 256, "gru")).eval(), vocabs)
+    seed_words_per_s, seed_ms = decoding_speed(seed_net, [p.source for p in test])
+    print(json.dumps({"threads": torch.get_num_threads(), "train_pairs_per_s_gru_m64_k256_b64": round(pairs_per_s),
+                      "greedy_words_per_s_b256_model": round(words_per_s), "ms_per_word_b1_model": round(ms_per_word, 3),
+                      "greedy_words_per_s_b256_gru_m64_k256": round(seed_words_per_s),
+                      "ms_per_word_b1_gru_m64_k256": round(seed_ms, 3)}))
+
+
+if __name__ == "__main__":
+    main()
