@@ -8,7 +8,7 @@ ifneq ($(wildcard ../shared/data),)
 export SEQLAB_DATA_DIR ?= $(abspath ../shared/data)
 endif
 
-.PHONY: setup demo demo-translit test clean
+.PHONY: setup system-packages demo demo-translit test clean
 
 setup: $(STAMP)
 
@@ -29,7 +29,11 @@ demo-translit:
 	$(BIN)/seqlab translit predict ghar pani dilli namaste
 	$(BIN)/seqlab translit predict --sentence "mera naam seqlab hai, aur main 2 saal ka hoon."
 
-test: setup
+# The tests start a real PostgreSQL server and draw Devanagari text: both come from Debian packages.
+system-packages:
+	bash scripts/install-system-packages.sh
+
+test: setup system-packages
 	$(BIN)/python -m pytest -q
 
 clean:

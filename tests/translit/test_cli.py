@@ -110,3 +110,26 @@ def test_resume_from_the_cli_adds_epochs(trained, capsys, tmp_path):
     code, out, _ = run_cli(capsys, "translit", "train", "--resume", str(copy), "--epochs", "4")
     lines = (copy / "metrics.jsonl").read_text().splitlines()
     assert code == 0 and [json.loads(line)["epoch"] for line in lines] == [1, 2, 3, 4]
+
+
+def test_prior_command_tunes_reranking_and_becomes_the_default(trained, capsys, tmp_path):
+    import shutil
+
+    data, run = trained
+    model = tmp_path / "model"
+    shutil.copytree(run, model)
+    text = tmp_path / "hindi.txt"
+    train_file = data / "hi" / "lexicons" / "hi.translit.sampled.train.tsv"
+    text.write_text(" ".join(line.split("\t")[0] for line in train_file.read_text().splitlines()), encoding="utf-8")
+    code, out, _ = run_cli(capsys, "translit", "prior", "--model", str(model), "--text", str(text),
+                           "--data-dir", str(data), "--beam-size", "4")
+    assert code == 0 and (model / "prior.tsv").is_file()
+    decoding = json.loads((model / "config.json").read_text())["decoding"]
+    assert decoding["beam_size"] == 4 and decoding["dev_accuracy"] >= decoding["dev_accuracy_without_prior"]
+    code, out, _ = run_cli(capsys, "translit", "evaluate", "--model", str(model), "--data-dir", str(data),
+                           "--split", "dev", "--json", "--out", str(tmp_path / "eval"))
+    summary = json.loads(out.splitlines()[-1])
+    assert summary["beam_size"] == 4 and summary["prior_weight"] == decoding["prior_weight"]
+    assert summary["accuracy"] == pytest.approx(decoding["dev_accuracy"])
+    code, _, err = run_cli(capsys, "translit", "prior", "--model", str(model), "--text", str(tmp_path / "nope.txt"))
+    assert code == 2 and "nope.txt: no such file" in err

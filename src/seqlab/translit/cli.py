@@ -21,6 +21,9 @@ LANG = typer.Option("hi", "--lang", help="Language code (Dakshina: hi, bn, ta, �
 DATA_DIR = typer.Option(None, "--data-dir", help="Data root; else $SEQLAB_DATA_DIR, ./data, then download.")
 SKIP_BAD = typer.Option(False, "--skip-bad-lines", help="Drop and count malformed lines instead of stopping.")
 MODEL = typer.Option(None, "--model", help="Run directory or model folder (default: the shipped Hindi model).")
+BEAM = typer.Option(None, "--beam-size", help="1 = greedy [default: the model's own, see config.json 'decoding'].")
+LENGTH_PENALTY = typer.Option(None, "--length-penalty", help="Beam scores are log-prob / length**this.")
+PRIOR_WEIGHT = typer.Option(None, "--prior-weight", help="Weight λ of the word-frequency prior in beam reranking (0 = off).")
 
 
 @app.command()
@@ -78,9 +81,10 @@ def _default_out(model: Optional[Path]) -> Path:
 def evaluate(
     model: Optional[Path] = MODEL,
     split: str = typer.Option("test", help="train | dev | test"),
-    beam_size: int = typer.Option(1, "--beam-size", help="1 = greedy."),
+    beam_size: Optional[int] = BEAM,
     top_k: int = typer.Option(5, "--top-k", help="Length of the candidate list for top-k accuracy."),
-    length_penalty: float = typer.Option(1.0, "--length-penalty", help="Beam scores are log-prob / length**this."),
+    length_penalty: Optional[float] = LENGTH_PENALTY,
+    prior_weight: Optional[float] = PRIOR_WEIGHT,
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for the predictions CSV and JSON summary."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on the last line of stdout."),
     dataset: str = DATASET, lang: str = LANG, data_dir: Optional[str] = DATA_DIR, skip_bad_lines: bool = SKIP_BAD,
@@ -92,7 +96,8 @@ def evaluate(
     _check_beam(beam_size, top_k)
     translit = load_transliterator(model)
     pairs, skipped = load_split(dataset, lang, split, data_dir, skip_bad_lines)
-    summary, rows = evaluate_pairs(translit, pairs, beam_size, top_k, length_penalty)
+    summary, rows = evaluate_pairs(translit, pairs, beam_size, top_k, length_penalty, prior_weight)
+    beam_size = summary["beam_size"]
     summary = {"split": split, "dataset": dataset, "lang": lang, "model": str(model or PRETRAINED_DIR),
                "skipped_lines": skipped, **summary}
     out_dir = out or _default_out(model)
@@ -100,7 +105,8 @@ def evaluate(
     if summary["unknown_characters"]:
         typer.echo(f"warning: {sum(summary['unknown_characters'].values())} input characters never seen in training "
                    f"were read as <unk>: {''.join(summary['unknown_characters'])}", err=True)
-    typer.echo(f"{dataset}/{lang} {split}: {summary['pairs']} pairs, beam {beam_size}\n"
+    prior = f", word prior λ={summary['prior_weight']}" if summary["prior_weight"] else ""
+    typer.echo(f"{dataset}/{lang} {split}: {summary['pairs']} pairs, beam {beam_size}{prior}\n"
                f"  top-1 accuracy            {summary['accuracy']:.4f}\n"
                f"  any-reference accuracy    {summary['accuracy_any_reference']:.4f}\n"
                f"  top-{top_k} accuracy            {summary['top_k_accuracy']:.4f}\n"
@@ -110,8 +116,35 @@ def evaluate(
         typer.echo(json.dumps(summary, ensure_ascii=False))
 
 
-def _check_beam(beam_size: int, top_k: int) -> None:
-    if not 1 <= beam_size <= 100:
+@app.command()
+def prior(
+    model: Path = typer.Option(..., "--model", help="Run directory or model folder to attach the prior to."),
+    text: Optional[Path] = typer.Option(None, "--text", help="Devanagari text (.txt or .gz) to count words in "
+                                        "[default: Dakshina's native-script Wikipedia sample]."),
+    beam_size: int = typer.Option(5, "--beam-size", help="Beam used when reranking."),
+    dataset: str = DATASET, lang: str = LANG, data_dir: Optional[str] = DATA_DIR,
+) -> None:
+    """Attach a word-frequency prior to a model and tune beam reranking (α, λ) on the dev split."""
+    from seqlab.translit.predict import load_transliterator
+    from seqlab.translit.prior import WordPrior, wikipedia_sample
+    from seqlab.translit.tune import tune_decoding
+
+    _check_beam(beam_size, 1)
+    source = text or wikipedia_sample(lang, data_dir)
+    if not source.is_file():
+        raise SeqlabError(f"--text {source}: no such file")
+    word_prior = WordPrior.from_text_file(source)
+    translit = load_transliterator(model)
+    dev, _ = load_split(dataset, lang, "dev", data_dir)
+    result = tune_decoding(model, translit, word_prior, dev, beam_size, source.name)
+    typer.echo(f"prior: {result['prior_words']:,} words ({result['prior_tokens']:,} tokens) from {source.name}\n"
+               f"dev accuracy with beam {beam_size}: {result['dev_accuracy_without_prior']:.4f} without the prior, "
+               f"{result['dev_accuracy']:.4f} with λ={result['prior_weight']}, α={result['length_penalty']}\n"
+               f"saved as the default decoding in {model / 'config.json'}")
+
+
+def _check_beam(beam_size: int | None, top_k: int) -> None:
+    if beam_size is not None and not 1 <= beam_size <= 100:
         raise SeqlabError(f"--beam-size must be between 1 and 100, got {beam_size}")
     if not 1 <= top_k <= 100:
         raise SeqlabError(f"--top-k must be between 1 and 100, got {top_k}")
@@ -122,7 +155,7 @@ def predict(
     words: Optional[List[str]] = typer.Argument(None, help="Romanized words; none = read lines from stdin."),
     sentence: Optional[str] = typer.Option(None, "--sentence", help="Transliterate the words of a sentence, keep the rest."),
     top_k: int = typer.Option(1, "--top-k", help="Print the K best candidates per word."),
-    beam_size: int = typer.Option(1, "--beam-size", help="1 = greedy."),
+    beam_size: Optional[int] = BEAM,
     model: Optional[Path] = MODEL,
 ) -> None:
     """Romanized Hindi → Devanagari: words, a --sentence, or stdin lines (one output line per input line)."""
@@ -140,7 +173,7 @@ def predict(
     _warn_unknown(translit, inputs)
     for word in words or []:
         if top_k > 1:
-            typer.echo(" ".join(translit.candidates([word], max(top_k, beam_size))[0][:top_k]))
+            typer.echo(" ".join(translit.candidates([word], max(top_k, beam_size or 1))[0][:top_k]))
         else:
             typer.echo(translit.transliterate([word], beam_size)[0])
     if sentence is not None:

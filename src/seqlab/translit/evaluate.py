@@ -12,14 +12,21 @@ from seqlab.translit.metrics import any_reference_accuracy, character_error_rate
 from seqlab.translit.predict import Transliterator
 
 
-def evaluate_pairs(translit: Transliterator, pairs: list[Pair], beam_size: int = 1, top_k: int = 5,
-                   length_penalty: float = 1.0) -> tuple[dict, list[dict]]:
-    """Return (summary, one row per pair). Top-1 uses `beam_size`; the top-k list a beam of width `top_k`."""
+def evaluate_pairs(translit: Transliterator, pairs: list[Pair], beam_size: int | None = None, top_k: int = 5,
+                   length_penalty: float | None = None, prior_weight: float | None = None) -> tuple[dict, list[dict]]:
+    """Return (summary, one row per pair). Top-1 uses `beam_size`; the top-k list a beam of width `top_k`.
+    Unset options take the model's own decoding defaults (config.json "decoding")."""
+    defaults = translit.decoding
+    beam_size = beam_size or defaults.beam_size
+    length_penalty = defaults.length_penalty if length_penalty is None else length_penalty
+    prior_weight = defaults.prior_weight if prior_weight is None else prior_weight
+    if translit.prior is None:
+        prior_weight = 0.0
     sources, references = [p.source for p in pairs], [p.target for p in pairs]
     start = time.perf_counter()
-    candidates = translit.candidates(sources, top_k, length_penalty)
+    candidates = translit.candidates(sources, top_k, length_penalty, prior_weight)
     predictions = ([c[0] if c else "" for c in candidates] if beam_size == top_k
-                   else translit.transliterate(sources, beam_size, length_penalty))
+                   else translit.transliterate(sources, beam_size, length_penalty, prior_weight))
     seconds = time.perf_counter() - start
     unknown = translit.unknown_characters(sources)
     summary = {
@@ -31,6 +38,7 @@ def evaluate_pairs(translit: Transliterator, pairs: list[Pair], beam_size: int =
         "cer": character_error_rate(predictions, references),
         "beam_size": beam_size,
         "length_penalty": length_penalty,
+        "prior_weight": prior_weight if beam_size > 1 else 0.0,
         "unknown_characters": dict(unknown.most_common()),
         "decode_seconds": round(seconds, 3),
     }

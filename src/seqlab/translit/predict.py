@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from collections import Counter
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -13,16 +14,35 @@ from seqlab.translit.checkpoint import PRETRAINED_DIR, load_model
 from seqlab.translit.data import Vocabs, make_batch
 from seqlab.translit.decode import beam_search, greedy_decode
 from seqlab.translit.model import Seq2Seq
+from seqlab.translit.prior import WordPrior
 
 # A run of letters (any script) is a word to transliterate; digits, spaces and punctuation pass through.
 WORD = re.compile(r"[^\W\d_]+")
 
 
-class Transliterator:
-    """A loaded model plus its vocabularies; decodes many words at once in length-sorted batches."""
+@dataclass
+class Decoding:
+    """How a model decodes by default; a model folder's config.json may set these under "decoding"."""
 
-    def __init__(self, model: Seq2Seq, vocabs: Vocabs, config: dict | None = None, batch_size: int = 256):
+    beam_size: int = 1
+    length_penalty: float = 1.0
+    prior_weight: float = 0.0
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Decoding":
+        known = {k: v for k, v in config.get("decoding", {}).items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+class Transliterator:
+    """A loaded model plus its vocabularies (and optional word prior); decodes many words at once in
+    length-sorted batches."""
+
+    def __init__(self, model: Seq2Seq, vocabs: Vocabs, config: dict | None = None, batch_size: int = 256,
+                 prior: WordPrior | None = None):
         self.model, self.vocabs, self.config, self.batch_size = model.eval(), vocabs, config or {}, batch_size
+        self.prior = prior
+        self.decoding = Decoding.from_config(self.config)
 
     def unknown_characters(self, words: Iterable[str]) -> Counter:
         """Input characters the model never saw in training (they are read as <unk>)."""
@@ -34,21 +54,31 @@ class Transliterator:
         for start in range(0, len(order), self.batch_size):
             yield make_batch(order[start : start + self.batch_size], encoded, None)
 
-    def candidates(self, words: Sequence[str], beam_size: int = 5, length_penalty: float = 1.0) -> list[list[str]]:
-        """Up to `beam_size` distinct outputs per word, best first (batched beam search)."""
+    def scored_candidates(self, words: Sequence[str], beam_size: int) -> list[list[tuple[str, float, int]]]:
+        """Per word, the beam's (output, log-prob, length incl. <eos>) before any ranking choice."""
         if beam_size < 1:
             raise SeqlabError(f"beam size must be at least 1, got {beam_size}")
-        results: list[list[str]] = [[] for _ in words]
+        results: list[list[tuple[str, float, int]]] = [[] for _ in words]
         for batch in self._batches(words):
-            hyps = beam_search(self.model, batch.source, batch.source_lengths, beam_size, length_penalty)
+            hyps = beam_search(self.model, batch.source, batch.source_lengths, beam_size, 1.0)
             for row, word_hyps in zip(batch.index.tolist(), hyps):
-                results[row] = _distinct(self.vocabs.target.decode(h.tokens) for h in word_hyps)
+                results[row] = [(self.vocabs.target.decode(h.tokens), h.log_prob, len(h.tokens) + 1) for h in word_hyps]
         return results
 
-    def transliterate(self, words: Sequence[str], beam_size: int = 1, length_penalty: float = 1.0) -> list[str]:
-        """One Devanagari word per input word: greedy for beam size 1, else the best beam."""
+    def candidates(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
+                   prior_weight: float | None = None) -> list[list[str]]:
+        """Up to `beam_size` distinct outputs per word, best first (batched beam search, then reranking)."""
+        beam_size = beam_size or max(self.decoding.beam_size, 5)
+        alpha = self.decoding.length_penalty if length_penalty is None else length_penalty
+        weight = self.decoding.prior_weight if prior_weight is None else prior_weight
+        return [_distinct(w for w, _ in rank(c, alpha, weight, self.prior)) for c in self.scored_candidates(words, beam_size)]
+
+    def transliterate(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
+                      prior_weight: float | None = None) -> list[str]:
+        """One Devanagari word per input word: greedy for beam size 1, else the best reranked beam."""
+        beam_size = beam_size or self.decoding.beam_size
         if beam_size > 1:
-            return [c[0] if c else "" for c in self.candidates(words, beam_size, length_penalty)]
+            return [c[0] if c else "" for c in self.candidates(words, beam_size, length_penalty, prior_weight)]
         results = [""] * len(words)
         for batch in self._batches(words):
             tokens, _ = greedy_decode(self.model, batch.source, batch.source_lengths)
@@ -63,11 +93,20 @@ class Transliterator:
         output = self.vocabs.target.decode(tokens[0].tolist())
         return output, None if weights is None else weights[0, : len(output) + 1, : len(word)]
 
-    def transliterate_sentence(self, text: str, beam_size: int = 1) -> str:
+    def transliterate_sentence(self, text: str, beam_size: int | None = None) -> str:
         """Transliterate the words of `text`; keep spaces, punctuation and digits exactly as they are."""
         words = [m.group(0) for m in WORD.finditer(text)]
         outputs = iter(self.transliterate(words, beam_size) if words else [])
         return WORD.sub(lambda _: next(outputs), text)
+
+
+def rank(candidates: list[tuple[str, float, int]], length_penalty: float, prior_weight: float,
+         prior: WordPrior | None) -> list[tuple[str, float]]:
+    """Order by log-prob / length**α (+ λ · log P_prior(word) when a prior is given), best first."""
+    use_prior = prior is not None and prior_weight > 0
+    scored = [(w, lp / length ** length_penalty + (prior_weight * prior.log_prob(w) if use_prior else 0.0))
+              for w, lp, length in candidates]
+    return sorted(scored, key=lambda ws: ws[1], reverse=True)
 
 
 def _distinct(items: Iterable[str]) -> list[str]:
@@ -78,4 +117,4 @@ def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 2
     """Load a run directory or model folder; without one, the Hindi model shipped with seqlab."""
     path = Path(model_dir) if model_dir else PRETRAINED_DIR
     model, vocabs, config = load_model(path)
-    return Transliterator(model, vocabs, config, batch_size)
+    return Transliterator(model, vocabs, config, batch_size, WordPrior.load(path))

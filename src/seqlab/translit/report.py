@@ -1,0 +1,467 @@
+"""`seqlab translit report SWEEP_DIR`: what a hyperparameter sweep found, and how its best configuration
+does on the test set once trained to convergence.
+
+The report is one self-contained HTML file (pictures embedded as data URIs, so it can be mailed or
+archived alone) plus a Markdown twin that links PNG files saved beside it. The final model is trained in
+SWEEP_DIR/final, an ordinary resumable run directory: a finished one (final.json) is reused, an
+interrupted one is resumed, so rerunning the report never retrains for nothing and never fakes a result.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import json
+import random
+import time
+import unicodedata
+from collections import Counter
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from seqlab.errors import SeqlabError
+from seqlab.io import atomic_path, write_json_atomic, write_text_atomic
+
+FINAL_DIR, FINAL_MARKER = "final", "final.json"
+SECTIONS = ("Sweep", "Optimization history", "Parallel coordinates", "Parameter importances",
+            "Dev accuracy vs parameter count", "All trials", "Best configuration", "Final training",
+            "Test results", "Sample test predictions", "Accuracy by word length", "Character confusions",
+            "Attention heatmaps")
+MODEL_PARAMS = {"cell": "cell", "emb": "embedding_size", "hidden": "hidden_size", "enc_layers": "encoder_layers",
+                "dec_layers": "decoder_layers", "bidirectional": "bidirectional", "dropout": "dropout",
+                "attention": "attention"}
+CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:.6em 0;font-size:14px}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}
+th{background:#34495e;color:#fff}tr:nth-child(even){background:#f4f6f8}img{max-width:100%;border:1px solid #ddd}
+.note{color:#666;font-style:italic}.grid{display:flex;flex-wrap:wrap;gap:10px}.grid img{max-width:340px}"""
+
+
+@dataclass
+class Section:
+    """One report section: a heading and blocks (text, image, table, note, link) rendered to HTML and Markdown."""
+
+    title: str
+    blocks: list[tuple] = field(default_factory=list)
+
+    def text(self, value: str) -> "Section":
+        self.blocks.append(("text", value))
+        return self
+
+    def note(self, value: str) -> "Section":
+        self.blocks.append(("note", value))
+        return self
+
+    def image(self, name: str, png: bytes | None, alt: str, missing: str = "") -> "Section":
+        self.blocks.append(("image", name, png, alt) if png else ("note", f"No {alt.lower()}: {missing}."))
+        return self
+
+    def table(self, headers: list[str], rows: list[list[Any]]) -> "Section":
+        self.blocks.append(("table", headers, rows))
+        return self
+
+    def link(self, label: str, href: str) -> "Section":
+        self.blocks.append(("link", label, href))
+        return self
+
+
+# sweep --------------------------------------------------------------------------------------------------
+def load_sweep(sweep_dir: Path) -> tuple[dict, Any]:
+    """The sweep helper's `load_sweep` when it exists, else a local reader of the same on-disk contract."""
+    try:
+        from seqlab.translit.sweep import load_sweep as helper
+    except ImportError:
+        helper = None
+    return helper(sweep_dir) if helper is not None else _load_sweep_local(sweep_dir)
+
+
+def _load_sweep_local(sweep_dir: Path) -> tuple[dict, Any]:
+    """Read sweep.json and open the Optuna study (study.db beside it wins, so sweep dirs can be moved)."""
+    import optuna
+
+    meta_path = Path(sweep_dir) / "sweep.json"
+    if not meta_path.is_file():
+        raise SeqlabError(f"{sweep_dir} is not a sweep directory (no sweep.json); create one with `seqlab translit sweep`")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        name = meta["study"]
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
+        raise SeqlabError(f"{meta_path} is corrupt or incomplete ({exc})") from None
+    local_db = Path(sweep_dir) / "study.db"
+    storage = f"sqlite:///{local_db.resolve()}" if local_db.is_file() else meta.get("storage")
+    if not storage:
+        raise SeqlabError(f"{sweep_dir} has no study.db and {meta_path} names no storage")
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        return meta, optuna.load_study(study_name=name, storage=storage)
+    except KeyError:
+        raise SeqlabError(f"study {name!r} not found in {storage}") from None
+
+
+def completed_trials(study, sweep_dir: Path) -> list:
+    import optuna
+
+    done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE and t.value is not None]
+    if not done:
+        states = Counter(t.state.name.lower() for t in study.trials)
+        summary = ", ".join(f"{n} {s}" for s, n in states.items()) or "no trials at all"
+        raise SeqlabError(f"{sweep_dir} has no completed trials ({summary}); run or continue the sweep first")
+    return done
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "unknown"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min {secs:02d} s"
+
+
+def sweep_seconds(meta: dict, trials: list) -> tuple[float | None, str]:
+    """Wall time of the sweep from sweep.json; summed trial durations if the sweep never recorded an end."""
+    if meta.get("seconds") is not None:
+        return float(meta["seconds"]), "recorded in sweep.json"
+    spans = [(t.datetime_complete - t.datetime_start).total_seconds() for t in trials
+             if t.datetime_complete and t.datetime_start]
+    return (sum(spans), "sum of trial durations (the sweep recorded no finish time)") if spans else (None, "")
+
+
+# final training -------------------------------------------------------------------------------------------
+@dataclass
+class FinalOptions:
+    epochs: int = 30
+    patience: int = 5
+    time_budget: Optional[float] = None
+    limit_train: Optional[int] = None
+    dataset: Optional[str] = None
+    lang: Optional[str] = None
+    data_dir: Optional[str] = None
+
+
+def final_configs(meta: dict, params: dict, opts: FinalOptions):
+    """The best trial's model and optimiser settings on top of the sweep's training config."""
+    from seqlab.translit.model import ModelConfig
+    from seqlab.translit.train import TrainConfig
+
+    known = {f.name for f in fields(TrainConfig)}
+    cfg = TrainConfig(**{k: v for k, v in (meta.get("train") or {}).items() if k in known})
+    cfg.lr, cfg.batch_size = float(params.get("lr", cfg.lr)), int(params.get("batch_size", cfg.batch_size))
+    cfg.dev_beam_size = int(params.get("beam_size", cfg.dev_beam_size))  # as the sweep scored its trials
+    cfg.epochs, cfg.patience, cfg.time_budget, cfg.limit_train = opts.epochs, opts.patience, opts.time_budget, opts.limit_train
+    cfg.dataset, cfg.lang = opts.dataset or cfg.dataset, opts.lang or cfg.lang
+    cfg.data_dir, cfg.show_progress = opts.data_dir or cfg.data_dir, True  # the final run is the long one
+    model_cfg = ModelConfig(source_vocab=5, target_vocab=5,
+                            **{field_: params[name] for name, field_ in MODEL_PARAMS.items() if name in params})
+    model_cfg.validate()
+    cfg.validate()
+    return model_cfg, cfg
+
+
+def train_final(sweep_dir: Path, meta: dict, best, opts: FinalOptions) -> tuple[Path, dict, Any]:
+    """Reuse SWEEP_DIR/final when finished, resume it when interrupted, else train it from scratch."""
+    from seqlab.translit import checkpoint as ckpt
+    from seqlab.translit.train import TrainConfig, resume, train
+
+    run_dir = sweep_dir / FINAL_DIR
+    marker = run_dir / FINAL_MARKER
+    model_cfg, cfg = final_configs(meta, best.params, opts)
+    if marker.is_file():
+        info = json.loads(marker.read_text(encoding="utf-8"))
+        _check_same_trial(run_dir, info.get("trial"), best.number)
+        return run_dir, {**info, "reused": True}, TrainConfig(**ckpt.read_config(run_dir)["train"])
+    started = time.monotonic()
+    if (run_dir / ckpt.TRAIN_STATE).is_file():
+        saved = ckpt.read_config(run_dir)["model"]
+        wanted = {k: v for k, v in asdict(model_cfg).items() if k not in ("source_vocab", "target_vocab")}
+        if any(saved.get(k) != v for k, v in wanted.items()):
+            _check_same_trial(run_dir, "an earlier best trial", best.number)
+        result = resume(run_dir, epochs=cfg.epochs, time_budget=cfg.time_budget)
+        cfg = TrainConfig(**ckpt.read_config(run_dir)["train"])
+    else:
+        result = train(model_cfg, cfg, run_dir)
+    stopped = ("early stopping" if result.epochs_run - result.best_epoch >= cfg.patience else
+               "epoch limit" if result.epochs_run >= cfg.epochs else "time budget")
+    info = {"trial": best.number, "best_dev_accuracy": result.best_dev_accuracy, "best_epoch": result.best_epoch,
+            "epochs_run": result.epochs_run, "parameters": result.parameters, "train_seconds": result.train_seconds,
+            "wall_seconds": time.monotonic() - started, "stopped_by": stopped, "epochs_limit": cfg.epochs,
+            "patience": cfg.patience, "history": result.history}
+    write_json_atomic(marker, info)
+    return run_dir, {**info, "reused": False}, cfg
+
+
+def _check_same_trial(run_dir: Path, trained_from: Any, best: int) -> None:
+    if trained_from != best:
+        raise SeqlabError(f"{run_dir} was trained from trial {trained_from}, but the best trial is now {best}; "
+                          f"delete {run_dir} to train the new best configuration")
+
+
+# test-set analyses --------------------------------------------------------------------------------------
+def substitutions(reference: str, prediction: str) -> list[tuple[str, str]]:
+    """Substituted (reference, predicted) characters on one minimum-edit alignment (Levenshtein backtrace)."""
+    n, m = len(reference), len(prediction)
+    cost = [[i + j if i * j == 0 else 0 for j in range(m + 1)] for i in range(n + 1)]
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            cost[i][j] = min(cost[i - 1][j] + 1, cost[i][j - 1] + 1,
+                             cost[i - 1][j - 1] + (reference[i - 1] != prediction[j - 1]))
+    pairs, i, j = [], n, m
+    while i > 0 and j > 0:
+        same = reference[i - 1] == prediction[j - 1]
+        if cost[i][j] == cost[i - 1][j - 1] + (not same):
+            if not same:
+                pairs.append((reference[i - 1], prediction[j - 1]))
+            i, j = i - 1, j - 1
+        elif cost[i][j] == cost[i - 1][j] + 1:
+            i -= 1
+        else:
+            j -= 1
+    return pairs[::-1]
+
+
+def char_label(char: str) -> str:
+    """A character with its code point and name, so lone vowel signs stay identifiable."""
+    name = unicodedata.name(char, "").replace("DEVANAGARI ", "").lower()
+    shown = "\u25cc" + char if unicodedata.category(char) in ("Mn", "Mc") else char  # a lone sign on ◌
+    return f"{shown} (U+{ord(char):04X} {name})"
+
+
+def length_buckets(rows: list[dict]) -> list[tuple[int, int, float]]:
+    by_length: dict[int, list[bool]] = {}
+    for row in rows:
+        by_length.setdefault(len(row["input"]), []).append(bool(row["correct"]))
+    return [(n, len(v), sum(v) / len(v)) for n, v in sorted(by_length.items())]
+
+
+def attention_words(rows: list[dict], count: int = 9) -> list[str]:
+    """`count` distinct test inputs spread evenly over the test file (deterministic)."""
+    words = list(dict.fromkeys(r["input"] for r in rows))
+    if len(words) <= count:
+        return words
+    return [words[round(i * (len(words) - 1) / (count - 1))] for i in range(count)]
+
+
+# rendering ------------------------------------------------------------------------------------------------
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "" if value is None else str(value)
+
+
+def to_html(title: str, sections: list[Section]) -> str:
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+             f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>"]
+    for section in sections:
+        parts.append(f"<h2>{html.escape(section.title)}</h2>")
+        images = [_html_block(b) for b in section.blocks if b[0] == "image"]
+        parts += [_html_block(b) for b in section.blocks if b[0] != "image"]
+        parts.append("<div class='grid'>" + "".join(images) + "</div>" if len(images) > 1 else "".join(images))
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def _html_block(block: tuple) -> str:
+    kind = block[0]
+    if kind == "text":
+        return f"<p>{html.escape(block[1])}</p>"
+    if kind == "note":
+        return f"<p class='note'>{html.escape(block[1])}</p>"
+    if kind == "link":
+        return f"<p><a href='{html.escape(block[2])}'>{html.escape(block[1])}</a></p>"
+    if kind == "table":
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in block[1])
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(c))}</td>" for c in row) + "</tr>" for row in block[2])
+        return f"<table><tr>{head}</tr>{body}</table>"
+    data = base64.b64encode(block[2]).decode("ascii")
+    return f"<img src='data:image/png;base64,{data}' alt='{html.escape(block[3])}' title='{html.escape(block[3])}'>"
+
+
+def to_markdown(title: str, sections: list[Section]) -> str:
+    lines = [f"# {title}", ""]
+    for section in sections:
+        lines += [f"## {section.title}", ""]
+        for block in section.blocks:
+            kind = block[0]
+            if kind in ("text", "note"):
+                lines += [block[1] if kind == "text" else f"*{block[1]}*", ""]
+            elif kind == "link":
+                lines += [f"[{block[1]}]({block[2]})", ""]
+            elif kind == "image":
+                lines += [f"![{block[3]}]({block[1]})", ""]
+            elif kind == "table":
+                escape = lambda v: _cell(v).replace("|", "\\|")  # noqa: E731
+                lines += ["| " + " | ".join(block[1]) + " |", "|" + "---|" * len(block[1])]
+                lines += ["| " + " | ".join(escape(c) for c in row) + " |" for row in block[2]] + [""]
+    return "\n".join(lines)
+
+
+def write_report(out: Path, title: str, sections: list[Section]) -> Path:
+    """PNG files (for the Markdown), report.md and report.html, each written atomically."""
+    for section in sections:
+        for block in section.blocks:
+            if block[0] == "image":
+                with atomic_path(out / block[1]) as tmp:
+                    tmp.write_bytes(block[2])
+    write_text_atomic(out / "report.md", to_markdown(title, sections))
+    write_text_atomic(out / "report.html", to_html(title, sections))
+    return out / "report.html"
+
+
+# sections -----------------------------------------------------------------------------------------------
+def sweep_sections(sweep_dir: Path, meta: dict, study, trials: list) -> list[Section]:
+    """Everything known from the sweep alone: timing, Optuna plots, size vs accuracy, the trials table."""
+    from seqlab.translit import plots
+
+    seconds, how = sweep_seconds(meta, trials)
+    states = ", ".join(f"{n} {s}" for s, n in Counter(t.state.name.lower() for t in study.trials).items())
+    overview = Section("Sweep").text(
+        f"Study {meta.get('study')!r} in {sweep_dir}: {len(study.trials)} trials ({states}; target "
+        f"{meta.get('trials_target', '?')}), sampler {meta.get('sampler', '?')}, pruner {meta.get('pruner', '?')}; "
+        f"started {meta.get('started', '?')}, finished {meta.get('finished') or 'not recorded'}.")
+    overview.text(f"The sweep took {duration(seconds)} ({how}). Best dev accuracy "
+                  f"{max(t.value for t in trials):.4f}.")
+    if meta.get("space"):
+        overview.text("Search space: " + json.dumps(meta["space"], ensure_ascii=False))
+    figures = plots.optuna_figures(study)
+    titles = {"history": ("Optimization history", "optimization_history.png"),
+              "parallel": ("Parallel coordinates", "parallel_coordinates.png"),
+              "importances": ("Parameter importances", "param_importances.png")}
+    sections = [overview]
+    for key, (title, name) in titles.items():
+        png, why = figures[key]
+        sections.append(Section(title).image(name, png, f"{title} plot", why))
+    points = [(int(t.user_attrs["parameters"]), float(t.value),
+               f"{t.params.get('cell', '?')} / {t.params.get('attention', '?')}")
+              for t in trials if t.user_attrs.get("parameters")]
+    sections.append(Section("Dev accuracy vs parameter count").image(
+        "accuracy_vs_parameters.png", plots.accuracy_vs_parameters(points) if points else None,
+        "Dev accuracy vs parameter count plot", "no trial recorded its parameter count"))
+    names = sorted({p for t in study.trials for p in t.params})
+    best = max(trials, key=lambda t: t.value).number
+    rows = [[f"{t.number}{' ★' if t.number == best else ''}", t.state.name.lower(), t.value,
+             *[t.params.get(n) for n in names], t.user_attrs.get("parameters"),
+             duration(t.user_attrs.get("train_seconds")), t.user_attrs.get("best_epoch")] for t in study.trials]
+    sections.append(Section("All trials").table(
+        ["trial", "state", "dev accuracy", *names, "parameters", "train time", "best epoch"], rows))
+    return sections
+
+
+def final_sections(best, run_dir: Path, info: dict, cfg, summary: dict, rows: list[dict], csv_name: str,
+                   attention_maps: list[tuple[str, str, Any]]) -> list[Section]:
+    """Best configuration, how the final run went, and the test-set results and analyses."""
+    from seqlab.translit import plots
+
+    config = Section("Best configuration").text(
+        f"Trial {best.number}: dev accuracy {best.value:.4f} during the sweep.")
+    config.table(["parameter", "value"], [[k, v] for k, v in best.params.items()])
+    how = "reused from an earlier report run" if info["reused"] else "trained now"
+    final = Section("Final training").text(
+        f"The best configuration was trained in {run_dir} ({how}) for up to {info['epochs_limit']} epochs with "
+        f"early stopping (patience {info['patience']}) on {cfg.dataset}/{cfg.lang}"
+        f"{f', first {cfg.limit_train} training pairs' if cfg.limit_train else ''}: "
+        f"{info['epochs_run']} epochs, stopped by {info['stopped_by']}, best dev accuracy "
+        f"{info['best_dev_accuracy']:.4f} at epoch {info['best_epoch']}, {info['parameters']:,} parameters.")
+    final.text(f"The final training took {duration(info['train_seconds'])} of training time "
+               f"({duration(info['wall_seconds'])} wall-clock including dev evaluation).")
+    final.table(["epoch", "train loss", "dev accuracy"],
+                [[h["epoch"], h.get("train_loss"), h.get("dev_accuracy")] for h in info.get("history", [])])
+    test = Section("Test results").text(
+        f"Evaluated once on the {summary['pairs']} test pairs with beam size {summary['beam_size']}.")
+    test.table(["metric", "value"], [["top-1 accuracy", f"{summary['accuracy']:.4f}"],
+                                     [f"top-{summary['top_k']} accuracy", f"{summary['top_k_accuracy']:.4f}"],
+                                     ["character error rate (CER)", f"{summary['cer']:.4f}"],
+                                     ["any-reference accuracy", f"{summary['accuracy_any_reference']:.4f}"]])
+    test.link(f"Full test predictions ({csv_name})", csv_name)
+    sample = [rows[i] for i in sorted(random.Random(0).sample(range(len(rows)), min(24, len(rows))))]
+    samples = Section("Sample test predictions").text("A fixed random sample of test words; wrong predictions are red.")
+    samples.image("test_samples.png", plots.sample_grid(sample) if sample else None, "Sample test predictions grid", "no test pairs")
+    buckets = length_buckets(rows)
+    lengths = Section("Accuracy by word length").image("accuracy_by_length.png", plots.accuracy_by_length(buckets),
+                                                       "Accuracy by word length plot")
+    lengths.table(["input length", "words", "accuracy"], [[n, c, f"{a:.3f}"] for n, c, a in buckets])
+    return [config, final, test, samples, lengths, confusion_section(rows), attention_section(attention_maps)]
+
+
+def confusion_section(rows: list[dict], top: int = 20) -> Section:
+    counts = Counter(pair for r in rows if not r["correct"] for pair in substitutions(r["reference"], r["prediction"]))
+    section = Section("Character confusions").text(
+        f"The {top} most frequent substitutions (reference character → predicted character) on a minimum-edit "
+        f"alignment of each wrong prediction with its reference.")
+    if not counts:
+        return section.note("No substitutions: every wrong prediction differs only by insertions or deletions.")
+    return section.table(["reference", "predicted", "count"],
+                         [[char_label(a), char_label(b), n] for (a, b), n in counts.most_common(top)])
+
+
+def attention_section(maps: list[tuple[str, str, Any]]) -> Section:
+    from seqlab.translit import plots
+
+    section = Section("Attention heatmaps")
+    if not maps:
+        return section.note("The best model has no attention mechanism, so there are no attention weights to show.")
+    section.text(f"Attention weights of the greedy decoder for {len(maps)} test words (rows: output characters, "
+                 f"columns: input characters).")
+    for i, (source, output, weights) in enumerate(maps, start=1):
+        section.image(f"attention_{i}.png", plots.attention_heatmap(source, output, weights), f"Attention heatmap {i}")
+    return section
+
+
+# command --------------------------------------------------------------------------------------------------
+def make_report(sweep_dir: Path, out: Path | None, opts: FinalOptions, beam_size: int | None, top_k: int) -> dict:
+    """Load the sweep, train (or reuse) the final model, evaluate it on test and write the report."""
+    from seqlab.translit.datasets import load_split
+    from seqlab.translit.evaluate import evaluate_pairs, write_results
+    from seqlab.translit.plots import devanagari_font
+    from seqlab.translit.predict import load_transliterator
+
+    if not Path(sweep_dir).is_dir():
+        raise SeqlabError(f"{sweep_dir}: no such directory")
+    devanagari_font()  # fail before hours of training, not after
+    meta, study = load_sweep(sweep_dir)
+    trials = completed_trials(study, sweep_dir)
+    best = max(trials, key=lambda t: t.value)
+    beam = int(beam_size or best.params.get("beam_size", 1))
+    if not (1 <= beam <= 100 and 1 <= top_k <= 100):
+        raise SeqlabError(f"--beam-size and --top-k must be between 1 and 100, got {beam} and {top_k}")
+    out = Path(out) if out else Path(sweep_dir) / "report"
+    sections = sweep_sections(Path(sweep_dir), meta, study, trials)
+    run_dir, info, cfg = train_final(Path(sweep_dir), meta, best, opts)
+    cfg.data_dir = opts.data_dir or cfg.data_dir
+    translit = load_transliterator(run_dir)
+    pairs, _ = load_split(cfg.dataset, cfg.lang, "test", cfg.data_dir, cfg.skip_bad_lines)
+    summary, rows = evaluate_pairs(translit, pairs, beam, top_k)
+    csv_path, _ = write_results(out, "test", summary, rows)
+    maps = []
+    if translit.config.get("model", {}).get("attention", "none") != "none":
+        for word in attention_words(rows):
+            output, weights = translit.attention(word)
+            maps.append((word, output, weights.detach().cpu().numpy()))
+    sections += final_sections(best, run_dir, info, cfg, summary, rows, csv_path.name, maps)
+    path = write_report(out, f"Transliteration sweep report: {Path(sweep_dir).resolve().name}", sections)
+    return {"report": str(path), "markdown": str(out / "report.md"), "predictions": str(csv_path), **summary}
+
+
+def register(app: typer.Typer) -> None:
+    """Add `report` to the `seqlab translit` group."""
+
+    @app.command("report")
+    def report_command(
+        sweep_dir: Path = typer.Argument(..., help="Directory written by `seqlab translit sweep`."),
+        out: Optional[Path] = typer.Option(None, "--out", help="Report folder [default: SWEEP_DIR/report]."),
+        final_epochs: int = typer.Option(30, "--final-epochs", help="Epoch limit for training the best configuration."),
+        patience: int = typer.Option(5, "--patience", help="Early stopping of the final run: epochs without dev gain."),
+        time_budget: Optional[float] = typer.Option(None, "--time-budget", help="Minutes for the final training."),
+        beam_size: Optional[int] = typer.Option(None, "--beam-size", help="Test decoding beam [default: best trial's]."),
+        top_k: int = typer.Option(5, "--top-k", help="Candidate list length for top-k accuracy."),
+        limit_train: Optional[int] = typer.Option(None, "--limit-train", help="Final run: first N training pairs only."),
+        dataset: Optional[str] = typer.Option(None, "--dataset", help="[default: the sweep's]"),
+        lang: Optional[str] = typer.Option(None, "--lang", help="[default: the sweep's]"),
+        data_dir: Optional[str] = typer.Option(None, "--data-dir", help="[default: the sweep's]"),
+    ) -> None:
+        """HTML + Markdown report of a sweep; trains its best configuration and evaluates it once on test."""
+        opts = FinalOptions(final_epochs, patience, time_budget, limit_train, dataset, lang, data_dir)
+        result = make_report(sweep_dir, out, opts, beam_size, top_k)
+        typer.echo(f"test top-1 {result['accuracy']:.4f}  top-{result['top_k']} {result['top_k_accuracy']:.4f}  "
+                   f"CER {result['cer']:.4f}\nreport:      {result['report']}\nmarkdown:    {result['markdown']}\n"
+                   f"predictions: {result['predictions']}")

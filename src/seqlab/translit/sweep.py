@@ -1,0 +1,365 @@
+"""`seqlab translit sweep`: Optuna hyperparameter search where each trial is a full training run.
+
+Layout of SWEEP_DIR (read by `seqlab translit report` through `load_sweep`):
+    sweep.json               study name, storage URL, parsed space, trial target, common TrainConfig, times
+    study.db                 the default SQLite storage
+    trials/trial-NNNN/       each trial's run directory (same format as `seqlab translit train`)
+    wandb/                   W&B run files with --wandb
+
+Several workers (processes or machines) may share one study through `--storage postgresql://…`. Each
+worker takes a study-wide lock (a PostgreSQL advisory lock; a file lock for SQLite) to fail stale trials,
+count trials and create the next one, so the study ends with exactly `--trials` finished (complete or
+pruned) trials. Running trials send heartbeats; a trial whose worker died is marked FAIL after the grace
+period and its configuration is queued again (at most 3 times), so a kill loses only that trial and
+re-running the same command resumes the study.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import time
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from seqlab.errors import SeqlabError
+from seqlab.translit import sweep_space
+from seqlab.translit.sweep_storage import (MAX_RETRY, STUDY_DB, StudyLock, _first_line, _public_url, _quiet_optuna,
+                                          make_pruner, make_sampler, open_storage, storage_url)
+from seqlab.translit.train import TrainConfig
+
+SWEEP_JSON, TRIALS_DIR = "sweep.json", "trials"
+SAMPLERS, PRUNERS = ("tpe", "random", "grid"), ("median", "hyperband", "none")
+TRIAL_ATTRS = ("run_dir", "parameters", "train_seconds", "best_epoch", "dev_accuracy")
+
+
+@dataclass
+class SweepOptions:
+    out: Path
+    space: dict
+    trials: int
+    train: TrainConfig
+    study: str
+    storage: str
+    sampler: str = "tpe"
+    pruner: str = "median"
+    timeout: Optional[float] = None  # minutes
+    seed: int = 0
+    heartbeat: int = 10  # seconds; grace period = 3 × heartbeat
+    wandb: bool = False
+    wandb_project: str = "seqlab-translit"
+    progress: bool = True
+    space_file: str = "space"
+    worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+
+
+# sweep.json -------------------------------------------------------------------------------------
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _union_seconds(invocations: list[dict]) -> float:
+    """Wall seconds covered by the invocations (overlapping workers counted once)."""
+    total, end_max = 0.0, None
+    for start, end in sorted((i["start_ts"], i["end_ts"]) for i in invocations):
+        if end_max is None or start > end_max:
+            total, end_max = total + end - start, end
+        elif end > end_max:
+            total, end_max = total + end - end_max, end
+    return round(total, 3)
+
+
+def write_sweep_json(opts: SweepOptions, invocation: dict) -> None:
+    """Create or update sweep.json; refuses a SWEEP_DIR that holds a different sweep. Call under the lock."""
+    from seqlab.io import write_json_atomic
+
+    path = opts.out / SWEEP_JSON
+    record = {"study": opts.study, "storage": _public_url(opts.storage), "space": opts.space,
+              "trials_target": opts.trials, "train": asdict(opts.train)}
+    old = _read_sweep_json(path) if path.exists() else None
+    if old is not None:
+        for key in ("study", "storage", "space", "train"):
+            if old.get(key) != record[key]:
+                raise SeqlabError(f"{opts.out} holds a sweep with a different {key}; repeat its options "
+                                  f"(see {path}) to resume it, or pick a new --out")
+    invocations = [i for i in (old or {}).get("invocations", []) if i.get("id") != invocation["id"]] + [invocation]
+    write_json_atomic(path, {**record, "sampler": opts.sampler, "pruner": opts.pruner, "seed": opts.seed,
+                             "started": (old or {}).get("started", invocation["started"]),
+                             "finished": invocation.get("finished"), "seconds": _union_seconds(invocations),
+                             "invocations": invocations})
+
+
+def _read_sweep_json(path: Path) -> dict:
+    import json
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SeqlabError(f"cannot read {path}: {exc}") from None
+
+
+def load_sweep(sweep_dir: str | Path, storage: Optional[str] = None):
+    """(sweep.json as a dict, the Optuna study) of a sweep directory; `storage` overrides the saved URL."""
+    sweep_dir = Path(sweep_dir)
+    path = sweep_dir / SWEEP_JSON
+    if not path.exists():
+        raise SeqlabError(f"{sweep_dir} is not a sweep directory (no {SWEEP_JSON})")
+    info = _read_sweep_json(path)
+    url = storage or info["storage"]
+    local = sweep_dir / STUDY_DB
+    if not storage and url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists() and local.exists():
+        url = f"sqlite:///{local.resolve()}"  # the sweep directory was moved or copied
+    optuna = _quiet_optuna()
+    try:
+        study = optuna.load_study(study_name=info["study"], storage=open_storage(url))
+    except KeyError:
+        raise SeqlabError(f"study {info['study']!r} not found in {_public_url(url)}") from None
+    return info, study
+
+
+# one trial ----------------------------------------------------------------------------------------
+def _run_summary(run_dir: Path) -> dict:
+    """What a (possibly pruned) run directory says about itself."""
+    from seqlab.io import read_jsonl
+    from seqlab.translit import checkpoint as ckpt
+    from seqlab.translit.model import ModelConfig, Seq2Seq, count_parameters
+
+    records = read_jsonl(run_dir / ckpt.METRICS)
+    best = max(records, key=lambda r: r["dev_accuracy"], default=None)
+    model = Seq2Seq(ModelConfig(**ckpt.read_config(run_dir)["model"]))
+    return {"parameters": count_parameters(model), "train_seconds": records[-1]["elapsed_seconds"] if records else 0.0,
+            "best_epoch": best["epoch"] if best else 0, "dev_accuracy": best["dev_accuracy"] if best else 0.0}
+
+
+def _start_wandb(opts: SweepOptions, trial, params: dict):
+    try:
+        import wandb
+    except ImportError:
+        raise SeqlabError("--wandb needs the wandb package: pip install 'seqlab[wandb]'") from None
+    return wandb.init(mode=os.environ.get("WANDB_MODE", "offline"), dir=str(opts.out), project=opts.wandb_project,
+                      group=opts.study, name=f"trial-{trial.number}", config=params, reinit="finish_previous")
+
+
+def run_trial(opts: SweepOptions, study, trial) -> tuple[str, dict]:
+    """Train one configuration; tell the study COMPLETE (best dev accuracy), PRUNED or FAIL."""
+    import optuna
+    from optuna.storages._heartbeat import get_heartbeat_thread
+    from seqlab.translit.train import train
+
+    params = sweep_space.suggest(trial, opts.space)
+    run_dir = (opts.out / TRIALS_DIR / f"trial-{trial.number:04d}").resolve()
+    trial.set_user_attr("run_dir", str(run_dir))
+    trial.set_user_attr("worker", opts.worker)
+    cfg = replace(opts.train, dev_beam_size=int(params["beam_size"]), lr=float(params["lr"]),
+                  batch_size=int(params["batch_size"]), show_progress=False)
+    run = _start_wandb(opts, trial, params) if opts.wandb else None
+
+    def on_epoch(epoch: int, accuracy: float) -> None:
+        trial.report(accuracy, epoch)
+        if run is not None:
+            run.log({"epoch": epoch, "dev_accuracy": accuracy})
+        if trial.should_prune():
+            raise optuna.TrialPruned(f"pruned after epoch {epoch}")
+
+    state = optuna.trial.TrialState.COMPLETE
+    with get_heartbeat_thread(trial._trial_id, study._storage):
+        try:
+            train(sweep_space.model_config(params), cfg, run_dir, on_epoch=on_epoch)
+        except optuna.TrialPruned:
+            state = optuna.trial.TrialState.PRUNED
+        except BaseException as exc:
+            _fail(study, trial, exc, retry=isinstance(exc, KeyboardInterrupt))
+            if run is not None:
+                run.finish(exit_code=1)
+            raise
+    summary = _run_summary(run_dir)
+    for key, value in summary.items():
+        trial.set_user_attr(key, value)
+    study.tell(trial, summary["dev_accuracy"] if state == optuna.trial.TrialState.COMPLETE else None, state=state)
+    if run is not None:
+        run.summary.update({**summary, "state": state.name})
+        run.finish()
+    return state.name.lower(), {**params, **summary}
+
+
+def _fail(study, trial, exc: BaseException, retry: bool) -> None:
+    """Mark a trial FAIL; an interrupted (Ctrl-C) trial's configuration is queued to run again."""
+    from optuna.storages import RetryHeartbeatStaleTrialCallback
+    from optuna.trial import TrialState
+
+    with contextlib.suppress(Exception):
+        trial.set_user_attr("error", f"{type(exc).__name__}: {_first_line(exc)}"[:500])
+        study.tell(trial, state=TrialState.FAIL)
+        if retry:
+            RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY)(study, study._storage.get_trial(trial._trial_id))
+
+
+# the sweep loop ---------------------------------------------------------------------------------
+def _counts(study) -> dict[str, int]:
+    counts = {"complete": 0, "pruned": 0, "fail": 0, "running": 0, "waiting": 0}
+    for t in study.get_trials(deepcopy=False):
+        counts[t.state.name.lower()] = counts.get(t.state.name.lower(), 0) + 1
+    counts["finished"] = counts["complete"] + counts["pruned"]
+    return counts
+
+
+def _next_trial(opts: SweepOptions, study) -> tuple[Any, dict]:
+    """Under the study lock: fail stale trials, then create the next trial if a slot is free."""
+    from optuna.storages import fail_stale_trials
+
+    fail_stale_trials(study)
+    counts = _counts(study)
+    if counts["finished"] + counts["running"] >= opts.trials:
+        return None, counts
+    n_trials = sum(counts[k] for k in ("finished", "fail", "running", "waiting"))
+    # A fresh seed per trial keeps workers that share --seed from sampling the same points; the grid
+    # sampler shuffles its grid with the seed, so it keeps one (it numbers grid points by trial).
+    seed = opts.seed if opts.sampler == "grid" else opts.seed * 1_000_003 + n_trials
+    study.sampler = make_sampler(opts.sampler, opts.space, seed)
+    return study.ask(), counts
+
+
+def _describe(params: dict) -> str:
+    shown = {k: (f"{v:.2g}" if k == "lr" else v) for k, v in params.items() if k in sweep_space.PARAMS}
+    return " ".join(f"{k}={v}" for k, v in shown.items())
+
+
+def run_sweep(opts: SweepOptions) -> dict[str, int]:
+    """Run trials until the study holds `opts.trials` finished ones (or --timeout); returns the counts."""
+    from tqdm import tqdm
+
+    optuna = _quiet_optuna()
+    opts.out.mkdir(parents=True, exist_ok=True)
+    lock, start = StudyLock(opts.storage, opts.study), time.time()
+    invocation = {"id": f"{opts.worker}:{start}", "worker": opts.worker, "started": _now(), "start_ts": start}
+    try:
+        with lock.held():
+            study = optuna.create_study(study_name=opts.study, storage=open_storage(opts.storage, opts.heartbeat),
+                                        direction="maximize", load_if_exists=True,
+                                        pruner=make_pruner(opts.pruner, opts.train.epochs))
+            if study.direction != optuna.study.StudyDirection.MAXIMIZE:
+                raise SeqlabError(f"study {opts.study!r} exists and does not maximize; pick another --study")
+            write_sweep_json(opts, {**invocation, "end_ts": time.time()})
+            counts = _counts(study)
+        bar = tqdm(total=opts.trials, initial=min(counts["finished"], opts.trials), desc="trials", unit="trial",
+                   disable=not opts.progress, dynamic_ncols=True)
+        try:
+            counts = _loop(opts, study, lock, bar, invocation)
+        finally:
+            bar.close()
+            with lock.held():
+                write_sweep_json(opts, {**invocation, "end_ts": time.time(), "finished": _now()})
+    finally:
+        lock.close()
+    return counts
+
+
+def _loop(opts: SweepOptions, study, lock: StudyLock, bar, invocation: dict) -> dict[str, int]:
+    deadline = None if opts.timeout is None else invocation["start_ts"] + opts.timeout * 60
+    while True:
+        if deadline is not None and time.time() >= deadline:
+            _echo(opts, f"--timeout of {opts.timeout:g} min reached; run the same command again to continue")
+            return _counts(study)
+        with lock.held():
+            trial, counts = _next_trial(opts, study)
+        bar.n = min(counts["finished"], opts.trials)
+        bar.refresh()
+        if trial is None:
+            if counts["finished"] >= opts.trials:
+                return counts
+            time.sleep(min(2.0, opts.heartbeat))  # other workers hold the last trials; wait (they may die)
+            continue
+        began = time.time()
+        state, info = run_trial(opts, study, trial)
+        bar.update(1)
+        _echo(opts, f"trial {trial.number:4d} {state:8s} dev acc {info['dev_accuracy']:.4f} (epoch "
+                    f"{info['best_epoch']}) {time.time() - began:6.1f} s  {info['parameters']:,} params  "
+                    f"{_describe(info)}")
+        with lock.held():
+            write_sweep_json(opts, {**invocation, "end_ts": time.time()})
+
+
+def _echo(opts: SweepOptions, message: str) -> None:
+    from tqdm import tqdm
+
+    if opts.progress:
+        tqdm.write(message)
+    else:
+        print(message, flush=True)
+
+
+# CLI --------------------------------------------------------------------------------------------
+def _check_options(opts: SweepOptions) -> None:
+    checks = [
+        (1 <= opts.trials <= 100_000, f"--trials must be between 1 and 100000, got {opts.trials}"),
+        (opts.timeout is None or opts.timeout > 0, f"--timeout must be positive (minutes), got {opts.timeout}"),
+        (1 <= opts.heartbeat <= 3600, f"--heartbeat must be 1–3600 seconds, got {opts.heartbeat}"),
+        (opts.sampler in SAMPLERS, f"--sampler must be one of {', '.join(SAMPLERS)}, got {opts.sampler!r}"),
+        (opts.pruner in PRUNERS, f"--pruner must be one of {', '.join(PRUNERS)}, got {opts.pruner!r}"),
+        (bool(opts.study.strip()), "--study must not be empty"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise SeqlabError(message)
+    opts.train.validate()
+    if opts.sampler == "grid":
+        size = sweep_space.grid_size(sweep_space.grid_of(opts.space, opts.space_file))
+        if opts.trials > size:
+            raise SeqlabError(f"--trials {opts.trials} exceeds the {size} points of the grid")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def sweep(
+        out: Path = typer.Option(..., "--out", help="Sweep directory: sweep.json, study.db, trials/trial-NNNN/."),
+        trials: int = typer.Option(..., "--trials", help="Finished (complete or pruned) trials the study should hold."),
+        space: Optional[Path] = typer.Option(None, "--space", help="Search-space YAML (default: the shipped space)."),
+        timeout: Optional[float] = typer.Option(None, "--timeout", help="Start no new trial after this many minutes."),
+        sampler: str = typer.Option("tpe", "--sampler", help="tpe | random | grid"),
+        pruner: str = typer.Option("median", "--pruner", help="median | hyperband | none (on per-epoch dev accuracy)"),
+        storage: Optional[str] = typer.Option(None, "--storage", help="Optuna storage URL [default: SQLite in --out]."),
+        study: Optional[str] = typer.Option(None, "--study", help="Study name [default: the --out folder's name]."),
+        epochs: int = typer.Option(20, "--epochs", help="Maximum epochs per trial."),
+        patience: int = typer.Option(5, "--patience", help="Early stopping per trial."),
+        trial_budget: Optional[float] = typer.Option(None, "--trial-budget", help="Minutes per trial at most."),
+        limit_train: Optional[int] = typer.Option(None, "--limit-train", help="Use only the first N training pairs."),
+        seed: int = typer.Option(0, "--seed", help="Seed of the sampler and of every training run."),
+        heartbeat: int = typer.Option(10, "--heartbeat", help="Seconds between trial heartbeats; a trial silent "
+                                      "for 3× this is marked failed and retried."),
+        use_wandb: bool = typer.Option(False, "--wandb", help="Also log every trial to Weights & Biases "
+                                       "(offline unless WANDB_MODE says otherwise)."),
+        wandb_project: str = typer.Option("seqlab-translit", "--wandb-project"),
+        dataset: str = typer.Option("dakshina", "--dataset"), lang: str = typer.Option("hi", "--lang"),
+        data_dir: Optional[str] = typer.Option(None, "--data-dir"),
+        skip_bad_lines: bool = typer.Option(False, "--skip-bad-lines"),
+    ) -> None:
+        """Hyperparameter search with Optuna: each trial trains a model, scored on dev word accuracy."""
+        cfg = TrainConfig(dataset=dataset, lang=lang, data_dir=data_dir, skip_bad_lines=skip_bad_lines,
+                          limit_train=limit_train, epochs=epochs, time_budget=trial_budget, patience=patience,
+                          seed=seed, show_progress=False)
+        opts = SweepOptions(out=out, space=sweep_space.load_space(space), space_file=str(space or "default space"), trials=trials, train=cfg,
+                            study=study or out.resolve().name, storage=storage_url(storage, out), sampler=sampler,
+                            pruner=pruner, timeout=timeout, seed=seed, heartbeat=heartbeat, wandb=use_wandb,
+                            wandb_project=wandb_project)
+        _check_options(opts)
+        run_sweep(opts)
+        _summary(opts)
+
+    return None
+
+
+def _summary(opts: SweepOptions) -> None:
+    _, study = load_sweep(opts.out, opts.storage)
+    counts = _counts(study)
+    typer.echo(f"study {opts.study}: {counts['finished']}/{opts.trials} finished ({counts['complete']} complete, "
+               f"{counts['pruned']} pruned), {counts['fail']} failed, {counts['running']} running")
+    complete = [t for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE"]
+    if complete:
+        best = max(complete, key=lambda t: t.value)
+        typer.echo(f"best trial {best.number}: dev acc {best.value:.4f}  {_describe(best.params)}\n"
+                   f"  run: {best.user_attrs.get('run_dir')}")
+    typer.echo(f"sweep: {opts.out}")

@@ -1,0 +1,140 @@
+"""Storage, locking, samplers and pruners of `seqlab translit sweep` (see `sweep` for the whole story).
+
+Storage URLs: the default SQLite file in SWEEP_DIR, any `sqlite:///PATH`, or `postgresql://USER[:PASSWORD]@HOST:PORT/DB`
+(`postgres://` is accepted; the psycopg2 driver is used). Every worker of a study takes the same study-wide lock
+(`pg_advisory_lock`, or `flock` on PATH.lock beside the SQLite file) while it creates a trial.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import warnings
+import zlib
+from pathlib import Path
+from typing import Optional
+
+from seqlab.errors import SeqlabError
+from seqlab.translit import sweep_space
+
+STUDY_DB = "study.db"
+MAX_RETRY = 3
+
+
+def storage_url(storage: Optional[str], out: Path) -> str:
+    """The default SQLite file in SWEEP_DIR, or a checked sqlite:/// or postgresql:// URL."""
+    if not storage:
+        return f"sqlite:///{(out / STUDY_DB).resolve()}"
+    if storage.startswith("postgres://"):
+        storage = "postgresql://" + storage[len("postgres://"):]
+    if storage.startswith("sqlite:///") and len(storage) > len("sqlite:///") and ":memory:" not in storage:
+        return storage
+    if storage.startswith(("postgresql://", "postgresql+psycopg2://")):
+        return storage
+    raise SeqlabError(f"unsupported --storage {storage!r}: use sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
+
+
+def _engine_url(url: str) -> str:
+    """SQLAlchemy 2.1 defaults postgresql:// to psycopg 3; seqlab depends on psycopg2."""
+    return "postgresql+psycopg2://" + url[len("postgresql://"):] if url.startswith("postgresql://") else url
+
+
+def _public_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+class StudyLock:
+    """A lock shared by every worker of one study: pg_advisory_lock, or flock beside the SQLite file."""
+
+    def __init__(self, url: str, study: str):
+        self.url, self.key = url, zlib.crc32(f"seqlab-sweep:{study}".encode()) & 0x7FFFFFFF
+        if url.startswith("sqlite"):
+            path = Path(url[len("sqlite:///"):])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = open(f"{path}.lock", "a+")
+        else:
+            import sqlalchemy
+
+            try:
+                engine = sqlalchemy.create_engine(_engine_url(url), poolclass=sqlalchemy.pool.NullPool)
+                self._conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            except Exception as exc:  # sqlalchemy/psycopg2 errors: bad host, port, user, database…
+                raise SeqlabError(f"cannot connect to {_public_url(url)}: {_first_line(exc)}") from None
+
+    @contextlib.contextmanager
+    def held(self):
+        if self.url.startswith("sqlite"):
+            fcntl.flock(self._file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._file, fcntl.LOCK_UN)
+            return
+        from sqlalchemy import text
+
+        self._conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": self.key})
+        try:
+            yield
+        finally:
+            self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
+
+    def close(self) -> None:
+        (self._file if self.url.startswith("sqlite") else self._conn).close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _quiet_optuna():
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+    warnings.filterwarnings("ignore", category=FutureWarning, module="optuna")
+    warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used with Study.optimize")
+    return optuna
+
+
+def open_storage(url: str, heartbeat: Optional[int] = None):
+    optuna = _quiet_optuna()
+    from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+
+    kwargs = {}
+    if heartbeat:
+        kwargs = dict(heartbeat_interval=heartbeat, grace_period=3 * heartbeat,
+                      heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY))
+    try:
+        return RDBStorage(_engine_url(url), engine_kwargs={"pool_pre_ping": True}, **kwargs)
+    except Exception as exc:
+        if isinstance(exc, optuna.exceptions.StorageInternalError) or "sqlalchemy" in type(exc).__module__:
+            raise SeqlabError(f"cannot open storage {_public_url(url)}: {_first_line(exc)}") from None
+        raise
+
+
+# samplers and pruners ---------------------------------------------------------------------------
+def make_sampler(kind: str, space: dict, seed: int):
+    import optuna
+
+    if kind == "tpe":
+        return optuna.samplers.TPESampler(seed=seed, constant_liar=True)
+    if kind == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+
+    class Grid(optuna.samplers.GridSampler):
+        def after_trial(self, *args, **kwargs) -> None:  # GridSampler calls study.stop(): ask/tell has none
+            pass
+
+    return Grid(sweep_space.grid_of(space), seed=seed)
+
+
+def make_pruner(kind: str, epochs: int):
+    import optuna
+
+    if kind == "median":
+        return optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=2)
+    if kind == "hyperband":
+        return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(epochs, 1), reduction_factor=3)
+    return optuna.pruners.NopPruner()

@@ -1,0 +1,239 @@
+"""`seqlab translit sweep`: space files, the sweep directory contract, resuming, W&B offline logging, and
+several workers on one study in a real PostgreSQL server (started by the tests themselves)."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+
+from seqlab.cli import main
+from seqlab.translit import sweep_space
+from seqlab.translit.sweep import load_sweep
+
+from conftest import write_dakshina
+from pg_server import postgres_url  # noqa: F401  (fixture)
+
+TINY_SPACE = """\
+emb: [8, 16]
+hidden: {choices: [16, 24]}
+cell: [gru, lstm]
+attention: [none, luong]
+beam_size: [1, 2]
+lr: {low: 3e-3, high: 1e-2, log: true}
+batch_size: 32
+"""
+PARAMS = set(sweep_space.PARAMS)
+
+
+@pytest.fixture
+def sweep_data(tmp_path, real_pairs) -> Path:
+    return write_dakshina(tmp_path / "data", {"train": real_pairs[::70][:200], "dev": real_pairs[35::400][:60]})
+
+
+@pytest.fixture
+def space_file(tmp_path) -> Path:
+    path = tmp_path / "space.yaml"
+    path.write_text(TINY_SPACE)
+    return path
+
+
+def sweep_args(out, data, space, trials, *extra) -> list[str]:
+    return ["translit", "sweep", "--space", str(space), "--trials", str(trials), "--limit-train", "200",
+            "--epochs", "2", "--data-dir", str(data), "--out", str(out), "--heartbeat", "1", *map(str, extra)]
+
+
+def finished(study) -> list:
+    return [t for t in study.get_trials() if t.state.is_finished() and t.state != optuna.trial.TrialState.FAIL]
+
+
+def check_trials(study, expected: int) -> None:
+    """Exactly `expected` finished trials, distinct numbers and run dirs, every run dir complete."""
+    done = finished(study)
+    assert len(done) == expected
+    numbers = [t.number for t in study.get_trials()]
+    assert len(set(numbers)) == len(numbers)
+    run_dirs = [t.user_attrs["run_dir"] for t in study.get_trials()]
+    assert len(set(run_dirs)) == len(run_dirs)
+    for t in done:
+        assert set(t.params) == PARAMS
+        assert {"run_dir", "parameters", "train_seconds", "best_epoch", "dev_accuracy"} <= set(t.user_attrs)
+        run = Path(t.user_attrs["run_dir"])
+        assert run.name == f"trial-{t.number:04d}"
+        assert (run / "config.json").is_file() and (run / "metrics.jsonl").is_file()
+        assert (run / "best.safetensors").is_file()
+    assert not [t for t in study.get_trials() if t.state == optuna.trial.TrialState.RUNNING]
+
+
+# space files ------------------------------------------------------------------------------------
+def test_default_space_covers_the_issue():
+    space = sweep_space.load_space(None)
+    assert space["emb"] == {"choices": [16, 32, 64, 256]} and space["hidden"] == {"choices": [16, 32, 64, 256]}
+    assert space["enc_layers"] == space["dec_layers"] == {"choices": [1, 2, 3]}
+    assert space["cell"] == {"choices": ["rnn", "gru", "lstm"]} and space["bidirectional"] == {"choices": [False, True]}
+    assert space["dropout"] == {"choices": [0.0, 0.2, 0.3]} and space["beam_size"] == {"choices": [1, 3, 5]}
+    assert space["attention"] == {"choices": ["none", "bahdanau", "luong"]}
+    assert space["lr"] == {"low": 1e-4, "high": 1e-2, "log": True} and "choices" in space["batch_size"]
+
+
+def test_space_shorthands_and_defaults(tmp_path):
+    space = sweep_space.parse_space({"lr": {"low": "1e-4", "high": 0.01, "log": True}, "emb": 32, "hidden": [8, 16]})
+    assert space["lr"] == {"low": 1e-4, "high": 0.01, "log": True}
+    assert space["emb"] == {"choices": [32]} and space["hidden"] == {"choices": [8, 16]}
+    assert space["cell"] == {"choices": ["gru"]} and space["beam_size"] == {"choices": [1]}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("embedding: [16]", "unknown parameter 'embedding'"),
+    ("emb: {choices: []}", "emb: `choices` must be a non-empty list"),
+    ("lr: {low: 0.1, high: 0.01}", "lr: low (0.1) is greater than high (0.01)"),
+    ("cell: [gru, transformer]", "cell: 'transformer' is out of range"),
+    ("dropout: {low: 0, high: 1.5}", "dropout: 1.5 is out of range"),
+    ("emb: {low: 8}", "emb: expected `choices: [...]` or `low:` and `high:`"),
+    ("- emb", "must be a mapping"),
+    ("emb: [16", "is not valid YAML"),
+])
+def test_bad_space_files_give_one_line_errors(tmp_path, capsys, text, message):
+    space = tmp_path / "bad.yaml"
+    space.write_text(text + "\n")
+    assert main(["translit", "sweep", "--space", str(space), "--trials", "1", "--out", str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and str(space) in err and message in err and "\n" not in err
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--sampler", "grid"], "grid sampler needs `choices` for every parameter; lr"),
+    (["--storage", "mysql://x/y"], "unsupported --storage"),
+    (["--storage", "postgresql://nobody@127.0.0.1:1/none"], "cannot connect to postgresql://nobody@127.0.0.1:1/none"),
+    (["--trials", "0"], "--trials must be between 1 and 100000"),
+    (["--pruner", "sometimes"], "--pruner must be one of"),
+])
+def test_bad_options_are_user_errors(tmp_path, capsys, space_file, sweep_data, args, message):
+    argv = sweep_args(tmp_path / "s", sweep_data, space_file, 2)
+    assert main(argv + args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err
+
+
+# one process, SQLite ----------------------------------------------------------------------------
+def test_sweep_directory_contract_resume_and_extension(tmp_path, capsys, space_file, sweep_data):
+    out = tmp_path / "sweep"
+    assert main(sweep_args(out, sweep_data, space_file, 2, "--seed", 3)) == 0
+    stdout = capsys.readouterr().out
+    assert stdout.count("dev acc") >= 2 and "study sweep: 2/2 finished" in stdout
+    info, study = load_sweep(out)
+    assert info["study"] == "sweep" and info["storage"] == f"sqlite:///{(out / 'study.db').resolve()}"
+    assert info["trials_target"] == 2 and info["train"]["epochs"] == 2 and info["train"]["limit_train"] == 200
+    assert info["space"]["emb"] == {"choices": [8, 16]} and info["seconds"] > 0 and info["finished"]
+    check_trials(study, 2)
+    best = study.best_trial
+    metrics = [json.loads(line) for line in (Path(best.user_attrs["run_dir"]) / "metrics.jsonl").read_text().splitlines()]
+    assert best.value == max(m["dev_accuracy"] for m in metrics) == best.user_attrs["dev_accuracy"]
+
+    assert main(sweep_args(out, sweep_data, space_file, 2, "--seed", 3)) == 0  # nothing left to do
+    assert len(finished(load_sweep(out)[1])) == 2
+    assert main(sweep_args(out, sweep_data, space_file, 3, "--seed", 3)) == 0  # extend to 3
+    info2, study = load_sweep(out)
+    check_trials(study, 3)
+    assert info2["started"] == info["started"] and info2["seconds"] >= info["seconds"]
+    assert len(info2["invocations"]) == 3 and info2["trials_target"] == 3
+
+    capsys.readouterr()
+    argv = sweep_args(out, sweep_data, space_file, 3)
+    argv[argv.index("--epochs") + 1] = "3"
+    assert main(argv) == 2
+    assert "holds a sweep with a different train" in capsys.readouterr().err
+
+
+def test_grid_sampler_and_pruning(tmp_path, space_file, sweep_data):
+    space_file.write_text("cell: [gru, rnn]\nhidden: [16, 24]\nemb: 8\nlr: 0.005\nbatch_size: 32\n")
+    out = tmp_path / "grid"
+    assert main(sweep_args(out, sweep_data, space_file, 4, "--sampler", "grid", "--pruner", "hyperband")) == 0
+    study = load_sweep(out)[1]
+    check_trials(study, 4)
+    assert sorted((t.params["cell"], t.params["hidden"]) for t in study.trials) == [
+        ("gru", 16), ("gru", 24), ("rnn", 16), ("rnn", 24)]
+    assert main(sweep_args(tmp_path / "g2", sweep_data, space_file, 5, "--sampler", "grid")) == 2
+
+
+def test_wandb_offline_logs_every_trial(tmp_path, monkeypatch, space_file, sweep_data):
+    pytest.importorskip("wandb", reason="wandb is an optional extra: pip install 'seqlab[wandb]'")
+    for name in ("WANDB_MODE", "WANDB_API_KEY", "WANDB_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    for name in ("WANDB_CONFIG_DIR", "WANDB_CACHE_DIR", "WANDB_DATA_DIR"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    out = tmp_path / "wb"
+    assert main(sweep_args(out, sweep_data, space_file, 1, "--wandb", "--wandb-project", "seqlab-test")) == 0
+    runs = list((out / "wandb").glob("offline-run-*"))
+    assert len(runs) == 1, list((out / "wandb").iterdir()) if (out / "wandb").exists() else "no wandb folder"
+    assert list(runs[0].glob("*.wandb")), list(runs[0].iterdir())
+    assert len(finished(load_sweep(out)[1])) == 1
+
+
+# several workers, PostgreSQL ----------------------------------------------------------------------
+def worker(argv: list[str], log: Path) -> subprocess.Popen:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+    handle = open(log, "w")
+    return subprocess.Popen([sys.executable, "-m", "seqlab.cli", *argv], stdout=handle, stderr=subprocess.STDOUT,
+                            env=env, cwd=log.parent)
+
+
+def wait(proc: subprocess.Popen, log: Path, timeout: float = 150) -> None:
+    try:
+        rc = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        rc = "timeout"
+    assert rc == 0, f"worker exited {rc}:\n{log.read_text()[-4000:]}"
+
+
+def test_two_workers_share_one_postgres_study(tmp_path, postgres_url, space_file, sweep_data):
+    out = tmp_path / "shared"
+    argv = sweep_args(out, sweep_data, space_file, 6, "--storage", postgres_url, "--study", "two-workers")
+    logs = [tmp_path / "worker-a.log", tmp_path / "worker-b.log"]
+    procs = [worker(argv, log) for log in logs]
+    for proc, log in zip(procs, logs):
+        wait(proc, log)
+    info, study = load_sweep(out)
+    assert info["storage"] == postgres_url and info["study"] == "two-workers"
+    check_trials(study, 6)
+    assert len(study.trials) == 6
+    workers = {t.user_attrs["worker"] for t in study.trials}
+    assert len(workers) == 2, f"one worker did every trial: {workers}"
+
+
+def test_killed_worker_loses_only_its_trial_and_the_rerun_resumes(tmp_path, postgres_url, space_file, sweep_data):
+    out = tmp_path / "killed"
+    argv = sweep_args(out, sweep_data, space_file, 3, "--storage", postgres_url, "--study", "killed-worker",
+                      "--pruner", "none")
+    argv[argv.index("--epochs") + 1] = "12"
+    log = tmp_path / "first.log"
+    proc = worker(argv, log)
+    first_epoch = out / "trials" / "trial-0000" / "metrics.jsonl"
+    deadline = time.monotonic() + 90
+    while not first_epoch.exists():  # trial 0 has finished an epoch and has more to go
+        assert proc.poll() is None, f"worker ended early:\n{log.read_text()[-4000:]}"
+        assert time.monotonic() < deadline, f"trial 0 never finished an epoch:\n{log.read_text()[-4000:]}"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    study = load_sweep(out)[1]
+    assert [t.state for t in study.trials] == [optuna.trial.TrialState.RUNNING], "the kill did not land mid-trial"
+    killed = study.trials[0]
+
+    rerun_log = tmp_path / "rerun.log"
+    wait(worker(argv, rerun_log), rerun_log)
+    _, study = load_sweep(out)
+    check_trials(study, 3)
+    states = {t.number: t.state for t in study.trials}
+    assert states[0] == optuna.trial.TrialState.FAIL and len(study.trials) == 4
+    retries = [t for t in study.trials if t.system_attrs.get("failed_trial") == 0]
+    assert len(retries) == 1 and retries[0].params == killed.params and retries[0].state.is_finished()
