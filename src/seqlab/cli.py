@@ -29,29 +29,25 @@ def _register_groups() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: user-fixable problems become one line on stderr and exit code 2, never a traceback."""
+    """Entry point: user-fixable problems become one line on stderr and a non-zero exit, never a traceback."""
     _register_groups()
     try:
-        app(args=argv, standalone_mode=False)
+        result = app(args=argv, standalone_mode=False)
     except SeqlabError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):
         print("interrupted", file=sys.stderr)
         return 130
-    except SystemExit as exc:
-        return int(exc.code or 0) if not isinstance(exc.code, str) else 1
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.TyperException as exc:  # usage errors: unknown command, bad option value
+        if hasattr(exc, "show"):
             exc.show()
-            return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
-            print("aborted", file=sys.stderr)
-            return 1
-        raise
-    return 0
+        else:
+            print(f"error: {exc}", file=sys.stderr)
+        return getattr(exc, "exit_code", 2)
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":

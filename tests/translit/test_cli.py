@@ -133,3 +133,12 @@ def test_prior_command_tunes_reranking_and_becomes_the_default(trained, capsys, 
     assert summary["accuracy"] == pytest.approx(decoding["dev_accuracy"])
     code, _, err = run_cli(capsys, "translit", "prior", "--model", str(model), "--text", str(tmp_path / "nope.txt"))
     assert code == 2 and "nope.txt: no such file" in err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["translit", "predict", "--beam-size", "abc", "ghar"], "Invalid value for '--beam-size'"),
+    (["translit", "nosuch"], "No such command 'nosuch'"),
+])
+def test_usage_errors_exit_two_without_traceback(capsys, args, message):
+    code, _, err = run_cli(capsys, *args)
+    assert code == 2 and message in err and "Traceback" not in err

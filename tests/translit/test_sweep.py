@@ -18,7 +18,7 @@ from seqlab.translit import sweep_space
 from seqlab.translit.sweep import load_sweep
 
 from conftest import write_dakshina
-from pg_server import postgres_url  # noqa: F401  (fixture)
+from pg_server import postgres_url  # noqa: F401  (session fixture: a PostgreSQL server of our own)
 
 TINY_SPACE = """\
 emb: [8, 16]
@@ -80,6 +80,12 @@ def test_default_space_covers_the_issue():
     assert space["dropout"] == {"choices": [0.0, 0.2, 0.3]} and space["beam_size"] == {"choices": [1, 3, 5]}
     assert space["attention"] == {"choices": ["none", "bahdanau", "luong"]}
     assert space["lr"] == {"low": 1e-4, "high": 1e-2, "log": True} and "choices" in space["batch_size"]
+
+
+def test_space_names_match_the_model():
+    from seqlab.translit import model
+
+    assert sweep_space.CELLS == tuple(model.CELLS) and sweep_space.ATTENTIONS == model.ATTENTIONS
 
 
 def test_space_shorthands_and_defaults(tmp_path):
@@ -213,8 +219,8 @@ def test_two_workers_share_one_postgres_study(tmp_path, postgres_url, space_file
 def test_killed_worker_loses_only_its_trial_and_the_rerun_resumes(tmp_path, postgres_url, space_file, sweep_data):
     out = tmp_path / "killed"
     argv = sweep_args(out, sweep_data, space_file, 3, "--storage", postgres_url, "--study", "killed-worker",
-                      "--pruner", "none")
-    argv[argv.index("--epochs") + 1] = "12"
+                      "--pruner", "none", "--patience", 12)
+    argv[argv.index("--epochs") + 1] = "12"  # trial 0 runs long enough to be killed after its first epoch
     log = tmp_path / "first.log"
     proc = worker(argv, log)
     first_epoch = out / "trials" / "trial-0000" / "metrics.jsonl"
