@@ -42,7 +42,8 @@ def make_sweep(root: Path, data_dir: Path, trials: list[dict], epochs: int = 1) 
 
     def objective(trial: optuna.Trial) -> float:
         p = {"cell": trial.suggest_categorical("cell", ["rnn", "gru", "lstm"]),
-             "emb": trial.suggest_categorical("emb", [8, 16, 32]), "hidden": trial.suggest_categorical("hidden", [16, 24, 32, 48, 64, 96]),
+             "emb": trial.suggest_categorical("emb", [8, 16, 32]),
+             "hidden": trial.suggest_categorical("hidden", [16, 24, 32, 48, 64, 96]),
              "enc_layers": trial.suggest_int("enc_layers", 1, 2), "dec_layers": trial.suggest_int("dec_layers", 1, 2),
              "bidirectional": trial.suggest_categorical("bidirectional", [False, True]),
              "dropout": trial.suggest_float("dropout", 0.0, 0.3),
@@ -141,6 +142,16 @@ def test_interrupted_final_run_is_resumed(report, tmp_path):
     assert main(["translit", "report", str(sweep), "--final-epochs", "3", "--out", str(tmp_path / "r")]) == 0
     info = json.loads((sweep / "final" / "final.json").read_text())
     assert info["epochs_run"] == 3 and [h["epoch"] for h in info["history"]] == [1, 2, 3]
+    assert info["epochs_limit"] == 3 and info["stopped_by"] == "epoch limit"
+
+
+def test_missing_test_split_fails_before_training(report, tmp_path, real_pairs, capsys):
+    sweep, _, _ = report
+    no_test = write_dakshina(tmp_path / "data", {"train": real_pairs[:50], "dev": real_pairs[50:60]})
+    assert main(["translit", "report", str(sweep), "--data-dir", str(no_test), "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "test" in err and err.count("\n") == 1
+    assert not (tmp_path / "r").exists()
 
 
 def test_report_of_a_real_sweep(tmp_path, real_pairs):
@@ -203,12 +214,19 @@ def test_devanagari_rendering_uses_a_real_font():
     assert font.is_file()
     word, tofu = render_text("किताब", 40), render_text("\U000E01EF" * 5, 40)
     assert word.tobytes() != tofu.tobytes()
-    # Shaping: with raqm the pre-base vowel sign ि moves left of क; Pillow's basic layout would leave it after.
-    from PIL import Image as PILImage, ImageDraw, ImageFont
+    # Shaping: with raqm the pre-base vowel sign ि moves left of क; Pillow's basic layout leaves it after,
+    # so the two engines draw "कि" differently, and render_text draws what raqm draws.
+    from PIL import ImageDraw, ImageFont, ImageOps
 
-    basic = ImageFont.truetype(str(font), 40, layout_engine=ImageFont.Layout.BASIC)
-    unshaped = PILImage.new("RGB", render_text("कि", 40).size, "white")
-    ImageDraw.Draw(unshaped).text((6 - basic.getbbox("कि")[0], 6 - basic.getbbox("कि")[1]), "कि", font=basic, fill="black")
-    assert render_text("कि", 40).tobytes() != unshaped.tobytes()
+    def ink(engine):
+        image = Image.new("L", (200, 100))
+        ImageDraw.Draw(image).text((20, 20), "कि", font=ImageFont.truetype(str(font), 40, layout_engine=engine), fill=255)
+        return image
+
+    raqm, basic = ink(ImageFont.Layout.RAQM), ink(ImageFont.Layout.BASIC)
+    assert raqm.tobytes() != basic.tobytes()
+    box, raqm_box = ImageOps.invert(render_text("कि", 40).convert("L")).getbbox(), raqm.getbbox()
+    assert abs((box[2] - box[0]) - (raqm_box[2] - raqm_box[0])) <= 1
+    assert abs((box[3] - box[1]) - (raqm_box[3] - raqm_box[1])) <= 1
     glyphs = {render_text(c, 40).tobytes() for c in "कखगघ"}
     assert len(glyphs) == 4  # distinct glyphs, not four identical .notdef boxes

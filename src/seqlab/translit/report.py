@@ -8,21 +8,20 @@ interrupted one is resumed, so rerunning the report never retrains for nothing a
 """
 from __future__ import annotations
 
-import base64
-import html
 import json
 import random
 import time
 import unicodedata
 from collections import Counter
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Optional
 
 import typer
 
 from seqlab.errors import SeqlabError
-from seqlab.io import atomic_path, write_json_atomic, write_text_atomic
+from seqlab.io import write_json_atomic
+from seqlab.translit.report_render import Section, write_report
 
 FINAL_DIR, FINAL_MARKER = "final", "final.json"
 SECTIONS = ("Sweep", "Optimization history", "Parallel coordinates", "Parameter importances",
@@ -32,38 +31,6 @@ SECTIONS = ("Sweep", "Optimization history", "Parallel coordinates", "Parameter 
 MODEL_PARAMS = {"cell": "cell", "emb": "embedding_size", "hidden": "hidden_size", "enc_layers": "encoder_layers",
                 "dec_layers": "decoder_layers", "bidirectional": "bidirectional", "dropout": "dropout",
                 "attention": "attention"}
-CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;margin:.6em 0;font-size:14px}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}
-th{background:#34495e;color:#fff}tr:nth-child(even){background:#f4f6f8}img{max-width:100%;border:1px solid #ddd}
-.note{color:#666;font-style:italic}.grid{display:flex;flex-wrap:wrap;gap:10px}.grid img{max-width:340px}"""
-
-
-@dataclass
-class Section:
-    """One report section: a heading and blocks (text, image, table, note, link) rendered to HTML and Markdown."""
-
-    title: str
-    blocks: list[tuple] = field(default_factory=list)
-
-    def text(self, value: str) -> "Section":
-        self.blocks.append(("text", value))
-        return self
-
-    def note(self, value: str) -> "Section":
-        self.blocks.append(("note", value))
-        return self
-
-    def image(self, name: str, png: bytes | None, alt: str, missing: str = "") -> "Section":
-        self.blocks.append(("image", name, png, alt) if png else ("note", f"No {alt.lower()}: {missing}."))
-        return self
-
-    def table(self, headers: list[str], rows: list[list[Any]]) -> "Section":
-        self.blocks.append(("table", headers, rows))
-        return self
-
-    def link(self, label: str, href: str) -> "Section":
-        self.blocks.append(("link", label, href))
-        return self
 
 
 # sweep --------------------------------------------------------------------------------------------------
@@ -117,6 +84,10 @@ def duration(seconds: float | None) -> str:
         return f"{seconds:.1f} s"
     minutes, secs = divmod(int(round(seconds)), 60)
     return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min {secs:02d} s"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def sweep_seconds(meta: dict, trials: list) -> tuple[float | None, str]:
@@ -178,7 +149,8 @@ def train_final(sweep_dir: Path, meta: dict, best, opts: FinalOptions) -> tuple[
         if any(saved.get(k) != v for k, v in wanted.items()):
             _check_same_trial(run_dir, "an earlier best trial", best.number)
         result = resume(run_dir, epochs=cfg.epochs, time_budget=cfg.time_budget)
-        cfg = TrainConfig(**ckpt.read_config(run_dir)["train"])
+        saved_cfg = TrainConfig(**ckpt.read_config(run_dir)["train"])  # resume keeps the saved data settings
+        cfg = replace(saved_cfg, epochs=cfg.epochs, time_budget=cfg.time_budget or saved_cfg.time_budget)
     else:
         result = train(model_cfg, cfg, run_dir)
     stopped = ("early stopping" if result.epochs_run - result.best_epoch >= cfg.patience else
@@ -242,72 +214,6 @@ def attention_words(rows: list[dict], count: int = 9) -> list[str]:
     return [words[round(i * (len(words) - 1) / (count - 1))] for i in range(count)]
 
 
-# rendering ------------------------------------------------------------------------------------------------
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return "" if value is None else str(value)
-
-
-def to_html(title: str, sections: list[Section]) -> str:
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-             f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>"]
-    for section in sections:
-        parts.append(f"<h2>{html.escape(section.title)}</h2>")
-        images = [_html_block(b) for b in section.blocks if b[0] == "image"]
-        parts += [_html_block(b) for b in section.blocks if b[0] != "image"]
-        parts.append("<div class='grid'>" + "".join(images) + "</div>" if len(images) > 1 else "".join(images))
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
-
-
-def _html_block(block: tuple) -> str:
-    kind = block[0]
-    if kind == "text":
-        return f"<p>{html.escape(block[1])}</p>"
-    if kind == "note":
-        return f"<p class='note'>{html.escape(block[1])}</p>"
-    if kind == "link":
-        return f"<p><a href='{html.escape(block[2])}'>{html.escape(block[1])}</a></p>"
-    if kind == "table":
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in block[1])
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(c))}</td>" for c in row) + "</tr>" for row in block[2])
-        return f"<table><tr>{head}</tr>{body}</table>"
-    data = base64.b64encode(block[2]).decode("ascii")
-    return f"<img src='data:image/png;base64,{data}' alt='{html.escape(block[3])}' title='{html.escape(block[3])}'>"
-
-
-def to_markdown(title: str, sections: list[Section]) -> str:
-    lines = [f"# {title}", ""]
-    for section in sections:
-        lines += [f"## {section.title}", ""]
-        for block in section.blocks:
-            kind = block[0]
-            if kind in ("text", "note"):
-                lines += [block[1] if kind == "text" else f"*{block[1]}*", ""]
-            elif kind == "link":
-                lines += [f"[{block[1]}]({block[2]})", ""]
-            elif kind == "image":
-                lines += [f"![{block[3]}]({block[1]})", ""]
-            elif kind == "table":
-                escape = lambda v: _cell(v).replace("|", "\\|")  # noqa: E731
-                lines += ["| " + " | ".join(block[1]) + " |", "|" + "---|" * len(block[1])]
-                lines += ["| " + " | ".join(escape(c) for c in row) + " |" for row in block[2]] + [""]
-    return "\n".join(lines)
-
-
-def write_report(out: Path, title: str, sections: list[Section]) -> Path:
-    """PNG files (for the Markdown), report.md and report.html, each written atomically."""
-    for section in sections:
-        for block in section.blocks:
-            if block[0] == "image":
-                with atomic_path(out / block[1]) as tmp:
-                    tmp.write_bytes(block[2])
-    write_text_atomic(out / "report.md", to_markdown(title, sections))
-    write_text_atomic(out / "report.html", to_html(title, sections))
-    return out / "report.html"
-
-
 # sections -----------------------------------------------------------------------------------------------
 def sweep_sections(sweep_dir: Path, meta: dict, study, trials: list) -> list[Section]:
     """Everything known from the sweep alone: timing, Optuna plots, size vs accuracy, the trials table."""
@@ -331,6 +237,8 @@ def sweep_sections(sweep_dir: Path, meta: dict, study, trials: list) -> list[Sec
     for key, (title, name) in titles.items():
         png, why = figures[key]
         sections.append(Section(title).image(name, png, f"{title} plot", why))
+    if figures["importances"][0] is not None and len(trials) < 20:
+        sections[-1].note(f"Importances estimated from only {len(trials)} completed trials are rough.")
     points = [(int(t.user_attrs["parameters"]), float(t.value),
                f"{t.params.get('cell', '?')} / {t.params.get('attention', '?')}")
               for t in trials if t.user_attrs.get("parameters")]
@@ -357,10 +265,10 @@ def final_sections(best, run_dir: Path, info: dict, cfg, summary: dict, rows: li
     config.table(["parameter", "value"], [[k, v] for k, v in best.params.items()])
     how = "reused from an earlier report run" if info["reused"] else "trained now"
     final = Section("Final training").text(
-        f"The best configuration was trained in {run_dir} ({how}) for up to {info['epochs_limit']} epochs with "
+        f"The best configuration was trained in {run_dir} ({how}) for up to {_plural(info['epochs_limit'], 'epoch')} with "
         f"early stopping (patience {info['patience']}) on {cfg.dataset}/{cfg.lang}"
         f"{f', first {cfg.limit_train} training pairs' if cfg.limit_train else ''}: "
-        f"{info['epochs_run']} epochs, stopped by {info['stopped_by']}, best dev accuracy "
+        f"{_plural(info['epochs_run'], 'epoch')}, stopped by {info['stopped_by']}, best dev accuracy "
         f"{info['best_dev_accuracy']:.4f} at epoch {info['best_epoch']}, {info['parameters']:,} parameters.")
     final.text(f"The final training took {duration(info['train_seconds'])} of training time "
                f"({duration(info['wall_seconds'])} wall-clock including dev evaluation).")
@@ -375,7 +283,8 @@ def final_sections(best, run_dir: Path, info: dict, cfg, summary: dict, rows: li
     test.link(f"Full test predictions ({csv_name})", csv_name)
     sample = [rows[i] for i in sorted(random.Random(0).sample(range(len(rows)), min(24, len(rows))))]
     samples = Section("Sample test predictions").text("A fixed random sample of test words; wrong predictions are red.")
-    samples.image("test_samples.png", plots.sample_grid(sample) if sample else None, "Sample test predictions grid", "no test pairs")
+    samples.image("test_samples.png", plots.sample_grid(sample) if sample else None, "Sample test predictions grid",
+                  "no test pairs")
     buckets = length_buckets(rows)
     lengths = Section("Accuracy by word length").image("accuracy_by_length.png", plots.accuracy_by_length(buckets),
                                                        "Accuracy by word length plot")
@@ -425,11 +334,11 @@ def make_report(sweep_dir: Path, out: Path | None, opts: FinalOptions, beam_size
     if not (1 <= beam <= 100 and 1 <= top_k <= 100):
         raise SeqlabError(f"--beam-size and --top-k must be between 1 and 100, got {beam} and {top_k}")
     out = Path(out) if out else Path(sweep_dir) / "report"
+    _, planned = final_configs(meta, best.params, opts)
+    pairs, _ = load_split(planned.dataset, planned.lang, "test", planned.data_dir, planned.skip_bad_lines)  # early
     sections = sweep_sections(Path(sweep_dir), meta, study, trials)
     run_dir, info, cfg = train_final(Path(sweep_dir), meta, best, opts)
-    cfg.data_dir = opts.data_dir or cfg.data_dir
     translit = load_transliterator(run_dir)
-    pairs, _ = load_split(cfg.dataset, cfg.lang, "test", cfg.data_dir, cfg.skip_bad_lines)
     summary, rows = evaluate_pairs(translit, pairs, beam, top_k)
     csv_path, _ = write_results(out, "test", summary, rows)
     maps = []
