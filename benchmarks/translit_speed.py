@@ -20,7 +20,7 @@ from seqlab.translit.model import ModelConfig, Seq2Seq
 from seqlab.translit.predict import Transliterator, load_transliterator
 
 
-def training_throughput(pairs, vocabs: Vocabs, batches: int) -> float:
+def training_throughput(pairs, vocabs: Vocabs, batches: int) -> tuple[float, Seq2Seq]:
     torch.manual_seed(0)
     model = Seq2Seq(ModelConfig(len(vocabs.source), len(vocabs.target), 64, 256, "gru")).train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
@@ -40,18 +40,19 @@ def training_throughput(pairs, vocabs: Vocabs, batches: int) -> float:
         seen += len(batch)
         if index == 10 + batches:
             break
-    return seen / (time.perf_counter() - start)
+    return seen / (time.perf_counter() - start), model.eval()
 
 
-def decoding_speed(translit: Transliterator, words: list[str]) -> tuple[float, float]:
-    translit.transliterate(words[:256])
+def decoding_speed(translit: Transliterator, words: list[str], beam_size: int = 1) -> tuple[float, float]:
+    """(words/s over all words in batches of 256, median ms for one word at batch 1)."""
+    translit.transliterate(words[:256], beam_size)
     start = time.perf_counter()
-    translit.transliterate(words)
+    translit.transliterate(words, beam_size)
     words_per_s = len(words) / (time.perf_counter() - start)
     single = []
     for word in words[:300]:
         t0 = time.perf_counter()
-        translit.transliterate([word])
+        translit.transliterate([word], beam_size)
         single.append(time.perf_counter() - t0)
     return words_per_s, statistics.median(single) * 1000
 
@@ -65,15 +66,18 @@ def main() -> None:
     train, _ = load_split("dakshina", "hi", "train", args.data_dir)
     test, _ = load_split("dakshina", "hi", "test", args.data_dir)
     vocabs = Vocabs.build(train)
-    pairs_per_s = training_throughput(train, vocabs, args.batches)
-    translit = load_transliterator(args.model, batch_size=256)
-    words_per_s, ms_per_word = decoding_speed(translit, [p.source for p in test])
-    seed_net = Transliterator(Seq2Seq(ModelConfig(len(vocabs.source), len(vocabs.target), 64, 256, "gru")).eval(), vocabs)
-    seed_words_per_s, seed_ms = decoding_speed(seed_net, [p.source for p in test])
-    print(json.dumps({"threads": torch.get_num_threads(), "train_pairs_per_s_gru_m64_k256_b64": round(pairs_per_s),
-                      "greedy_words_per_s_b256_model": round(words_per_s), "ms_per_word_b1_model": round(ms_per_word, 3),
-                      "greedy_words_per_s_b256_gru_m64_k256": round(seed_words_per_s),
-                      "ms_per_word_b1_gru_m64_k256": round(seed_ms, 3)}))
+    words = [p.source for p in test]
+    pairs_per_s, seed_model = training_throughput(train, vocabs, args.batches)
+    results = {"threads": torch.get_num_threads(), "train_pairs_per_s (gru m64 k256 b64)": round(pairs_per_s)}
+    seed_net = Transliterator(seed_model, vocabs)
+    shipped = load_transliterator(args.model, batch_size=256)
+    for name, translit, beam in (("gru m64 k256 (after the timed training)", seed_net, 1),
+                                 ("shipped model, greedy", shipped, 1),
+                                 ("shipped model, beam 5 + prior", shipped, 5)):
+        words_per_s, ms_per_word = decoding_speed(translit, words, beam)
+        results[f"words_per_s b256: {name}"] = round(words_per_s)
+        results[f"ms_per_word b1: {name}"] = round(ms_per_word, 3)
+    print(json.dumps(results, indent=1))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import pytest
 
 from seqlab.cli import main
 from seqlab.translit import sweep_space
-from seqlab.translit.sweep import load_sweep
+from seqlab.translit.sweep import TRIAL_ATTRS, load_sweep
 
 from conftest import write_dakshina
 from pg_server import postgres_url  # noqa: F401  (session fixture: a PostgreSQL server of our own)
@@ -63,7 +63,8 @@ def check_trials(study, expected: int) -> None:
     assert len(set(run_dirs)) == len(run_dirs)
     for t in done:
         assert set(t.params) == PARAMS
-        assert {"run_dir", "parameters", "train_seconds", "best_epoch", "dev_accuracy"} <= set(t.user_attrs)
+        assert set(TRIAL_ATTRS) == {"run_dir", "parameters", "train_seconds", "best_epoch", "dev_accuracy"}
+        assert set(TRIAL_ATTRS) <= set(t.user_attrs)
         run = Path(t.user_attrs["run_dir"])
         assert run.name == f"trial-{t.number:04d}"
         assert (run / "config.json").is_file() and (run / "metrics.jsonl").is_file()
@@ -140,7 +141,8 @@ def test_sweep_directory_contract_resume_and_extension(tmp_path, capsys, space_f
     assert info["space"]["emb"] == {"choices": [8, 16]} and info["seconds"] > 0 and info["finished"]
     check_trials(study, 2)
     best = study.best_trial
-    metrics = [json.loads(line) for line in (Path(best.user_attrs["run_dir"]) / "metrics.jsonl").read_text().splitlines()]
+    metrics_file = Path(best.user_attrs["run_dir"]) / "metrics.jsonl"
+    metrics = [json.loads(line) for line in metrics_file.read_text().splitlines()]
     assert best.value == max(m["dev_accuracy"] for m in metrics) == best.user_attrs["dev_accuracy"]
 
     assert main(sweep_args(out, sweep_data, space_file, 2, "--seed", 3)) == 0  # nothing left to do
@@ -158,6 +160,38 @@ def test_sweep_directory_contract_resume_and_extension(tmp_path, capsys, space_f
     assert "holds a sweep with a different train" in capsys.readouterr().err
 
 
+def test_timeout_stops_starting_trials_and_a_rerun_continues(tmp_path, capsys, space_file, sweep_data):
+    out = tmp_path / "timeout"
+    assert main(sweep_args(out, sweep_data, space_file, 2, "--timeout", "0.0001")) == 0
+    assert "--timeout of 0.0001 min reached" in capsys.readouterr().out
+    info, study = load_sweep(out)
+    assert len(finished(study)) < 2 and info["finished"] and info["trials_target"] == 2
+    assert main(sweep_args(out, sweep_data, space_file, 2)) == 0  # the same sweep, now without a timeout
+    check_trials(load_sweep(out)[1], 2)
+
+
+def test_ctrl_c_fails_the_trial_and_queues_it_again(tmp_path, monkeypatch, capsys, space_file, sweep_data):
+    from seqlab.translit import train as training
+
+    real_train = training.train
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    out = tmp_path / "interrupted"
+    monkeypatch.setattr(training, "train", interrupted)
+    assert main(sweep_args(out, sweep_data, space_file, 2)) == 130
+    study = load_sweep(out)[1]
+    assert [t.state.name for t in study.trials] == ["FAIL", "WAITING"]
+    assert study.trials[1].params == study.trials[0].params
+    assert "KeyboardInterrupt" in study.trials[0].user_attrs["error"]
+    monkeypatch.setattr(training, "train", real_train)
+    assert main(sweep_args(out, sweep_data, space_file, 2)) == 0
+    study = load_sweep(out)[1]
+    check_trials(study, 2)
+    assert study.trials[1].state.name == "COMPLETE" and study.trials[1].system_attrs["failed_trial"] == 0
+
+
 def test_grid_sampler_and_pruning(tmp_path, space_file, sweep_data):
     space_file.write_text("cell: [gru, rnn]\nhidden: [16, 24]\nemb: 8\nlr: 0.005\nbatch_size: 32\n")
     out = tmp_path / "grid"
@@ -170,7 +204,10 @@ def test_grid_sampler_and_pruning(tmp_path, space_file, sweep_data):
 
 
 def test_wandb_offline_logs_every_trial(tmp_path, monkeypatch, space_file, sweep_data):
-    pytest.importorskip("wandb", reason="wandb is an optional extra: pip install 'seqlab[wandb]'")
+    try:
+        import wandb  # noqa: F401
+    except ImportError:
+        pytest.fail("wandb is not installed: pip install -e '.[dev]' (dev pulls the wandb extra)")
     for name in ("WANDB_MODE", "WANDB_API_KEY", "WANDB_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("WANDB_SILENT", "true")
@@ -243,3 +280,28 @@ def test_killed_worker_loses_only_its_trial_and_the_rerun_resumes(tmp_path, post
     assert states[0] == optuna.trial.TrialState.FAIL and len(study.trials) == 4
     retries = [t for t in study.trials if t.system_attrs.get("failed_trial") == 0]
     assert len(retries) == 1 and retries[0].params == killed.params and retries[0].state.is_finished()
+
+
+def test_a_stalled_worker_gives_way_to_the_retry(tmp_path, postgres_url, space_file, sweep_data):
+    """A worker frozen past the grace period finds its trial failed and re-run elsewhere, and carries on."""
+    out = tmp_path / "stalled"
+    argv = sweep_args(out, sweep_data, space_file, 2, "--storage", postgres_url, "--study", "stalled-worker",
+                      "--pruner", "none", "--patience", 8)
+    argv[argv.index("--epochs") + 1] = "8"
+    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
+    first = worker(argv, first_log)
+    first_epoch = out / "trials" / "trial-0000" / "metrics.jsonl"
+    deadline = time.monotonic() + 90
+    while not first_epoch.exists():
+        assert first.poll() is None and time.monotonic() < deadline, first_log.read_text()[-4000:]
+        time.sleep(0.05)
+    first.send_signal(signal.SIGSTOP)
+    try:
+        wait(worker(argv, second_log), second_log)
+    finally:
+        first.send_signal(signal.SIGCONT)
+    wait(first, first_log)
+    assert "stale" in first_log.read_text()
+    _, study = load_sweep(out)
+    check_trials(study, 2)
+    assert study.trials[0].state == optuna.trial.TrialState.FAIL

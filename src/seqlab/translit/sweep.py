@@ -22,15 +22,17 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
 from seqlab.errors import SeqlabError
 from seqlab.translit import sweep_space
-from seqlab.translit.sweep_storage import (MAX_RETRY, STUDY_DB, StudyLock, _first_line, _public_url, _quiet_optuna,
-                                          make_pruner, make_sampler, open_storage, storage_url)
-from seqlab.translit.train import TrainConfig
+from seqlab.translit.sweep_storage import (STUDY_DB, StudyLock, _first_line, _public_url, _quiet_optuna, make_pruner,
+                                          make_sampler, open_storage, retry_callback, storage_url)
+
+if TYPE_CHECKING:
+    from seqlab.translit.train import TrainConfig
 
 SWEEP_JSON, TRIALS_DIR = "sweep.json", "trials"
 SAMPLERS, PRUNERS = ("tpe", "random", "grid"), ("median", "hyperband", "none")
@@ -103,13 +105,18 @@ def _read_sweep_json(path: Path) -> dict:
 
 
 def load_sweep(sweep_dir: str | Path, storage: Optional[str] = None):
-    """(sweep.json as a dict, the Optuna study) of a sweep directory; `storage` overrides the saved URL."""
+    """(sweep.json as a dict, the Optuna study) of a sweep directory.
+
+    `storage` (else $SEQLAB_SWEEP_STORAGE) overrides the saved URL, which never holds a password."""
     sweep_dir = Path(sweep_dir)
     path = sweep_dir / SWEEP_JSON
     if not path.exists():
         raise SeqlabError(f"{sweep_dir} is not a sweep directory (no {SWEEP_JSON})")
     info = _read_sweep_json(path)
+    storage = storage or os.environ.get("SEQLAB_SWEEP_STORAGE")
     url = storage or info["storage"]
+    if "***" in url:
+        raise SeqlabError(f"{path} does not keep the database password; set SEQLAB_SWEEP_STORAGE to the full URL")
     local = sweep_dir / STUDY_DB
     if not storage and url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists() and local.exists():
         url = f"sqlite:///{local.resolve()}"  # the sweep directory was moved or copied
@@ -135,13 +142,18 @@ def _run_summary(run_dir: Path) -> dict:
             "best_epoch": best["epoch"] if best else 0, "dev_accuracy": best["dev_accuracy"] if best else 0.0}
 
 
-def _start_wandb(opts: SweepOptions, trial, params: dict):
+def _import_wandb():
     try:
         import wandb
     except ImportError:
         raise SeqlabError("--wandb needs the wandb package: pip install 'seqlab[wandb]'") from None
-    return wandb.init(mode=os.environ.get("WANDB_MODE", "offline"), dir=str(opts.out), project=opts.wandb_project,
-                      group=opts.study, name=f"trial-{trial.number}", config=params, reinit="finish_previous")
+    return wandb
+
+
+def _start_wandb(opts: SweepOptions, trial, params: dict):
+    mode = os.environ.get("WANDB_MODE", "offline")
+    return _import_wandb().init(mode=mode, dir=str(opts.out), project=opts.wandb_project, group=opts.study,
+                                name=f"trial-{trial.number}", config=params)
 
 
 def run_trial(opts: SweepOptions, study, trial) -> tuple[str, dict]:
@@ -156,7 +168,7 @@ def run_trial(opts: SweepOptions, study, trial) -> tuple[str, dict]:
     trial.set_user_attr("worker", opts.worker)
     cfg = replace(opts.train, dev_beam_size=int(params["beam_size"]), lr=float(params["lr"]),
                   batch_size=int(params["batch_size"]), show_progress=False)
-    run = _start_wandb(opts, trial, params) if opts.wandb else None
+    run = None
 
     def on_epoch(epoch: int, accuracy: float) -> None:
         trial.report(accuracy, epoch)
@@ -166,36 +178,51 @@ def run_trial(opts: SweepOptions, study, trial) -> tuple[str, dict]:
             raise optuna.TrialPruned(f"pruned after epoch {epoch}")
 
     state = optuna.trial.TrialState.COMPLETE
-    with get_heartbeat_thread(trial._trial_id, study._storage):
-        try:
-            train(sweep_space.model_config(params), cfg, run_dir, on_epoch=on_epoch)
-        except optuna.TrialPruned:
-            state = optuna.trial.TrialState.PRUNED
-        except BaseException as exc:
+    try:
+        run = _start_wandb(opts, trial, params) if opts.wandb else None
+        with get_heartbeat_thread(trial._trial_id, study._storage):
+            try:
+                train(sweep_space.model_config(params), cfg, run_dir, on_epoch=on_epoch)
+            except optuna.TrialPruned:
+                state = optuna.trial.TrialState.PRUNED
+        summary = _run_summary(run_dir)
+        for key, value in summary.items():
+            trial.set_user_attr(key, value)
+        study.tell(trial, summary["dev_accuracy"] if state == optuna.trial.TrialState.COMPLETE else None, state=state)
+    except BaseException as exc:
+        if not _taken_over(study, trial, exc):
             _fail(study, trial, exc, retry=isinstance(exc, KeyboardInterrupt))
             if run is not None:
                 run.finish(exit_code=1)
             raise
-    summary = _run_summary(run_dir)
-    for key, value in summary.items():
-        trial.set_user_attr(key, value)
-    study.tell(trial, summary["dev_accuracy"] if state == optuna.trial.TrialState.COMPLETE else None, state=state)
+        summary, state = _run_summary(run_dir), None
     if run is not None:
-        run.summary.update({**summary, "state": state.name})
+        run.summary.update({**summary, "state": state.name if state else "STALE"})
         run.finish()
-    return state.name.lower(), {**params, **summary}
+    return state.name.lower() if state else "stale", {**params, **summary}
+
+
+def _taken_over(study, trial, exc: BaseException) -> bool:
+    """True when this worker froze past the grace period and another one failed (and re-queued) its trial."""
+    import optuna
+
+    if not isinstance(exc, (optuna.exceptions.UpdateFinishedTrialError, optuna.exceptions.StorageInternalError)):
+        return False
+    try:
+        return study._storage.get_trial(trial._trial_id).state.is_finished()
+    except Exception:
+        return False
 
 
 def _fail(study, trial, exc: BaseException, retry: bool) -> None:
     """Mark a trial FAIL; an interrupted (Ctrl-C) trial's configuration is queued to run again."""
-    from optuna.storages import RetryHeartbeatStaleTrialCallback
     from optuna.trial import TrialState
 
     with contextlib.suppress(Exception):
         trial.set_user_attr("error", f"{type(exc).__name__}: {_first_line(exc)}"[:500])
         study.tell(trial, state=TrialState.FAIL)
         if retry:
-            RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY)(study, study._storage.get_trial(trial._trial_id))
+            retry_callback()(study, study._storage.get_trial(trial._trial_id))
 
 
 # the sweep loop ---------------------------------------------------------------------------------
@@ -233,8 +260,8 @@ def run_sweep(opts: SweepOptions) -> dict[str, int]:
     from tqdm import tqdm
 
     optuna = _quiet_optuna()
+    lock, start = StudyLock(opts.storage, opts.study, opts.heartbeat), time.time()
     opts.out.mkdir(parents=True, exist_ok=True)
-    lock, start = StudyLock(opts.storage, opts.study), time.time()
     invocation = {"id": f"{opts.worker}:{start}", "worker": opts.worker, "started": _now(), "start_ts": start}
     try:
         with lock.held():
@@ -306,6 +333,8 @@ def _check_options(opts: SweepOptions) -> None:
         if not ok:
             raise SeqlabError(message)
     opts.train.validate()
+    if opts.wandb:
+        _import_wandb()
     if opts.sampler == "grid":
         size = sweep_space.grid_size(sweep_space.grid_of(opts.space, opts.space_file))
         if opts.trials > size:
@@ -321,8 +350,9 @@ def register(app: typer.Typer) -> None:
         timeout: Optional[float] = typer.Option(None, "--timeout", help="Start no new trial after this many minutes."),
         sampler: str = typer.Option("tpe", "--sampler", help="tpe | random | grid"),
         pruner: str = typer.Option("median", "--pruner", help="median | hyperband | none (on per-epoch dev accuracy)"),
-        storage: Optional[str] = typer.Option(None, "--storage", help="Optuna storage URL [default: SQLite in --out]."),
-        study: Optional[str] = typer.Option(None, "--study", help="Study name [default: the --out folder's name]."),
+        storage: Optional[str] = typer.Option(None, "--storage", help="Optuna storage URL (default: SQLite study.db "
+                                              "in --out); postgresql://… for several workers."),
+        study: Optional[str] = typer.Option(None, "--study", help="Study name (default: the --out folder's name)."),
         epochs: int = typer.Option(20, "--epochs", help="Maximum epochs per trial."),
         patience: int = typer.Option(5, "--patience", help="Early stopping per trial."),
         trial_budget: Optional[float] = typer.Option(None, "--trial-budget", help="Minutes per trial at most."),
@@ -338,18 +368,20 @@ def register(app: typer.Typer) -> None:
         skip_bad_lines: bool = typer.Option(False, "--skip-bad-lines"),
     ) -> None:
         """Hyperparameter search with Optuna: each trial trains a model, scored on dev word accuracy."""
+        from seqlab.translit.train import TrainConfig, load_data
+
         cfg = TrainConfig(dataset=dataset, lang=lang, data_dir=data_dir, skip_bad_lines=skip_bad_lines,
                           limit_train=limit_train, epochs=epochs, time_budget=trial_budget, patience=patience,
                           seed=seed, show_progress=False)
-        opts = SweepOptions(out=out, space=sweep_space.load_space(space), space_file=str(space or "default space"), trials=trials, train=cfg,
+        opts = SweepOptions(out=out, space=sweep_space.load_space(space), trials=trials, train=cfg,
+                            space_file=str(space or sweep_space.DEFAULT_SPACE),
                             study=study or out.resolve().name, storage=storage_url(storage, out), sampler=sampler,
                             pruner=pruner, timeout=timeout, seed=seed, heartbeat=heartbeat, wandb=use_wandb,
                             wandb_project=wandb_project)
         _check_options(opts)
+        load_data(cfg)  # a missing or broken dataset is reported before any trial starts
         run_sweep(opts)
         _summary(opts)
-
-    return None
 
 
 def _summary(opts: SweepOptions) -> None:

@@ -17,8 +17,9 @@ from typing import Any
 import yaml
 
 from seqlab.errors import SeqlabError
-from seqlab.translit.model import ATTENTIONS, CELLS, ModelConfig
 
+# As in seqlab.translit.model (kept here so that `seqlab --help` need not import torch; a test compares them).
+CELLS, ATTENTIONS = ("rnn", "gru", "lstm"), ("none", "bahdanau", "luong")
 DEFAULT_SPACE = Path(__file__).parent / "spaces" / "default.yaml"
 
 # name: (kind, default, check, description of allowed values)
@@ -179,7 +180,9 @@ def suggest(trial, space: dict[str, dict]) -> dict[str, Any]:
     return params
 
 
-def model_config(params: dict[str, Any]) -> ModelConfig:
+def model_config(params: dict[str, Any]):
+    from seqlab.translit.model import ModelConfig
+
     return ModelConfig(source_vocab=5, target_vocab=5, embedding_size=int(params["emb"]),
                        hidden_size=int(params["hidden"]), cell=params["cell"], encoder_layers=int(params["enc_layers"]),
                        decoder_layers=int(params["dec_layers"]), bidirectional=bool(params["bidirectional"]),

@@ -44,23 +44,37 @@ def _public_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-class StudyLock:
-    """A lock shared by every worker of one study: pg_advisory_lock, or flock beside the SQLite file."""
+def connect_args(url: str, heartbeat: Optional[int]) -> dict:
+    """PostgreSQL ends a session left idle inside a transaction (a frozen worker holding row or advisory locks)
+    after max(grace period, 10 s), so one stopped process cannot stall the whole study."""
+    if not url.startswith("postgresql") or not heartbeat:
+        return {}
+    return {"options": f"-c idle_in_transaction_session_timeout={max(3 * heartbeat, 10) * 1000}"}
 
-    def __init__(self, url: str, study: str):
+
+class StudyLock:
+    """A lock shared by every worker of one study: a transaction-level pg_advisory_xact_lock on a connection of
+    its own (released by COMMIT, or by the server when a frozen holder's transaction times out), or flock on a
+    file beside the SQLite database."""
+
+    def __init__(self, url: str, study: str, heartbeat: Optional[int] = None):
         self.url, self.key = url, zlib.crc32(f"seqlab-sweep:{study}".encode()) & 0x7FFFFFFF
         if url.startswith("sqlite"):
             path = Path(url[len("sqlite:///"):])
             path.parent.mkdir(parents=True, exist_ok=True)
             self._file = open(f"{path}.lock", "a+")
-        else:
-            import sqlalchemy
+            return
+        import sqlalchemy
 
-            try:
-                engine = sqlalchemy.create_engine(_engine_url(url), poolclass=sqlalchemy.pool.NullPool)
-                self._conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            except Exception as exc:  # sqlalchemy/psycopg2 errors: bad host, port, user, database…
-                raise SeqlabError(f"cannot connect to {_public_url(url)}: {_first_line(exc)}") from None
+        self._engine = sqlalchemy.create_engine(_engine_url(url), poolclass=sqlalchemy.pool.NullPool,
+                                                connect_args=connect_args(url, heartbeat))
+        self._connect().close()
+
+    def _connect(self):
+        try:
+            return self._engine.connect()
+        except Exception as exc:  # sqlalchemy/psycopg2 errors: bad host, port, user, database…
+            raise SeqlabError(f"cannot connect to {_public_url(self.url)}: {_first_line(exc)}") from None
 
     @contextlib.contextmanager
     def held(self):
@@ -73,14 +87,21 @@ class StudyLock:
             return
         from sqlalchemy import text
 
-        self._conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": self.key})
+        conn = self._connect()
         try:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": self.key})
             yield
         finally:
-            self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
+            with contextlib.suppress(Exception):  # the server may have ended a transaction this process froze in
+                conn.commit()
+            with contextlib.suppress(Exception):
+                conn.close()
 
     def close(self) -> None:
-        (self._file if self.url.startswith("sqlite") else self._conn).close()
+        if self.url.startswith("sqlite"):
+            self._file.close()
+        else:
+            self._engine.dispose()
 
 
 def _first_line(exc: BaseException) -> str:
@@ -98,16 +119,30 @@ def _quiet_optuna():
     return optuna
 
 
+def retry_callback():
+    """Optuna ≥ 4.9 calls it RetryHeartbeatStaleTrialCallback; older releases RetryFailedTrialCallback."""
+    try:
+        from optuna.storages import RetryHeartbeatStaleTrialCallback as Retry
+    except ImportError:  # pragma: no cover - optuna < 4.9
+        from optuna.storages import RetryFailedTrialCallback as Retry
+    return Retry(max_retry=MAX_RETRY)
+
+
 def open_storage(url: str, heartbeat: Optional[int] = None):
+    """An RDBStorage; with `heartbeat`, stale trials (no heartbeat for 3× that) are failed and re-queued."""
+    import inspect
+
     optuna = _quiet_optuna()
-    from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+    from optuna.storages import RDBStorage
 
     kwargs = {}
     if heartbeat:
-        kwargs = dict(heartbeat_interval=heartbeat, grace_period=3 * heartbeat,
-                      heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY))
+        name = ("heartbeat_stale_trial_callback" if "heartbeat_stale_trial_callback" in
+                inspect.signature(RDBStorage).parameters else "failed_trial_callback")
+        kwargs = {"heartbeat_interval": heartbeat, "grace_period": 3 * heartbeat, name: retry_callback()}
     try:
-        return RDBStorage(_engine_url(url), engine_kwargs={"pool_pre_ping": True}, **kwargs)
+        engine_kwargs = {"pool_pre_ping": True, "connect_args": connect_args(url, heartbeat)}
+        return RDBStorage(_engine_url(url), engine_kwargs=engine_kwargs, **kwargs)
     except Exception as exc:
         if isinstance(exc, optuna.exceptions.StorageInternalError) or "sqlalchemy" in type(exc).__module__:
             raise SeqlabError(f"cannot open storage {_public_url(url)}: {_first_line(exc)}") from None
