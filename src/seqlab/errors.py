@@ -11,3 +11,10 @@ class DataError(SeqlabError):
 
 class CheckpointError(SeqlabError):
     """A run directory or model folder that is missing, incomplete or corrupt."""
+
+
+def check_all(checks: "list[tuple[bool, str]]") -> None:
+    """Raise SeqlabError with the message of the first failed (condition, message) pair."""
+    for ok, message in checks:
+        if not ok:
+            raise SeqlabError(message)

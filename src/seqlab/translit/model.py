@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from seqlab.errors import SeqlabError
+from seqlab.errors import SeqlabError, check_all
 from seqlab.translit.data import PAD_ID, SOS_ID
 
 CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
@@ -53,9 +53,7 @@ class ModelConfig:
             (0.0 <= self.dropout < 1.0, f"dropout must be in [0, 1), got {self.dropout}"),
             (self.source_vocab > 4 and self.target_vocab > 4, "vocabularies hold no characters besides the specials"),
         ]
-        for ok, message in checks:
-            if not ok:
-                raise SeqlabError(message)
+        check_all(checks)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -17,7 +17,7 @@ from torch import nn
 from tqdm import tqdm
 
 from seqlab import __version__
-from seqlab.errors import SeqlabError
+from seqlab.errors import SeqlabError, check_all
 from seqlab.io import append_jsonl_atomic, read_jsonl, write_text_atomic
 from seqlab.translit import checkpoint as ckpt
 from seqlab.translit.data import PAD_ID, Vocabs, encode_pairs, iterate_batches
@@ -60,9 +60,7 @@ class TrainConfig:
             (0.0 <= self.label_smoothing < 1.0, f"--label-smoothing must be in [0, 1), got {self.label_smoothing}"),
             (self.dev_beam_size >= 1, f"beam size must be at least 1, got {self.dev_beam_size}"),
         ]
-        for ok, message in checks:
-            if not ok:
-                raise SeqlabError(message)
+        check_all(checks)
 
 
 @dataclass
