@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from seqlab.errors import SeqlabError, check_all
+from seqlab.errors import check_all
 from seqlab.translit.data import PAD_ID, SOS_ID
 
 CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
