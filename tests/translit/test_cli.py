@@ -142,3 +142,10 @@ def test_prior_command_tunes_reranking_and_becomes_the_default(trained, capsys, 
 def test_usage_errors_exit_two_without_traceback(capsys, args, message):
     code, _, err = run_cli(capsys, *args)
     assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_non_utf8_stdin_is_a_clear_error(trained, capsys, monkeypatch):
+    _, run = trained
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"ghar\ncaf\xe9\n"), encoding="utf-8"))
+    code, out, err = run_cli(capsys, "translit", "predict", "--model", str(run))
+    assert code == 2 and "not valid UTF-8" in err and err.count("\n") == 1

@@ -163,21 +163,29 @@ def predict(
 
     _check_beam(beam_size, top_k)
     translit = load_transliterator(model)
-    inputs = list(words or []) + ([sentence] if sentence is not None else [])
-    if not inputs and not words and sentence is None:
-        lines = (line.rstrip("\n") for line in sys.stdin)
-        for line in lines:
-            _warn_unknown(translit, [line])
-            typer.echo(translit.transliterate_sentence(line, beam_size))
+    words = list(words or [])
+    if not words and sentence is None:
+        _predict_stdin(translit, beam_size)
         return
-    _warn_unknown(translit, inputs)
-    for word in words or []:
-        if top_k > 1:
-            typer.echo(" ".join(translit.candidates([word], max(top_k, beam_size or 1))[0][:top_k]))
-        else:
-            typer.echo(translit.transliterate([word], beam_size)[0])
+    _warn_unknown(translit, words + ([sentence] if sentence is not None else []))
+    if top_k > 1:
+        for candidates in translit.candidates(words, max(top_k, beam_size or 1)):
+            typer.echo(" ".join(candidates[:top_k]))
+    elif words:
+        typer.echo("\n".join(translit.transliterate(words, beam_size)))
     if sentence is not None:
         typer.echo(translit.transliterate_sentence(sentence, beam_size))
+
+
+def _predict_stdin(translit, beam_size: int | None) -> None:
+    """One output line per input line, written as soon as it is ready (so it works in a pipe)."""
+    try:
+        for line in sys.stdin:
+            line = line.rstrip("\n")
+            _warn_unknown(translit, [line])
+            typer.echo(translit.transliterate_sentence(line, beam_size))
+    except UnicodeDecodeError as exc:
+        raise SeqlabError(f"standard input is not valid UTF-8 ({exc.reason}); convert it with iconv first") from None
 
 
 def _warn_unknown(translit, texts: list[str]) -> None:
