@@ -10,11 +10,17 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("SEQLAB_DATA_DIR") or REPO.parent / "shared" / "data")
 
 
+@pytest.fixture(scope="session")
+def _session_cache(tmp_path_factory) -> Path:
+    """One cache for the whole run, so converted models (SmolLM2) are built once, never in ~/.cache."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def _offline_and_isolated(monkeypatch, tmp_path_factory):
+def _offline_and_isolated(monkeypatch, _session_cache):
     """Never touch the network or the user's cache from tests."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("SEQLAB_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("SEQLAB_CACHE_DIR", str(_session_cache))
 
 
 @pytest.fixture(scope="session")

@@ -56,6 +56,7 @@ def test_directory_without_expected_files(tmp_path):
 
 def test_offline_and_nothing_found_names_every_option(tmp_path, monkeypatch):
     monkeypatch.delenv("SEQLAB_DATA_DIR", raising=False)
+    monkeypatch.setenv("SEQLAB_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.chdir(tmp_path)
     with pytest.raises(DataError) as err:
         find_split("aksharantar", "hi", "train")

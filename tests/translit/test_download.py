@@ -64,6 +64,7 @@ def test_checksum_mismatch_is_an_error_and_keeps_no_file(server, tmp_path):
 def test_find_split_downloads_when_nothing_is_local(server, tmp_path, monkeypatch):
     url, _ = server
     monkeypatch.delenv("SEQLAB_DATA_DIR", raising=False)
+    monkeypatch.setenv("SEQLAB_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("SEQLAB_DAKSHINA_URL", url)
     monkeypatch.chdir(tmp_path)
     path = find_split("dakshina", "xx", "dev")
@@ -72,6 +73,7 @@ def test_find_split_downloads_when_nothing_is_local(server, tmp_path, monkeypatc
 
 def test_offline_error_names_all_the_options(tmp_path, monkeypatch):
     monkeypatch.delenv("SEQLAB_DATA_DIR", raising=False)
+    monkeypatch.setenv("SEQLAB_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("SEQLAB_DAKSHINA_URL", "http://127.0.0.1:9/dakshina.tar")
     monkeypatch.chdir(tmp_path)
     with pytest.raises(DataError) as err:

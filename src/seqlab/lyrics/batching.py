@@ -1,0 +1,115 @@
+"""Training examples from songs: packing (default) or the seed's pad-to-max, and a collator that keeps EOS labels.
+
+With pad = eos, `DataCollatorForLanguageModeling(mlm=False)` sets the label of *every* EOS token to -100
+(transformers issue 23530), so the model never learns to end a song. `EosKeepingCollator` masks only the
+positions the attention mask marks as padding.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from transformers import DataCollatorForLanguageModeling
+
+from seqlab.errors import SeqlabError
+
+Example = dict[str, list[int]]
+
+
+def tokenize_songs(tokenizer, songs: list[str]) -> list[list[int]]:
+    """Token ids of each song followed by EOS (nothing truncated here)."""
+    if tokenizer.eos_token_id is None:
+        raise SeqlabError("the tokenizer has no EOS token; songs cannot be separated")
+    ids = tokenizer(songs, add_special_tokens=False, verbose=False)["input_ids"]
+    return [list(song) + [tokenizer.eos_token_id] for song in ids]
+
+
+def pack(token_lists: list[list[int]], block_size: int) -> list[Example]:
+    """run_clm's group_texts: concatenate all songs (EOS-separated) and cut into `block_size` blocks.
+
+    Unlike group_texts the last, shorter block is kept (and padded by the collator): nothing is truncated away.
+    """
+    if block_size < 2:
+        raise SeqlabError(f"--block-size must be at least 2, got {block_size}")
+    stream = [token for tokens in token_lists for token in tokens]
+    blocks = [stream[i : i + block_size] for i in range(0, len(stream), block_size)]
+    if blocks and len(blocks[-1]) < 2:  # a 1-token block has nothing to predict
+        blocks.pop()
+    return [{"input_ids": block, "attention_mask": [1] * len(block)} for block in blocks]
+
+
+def pad_to_max(token_lists: list[list[int]], max_length: int, pad_id: int) -> list[Example]:
+    """The seed's recipe: every song padded or truncated to exactly `max_length` tokens."""
+    if max_length < 2:
+        raise SeqlabError(f"--block-size must be at least 2, got {max_length}")
+    examples = []
+    for tokens in token_lists:
+        tokens = tokens[:max_length]
+        pad = max_length - len(tokens)
+        examples.append({"input_ids": tokens + [pad_id] * pad, "attention_mask": [1] * len(tokens) + [0] * pad})
+    return examples
+
+
+def build_examples(tokenizer, songs: list[str], block_size: int, packing: bool = True) -> list[Example]:
+    """Tokenize songs and turn them into fixed-size training examples in the chosen mode."""
+    token_lists = tokenize_songs(tokenizer, songs)
+    if packing:
+        return pack(token_lists, block_size)
+    return pad_to_max(token_lists, block_size, tokenizer.pad_token_id)
+
+
+@dataclass
+class TokenStats:
+    """How much of what the model is fed is real text: the packing vs pad-to-max comparison."""
+
+    examples: int
+    slots: int  # token positions fed to the model per epoch (batch rows are padded to the same length)
+    real: int  # positions holding real text (incl. EOS), i.e. attention_mask == 1
+    source_tokens: int  # tokens in the songs (incl. one EOS each), before truncation
+
+    @property
+    def real_share(self) -> float:
+        return self.real / self.slots if self.slots else 0.0
+
+    @property
+    def kept_share(self) -> float:
+        return self.real / self.source_tokens if self.source_tokens else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"examples": self.examples, "token_slots": self.slots, "real_tokens": self.real,
+                "source_tokens": self.source_tokens, "real_share": self.real_share, "kept_share": self.kept_share}
+
+
+def token_stats(examples: list[Example], source_tokens: int, block_size: int) -> TokenStats:
+    """Counts with each example occupying a full `block_size` row (as in a fixed-shape batch)."""
+    real = sum(sum(ex["attention_mask"]) for ex in examples)
+    return TokenStats(len(examples), len(examples) * block_size, real, source_tokens)
+
+
+class EosKeepingCollator(DataCollatorForLanguageModeling):
+    """`DataCollatorForLanguageModeling(mlm=False)` whose labels are -100 only where attention_mask is 0."""
+
+    def __init__(self, tokenizer, pad_to_multiple_of: int | None = None) -> None:
+        super().__init__(tokenizer=tokenizer, mlm=False, pad_to_multiple_of=pad_to_multiple_of)
+
+    def torch_call(self, examples: list[Any]) -> dict[str, Any]:
+        batch = super().torch_call(examples)
+        labels = batch["input_ids"].clone()
+        if "attention_mask" in batch:
+            labels[batch["attention_mask"] == 0] = -100
+        batch["labels"] = labels
+        return batch
+
+
+class ExampleDataset(torch.utils.data.Dataset):
+    """A list of {input_ids, attention_mask} dicts, as Trainer expects."""
+
+    def __init__(self, examples: list[Example]) -> None:
+        self.examples = examples
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def __getitem__(self, index: int) -> Example:
+        return self.examples[index]

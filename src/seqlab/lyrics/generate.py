@@ -1,0 +1,133 @@
+"""Sampling lyrics from a prompt with the seed's decoding defaults, streaming tokens as they come."""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from typing import Optional, TextIO
+
+import torch
+
+from seqlab.errors import SeqlabError
+
+from seqlab.lyrics.defaults import SEED_PROMPT  # noqa: E402  (re-exported)
+
+
+@dataclass
+class GenerationConfig:
+    """The seed's defaults: max_length 100, sampling with top_k 50, top_p 0.9, temperature 1.0, rep. penalty 1.2."""
+
+    max_length: int = 100
+    max_new_tokens: Optional[int] = None  # overrides max_length when given
+    do_sample: bool = True
+    top_k: int = 50
+    top_p: float = 0.9
+    temperature: float = 1.0
+    repetition_penalty: float = 1.2
+    num_return_sequences: int = 1
+    seed: Optional[int] = None
+
+    def validate(self) -> None:
+        checks = [
+            (self.max_length >= 1, f"--max-length must be at least 1, got {self.max_length}"),
+            (self.max_new_tokens is None or self.max_new_tokens >= 1,
+             f"--max-new-tokens must be at least 1, got {self.max_new_tokens}"),
+            (self.top_k >= 0, f"--top-k must be at least 0, got {self.top_k}"),
+            (0.0 < self.top_p <= 1.0, f"--top-p must be in (0, 1], got {self.top_p}"),
+            (self.temperature > 0.0, f"--temperature must be positive, got {self.temperature}"),
+            (self.repetition_penalty > 0.0, f"--repetition-penalty must be positive, got {self.repetition_penalty}"),
+            (self.num_return_sequences >= 1,
+             f"--num-return-sequences must be at least 1, got {self.num_return_sequences}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise SeqlabError(message)
+
+
+class _Streamer:
+    """Prints decoded text as tokens arrive (like transformers.TextStreamer, but to any stream and counting tokens)."""
+
+    def __init__(self, tokenizer, stream: TextIO, skip_prompt_tokens: int) -> None:
+        self.tokenizer, self.stream = tokenizer, stream
+        self.skip = skip_prompt_tokens
+        self.ids: list[int] = []
+        self.printed = 0
+
+    def put(self, value: torch.Tensor) -> None:
+        ids = value.reshape(-1).tolist()
+        if self.skip:  # the first call carries the prompt, which was already printed
+            self.skip = 0
+            return
+        self.ids.extend(ids)
+        text = self.tokenizer.decode(self.ids, skip_special_tokens=True)
+        if text.endswith("\ufffd"):  # half of a multi-byte character: wait for the rest
+            return
+        self.stream.write(text[self.printed:])
+        self.stream.flush()
+        self.printed = len(text)
+
+    def end(self) -> None:
+        text = self.tokenizer.decode(self.ids, skip_special_tokens=True)
+        self.stream.write(text[self.printed:] + "\n")
+        self.stream.flush()
+
+
+@dataclass
+class Generated:
+    texts: list[str]
+    new_tokens: int
+    seconds: float
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.new_tokens / self.seconds if self.seconds > 0 else 0.0
+
+
+def sample(model, tokenizer, prompt: str, cfg: GenerationConfig, stream: TextIO | None = None) -> Generated:
+    """Generate cfg.num_return_sequences texts (prompt included), one after another so each can stream."""
+    cfg.validate()
+    if not prompt:
+        raise SeqlabError("--prompt must not be empty")
+    if cfg.seed is not None:
+        from transformers import set_seed
+
+        set_seed(cfg.seed)
+    model.eval()
+    enc = tokenizer(prompt, return_tensors="pt")
+    length = {"max_new_tokens": cfg.max_new_tokens} if cfg.max_new_tokens else {"max_length": cfg.max_length}
+    if "max_length" in length and enc.input_ids.shape[1] >= cfg.max_length:
+        raise SeqlabError(f"the prompt is {enc.input_ids.shape[1]} tokens, not shorter than --max-length "
+                          f"{cfg.max_length}; raise --max-length or use --max-new-tokens")
+    texts, new_tokens, start = [], 0, time.perf_counter()
+    for index in range(cfg.num_return_sequences):
+        streamer = None
+        if stream is not None:
+            if cfg.num_return_sequences > 1:
+                stream.write(f"--- {index + 1} ---\n")
+            stream.write(prompt)
+            streamer = _Streamer(tokenizer, stream, skip_prompt_tokens=1)
+        with torch.no_grad():
+            out = model.generate(**enc, **length, do_sample=cfg.do_sample, top_k=cfg.top_k, top_p=cfg.top_p,
+                                 temperature=cfg.temperature, repetition_penalty=cfg.repetition_penalty,
+                                 pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+                                 streamer=streamer)
+        new_tokens += out.shape[1] - enc.input_ids.shape[1]
+        texts.append(tokenizer.decode(out[0], skip_special_tokens=True))
+    return Generated(texts, new_tokens, time.perf_counter() - start)
+
+
+def generate_lyrics(model_dir: str, prompt: str = SEED_PROMPT, stream: TextIO | None = None,
+                    **options) -> list[str]:
+    """Python API: load a trained folder (or `smollm2-135m`) and return the generated strings.
+
+    `options` are GenerationConfig fields (max_length, top_k, top_p, temperature, repetition_penalty,
+    num_return_sequences, seed, …). Pass stream=sys.stdout to watch the tokens arrive.
+    """
+    from seqlab.lyrics.model import load_trained
+
+    cfg = GenerationConfig(**options)
+    cfg.validate()
+    model, tokenizer = load_trained(model_dir)
+    return sample(model, tokenizer, prompt, cfg, stream).texts
+
+

@@ -1,0 +1,91 @@
+"""Numbers for judging a lyrics model: perplexity on held-out songs and diversity / memorization of samples."""
+from __future__ import annotations
+
+import math
+import re
+from typing import Iterable
+
+import torch
+from tqdm import tqdm
+
+WORD = re.compile(r"\S+")
+
+
+def words(text: str) -> list[str]:
+    """Whitespace words, lower-cased: the unit for distinct-n and memorization."""
+    return [w.lower() for w in WORD.findall(text)]
+
+
+def distinct_n(texts: Iterable[str], n: int) -> float:
+    """Distinct n-grams / all n-grams over all samples (Li et al. 2016); 0 when there are none."""
+    total, unique = 0, set()
+    for text in texts:
+        toks = words(text)
+        grams = [tuple(toks[i : i + n]) for i in range(len(toks) - n + 1)]
+        total += len(grams)
+        unique.update(grams)
+    return len(unique) / total if total else 0.0
+
+
+def repeated_line_rate(texts: Iterable[str]) -> float:
+    """Share of non-empty lines that repeat an earlier line of the same sample (looping output scores high)."""
+    total = repeats = 0
+    for text in texts:
+        seen: set[str] = set()
+        for line in text.split("\n"):
+            key = line.strip().lower()
+            if not key:
+                continue
+            total += 1
+            repeats += key in seen
+            seen.add(key)
+    return repeats / total if total else 0.0
+
+
+def ngram_hashes(texts: Iterable[str], n: int = 8) -> set[int]:
+    """Hashes of every word n-gram of the training text (hashes keep ~1M 8-grams in tens of MB)."""
+    grams: set[int] = set()
+    for text in texts:
+        toks = words(text)
+        grams.update(hash(tuple(toks[i : i + n])) for i in range(len(toks) - n + 1))
+    return grams
+
+
+def memorization_rate(samples: Iterable[str], train_grams: set[int], n: int = 8) -> float:
+    """Share of generated word n-grams that occur verbatim in the training text."""
+    total = hits = 0
+    for text in samples:
+        toks = words(text)
+        for i in range(len(toks) - n + 1):
+            total += 1
+            hits += hash(tuple(toks[i : i + n])) in train_grams
+    return hits / total if total else 0.0
+
+
+@torch.no_grad()
+def perplexity(model, blocks: list[dict], batch_size: int = 4, show_progress: bool = False) -> tuple[float, int]:
+    """exp(mean token NLL) over all predicted positions of `blocks` (token-weighted, padding excluded).
+
+    Returns (perplexity, number of predicted tokens).
+    """
+    model.eval()
+    device = next(model.parameters()).device
+    nll, count = 0.0, 0
+    for start in tqdm(range(0, len(blocks), batch_size), desc="perplexity", disable=not show_progress, leave=False):
+        batch = blocks[start : start + batch_size]
+        width = max(len(b["input_ids"]) for b in batch)
+        ids = torch.zeros(len(batch), width, dtype=torch.long)
+        mask = torch.zeros(len(batch), width, dtype=torch.long)
+        for row, block in enumerate(batch):
+            ids[row, : len(block["input_ids"])] = torch.tensor(block["input_ids"])
+            mask[row, : len(block["input_ids"])] = torch.tensor(block["attention_mask"])
+        ids, mask = ids.to(device), mask.to(device)
+        logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
+        target = ids[:, 1:]
+        keep = mask[:, 1:].bool()
+        losses = torch.nn.functional.cross_entropy(logits.transpose(1, 2), target, reduction="none")
+        nll += float(losses[keep].sum())
+        count += int(keep.sum())
+    if count == 0:
+        return float("nan"), 0
+    return math.exp(nll / count) if nll / count < 700 else float("inf"), count

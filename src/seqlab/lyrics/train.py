@@ -1,0 +1,238 @@
+"""Fine-tuning with the Hugging Face Trainer, using the seed's defaults (3 epochs, batch 2, fp16 on CUDA,
+output ./gpt2-lyrics), an EOS-keeping collator, per-epoch validation loss/perplexity and best-model selection.
+
+The same code runs on one CPU, one GPU or several GPUs (`torchrun --nproc_per_node N -m seqlab.cli lyrics train …`
+or `accelerate launch …`): the Trainer handles the distribution, and only the main process writes files.
+"""
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Optional
+
+import torch
+from transformers import TrainerCallback
+
+from seqlab import __version__
+from seqlab.errors import SeqlabError, check_all
+from seqlab.io import append_jsonl_atomic, write_json_atomic
+from seqlab.lyrics.batching import EosKeepingCollator, ExampleDataset, build_examples, token_stats, tokenize_songs
+from seqlab.lyrics.data import load_corpus, split_by_song
+from seqlab.lyrics.model import count_parameters, from_scratch, load_model
+
+RUN_CONFIG = "lyrics_run.json"
+METRICS = "metrics.jsonl"
+RESULTS = "train_results.json"
+
+
+@dataclass
+class TrainConfig:
+    """Every option of `seqlab lyrics train`; saved as lyrics_run.json in the output folder."""
+
+    data: Optional[str] = None
+    data_dir: Optional[str] = None
+    model: str = "gpt2"
+    from_scratch: bool = False
+    size: str = "tiny"
+    output_dir: str = "./gpt2-lyrics"
+    epochs: float = 3.0
+    batch_size: int = 2
+    grad_accum: int = 1
+    lr: float = 5e-5
+    warmup_steps: int = 0
+    block_size: int = 256
+    packing: bool = True
+    val_fraction: float = 0.1
+    max_steps: Optional[int] = None
+    eval_steps: Optional[int] = None
+    logging_steps: int = 10
+    max_train_songs: Optional[int] = None
+    max_val_songs: Optional[int] = None
+    seed: int = 42
+    lora: bool = False
+    lora_r: int = 8
+    resume: bool = False
+    overwrite: bool = False
+    show_progress: bool = True
+
+    def validate(self) -> None:
+        checks = [
+            (self.epochs > 0, f"--epochs must be positive, got {self.epochs}"),
+            (self.batch_size >= 1, f"--batch-size must be at least 1, got {self.batch_size}"),
+            (self.grad_accum >= 1, f"--grad-accum must be at least 1, got {self.grad_accum}"),
+            (0 < self.lr < 1, f"--lr must be in (0, 1), got {self.lr}"),
+            (self.warmup_steps >= 0, f"--warmup-steps must be at least 0, got {self.warmup_steps}"),
+            (2 <= self.block_size <= 4096, f"--block-size must be in [2, 4096], got {self.block_size}"),
+            (0 < self.val_fraction < 1, f"--val-fraction must be in (0, 1), got {self.val_fraction}"),
+            (self.max_steps is None or self.max_steps >= 1, f"--max-steps must be at least 1, got {self.max_steps}"),
+            (self.eval_steps is None or self.eval_steps >= 1, f"--eval-steps must be at least 1, got {self.eval_steps}"),
+            (self.logging_steps >= 1, f"--logging-steps must be at least 1, got {self.logging_steps}"),
+            (self.max_train_songs is None or self.max_train_songs >= 1,
+             f"--max-train-songs must be at least 1, got {self.max_train_songs}"),
+            (self.max_val_songs is None or self.max_val_songs >= 1,
+             f"--max-val-songs must be at least 1, got {self.max_val_songs}"),
+            (self.lora_r >= 1, f"--lora-r must be at least 1, got {self.lora_r}"),
+            (not (self.resume and self.overwrite), "--resume and --overwrite exclude each other"),
+        ]
+        check_all(checks)
+
+
+@dataclass
+class TrainResult:
+    output_dir: Path
+    global_step: int
+    train_loss: float
+    eval_loss: Optional[float]
+    eval_perplexity: Optional[float]
+    train_seconds: float
+
+
+def corpus_split(cfg: TrainConfig) -> tuple[list[str], list[str], dict]:
+    """Train/validation songs; the validation split depends only on data, seed and val fraction."""
+    corpus = load_corpus(cfg.data, cfg.data_dir)
+    train, val = split_by_song(corpus.songs.song.tolist(), cfg.val_fraction, cfg.seed)
+    if cfg.max_train_songs:
+        train = train[: cfg.max_train_songs]
+    if cfg.max_val_songs:
+        val = val[: cfg.max_val_songs]
+    info = {"source": str(corpus.source), "files_kept": len(corpus.files), "files_dropped": len(corpus.dropped),
+            "songs": len(corpus.songs), "train_songs": len(train), "val_songs": len(val),
+            "exact_duplicate_songs_dropped": corpus.exact_duplicates,
+            "near_duplicate_songs_dropped": corpus.near_duplicate_songs,
+            "near_duplicate_files": [[a, b, round(share, 4)] for a, b, share in corpus.near_duplicate_pairs]}
+    return train, val, info
+
+
+def _check_output_dir(cfg: TrainConfig) -> Path:
+    out = Path(cfg.output_dir).expanduser()
+    has_run = (out / RUN_CONFIG).exists() or any(out.glob("checkpoint-*"))
+    if cfg.resume and not any(out.glob("checkpoint-*")):
+        raise SeqlabError(f"--resume: {out} holds no checkpoint-* folder to resume from")
+    if has_run and not cfg.resume and not cfg.overwrite:
+        raise SeqlabError(f"{out} already holds a training run; pass --resume to continue it, --overwrite to "
+                          "start again, or choose another --output-dir")
+    if cfg.overwrite and has_run and int(os.environ.get("RANK", "0")) == 0:
+        for item in out.glob("checkpoint-*"):
+            shutil.rmtree(item)
+        (out / METRICS).unlink(missing_ok=True)
+    return out
+
+
+def _model_and_tokenizer(cfg: TrainConfig):
+    if cfg.from_scratch:
+        model, tokenizer = from_scratch(cfg.size, n_positions=max(1024, cfg.block_size))
+    else:
+        model, tokenizer = load_model(cfg.model)
+    if cfg.lora:
+        from peft import LoraConfig, get_peft_model
+
+        conv1d = getattr(model.config, "model_type", "") == "gpt2"  # GPT-2 stores weights transposed (Conv1D)
+        lora = LoraConfig(task_type="CAUSAL_LM", r=cfg.lora_r, lora_alpha=2 * cfg.lora_r, lora_dropout=0.05,
+                          fan_in_fan_out=conv1d)
+        try:
+            model = get_peft_model(model, lora)
+        except ValueError as exc:
+            raise SeqlabError(f"--lora: {exc}") from exc
+    return model, tokenizer
+
+
+def _training_args(cfg: TrainConfig, out: Path):
+    from transformers import TrainingArguments
+
+    by_steps = cfg.max_steps is not None
+    interval = cfg.eval_steps or cfg.max_steps or 500
+    cuda = torch.cuda.is_available()
+    return TrainingArguments(
+        output_dir=str(out), num_train_epochs=cfg.epochs, max_steps=cfg.max_steps or -1,
+        per_device_train_batch_size=cfg.batch_size, per_device_eval_batch_size=cfg.batch_size,
+        gradient_accumulation_steps=cfg.grad_accum, learning_rate=cfg.lr, warmup_steps=cfg.warmup_steps,
+        eval_strategy="steps" if by_steps else "epoch", save_strategy="steps" if by_steps else "epoch",
+        eval_steps=interval if by_steps else None, save_steps=interval if by_steps else None,
+        logging_steps=min(cfg.logging_steps, cfg.max_steps or cfg.logging_steps), save_total_limit=2,
+        load_best_model_at_end=True, metric_for_best_model="eval_loss", greater_is_better=False,
+        fp16=cuda, use_cpu=not cuda, report_to="none", seed=cfg.seed, data_seed=cfg.seed,
+        disable_tqdm=not cfg.show_progress, dataloader_drop_last=False,
+    )
+
+
+class MetricsCallback(TrainerCallback):
+    """Appends every Trainer log (loss, eval_loss + perplexity, lr) to metrics.jsonl on the main process."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if not state.is_world_process_zero or not logs:
+            return
+        record = {"step": state.global_step, "epoch": state.epoch, **logs}
+        if "eval_loss" in logs:
+            record["eval_perplexity"] = _safe_exp(logs["eval_loss"])
+        append_jsonl_atomic(self.path, record)
+
+
+def _safe_exp(loss: float) -> float:
+    return math.exp(loss) if loss < 700 else float("inf")
+
+
+def build_trainer(cfg: TrainConfig):
+    """Everything up to (not including) trainer.train(): data, model, collator, arguments, callbacks."""
+    from transformers import Trainer, set_seed
+
+    cfg.validate()
+    out = _check_output_dir(cfg)
+    set_seed(cfg.seed)
+    train_songs, val_songs, info = corpus_split(cfg)
+    args = _training_args(cfg, out)
+    with args.main_process_first(desc="load model"):  # SmolLM2 is converted once, by the main process
+        model, tokenizer = _model_and_tokenizer(cfg)
+    train_ex = build_examples(tokenizer, train_songs, cfg.block_size, cfg.packing)
+    val_ex = build_examples(tokenizer, val_songs, cfg.block_size, packing=True)
+    if not train_ex or not val_ex:
+        raise SeqlabError("too little text to make a training and a validation block")
+    source = sum(len(t) for t in tokenize_songs(tokenizer, train_songs))
+    info["train_tokens"] = token_stats(train_ex, source, cfg.block_size).as_dict()
+    info["parameters"] = count_parameters(model)
+    info["trainable_parameters"] = count_parameters(model, trainable_only=True)
+    trainer = Trainer(model=model, args=args, train_dataset=ExampleDataset(train_ex),
+                      eval_dataset=ExampleDataset(val_ex), data_collator=EosKeepingCollator(tokenizer),
+                      processing_class=tokenizer, callbacks=[MetricsCallback(out / METRICS)])
+    if trainer.is_world_process_zero():
+        write_json_atomic(out / RUN_CONFIG, {"seqlab_version": __version__, "job": "lyrics",
+                                             "config": asdict(cfg), "data": info})
+    return trainer, tokenizer, info
+
+
+def _save_final(trainer, tokenizer, out: Path) -> None:
+    """One folder with model (safetensors) and tokenizer, so `generate --model DIR` needs nothing else.
+
+    LoRA adapters are merged into the base weights first, so the folder loads without peft.
+    """
+    model = trainer.model
+    if hasattr(model, "merge_and_unload"):
+        model = model.merge_and_unload()
+    model.save_pretrained(str(out))
+    tokenizer.save_pretrained(str(out))
+
+
+def train(cfg: TrainConfig) -> TrainResult:
+    """Run (or resume) one training run and leave the best model + tokenizer in cfg.output_dir."""
+    trainer, tokenizer, _ = build_trainer(cfg)
+    out = Path(cfg.output_dir).expanduser()
+    start = time.time()
+    output = trainer.train(resume_from_checkpoint=True if cfg.resume else None)
+    seconds = time.time() - start
+    eval_loss = trainer.state.best_metric  # eval_loss of the kept (best) model; no second evaluation pass
+    result = TrainResult(out, trainer.state.global_step, float(output.training_loss), eval_loss,
+                         _safe_exp(eval_loss) if eval_loss is not None else None, seconds)
+    if trainer.is_world_process_zero():
+        _save_final(trainer, tokenizer, out)
+        record = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(result).items()}
+        record["best_checkpoint"] = trainer.state.best_model_checkpoint
+        write_json_atomic(out / RESULTS, record)
+    return result
+
+

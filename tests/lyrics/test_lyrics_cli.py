@@ -1,0 +1,119 @@
+"""The `seqlab lyrics …` commands through the real entry point: outputs, --json, and every error path
+(one `error:` line on stderr, exit code 2, no traceback)."""
+from __future__ import annotations
+
+import json
+
+from lyrics_helpers import assert_one_line_error, make_tiny_gpt2, run_cli
+
+
+def test_stats_prints_counts_and_json(lyrics_dir, capsys):
+    code, out, err = run_cli(["lyrics", "stats", str(lyrics_dir), "--val-fraction", "0.3", "--json"], capsys)
+    assert code == 0, err
+    assert "files kept: 4, dropped: 1" in out and "dropped short.txt" in out
+    assert "near-duplicate files: Artist_Two.txt ~ artist-two.txt" in out
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["songs"] == 6 and report["split"]["val_songs"] == 2 and report["split"]["train_songs"] == 4
+    assert report["tokens"] == report["split"]["train_tokens"] + report["split"]["val_tokens"]
+    assert report["per_epoch"]["packing"]["kept_share"] == 1.0
+
+
+def test_train_generate_evaluate_end_to_end(lyrics_dir, tmp_path, tokenizer, capsys):
+    start = make_tiny_gpt2(tmp_path / "start", tokenizer)
+    out = tmp_path / "run"
+    code, stdout, err = run_cli(["lyrics", "train", str(lyrics_dir), "--model", str(start), "--output-dir", str(out),
+                                 "--max-steps", "3", "--block-size", "32", "--val-fraction", "0.3", "--no-progress",
+                                 "--pad-to-max"], capsys)
+    assert code == 0, err
+    assert "trained 3 steps" in stdout and str(out) in stdout
+    args = ["lyrics", "generate", "--model", str(out), "--prompt", "Sunrise", "--max-length", "20", "--seed", "5"]
+    code, first, err = run_cli(args, capsys)
+    assert code == 0, err
+    assert first.startswith("Sunrise") and "tokens/s" in err
+    assert run_cli(args, capsys)[1] == first  # same seed, same text
+    code, stdout, err = run_cli(["lyrics", "evaluate", "--model", str(out), "--num-samples", "3",
+                                 "--max-length", "24", "--block-size", "32", "--json"], capsys)
+    assert code == 0, err
+    numbers = json.loads(stdout.strip().splitlines()[-1])
+    assert numbers["eval_songs"] == 2 and numbers["perplexity"] > 1 and numbers["eval_tokens"] > 0
+    for key in ("distinct_1", "distinct_2", "repeated_line_rate", "memorized_8gram_share"):
+        assert 0.0 <= numbers[key] <= 1.0
+    code, stdout, err = run_cli(["lyrics", "evaluate", "--model", str(out), "--data", str(lyrics_dir), "--split",
+                                 "all", "--num-samples", "0", "--block-size", "32", "--json"], capsys)
+    assert code == 0 and json.loads(stdout.strip().splitlines()[-1])["eval_songs"] == 6
+
+
+def test_error_empty_folder(tmp_path, capsys):
+    code, _, err = run_cli(["lyrics", "stats", str(tmp_path)], capsys)
+    assert_one_line_error(code, err, "holds no .txt files", "paultimothymooney/poetry")
+
+
+def test_error_no_viable_file(tmp_path, capsys):
+    (tmp_path / "tiny.txt").write_text("la la la\n", encoding="utf-8")
+    code, _, err = run_cli(["lyrics", "stats", str(tmp_path)], capsys)
+    assert_one_line_error(code, err, "no viable lyrics file", "tiny.txt")
+
+
+def test_error_non_utf8(tmp_path, capsys):
+    (tmp_path / "latin1.txt").write_bytes("Café de la música, canción de amor y más palabras aquí\n".encode("latin-1"))
+    code, _, err = run_cli(["lyrics", "stats", str(tmp_path)], capsys)
+    assert_one_line_error(code, err, "latin1.txt: not valid UTF-8", "line 1")
+
+
+def test_error_csv_without_text_column(tmp_path, capsys):
+    path = tmp_path / "songs.csv"
+    path.write_text("artist,title\nAnn,Sunrise\n", encoding="utf-8")
+    code, _, err = run_cli(["lyrics", "train", str(path), "--from-scratch", "--output-dir", str(tmp_path / "o")],
+                           capsys)
+    assert_one_line_error(code, err, "no lyrics column", "lyrics")
+
+
+def test_error_no_data_anywhere(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SEQLAB_DATA_DIR", str(tmp_path / "empty"))
+    code, _, err = run_cli(["lyrics", "stats"], capsys)
+    assert_one_line_error(code, err, "no lyrics data found", "$SEQLAB_DATA_DIR", "kaggle.com")
+
+
+def test_error_missing_model_dir(tmp_path, capsys):
+    code, _, err = run_cli(["lyrics", "generate", "--model", str(tmp_path / "missing")], capsys)
+    assert_one_line_error(code, err, "does not exist")
+
+
+def test_error_corrupt_checkpoint(tmp_path, tiny_model_dir, capsys):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for item in tiny_model_dir.iterdir():
+        (broken / item.name).write_bytes(item.read_bytes())
+    (broken / "config.json").write_text("{not json", encoding="utf-8")
+    code, _, err = run_cli(["lyrics", "generate", "--model", str(broken)], capsys)
+    assert_one_line_error(code, err, "config.json is corrupt")
+    (broken / "config.json").write_bytes((tiny_model_dir / "config.json").read_bytes())
+    weights = (tiny_model_dir / "model.safetensors").read_bytes()
+    (broken / "model.safetensors").write_bytes(weights[: len(weights) // 2])  # a half-written checkpoint
+    code, _, err = run_cli(["lyrics", "generate", "--model", str(broken)], capsys)
+    assert_one_line_error(code, err, "cannot load the model in", str(broken))
+    code, _, err = run_cli(["lyrics", "evaluate", "--model", str(tmp_path), "--num-samples", "0"], capsys)
+    assert_one_line_error(code, err, "lyrics_run.json", "--data")
+
+
+def test_error_absurd_options(lyrics_dir, tmp_path, tiny_model_dir, capsys):
+    cases = [
+        (["lyrics", "train", str(lyrics_dir), "--max-steps", "-5"], "--max-steps must be at least 1"),
+        (["lyrics", "train", str(lyrics_dir), "--val-fraction", "0"], "--val-fraction"),
+        (["lyrics", "generate", "--model", str(tiny_model_dir), "--top-p", "1.5"], "--top-p must be in (0, 1]"),
+        (["lyrics", "generate", "--model", str(tiny_model_dir), "--temperature", "-1"], "--temperature"),
+        (["lyrics", "generate", "--model", str(tiny_model_dir), "-n", "0"], "--num-return-sequences"),
+        (["lyrics", "evaluate", "--model", str(tiny_model_dir), "--split", "test"], "--split"),
+        (["lyrics", "train", str(lyrics_dir), "--resume", "--output-dir", str(tmp_path / "none")], "no checkpoint"),
+    ]
+    for args, message in cases:
+        code, _, err = run_cli(args, capsys)
+        assert_one_line_error(code, err, message)
+
+
+def test_error_hub_unreachable(lyrics_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    code, _, err = run_cli(["lyrics", "train", str(lyrics_dir), "--model", "gpt2", "--output-dir",
+                            str(tmp_path / "o"), "--max-steps", "1"], capsys)
+    assert_one_line_error(code, err, "cannot load model 'gpt2'", "--model smollm2-135m", "--from-scratch")
