@@ -22,50 +22,16 @@ import typer
 from seqlab.errors import SeqlabError
 from seqlab.io import write_json_atomic
 from seqlab.translit.report_render import Section, write_report
+from seqlab.translit.sweep import load_sweep
+from seqlab.translit.sweep_space import model_config
 
 FINAL_DIR, FINAL_MARKER = "final", "final.json"
 SECTIONS = ("Sweep", "Optimization history", "Parallel coordinates", "Parameter importances",
             "Dev accuracy vs parameter count", "All trials", "Best configuration", "Final training",
             "Test results", "Sample test predictions", "Accuracy by word length", "Character confusions",
             "Attention heatmaps")
-MODEL_PARAMS = {"cell": "cell", "emb": "embedding_size", "hidden": "hidden_size", "enc_layers": "encoder_layers",
-                "dec_layers": "decoder_layers", "bidirectional": "bidirectional", "dropout": "dropout",
-                "attention": "attention"}
-
 
 # sweep --------------------------------------------------------------------------------------------------
-def load_sweep(sweep_dir: Path) -> tuple[dict, Any]:
-    """The sweep helper's `load_sweep` when it exists, else a local reader of the same on-disk contract."""
-    try:
-        from seqlab.translit.sweep import load_sweep as helper
-    except ImportError:
-        helper = None
-    return helper(sweep_dir) if helper is not None else _load_sweep_local(sweep_dir)
-
-
-def _load_sweep_local(sweep_dir: Path) -> tuple[dict, Any]:
-    """Read sweep.json and open the Optuna study (study.db beside it wins, so sweep dirs can be moved)."""
-    import optuna
-
-    meta_path = Path(sweep_dir) / "sweep.json"
-    if not meta_path.is_file():
-        raise SeqlabError(f"{sweep_dir} is not a sweep directory (no sweep.json); create one with `seqlab translit sweep`")
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        name = meta["study"]
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
-        raise SeqlabError(f"{meta_path} is corrupt or incomplete ({exc})") from None
-    local_db = Path(sweep_dir) / "study.db"
-    storage = f"sqlite:///{local_db.resolve()}" if local_db.is_file() else meta.get("storage")
-    if not storage:
-        raise SeqlabError(f"{sweep_dir} has no study.db and {meta_path} names no storage")
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    try:
-        return meta, optuna.load_study(study_name=name, storage=storage)
-    except KeyError:
-        raise SeqlabError(f"study {name!r} not found in {storage}") from None
-
-
 def completed_trials(study, sweep_dir: Path) -> list:
     import optuna
 
@@ -113,7 +79,6 @@ class FinalOptions:
 
 def final_configs(meta: dict, params: dict, opts: FinalOptions):
     """The best trial's model and optimiser settings on top of the sweep's training config."""
-    from seqlab.translit.model import ModelConfig
     from seqlab.translit.train import TrainConfig
 
     known = {f.name for f in fields(TrainConfig)}
@@ -123,8 +88,7 @@ def final_configs(meta: dict, params: dict, opts: FinalOptions):
     cfg.epochs, cfg.patience, cfg.time_budget, cfg.limit_train = opts.epochs, opts.patience, opts.time_budget, opts.limit_train
     cfg.dataset, cfg.lang = opts.dataset or cfg.dataset, opts.lang or cfg.lang
     cfg.data_dir, cfg.show_progress = opts.data_dir or cfg.data_dir, True  # the final run is the long one
-    model_cfg = ModelConfig(source_vocab=5, target_vocab=5,
-                            **{field_: params[name] for name, field_ in MODEL_PARAMS.items() if name in params})
+    model_cfg = model_config(params)
     model_cfg.validate()
     cfg.validate()
     return model_cfg, cfg
