@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from dataclasses import astuple
 from pathlib import Path
 
 from seqlab.io import write_json_atomic, write_text_atomic
@@ -16,12 +17,7 @@ def evaluate_pairs(translit: Transliterator, pairs: list[Pair], beam_size: int |
                    length_penalty: float | None = None, prior_weight: float | None = None) -> tuple[dict, list[dict]]:
     """Return (summary, one row per pair). Top-1 uses `beam_size`; the top-k list a beam of width `top_k`.
     Unset options take the model's own decoding defaults (config.json "decoding")."""
-    defaults = translit.decoding
-    beam_size = beam_size or defaults.beam_size
-    length_penalty = defaults.length_penalty if length_penalty is None else length_penalty
-    prior_weight = defaults.prior_weight if prior_weight is None else prior_weight
-    if translit.prior is None:
-        prior_weight = 0.0
+    beam_size, length_penalty, prior_weight = astuple(translit.settings(beam_size, length_penalty, prior_weight))
     sources, references = [p.source for p in pairs], [p.target for p in pairs]
     start = time.perf_counter()
     candidates = translit.candidates(sources, top_k, length_penalty, prior_weight)

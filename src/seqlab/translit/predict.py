@@ -65,18 +65,24 @@ class Transliterator:
                 results[row] = [(self.vocabs.target.decode(h.tokens), h.log_prob, len(h.tokens) + 1) for h in word_hyps]
         return results
 
+    def settings(self, beam_size: int | None = None, length_penalty: float | None = None,
+                 prior_weight: float | None = None) -> Decoding:
+        """The decoding actually used: given values, else the model's defaults; no prior, no prior weight."""
+        d = self.decoding
+        return Decoding(beam_size or d.beam_size, d.length_penalty if length_penalty is None else length_penalty,
+                        0.0 if self.prior is None else d.prior_weight if prior_weight is None else prior_weight)
+
     def candidates(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
                    prior_weight: float | None = None) -> list[list[str]]:
         """Up to `beam_size` distinct outputs per word, best first (batched beam search, then reranking)."""
-        beam_size = beam_size or max(self.decoding.beam_size, 5)
-        alpha = self.decoding.length_penalty if length_penalty is None else length_penalty
-        weight = self.decoding.prior_weight if prior_weight is None else prior_weight
-        return [_distinct(w for w, _ in rank(c, alpha, weight, self.prior)) for c in self.scored_candidates(words, beam_size)]
+        s = self.settings(beam_size or max(self.decoding.beam_size, 5), length_penalty, prior_weight)
+        return [_distinct(w for w, _ in rank(c, s.length_penalty, s.prior_weight, self.prior))
+                for c in self.scored_candidates(words, s.beam_size)]
 
     def transliterate(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
                       prior_weight: float | None = None) -> list[str]:
         """One Devanagari word per input word: greedy for beam size 1, else the best reranked beam."""
-        beam_size = beam_size or self.decoding.beam_size
+        beam_size = self.settings(beam_size).beam_size
         if beam_size > 1:
             return [c[0] if c else "" for c in self.candidates(words, beam_size, length_penalty, prior_weight)]
         results = [""] * len(words)
