@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from seqlab.errors import SeqlabError
+from seqlab.errors import SeqlabError, check_all
 from seqlab.lyrics import metrics
 from seqlab.lyrics.batching import build_examples
 from seqlab.lyrics.data import load_corpus, split_by_song
@@ -46,9 +46,7 @@ class EvalConfig:
             (self.batch_size >= 1, f"--batch-size must be at least 1, got {self.batch_size}"),
             (self.num_samples >= 0, f"--num-samples must be at least 0, got {self.num_samples}"),
         ]
-        for ok, message in checks:
-            if not ok:
-                raise SeqlabError(message)
+        check_all(checks)
 
 
 def _run_config(model: str) -> dict:

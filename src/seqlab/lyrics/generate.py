@@ -8,7 +8,7 @@ from typing import Optional, TextIO
 
 import torch
 
-from seqlab.errors import SeqlabError
+from seqlab.errors import SeqlabError, check_all
 
 from seqlab.lyrics.defaults import SEED_PROMPT  # noqa: E402  (re-exported)
 
@@ -39,9 +39,7 @@ class GenerationConfig:
             (self.num_return_sequences >= 1,
              f"--num-return-sequences must be at least 1, got {self.num_return_sequences}"),
         ]
-        for ok, message in checks:
-            if not ok:
-                raise SeqlabError(message)
+        check_all(checks)
 
 
 class _Streamer:

@@ -20,7 +20,7 @@ from typing import Mapping, Optional
 
 import typer
 
-from seqlab.errors import SeqlabError
+from seqlab.errors import check_all
 
 CELL_GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 ATTENTIONS = ("none", "bahdanau", "luong")
@@ -128,9 +128,7 @@ class Sizes:
             (self.dec_layers >= 1, f"--dec-layers must be at least 1, got {self.dec_layers}"),
             (self.attention in ATTENTIONS, f"--attention must be one of {', '.join(ATTENTIONS)}, got {self.attention!r}"),
         ]
-        for ok, message in checks:
-            if not ok:
-                raise SeqlabError(message)
+        check_all(checks)
 
     @property
     def values(self) -> dict[str, int]:

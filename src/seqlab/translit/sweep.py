@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from seqlab.errors import SeqlabError
+from seqlab.errors import SeqlabError, check_all
 from seqlab.translit import sweep_space
 from seqlab.translit.sweep_storage import (STUDY_DB, StudyLock, _first_line, _public_url, _quiet_optuna, make_pruner,
                                           make_sampler, open_storage, retry_callback, storage_url)
@@ -329,9 +329,7 @@ def _check_options(opts: SweepOptions) -> None:
         (opts.pruner in PRUNERS, f"--pruner must be one of {', '.join(PRUNERS)}, got {opts.pruner!r}"),
         (bool(opts.study.strip()), "--study must not be empty"),
     ]
-    for ok, message in checks:
-        if not ok:
-            raise SeqlabError(message)
+    check_all(checks)
     opts.train.validate()
     if opts.wandb:
         _import_wandb()
