@@ -38,3 +38,14 @@ def test_prior_reorders_candidates_only_when_weighted():
     assert [w for w, _ in rank(candidates, 0.0, 0.0, prior)] == ["काल", "कल"]
     assert [w for w, _ in rank(candidates, 1.0, 0.5, prior)] == ["कल", "काल"]
     assert [w for w, _ in rank(candidates, 1.0, 0.5, None)] == ["काल", "कल"]
+
+
+def test_missing_wikipedia_sample_names_the_options(tmp_path, monkeypatch, shared_data):
+    from seqlab.translit.prior import wikipedia_sample
+
+    monkeypatch.delenv("SEQLAB_DATA_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DataError) as err:
+        wikipedia_sample("hi", str(tmp_path))
+    assert "hi.wiki-filt.valid.text.shuf.txt.gz not found" in str(err.value) and "--text" in str(err.value)
+    assert wikipedia_sample("hi", str(shared_data)).is_file()
