@@ -95,6 +95,8 @@ def test_malformed_data_fails_with_file_and_line(trained, capsys, tmp_path):
     (["translit", "train", "--hidden", "-3"], "hidden size must be 1–8192"),
     (["translit", "train", "--dataset", "wikipedia"], "unknown dataset 'wikipedia'"),
     (["translit", "train", "--resume", "/nonexistent/run"], "config.json is missing"),
+    (["translit", "train", "--device", "tpu", "--epochs", "1"], "--device must be auto, cpu, cuda or cuda:N"),
+    (["translit", "evaluate", "--device", "gpu"], "--device must be auto, cpu, cuda or cuda:N"),
 ])
 def test_bad_options_exit_non_zero_with_one_line(capsys, args, message):
     code, _, err = run_cli(capsys, *args)
@@ -149,3 +151,17 @@ def test_non_utf8_stdin_is_a_clear_error(trained, capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"ghar\ncaf\xe9\n"), encoding="utf-8"))
     code, out, err = run_cli(capsys, "translit", "predict", "--model", str(run))
     assert code == 2 and "not valid UTF-8" in err and err.count("\n") == 1
+
+
+def test_device_option_places_decoding_and_names_a_missing_gpu(trained, capsys, tmp_path):
+    import torch
+
+    data, run = trained
+    code, out, _ = run_cli(capsys, "translit", "evaluate", "--model", str(run), "--data-dir", str(data), "--split", "dev",
+                           "--device", "cpu", "--json", "--out", str(tmp_path / "cpu"))
+    assert code == 0 and json.loads(out.splitlines()[-1])["device"] == "cpu"
+    code, out, err = run_cli(capsys, "translit", "predict", "--model", str(run), "--device", "cuda", "ghar")
+    if torch.cuda.is_available():
+        assert code == 0 and out.strip()
+    else:
+        assert code == 2 and "PyTorch sees no CUDA GPU here; use --device cpu" in err and err.count("\n") == 1

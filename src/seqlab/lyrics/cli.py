@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 
+from seqlab.device import DEVICE_HELP
 from seqlab.lyrics.defaults import SEED_PROMPT
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -106,6 +107,7 @@ def generate(
     seed: Optional[int] = typer.Option(None, "--seed", help="Same seed, same text."),
     greedy: bool = typer.Option(False, "--greedy", help="Greedy decoding instead of sampling."),
     stream: bool = typer.Option(True, "--stream/--no-stream", help="Print tokens as they are generated."),
+    device: str = typer.Option("auto", "--device", help=DEVICE_HELP),
 ) -> None:
     """Generate lyrics from a prompt; stops at EOS or the length limit."""
     from seqlab.lyrics.generate import GenerationConfig, sample
@@ -116,7 +118,7 @@ def generate(
                            num_return_sequences=num_return_sequences, seed=seed)
     cfg.validate()
     _quiet_transformers()
-    loaded, tokenizer = load_trained(model)
+    loaded, tokenizer = load_trained(model, device=device)
     result = sample(loaded, tokenizer, prompt, cfg, stream=sys.stdout if stream else None)
     if not stream:
         for index, text in enumerate(result.texts):
@@ -141,6 +143,7 @@ def evaluate(
     prompt: str = typer.Option(SEED_PROMPT, "--prompt"),
     max_length: int = typer.Option(100, "--max-length"),
     sample_seed: int = typer.Option(0, "--sample-seed"),
+    device: str = typer.Option("auto", "--device", help=DEVICE_HELP),
     as_json: bool = AS_JSON,
 ) -> None:
     """Validation perplexity; distinct-1/2, repeated-line rate and 8-gram memorization of generated samples."""
@@ -150,7 +153,7 @@ def evaluate(
     cfg = EvalConfig(model=model, data=str(data) if data else None, data_dir=str(data_dir) if data_dir else None,
                      split=split, seed=seed, val_fraction=val_fraction, max_val_songs=max_val_songs,
                      block_size=block_size, batch_size=batch_size, num_samples=num_samples, prompt=prompt,
-                     max_length=max_length, sample_seed=sample_seed, show_progress=not as_json)
+                     max_length=max_length, sample_seed=sample_seed, device=device, show_progress=not as_json)
     cfg.validate()
     _quiet_transformers()
     result = run_evaluation(cfg)

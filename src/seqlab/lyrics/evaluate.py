@@ -35,6 +35,7 @@ class EvalConfig:
     prompt: str = SEED_PROMPT
     max_length: int = 100
     sample_seed: int = 0
+    device: str = "auto"
     show_progress: bool = True
 
     def validate(self) -> None:
@@ -83,7 +84,7 @@ def evaluate(cfg: EvalConfig) -> dict:
     """All numbers of one evaluation, as a flat dict (also what --json prints)."""
     cfg.validate()
     train_songs, songs, description = eval_songs(cfg)
-    model, tokenizer = load_trained(cfg.model)
+    model, tokenizer = load_trained(cfg.model, device=cfg.device)
     blocks = build_examples(tokenizer, songs, cfg.block_size, packing=True)
     ppl, tokens = metrics.perplexity(model, blocks, cfg.batch_size, cfg.show_progress)
     result = {"model": str(cfg.model), "eval_data": description, "eval_songs": len(songs), "eval_tokens": tokens,

@@ -91,7 +91,7 @@ def sample(model, tokenizer, prompt: str, cfg: GenerationConfig, stream: TextIO 
 
         set_seed(cfg.seed)
     model.eval()
-    enc = tokenizer(prompt, return_tensors="pt")
+    enc = tokenizer(prompt, return_tensors="pt").to(model.device)
     length = {"max_new_tokens": cfg.max_new_tokens} if cfg.max_new_tokens else {"max_length": cfg.max_length}
     if "max_length" in length and enc.input_ids.shape[1] >= cfg.max_length:
         raise SeqlabError(f"the prompt is {enc.input_ids.shape[1]} tokens, not shorter than --max-length "
@@ -115,7 +115,7 @@ def sample(model, tokenizer, prompt: str, cfg: GenerationConfig, stream: TextIO 
 
 
 def generate_lyrics(model_dir: str, prompt: str = SEED_PROMPT, stream: TextIO | None = None,
-                    **options) -> list[str]:
+                    device: str = "auto", **options) -> list[str]:
     """Python API: load a trained folder (or `smollm2-135m`) and return the generated strings.
 
     `options` are GenerationConfig fields (max_length, top_k, top_p, temperature, repetition_penalty,
@@ -125,7 +125,7 @@ def generate_lyrics(model_dir: str, prompt: str = SEED_PROMPT, stream: TextIO | 
 
     cfg = GenerationConfig(**options)
     cfg.validate()
-    model, tokenizer = load_trained(model_dir)
+    model, tokenizer = load_trained(model_dir, device=device)
     return sample(model, tokenizer, prompt, cfg, stream).texts
 
 

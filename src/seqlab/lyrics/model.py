@@ -157,9 +157,13 @@ def load_model(name_or_path: str, dtype: torch.dtype = torch.float32):
     return _load_hub(name_or_path, dtype)
 
 
-def load_trained(model_dir: str | os.PathLike, dtype: torch.dtype = torch.float32):
-    """For generate/evaluate: a trained folder (or `smollm2-135m`, or a cached/reachable hub id)."""
-    return load_model(str(model_dir), dtype)
+def load_trained(model_dir: str | os.PathLike, dtype: torch.dtype = torch.float32, device: str = "cpu"):
+    """For generate/evaluate: a trained folder (or `smollm2-135m`, or a cached/reachable hub id) on `device`."""
+    from seqlab.device import resolve_device
+
+    target = resolve_device(device)
+    model, tokenizer = load_model(str(model_dir), dtype)
+    return model.to(target), tokenizer
 
 
 def count_parameters(model, trainable_only: bool = False) -> int:

@@ -9,6 +9,7 @@ from typing import List, Optional
 
 import typer
 
+from seqlab.device import DEVICE_HELP
 from seqlab.errors import SeqlabError
 from seqlab.translit.checkpoint import PRETRAINED_DIR, TRAIN_STATE
 from seqlab.translit.datasets import load_split
@@ -48,13 +49,14 @@ def train(
     seed: int = typer.Option(0, help="Random seed (runs are deterministic on CPU)."),
     run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Where to write the run (default runs/translit-<time>)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue the run in RUN_DIR from its last checkpoint."),
+    device: Optional[str] = typer.Option(None, "--device", help=DEVICE_HELP + " [default: auto; on --resume: as saved]."),
     dataset: str = DATASET, lang: str = LANG, data_dir: Optional[str] = DATA_DIR, skip_bad_lines: bool = SKIP_BAD,
 ) -> None:
     """Train a character seq2seq model; writes config, vocab, metrics and checkpoints to a run directory."""
     from seqlab.translit import train as training
 
     if resume is not None:
-        result = training.resume(resume, epochs=epochs, time_budget=time_budget)
+        result = training.resume(resume, epochs=epochs, time_budget=time_budget, device=device)
     else:
         model_cfg = ModelConfig(source_vocab=5, target_vocab=5, embedding_size=emb, hidden_size=hidden, cell=cell,
                                 encoder_layers=enc_layers, decoder_layers=dec_layers, bidirectional=bidirectional,
@@ -63,7 +65,7 @@ def train(
         cfg = training.TrainConfig(dataset=dataset, lang=lang, data_dir=data_dir, skip_bad_lines=skip_bad_lines,
                                    limit_train=limit_train, epochs=epochs or 20, time_budget=time_budget, batch_size=batch_size,
                                    lr=lr, weight_decay=weight_decay, label_smoothing=label_smoothing,
-                                   teacher_forcing=teacher_forcing, patience=patience, seed=seed)
+                                   teacher_forcing=teacher_forcing, patience=patience, seed=seed, device=device or "auto")
         result = training.train(model_cfg, cfg, run_dir)
     typer.echo(f"best dev accuracy {result.best_dev_accuracy:.4f} at epoch {result.best_epoch} "
                f"({result.epochs_run} epochs, {result.train_seconds / 60:.1f} min); run: {result.run_dir}")
@@ -87,6 +89,7 @@ def evaluate(
     prior_weight: Optional[float] = PRIOR_WEIGHT,
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for the predictions CSV and JSON summary."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on the last line of stdout."),
+    device: str = typer.Option("auto", "--device", help=DEVICE_HELP),
     dataset: str = DATASET, lang: str = LANG, data_dir: Optional[str] = DATA_DIR, skip_bad_lines: bool = SKIP_BAD,
 ) -> None:
     """Word accuracy (top-1, top-k, any attested reference) and CER of a model on a split."""
@@ -94,7 +97,7 @@ def evaluate(
     from seqlab.translit.predict import load_transliterator
 
     _check_beam(beam_size, top_k)
-    translit = load_transliterator(model)
+    translit = load_transliterator(model, device=device)
     pairs, skipped = load_split(dataset, lang, split, data_dir, skip_bad_lines)
     summary, rows = evaluate_pairs(translit, pairs, beam_size, top_k, length_penalty, prior_weight)
     beam_size = summary["beam_size"]
@@ -157,12 +160,13 @@ def predict(
     top_k: int = typer.Option(1, "--top-k", help="Print the K best candidates per word."),
     beam_size: Optional[int] = BEAM,
     model: Optional[Path] = MODEL,
+    device: str = typer.Option("cpu", "--device", help=DEVICE_HELP + " (few words decode fastest on the CPU)."),
 ) -> None:
     """Romanized Hindi → Devanagari: words, a --sentence, or stdin lines (one output line per input line)."""
     from seqlab.translit.predict import load_transliterator
 
     _check_beam(beam_size, top_k)
-    translit = load_transliterator(model)
+    translit = load_transliterator(model, device=device)
     words = list(words or [])
     if not words and sentence is None:
         _predict_stdin(translit, beam_size)

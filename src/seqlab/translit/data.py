@@ -84,6 +84,11 @@ class Batch:
     def __len__(self) -> int:
         return self.source.size(0)
 
+    def to(self, device: torch.device) -> "Batch":
+        """Ids move to `device`; lengths stay on the CPU, where packing wants them."""
+        target = None if self.target is None else self.target.to(device, non_blocking=True)
+        return Batch(self.source.to(device, non_blocking=True), self.source_lengths, target, self.index)
+
 
 def pad(seqs: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
     lengths = torch.tensor([max(len(s), 1) for s in seqs], dtype=torch.long)

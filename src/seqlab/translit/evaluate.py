@@ -37,6 +37,7 @@ def evaluate_pairs(translit: Transliterator, pairs: list[Pair], beam_size: int |
         "prior_weight": prior_weight if beam_size > 1 else 0.0,
         "unknown_characters": dict(unknown.most_common()),
         "decode_seconds": round(seconds, 3),
+        "device": str(translit.device),
     }
     rows = [
         {"input": s, "reference": r, "prediction": p, "correct": p == r, "top_k": "|".join(c)}

@@ -9,6 +9,7 @@ from typing import Iterable, Sequence
 
 import torch
 
+from seqlab.device import resolve_device
 from seqlab.errors import SeqlabError
 from seqlab.translit.checkpoint import PRETRAINED_DIR, load_model
 from seqlab.translit.data import Vocabs, make_batch
@@ -48,11 +49,15 @@ class Transliterator:
         """Input characters the model never saw in training (they are read as <unk>)."""
         return Counter(c for w in words for c in w.lower() if c not in self.vocabs.source.stoi)
 
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
     def _batches(self, words: Sequence[str]):
         encoded = [self.vocabs.source.encode(w.lower()) for w in words]
         order = sorted(range(len(words)), key=lambda i: len(encoded[i]))
         for start in range(0, len(order), self.batch_size):
-            yield make_batch(order[start : start + self.batch_size], encoded, None)
+            yield make_batch(order[start : start + self.batch_size], encoded, None).to(self.device)
 
     def scored_candidates(self, words: Sequence[str], beam_size: int) -> list[list[tuple[str, float, int]]]:
         """Per word, the beam's (output, log-prob, length incl. <eos>) before any ranking choice."""
@@ -94,7 +99,7 @@ class Transliterator:
 
     def attention(self, word: str) -> tuple[str, torch.Tensor | None]:
         """Greedy output and its attention matrix (output chars × input chars), None without attention."""
-        batch = make_batch([0], [self.vocabs.source.encode(word.lower())], None)
+        batch = make_batch([0], [self.vocabs.source.encode(word.lower())], None).to(self.device)
         tokens, weights = greedy_decode(self.model, batch.source, batch.source_lengths, keep_attention=True)
         output = self.vocabs.target.decode(tokens[0].tolist())
         return output, None if weights is None else weights[0, : len(output) + 1, : len(word)]
@@ -119,8 +124,11 @@ def _distinct(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 256) -> Transliterator:
-    """Load a run directory or model folder; without one, the Hindi model shipped with seqlab."""
+def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 256,
+                        device: str = "cpu") -> Transliterator:
+    """Load a run directory or model folder; without one, the Hindi model shipped with seqlab.
+    Decoding defaults to the CPU: single words are faster there than a GPU round trip."""
     path = Path(model_dir) if model_dir else PRETRAINED_DIR
     model, vocabs, config = load_model(path)
+    model.to(resolve_device(device))
     return Transliterator(model, vocabs, config, batch_size, WordPrior.load(path))

@@ -23,6 +23,7 @@ from seqlab.translit import checkpoint as ckpt
 from seqlab.translit.data import PAD_ID, Vocabs, encode_pairs, iterate_batches
 from seqlab.translit.datasets import Pair, load_split
 from seqlab.translit.metrics import word_accuracy
+from seqlab.device import resolve_device
 from seqlab.translit.model import ModelConfig, Seq2Seq, count_parameters
 from seqlab.translit.predict import Transliterator
 
@@ -46,6 +47,7 @@ class TrainConfig:
     patience: int = 5
     dev_beam_size: int = 1
     seed: int = 0
+    device: str = "auto"
     show_progress: bool = True
 
     def validate(self) -> None:
@@ -61,6 +63,7 @@ class TrainConfig:
             (self.dev_beam_size >= 1, f"beam size must be at least 1, got {self.dev_beam_size}"),
         ]
         check_all(checks)
+        resolve_device(self.device)
 
 
 @dataclass
@@ -122,7 +125,8 @@ class Trainer:
         encoded = encode_pairs(train, vocabs)
         self.sources, self.targets = [s for s, _ in encoded], [t for _, t in encoded]
         seed_everything(cfg.seed)
-        self.model = Seq2Seq(model_cfg)
+        self.device = resolve_device(cfg.device)
+        self.model = Seq2Seq(model_cfg).to(self.device)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         steps_per_epoch = math.ceil(len(self.sources) / cfg.batch_size)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -135,6 +139,7 @@ class Trainer:
         return {
             "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(), "torch_rng": torch.get_rng_state(),
+            **({"cuda_rng": torch.cuda.get_rng_state(self.device)} if self.device.type == "cuda" else {}),
             "epoch": self.epoch, "best_accuracy": self.best_accuracy, "best_epoch": self.best_epoch,
             "bad_epochs": self.bad_epochs, "elapsed": self.elapsed,
         }
@@ -144,6 +149,8 @@ class Trainer:
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         torch.set_rng_state(state["torch_rng"])
+        if self.device.type == "cuda" and "cuda_rng" in state:
+            torch.cuda.set_rng_state(state["cuda_rng"], self.device)
         self.epoch, self.best_accuracy = int(state["epoch"]), float(state["best_accuracy"])
         self.best_epoch, self.bad_epochs, self.elapsed = int(state["best_epoch"]), int(state["bad_epochs"]), float(state["elapsed"])
 
@@ -158,6 +165,7 @@ class Trainer:
                    disable=not self.cfg.show_progress, leave=False, dynamic_ncols=True, mininterval=1.0)
         loss_sum, tokens, pairs, start, stopped = 0.0, 0, 0, time.perf_counter(), False
         for batch in bar:
+            batch = batch.to(self.device)
             logits = self.model(batch.source, batch.source_lengths, batch.target, self.cfg.teacher_forcing)
             loss = self.loss_fn(logits.reshape(-1, logits.size(-1)), batch.target.reshape(-1))
             self.optimizer.zero_grad(set_to_none=True)
@@ -261,8 +269,8 @@ def _drop_metrics_after(run_dir: Path, epoch: int) -> None:
 
 
 def resume(run_dir: str | Path, epochs: int | None = None, time_budget: float | None = None,
-           on_epoch: EpochCallback | None = None, show_progress: bool = True) -> TrainResult:
-    """Continue a run from its last completed epoch with the exact saved state."""
+           on_epoch: EpochCallback | None = None, show_progress: bool = True, device: str | None = None) -> TrainResult:
+    """Continue a run from its last completed epoch with the exact saved state (bit for bit on the same device)."""
     run_dir = Path(run_dir)
     config = ckpt.read_config(run_dir)
     cfg = TrainConfig(**config["train"])
@@ -271,6 +279,9 @@ def resume(run_dir: str | Path, epochs: int | None = None, time_budget: float | 
         cfg.epochs = epochs
     if time_budget is not None:
         cfg.time_budget = time_budget
+    if device is not None:
+        cfg.device = device
+    cfg.validate()
     state = ckpt.load_train_state(run_dir)
     train_pairs, dev_pairs, _ = load_data(cfg)
     _, vocabs, _ = ckpt.load_model(run_dir, run_dir / ckpt.LAST)
