@@ -33,7 +33,7 @@ def test_same_seed_same_text(tiny_model_dir):
     assert first == second and len(first) == 2
     assert first != other
     assert all(text.startswith(PROMPT) for text in first)
-    assert generate_lyrics(str(tiny_model_dir), PROMPT, seed=3, **cfg) == first  # the Python API, same numbers
+    assert generate_lyrics(str(tiny_model_dir), PROMPT, seed=3, device="cpu", **cfg) == first  # the Python API
 
 
 def test_streamed_text_matches_returned_text(tiny_model_dir):
