@@ -165,3 +165,16 @@ def test_device_option_places_decoding_and_names_a_missing_gpu(trained, capsys, 
         assert code == 0 and out.strip()
     else:
         assert code == 2 and "PyTorch sees no CUDA GPU here; use --device cpu" in err and err.count("\n") == 1
+
+
+def test_help_and_the_lyrics_group_start_without_torch():
+    """`--help` and argument errors must be quick: nothing imports torch before a command runs."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from seqlab.cli import main\n"
+            "for args in (['--help'], ['translit', '--help'], ['lyrics', 'generate', '--help']):\n"
+            "    try:\n        main(args)\n    except SystemExit:\n        pass\n"
+            "print('torch' in sys.modules, 'transformers' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "False False"

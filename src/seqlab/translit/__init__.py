@@ -6,6 +6,13 @@ Python API::
     tr = load_transliterator()          # the shipped Hindi model, or load_transliterator("runs/…")
     tr.transliterate(["ghar", "pani"])   # ['घर', 'पानी']
 """
-from seqlab.translit.predict import Transliterator, load_transliterator
-
 __all__ = ["Transliterator", "load_transliterator"]
+
+
+def __getattr__(name: str):
+    """Load torch only when the API is used, so `seqlab … --help` and `seqlab lyrics` start quickly."""
+    if name in __all__:
+        from seqlab.translit import predict
+
+        return getattr(predict, name)
+    raise AttributeError(f"module 'seqlab.translit' has no attribute {name!r}")

@@ -11,9 +11,7 @@ import typer
 
 from seqlab.device import DEVICE_HELP
 from seqlab.errors import SeqlabError
-from seqlab.translit.checkpoint import PRETRAINED_DIR, TRAIN_STATE
 from seqlab.translit.datasets import load_split
-from seqlab.translit.model import ModelConfig
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
@@ -54,6 +52,7 @@ def train(
 ) -> None:
     """Train a character seq2seq model; writes config, vocab, metrics and checkpoints to a run directory."""
     from seqlab.translit import train as training
+    from seqlab.translit.model import ModelConfig
 
     if resume is not None:
         result = training.resume(resume, epochs=epochs, time_budget=time_budget, device=device)
@@ -73,6 +72,8 @@ def train(
 
 def _default_out(model: Optional[Path]) -> Path:
     """Results go inside a run directory; for the shipped model (read-only install) under ./runs."""
+    from seqlab.translit.checkpoint import TRAIN_STATE
+
     if model is not None and (model / TRAIN_STATE).exists() and os.access(model, os.W_OK):
         return model
     name = model.name if model is not None else "pretrained-hi"
@@ -93,6 +94,7 @@ def evaluate(
     dataset: str = DATASET, lang: str = LANG, data_dir: Optional[str] = DATA_DIR, skip_bad_lines: bool = SKIP_BAD,
 ) -> None:
     """Word accuracy (top-1, top-k, any attested reference) and CER of a model on a split."""
+    from seqlab.translit.checkpoint import PRETRAINED_DIR
     from seqlab.translit.evaluate import evaluate_pairs, write_results
     from seqlab.translit.predict import load_transliterator
 
