@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from seqlab.device import resolve_device
 from seqlab.errors import SeqlabError, check_all
 from seqlab.lyrics import metrics
 from seqlab.lyrics.batching import build_examples
@@ -48,6 +49,7 @@ class EvalConfig:
             (self.num_samples >= 0, f"--num-samples must be at least 0, got {self.num_samples}"),
         ]
         check_all(checks)
+        resolve_device(self.device)  # before any data is read
 
 
 def _run_config(model: str) -> dict:
