@@ -96,6 +96,7 @@ def test_malformed_data_fails_with_file_and_line(trained, capsys, tmp_path):
     (["translit", "train", "--dataset", "wikipedia"], "unknown dataset 'wikipedia'"),
     (["translit", "train", "--resume", "/nonexistent/run"], "config.json is missing"),
     (["translit", "train", "--device", "tpu", "--epochs", "1"], "--device must be auto, cpu, cuda or cuda:N"),
+    (["translit", "train", "--dev-beam-size", "0"], "beam size must be at least 1, got 0"),
     (["translit", "evaluate", "--device", "gpu"], "--device must be auto, cpu, cuda or cuda:N"),
 ])
 def test_bad_options_exit_non_zero_with_one_line(capsys, args, message):

@@ -43,6 +43,7 @@ def train(
     weight_decay: float = typer.Option(0.01, "--weight-decay"),
     label_smoothing: float = typer.Option(0.0, "--label-smoothing"),
     patience: int = typer.Option(5, help="Early stopping: epochs without dev-accuracy gain."),
+    dev_beam_size: int = typer.Option(1, "--dev-beam-size", help="Beam for the per-epoch dev accuracy (1 = greedy)."),
     limit_train: Optional[int] = typer.Option(None, "--limit-train", help="Use only the first N training pairs."),
     seed: int = typer.Option(0, help="Random seed (runs are deterministic on CPU)."),
     run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Where to write the run (default runs/translit-<time>)."),
@@ -64,7 +65,8 @@ def train(
         cfg = training.TrainConfig(dataset=dataset, lang=lang, data_dir=data_dir, skip_bad_lines=skip_bad_lines,
                                    limit_train=limit_train, epochs=epochs or 20, time_budget=time_budget, batch_size=batch_size,
                                    lr=lr, weight_decay=weight_decay, label_smoothing=label_smoothing,
-                                   teacher_forcing=teacher_forcing, patience=patience, seed=seed, device=device or "auto")
+                                   teacher_forcing=teacher_forcing, patience=patience, dev_beam_size=dev_beam_size,
+                                   seed=seed, device=device or "auto")
         result = training.train(model_cfg, cfg, run_dir)
     typer.echo(f"best dev accuracy {result.best_dev_accuracy:.4f} at epoch {result.best_epoch} "
                f"({result.epochs_run} epochs, {result.train_seconds / 60:.1f} min); run: {result.run_dir}")

@@ -239,7 +239,9 @@ def final_sections(best, run_dir: Path, info: dict, cfg, summary: dict, rows: li
     final.table(["epoch", "train loss", "dev accuracy"],
                 [[h["epoch"], h.get("train_loss"), h.get("dev_accuracy")] for h in info.get("history", [])])
     test = Section("Test results").text(
-        f"Evaluated once on the {summary['pairs']} test pairs with beam size {summary['beam_size']}.")
+        f"Evaluated once on the {summary['pairs']} test pairs with beam size {summary['beam_size']}"
+        + (f", reranked with the word prior (λ = {summary['prior_weight']}, α = {summary['length_penalty']}; "
+           "attached by `seqlab translit prior`)." if summary["prior_weight"] else "."))
     test.table(["metric", "value"], [["top-1 accuracy", f"{summary['accuracy']:.4f}"],
                                      [f"top-{summary['top_k']} accuracy", f"{summary['top_k_accuracy']:.4f}"],
                                      ["character error rate (CER)", f"{summary['cer']:.4f}"],
