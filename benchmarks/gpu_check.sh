@@ -27,7 +27,8 @@ step "translit speed"
 OMP_NUM_THREADS=2 "$py" benchmarks/translit_speed.py --device cpu --batches 60
 
 step "translit training on the GPU (shipped configuration, full train split)"
-shipped=(--cell gru --emb 128 --hidden 256 --bidirectional --attention luong --dropout 0.2 --label-smoothing 0.1)
+shipped=(--cell lstm --emb 32 --hidden 64 --enc-layers 2 --dec-layers 2 --bidirectional --attention luong
+         --dropout 0.2 --lr 0.004228091536683927 --batch-size 32 --dev-beam-size 5)
 /usr/bin/time -f "%e s wall" "$py" -m seqlab translit train "${shipped[@]}" --epochs 3 --device cuda \
     --run-dir "$results/translit-gpu"
 /usr/bin/time -f "%e s wall" "$py" -m seqlab translit train --resume "$results/translit-gpu" --epochs 4
