@@ -1,7 +1,7 @@
 """Transliteration speed on this machine: training pairs/s, greedy words/s at batch 256, batch-1 latency.
 
-Run by hand on an otherwise idle machine:  .venv/bin/python benchmarks/translit_speed.py [--model RUN_DIR]
-[--device cuda]
+Run by hand on an otherwise idle machine:
+    .venv/bin/python benchmarks/translit_speed.py [--model RUN_DIR] [--device cuda]
 Targets (2 CPU cores): ≥ 3,000 training pairs/s (1-layer GRU, m=64, k=256, batch 64, no attention),
 ≥ 10,000 greedy words/s at batch 256, ≤ 2 ms for one word at batch 1.
 """
@@ -15,9 +15,9 @@ import time
 import torch
 from torch import nn
 
+from seqlab.device import resolve_device
 from seqlab.translit.data import PAD_ID, Vocabs, encode_pairs, iterate_batches
 from seqlab.translit.datasets import load_split
-from seqlab.device import resolve_device
 from seqlab.translit.model import ModelConfig, Seq2Seq
 from seqlab.translit.predict import Transliterator, load_transliterator
 
