@@ -11,7 +11,7 @@ import argparse
 import json
 import time
 
-from seqlab.lyrics.batching import EosKeepingCollator, build_examples, token_stats, tokenize_songs
+from seqlab.lyrics.batching import EosKeepingCollator, examples_from_tokens, token_stats, tokenize_songs
 from seqlab.lyrics.data import load_corpus, split_by_song
 from seqlab.lyrics.tokenizer import load_gpt2_tokenizer
 
@@ -44,10 +44,11 @@ def main() -> None:
     corpus = load_corpus(args.data)
     train, _ = split_by_song(corpus.songs.song.tolist(), 0.1, args.seed)
     start = time.perf_counter()
-    source = sum(map(len, tokenize_songs(tokenizer, train)))
+    token_lists = tokenize_songs(tokenizer, train)
+    source = sum(map(len, token_lists))
     rows = {}
     for mode, packing in (("packing", True), ("pad_to_max", False)):
-        examples = build_examples(tokenizer, train, args.block_size, packing)
+        examples = examples_from_tokens(token_lists, args.block_size, packing, tokenizer.pad_token_id)
         stats = token_stats(examples, source, args.block_size).as_dict()
         stats["collated_real_share"], stats["collated_positions"] = collated_real_share(tokenizer, examples)
         rows[mode] = stats

@@ -53,10 +53,12 @@ def pad_to_max(token_lists: list[list[int]], max_length: int, pad_id: int) -> li
 
 def build_examples(tokenizer, songs: list[str], block_size: int, packing: bool = True) -> list[Example]:
     """Tokenize songs and turn them into fixed-size training examples in the chosen mode."""
-    token_lists = tokenize_songs(tokenizer, songs)
-    if packing:
-        return pack(token_lists, block_size)
-    return pad_to_max(token_lists, block_size, tokenizer.pad_token_id)
+    return examples_from_tokens(tokenize_songs(tokenizer, songs), block_size, packing, tokenizer.pad_token_id)
+
+
+def examples_from_tokens(token_lists: list[list[int]], block_size: int, packing: bool, pad_id: int) -> list[Example]:
+    """The same from already tokenized songs, for callers that also need the token counts."""
+    return pack(token_lists, block_size) if packing else pad_to_max(token_lists, block_size, pad_id)
 
 
 @dataclass

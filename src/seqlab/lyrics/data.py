@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from seqlab.datadir import candidate_roots
-from seqlab.errors import DataError
+from seqlab.errors import DataError, first_line
 
 MIN_CHARS = 50  # the seed keeps files with more than 50 characters
 NEAR_DUP_THRESHOLD = 0.8  # share of distinct lines (of the smaller file) that both files hold
@@ -109,12 +109,21 @@ def _read_folder(folder: Path) -> tuple[list[dict], list[tuple[str, str]]]:
         raise DataError(f"{folder} holds no .txt files; {KAGGLE_HINT}")
     kept, dropped = [], []
     for path in paths:
-        text = normalize(read_text_file(path))
-        if len(text) > MIN_CHARS:
-            kept.append({"file": path.name, "artist": artist_name(path.name), "text": text})
-        else:
-            dropped.append((path.name, f"{len(text)} characters (need more than {MIN_CHARS})"))
+        file_kept, file_dropped = _read_text_file(path)
+        kept += file_kept
+        dropped += file_dropped
     return kept, dropped
+
+
+def _keep_or_drop(name: str, artist: str, text: str) -> tuple[list[dict], list[tuple[str, str]]]:
+    """The seed's filter: a text of more than MIN_CHARS characters is kept, anything shorter is reported."""
+    if len(text) > MIN_CHARS:
+        return [{"file": name, "artist": artist, "text": text}], []
+    return [], [(name, f"{len(text)} characters (need more than {MIN_CHARS})")]
+
+
+def _read_text_file(path: Path) -> tuple[list[dict], list[tuple[str, str]]]:
+    return _keep_or_drop(path.name, artist_name(path.name), normalize(read_text_file(path)))
 
 
 def _read_csv(path: Path) -> tuple[list[dict], list[tuple[str, str]]]:
@@ -124,7 +133,7 @@ def _read_csv(path: Path) -> tuple[list[dict], list[tuple[str, str]]]:
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not valid UTF-8 ({exc.reason} at offset {exc.start})") from exc
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"{path}: cannot parse as CSV ({str(exc).splitlines()[0]})") from exc
+        raise DataError(f"{path}: cannot parse as CSV ({first_line(exc)})") from exc
     columns = {c.strip().lower(): c for c in frame.columns}
     text_col = next((columns[name] for name in TEXT_COLUMNS if name in columns), None)
     if text_col is None:
@@ -135,12 +144,10 @@ def _read_csv(path: Path) -> tuple[list[dict], list[tuple[str, str]]]:
     kept, dropped = [], []
     for row, record in enumerate(frame.to_dict("records"), start=2):
         name = f"{path.name}:{row}"
-        text = normalize(record[text_col])
         artist = record[artist_col].strip().lower() if artist_col else artist_name(path.name)
-        if len(text) > MIN_CHARS:
-            kept.append({"file": name, "artist": artist, "text": text})
-        else:
-            dropped.append((name, f"{len(text)} characters (need more than {MIN_CHARS})"))
+        row_kept, row_dropped = _keep_or_drop(name, artist, normalize(record[text_col]))
+        kept += row_kept
+        dropped += row_dropped
     return kept, dropped
 
 
@@ -193,7 +200,7 @@ def load_corpus(data: str | os.PathLike | None = None, data_dir: str | os.PathLi
     elif path.suffix.lower() == ".csv":
         kept, dropped = _read_csv(path)
     elif path.suffix.lower() == ".txt":
-        kept, dropped = _read_folder_file(path)
+        kept, dropped = _read_text_file(path)
     else:
         raise DataError(f"{path}: expected a folder of .txt files, a .txt file or a .csv file")
     if not kept:
@@ -203,13 +210,6 @@ def load_corpus(data: str | os.PathLike | None = None, data_dir: str | os.PathLi
     pairs = find_near_duplicates(files)
     songs, exact, near = _build_songs(files, pairs)
     return LyricsCorpus(path, files, dropped, songs, exact, near, pairs)
-
-
-def _read_folder_file(path: Path) -> tuple[list[dict], list[tuple[str, str]]]:
-    text = normalize(read_text_file(path))
-    if len(text) > MIN_CHARS:
-        return [{"file": path.name, "artist": artist_name(path.name), "text": text}], []
-    return [], [(path.name, f"{len(text)} characters (need more than {MIN_CHARS})")]
 
 
 def split_by_song(songs: list[str], val_fraction: float, seed: int) -> tuple[list[str], list[str]]:

@@ -16,7 +16,8 @@ from seqlab.errors import SeqlabError, check_all
 from seqlab.lyrics import metrics
 from seqlab.lyrics.batching import build_examples
 from seqlab.lyrics.data import load_corpus, split_by_song
-from seqlab.lyrics.generate import SEED_PROMPT, GenerationConfig, sample
+from seqlab.lyrics.defaults import SEED_PROMPT
+from seqlab.lyrics.generate import GenerationConfig, sample
 from seqlab.lyrics.model import load_trained
 from seqlab.lyrics.train import RUN_CONFIG
 

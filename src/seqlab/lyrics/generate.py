@@ -1,7 +1,6 @@
 """Sampling lyrics from a prompt with the seed's decoding defaults, streaming tokens as they come."""
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass
 from typing import Optional, TextIO
@@ -9,8 +8,7 @@ from typing import Optional, TextIO
 import torch
 
 from seqlab.errors import SeqlabError, check_all
-
-from seqlab.lyrics.defaults import SEED_PROMPT  # noqa: E402  (re-exported)
+from seqlab.lyrics.defaults import SEED_PROMPT
 
 
 @dataclass

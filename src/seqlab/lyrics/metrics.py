@@ -88,4 +88,9 @@ def perplexity(model, blocks: list[dict], batch_size: int = 4, show_progress: bo
         count += int(keep.sum())
     if count == 0:
         return float("nan"), 0
-    return math.exp(nll / count) if nll / count < 700 else float("inf"), count
+    return safe_exp(nll / count), count
+
+
+def safe_exp(loss: float) -> float:
+    """Perplexity from a mean NLL; inf instead of an OverflowError for a diverged model."""
+    return math.exp(loss) if loss < 700 else float("inf")

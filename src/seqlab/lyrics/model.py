@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 from seqlab.datadir import cache_dir
-from seqlab.errors import CheckpointError, SeqlabError
+from seqlab.errors import CheckpointError, SeqlabError, first_line
 from seqlab.lyrics.tokenizer import MAX_LENGTH, configure, load_gpt2_tokenizer
 
 SMOLLM2 = "smollm2-135m"
@@ -62,12 +62,12 @@ def _load_folder(path: Path, dtype: torch.dtype):
     try:
         model = AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype, local_files_only=True)
     except Exception as exc:  # safetensors, OSError, ValueError …: all mean the folder is unusable
-        raise CheckpointError(f"cannot load the model in {path}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
+        raise CheckpointError(f"cannot load the model in {path}: {first_line(exc)}") from exc
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
     except Exception as exc:
         raise CheckpointError(f"cannot load the tokenizer in {path} (save model and tokenizer together): "
-                              f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
+                              f"{first_line(exc)}") from exc
     return model, configure(tokenizer, MAX_LENGTH)
 
 
@@ -134,7 +134,7 @@ def _load_hub(name: str, dtype: torch.dtype):
         tokenizer = AutoTokenizer.from_pretrained(name, local_files_only=offline)
     except (OSError, ValueError) as exc:
         where = "no such folder, the Hugging Face hub is unreachable and it is not in the local cache" if offline else \
-            f"it could not be loaded from the hub ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+            f"it could not be loaded from the hub ({first_line(exc)})"
         raise SeqlabError(f"cannot load model {name!r}: {where}; {ALTERNATIVES}") from exc
     return model, configure(tokenizer, MAX_LENGTH)
 

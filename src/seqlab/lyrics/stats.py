@@ -1,7 +1,7 @@
 """`seqlab lyrics stats`: what the data is before any training (files, songs, characters, tokens, split)."""
 from __future__ import annotations
 
-from seqlab.lyrics.batching import build_examples, token_stats, tokenize_songs
+from seqlab.lyrics.batching import examples_from_tokens, token_stats, tokenize_songs
 from seqlab.lyrics.data import LyricsCorpus, split_by_song
 
 
@@ -12,8 +12,8 @@ def corpus_report(corpus: LyricsCorpus, tokenizer, val_fraction: float = 0.1, se
     train, val = split_by_song(songs, val_fraction, seed)
     train_tokens = tokenize_songs(tokenizer, train)
     source = sum(map(len, train_tokens))
-    packed = token_stats(build_examples(tokenizer, train, block_size, packing=True), source, block_size)
-    padded = token_stats(build_examples(tokenizer, train, block_size, packing=False), source, block_size)
+    packed, padded = (token_stats(examples_from_tokens(train_tokens, block_size, packing, tokenizer.pad_token_id),
+                                  source, block_size) for packing in (True, False))
     val_tokens = sum(map(len, tokenize_songs(tokenizer, val)))
     return {
         "source": str(corpus.source),

@@ -6,7 +6,6 @@ or `accelerate launch …`): the Trainer handles the distribution, and only the 
 """
 from __future__ import annotations
 
-import math
 import os
 import shutil
 import time
@@ -20,8 +19,10 @@ from transformers import TrainerCallback
 from seqlab import __version__
 from seqlab.errors import SeqlabError, check_all
 from seqlab.io import append_jsonl_atomic, write_json_atomic
-from seqlab.lyrics.batching import EosKeepingCollator, ExampleDataset, build_examples, token_stats, tokenize_songs
+from seqlab.lyrics.batching import (EosKeepingCollator, ExampleDataset, build_examples, examples_from_tokens,
+                                    token_stats, tokenize_songs)
 from seqlab.lyrics.data import load_corpus, split_by_song
+from seqlab.lyrics.metrics import safe_exp
 from seqlab.lyrics.model import count_parameters, from_scratch, load_model
 
 RUN_CONFIG = "lyrics_run.json"
@@ -170,12 +171,8 @@ class MetricsCallback(TrainerCallback):
             return
         record = {"step": state.global_step, "epoch": state.epoch, **logs}
         if "eval_loss" in logs:
-            record["eval_perplexity"] = _safe_exp(logs["eval_loss"])
+            record["eval_perplexity"] = safe_exp(logs["eval_loss"])
         append_jsonl_atomic(self.path, record)
-
-
-def _safe_exp(loss: float) -> float:
-    return math.exp(loss) if loss < 700 else float("inf")
 
 
 def build_trainer(cfg: TrainConfig):
@@ -189,12 +186,12 @@ def build_trainer(cfg: TrainConfig):
     args = _training_args(cfg, out)
     with args.main_process_first(desc="load model"):  # SmolLM2 is converted once, by the main process
         model, tokenizer = _model_and_tokenizer(cfg)
-    train_ex = build_examples(tokenizer, train_songs, cfg.block_size, cfg.packing)
+    train_tokens = tokenize_songs(tokenizer, train_songs)
+    train_ex = examples_from_tokens(train_tokens, cfg.block_size, cfg.packing, tokenizer.pad_token_id)
     val_ex = build_examples(tokenizer, val_songs, cfg.block_size, packing=True)
     if not train_ex or not val_ex:
         raise SeqlabError("too little text to make a training and a validation block")
-    source = sum(len(t) for t in tokenize_songs(tokenizer, train_songs))
-    info["train_tokens"] = token_stats(train_ex, source, cfg.block_size).as_dict()
+    info["train_tokens"] = token_stats(train_ex, sum(map(len, train_tokens)), cfg.block_size).as_dict()
     info["parameters"] = count_parameters(model)
     info["trainable_parameters"] = count_parameters(model, trainable_only=True)
     trainer = Trainer(model=model, args=args, train_dataset=ExampleDataset(train_ex),
@@ -227,7 +224,7 @@ def train(cfg: TrainConfig) -> TrainResult:
     seconds = time.time() - start
     eval_loss = trainer.state.best_metric  # eval_loss of the kept (best) model; no second evaluation pass
     result = TrainResult(out, trainer.state.global_step, float(output.training_loss), eval_loss,
-                         _safe_exp(eval_loss) if eval_loss is not None else None, seconds)
+                         safe_exp(eval_loss) if eval_loss is not None else None, seconds)
     if trainer.is_world_process_zero():
         _save_final(trainer, tokenizer, out)
         record = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(result).items()}

@@ -16,7 +16,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from seqlab.errors import CheckpointError
+from seqlab.errors import CheckpointError, first_line
 from seqlab.io import atomic_path, write_json_atomic
 from seqlab.translit.data import Vocabs
 from seqlab.translit.model import ModelConfig, Seq2Seq
@@ -75,7 +75,7 @@ def load_model(model_dir: str | Path, weights: Path | None = None) -> tuple[Seq2
         state = load_file(str(path))
         model.load_state_dict(state)
     except (SafetensorError, OSError, RuntimeError) as exc:
-        raise CheckpointError(f"{path} is corrupt or does not match {CONFIG}: {str(exc).splitlines()[0]}") from None
+        raise CheckpointError(f"{path} is corrupt or does not match {CONFIG}: {first_line(exc)}") from None
     model.eval()
     return model, vocabs, config
 
@@ -92,4 +92,4 @@ def load_train_state(run_dir: Path) -> dict:
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except (RuntimeError, OSError, EOFError, pickle.UnpicklingError, ValueError) as exc:
-        raise CheckpointError(f"{path} is corrupt ({str(exc).splitlines()[0]}); delete it to start over") from None
+        raise CheckpointError(f"{path} is corrupt ({first_line(exc)}); delete it to start over") from None

@@ -128,7 +128,8 @@ def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 2
                         device: str = "cpu") -> Transliterator:
     """Load a run directory or model folder; without one, the Hindi model shipped with seqlab.
     Decoding defaults to the CPU: single words are faster there than a GPU round trip."""
+    target = resolve_device(device)  # a wrong --device fails before the model is read
     path = Path(model_dir) if model_dir else PRETRAINED_DIR
     model, vocabs, config = load_model(path)
-    model.to(resolve_device(device))
+    model.to(target)
     return Transliterator(model, vocabs, config, batch_size, WordPrior.load(path))

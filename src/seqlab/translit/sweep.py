@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from seqlab.errors import SeqlabError, check_all
+from seqlab.errors import SeqlabError, check_all, first_line
 from seqlab.translit import sweep_space
-from seqlab.translit.sweep_storage import (STUDY_DB, StudyLock, _first_line, _public_url, _quiet_optuna, make_pruner,
+from seqlab.translit.sweep_storage import (STUDY_DB, StudyLock, _public_url, _quiet_optuna, make_pruner,
                                           make_sampler, open_storage, retry_callback, storage_url)
 
 if TYPE_CHECKING:
@@ -219,7 +219,7 @@ def _fail(study, trial, exc: BaseException, retry: bool) -> None:
     from optuna.trial import TrialState
 
     with contextlib.suppress(Exception):
-        trial.set_user_attr("error", f"{type(exc).__name__}: {_first_line(exc)}"[:500])
+        trial.set_user_attr("error", f"{type(exc).__name__}: {first_line(exc)}"[:500])
         study.tell(trial, state=TrialState.FAIL)
         if retry:
             retry_callback()(study, study._storage.get_trial(trial._trial_id))

@@ -13,7 +13,7 @@ import zlib
 from pathlib import Path
 from typing import Optional
 
-from seqlab.errors import SeqlabError
+from seqlab.errors import SeqlabError, first_line
 from seqlab.translit import sweep_space
 
 STUDY_DB = "study.db"
@@ -74,7 +74,7 @@ class StudyLock:
         try:
             return self._engine.connect()
         except Exception as exc:  # sqlalchemy/psycopg2 errors: bad host, port, user, database…
-            raise SeqlabError(f"cannot connect to {_public_url(self.url)}: {_first_line(exc)}") from None
+            raise SeqlabError(f"cannot connect to {_public_url(self.url)}: {first_line(exc)}") from None
 
     @contextlib.contextmanager
     def held(self):
@@ -102,11 +102,6 @@ class StudyLock:
             self._file.close()
         else:
             self._engine.dispose()
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _quiet_optuna():
@@ -145,7 +140,7 @@ def open_storage(url: str, heartbeat: Optional[int] = None):
         return RDBStorage(_engine_url(url), engine_kwargs=engine_kwargs, **kwargs)
     except Exception as exc:
         if isinstance(exc, optuna.exceptions.StorageInternalError) or "sqlalchemy" in type(exc).__module__:
-            raise SeqlabError(f"cannot open storage {_public_url(url)}: {_first_line(exc)}") from None
+            raise SeqlabError(f"cannot open storage {_public_url(url)}: {first_line(exc)}") from None
         raise
 
 
