@@ -12,7 +12,7 @@ import json
 import time
 
 from seqlab.lyrics.batching import EosKeepingCollator, examples_from_tokens, token_stats, tokenize_songs
-from seqlab.lyrics.data import load_corpus, split_by_song
+from seqlab.lyrics.corpus import load_corpus, split_by_song
 from seqlab.lyrics.tokenizer import load_gpt2_tokenizer
 
 

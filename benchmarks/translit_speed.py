@@ -16,8 +16,8 @@ import torch
 from torch import nn
 
 from seqlab.device import resolve_device
-from seqlab.translit.data import PAD_ID, Vocabs, encode_pairs, iterate_batches
-from seqlab.translit.datasets import load_split
+from seqlab.translit.vocab import PAD_ID, Vocabs, encode_pairs, iterate_batches
+from seqlab.translit.corpus import load_split
 from seqlab.translit.model import ModelConfig, Seq2Seq
 from seqlab.translit.predict import Transliterator, load_transliterator
 

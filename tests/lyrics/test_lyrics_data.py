@@ -9,7 +9,7 @@ import pytest
 
 from lyrics_helpers import SONG_A, SONG_B, SONG_C, SONG_D, SONG_E, SONG_F, write
 from seqlab.errors import DataError
-from seqlab.lyrics.data import (MAX_SONG_LINES, find_near_duplicates, load_corpus, normalize, resolve_data_path,
+from seqlab.lyrics.corpus import (MAX_SONG_LINES, find_near_duplicates, load_corpus, normalize, resolve_data_path,
                                 split_by_song, split_songs)
 
 REAL = Path(os.environ.get("SEQLAB_DATA_DIR") or Path(__file__).resolve().parents[3] / "shared" / "data") / "poetry"

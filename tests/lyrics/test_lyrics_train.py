@@ -9,7 +9,7 @@ from lyrics_helpers import make_tiny_gpt2
 from seqlab.errors import SeqlabError
 from seqlab.io import read_jsonl
 from seqlab.lyrics.batching import build_examples
-from seqlab.lyrics.data import load_corpus
+from seqlab.lyrics.corpus import load_corpus
 from seqlab.lyrics.metrics import perplexity
 from seqlab.lyrics.model import load_trained
 from seqlab.lyrics.train import TrainConfig, train

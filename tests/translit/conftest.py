@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from seqlab.translit.datasets import read_dakshina_tsv
+from seqlab.translit.corpus import read_dakshina_tsv
 
 
 def write_dakshina(root: Path, splits: dict[str, list[tuple[str, str]]], lang: str = "hi") -> Path:

@@ -12,9 +12,9 @@ from torch import nn
 from typer.testing import CliRunner
 
 from seqlab.errors import SeqlabError
-from seqlab.translit import analysis
-from seqlab.translit.analysis import COMPONENTS, Analysis, Sizes, analyze, register
-from seqlab.translit.analysis_check import explicit_rnn, run_check
+from seqlab.translit.analysis import formulas as analysis
+from seqlab.translit.analysis.formulas import COMPONENTS, Analysis, Sizes, analyze, register
+from seqlab.translit.analysis.check import explicit_rnn, run_check
 from seqlab.translit.model import ModelConfig, Seq2Seq
 
 EXAMPLE = ["--emb", "64", "--hidden", "256", "--seq-len", "20", "--vocab", "70"]

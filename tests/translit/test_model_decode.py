@@ -5,7 +5,7 @@ import itertools
 import pytest
 import torch
 
-from seqlab.translit.data import EOS_ID, SOS_ID, make_batch
+from seqlab.translit.vocab import EOS_ID, SOS_ID, make_batch
 from seqlab.translit.decode import beam_search, greedy_decode
 from seqlab.translit.model import ModelConfig, Seq2Seq, count_parameters
 

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from seqlab.cli import main
-from seqlab.translit.report import SECTIONS, substitutions
+from seqlab.translit.report.build import SECTIONS, substitutions
 
 from conftest import write_dakshina
 
@@ -156,7 +156,7 @@ def test_missing_test_split_fails_before_training(report, tmp_path, real_pairs, 
 
 def test_report_of_a_real_sweep(tmp_path, real_pairs):
     """End to end with the producer: `seqlab translit sweep`, then `report` on its directory."""
-    pytest.importorskip("seqlab.translit.sweep")
+    pytest.importorskip("seqlab.translit.sweep.study")
     data = write_dakshina(tmp_path / "data", {
         "train": real_pairs[::70][:300], "dev": real_pairs[35::400][:40], "test": real_pairs[17::400][:40]})
     space = tmp_path / "space.yaml"
@@ -194,7 +194,7 @@ def test_substitutions_from_edit_alignment():
 
 def test_missing_font_names_the_package(monkeypatch):
     from seqlab.errors import SeqlabError
-    from seqlab.translit import plots
+    from seqlab.translit.report import plots
 
     monkeypatch.delenv(plots.FONT_ENV, raising=False)
     monkeypatch.setattr(plots, "KNOWN_FONTS", ())
@@ -208,7 +208,7 @@ def test_missing_font_names_the_package(monkeypatch):
 
 
 def test_devanagari_rendering_uses_a_real_font():
-    from seqlab.translit.plots import devanagari_font, render_text
+    from seqlab.translit.report.plots import devanagari_font, render_text
 
     font = devanagari_font()
     assert font.is_file()

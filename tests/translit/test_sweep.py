@@ -14,8 +14,8 @@ import optuna
 import pytest
 
 from seqlab.cli import main
-from seqlab.translit import sweep_space
-from seqlab.translit.sweep import TRIAL_ATTRS, load_sweep
+from seqlab.translit.sweep import space as sweep_space
+from seqlab.translit.sweep.study import TRIAL_ATTRS, load_sweep
 
 from conftest import write_dakshina
 from pg_server import postgres_url  # noqa: F401  (session fixture: a PostgreSQL server of our own)

@@ -21,8 +21,8 @@ def generate_lyrics(model_dir: str, prompt: str = SEED_PROMPT, stream=None, **op
 
 
 def load_corpus(data=None, data_dir=None):
-    """Read, normalize, filter and de-duplicate a lyrics folder or CSV (see seqlab.lyrics.data)."""
-    from seqlab.lyrics.data import load_corpus as _load
+    """Read, normalize, filter and de-duplicate a lyrics folder or CSV (see seqlab.lyrics.corpus)."""
+    from seqlab.lyrics.corpus import load_corpus as _load
 
     return _load(data, data_dir)
 

@@ -33,7 +33,7 @@ def _quiet_transformers() -> None:
 def stats(data: Optional[Path] = DATA, data_dir: Optional[Path] = DATA_DIR, val_fraction: float = VAL_FRACTION,
           seed: int = SEED, block_size: int = BLOCK, as_json: bool = AS_JSON) -> None:
     """Files kept/dropped, near-duplicates, songs, characters, GPT-2 tokens and the train/validation split."""
-    from seqlab.lyrics.data import load_corpus
+    from seqlab.lyrics.corpus import load_corpus
     from seqlab.lyrics.stats import corpus_report, format_report
     from seqlab.lyrics.tokenizer import load_gpt2_tokenizer
 

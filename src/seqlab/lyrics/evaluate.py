@@ -15,7 +15,7 @@ from seqlab.device import resolve_device
 from seqlab.errors import SeqlabError, check_all
 from seqlab.lyrics import metrics
 from seqlab.lyrics.batching import build_examples
-from seqlab.lyrics.data import load_corpus, split_by_song
+from seqlab.lyrics.corpus import load_corpus, split_by_song
 from seqlab.lyrics.defaults import SEED_PROMPT
 from seqlab.lyrics.generate import GenerationConfig, sample
 from seqlab.lyrics.model import load_trained

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from seqlab.lyrics.batching import examples_from_tokens, token_stats, tokenize_songs
-from seqlab.lyrics.data import LyricsCorpus, split_by_song
+from seqlab.lyrics.corpus import LyricsCorpus, split_by_song
 
 
 def corpus_report(corpus: LyricsCorpus, tokenizer, val_fraction: float = 0.1, seed: int = 42,

@@ -21,7 +21,7 @@ from seqlab.errors import SeqlabError, check_all
 from seqlab.io import append_jsonl_atomic, write_json_atomic
 from seqlab.lyrics.batching import (EosKeepingCollator, ExampleDataset, build_examples, examples_from_tokens,
                                     token_stats, tokenize_songs)
-from seqlab.lyrics.data import load_corpus, split_by_song
+from seqlab.lyrics.corpus import load_corpus, split_by_song
 from seqlab.lyrics.metrics import safe_exp
 from seqlab.lyrics.model import count_parameters, from_scratch, load_model
 

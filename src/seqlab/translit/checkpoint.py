@@ -18,7 +18,7 @@ from safetensors.torch import load_file, save_file
 
 from seqlab.errors import CheckpointError, first_line
 from seqlab.io import atomic_path, write_json_atomic
-from seqlab.translit.data import Vocabs
+from seqlab.translit.vocab import Vocabs
 from seqlab.translit.model import ModelConfig, Seq2Seq
 
 CONFIG, VOCAB, METRICS = "config.json", "vocab.json", "metrics.jsonl"

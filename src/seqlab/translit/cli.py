@@ -11,7 +11,7 @@ import typer
 
 from seqlab.device import DEVICE_HELP
 from seqlab.errors import SeqlabError
-from seqlab.translit.datasets import load_split
+from seqlab.translit.corpus import load_split
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
@@ -208,7 +208,7 @@ def _register_extras() -> None:
     """Commands that live in their own modules (analysis, sweeps) plug in here when present."""
     import importlib
 
-    for module_name in ("seqlab.translit.analysis", "seqlab.translit.sweep", "seqlab.translit.report"):
+    for module_name in ("seqlab.translit.analysis.formulas", "seqlab.translit.sweep.study", "seqlab.translit.report.build"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

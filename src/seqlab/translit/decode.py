@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import torch
 
-from seqlab.translit.data import EOS_ID, SOS_ID
+from seqlab.translit.vocab import EOS_ID, SOS_ID
 from seqlab.translit.model import Seq2Seq, map_state
 
 

@@ -8,7 +8,7 @@ from dataclasses import astuple
 from pathlib import Path
 
 from seqlab.io import write_json_atomic, write_text_atomic
-from seqlab.translit.datasets import Pair
+from seqlab.translit.corpus import Pair
 from seqlab.translit.metrics import any_reference_accuracy, character_error_rate, top_k_accuracy, word_accuracy
 from seqlab.translit.predict import Transliterator
 

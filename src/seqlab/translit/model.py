@@ -22,7 +22,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from seqlab.errors import check_all
-from seqlab.translit.data import PAD_ID, SOS_ID
+from seqlab.translit.vocab import PAD_ID, SOS_ID
 
 CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
 ATTENTIONS = ("none", "bahdanau", "luong")

@@ -12,7 +12,7 @@ import torch
 from seqlab.device import resolve_device
 from seqlab.errors import SeqlabError
 from seqlab.translit.checkpoint import PRETRAINED_DIR, load_model
-from seqlab.translit.data import Vocabs, make_batch
+from seqlab.translit.vocab import Vocabs, make_batch
 from seqlab.translit.decode import beam_search, greedy_decode
 from seqlab.translit.model import Seq2Seq
 from seqlab.translit.prior import WordPrior

@@ -21,8 +21,8 @@ from seqlab.device import resolve_device
 from seqlab.errors import SeqlabError, check_all
 from seqlab.io import append_jsonl_atomic, read_jsonl, write_text_atomic
 from seqlab.translit import checkpoint as ckpt
-from seqlab.translit.data import PAD_ID, Vocabs, encode_pairs, iterate_batches
-from seqlab.translit.datasets import Pair, load_split
+from seqlab.translit.vocab import PAD_ID, Vocabs, encode_pairs, iterate_batches
+from seqlab.translit.corpus import Pair, load_split
 from seqlab.translit.metrics import word_accuracy
 from seqlab.translit.model import ModelConfig, Seq2Seq, count_parameters
 from seqlab.translit.predict import Transliterator

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from seqlab.io import write_json_atomic
 from seqlab.translit.checkpoint import CONFIG, read_config
-from seqlab.translit.datasets import Pair
+from seqlab.translit.corpus import Pair
 from seqlab.translit.predict import Transliterator, rank
 from seqlab.translit.prior import WordPrior
 

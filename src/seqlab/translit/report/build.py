@@ -21,9 +21,9 @@ import typer
 
 from seqlab.errors import SeqlabError
 from seqlab.io import write_json_atomic
-from seqlab.translit.report_render import Section, write_report
-from seqlab.translit.sweep import load_sweep
-from seqlab.translit.sweep_space import model_config
+from seqlab.translit.report.render import Section, write_report
+from seqlab.translit.sweep.study import load_sweep
+from seqlab.translit.sweep.space import model_config
 
 FINAL_DIR, FINAL_MARKER = "final", "final.json"
 SECTIONS = ("Sweep", "Optimization history", "Parallel coordinates", "Parameter importances",
@@ -181,7 +181,7 @@ def attention_words(rows: list[dict], count: int = 9) -> list[str]:
 # sections -----------------------------------------------------------------------------------------------
 def sweep_sections(sweep_dir: Path, meta: dict, study, trials: list) -> list[Section]:
     """Everything known from the sweep alone: timing, Optuna plots, size vs accuracy, the trials table."""
-    from seqlab.translit import plots
+    from seqlab.translit.report import plots
 
     seconds, how = sweep_seconds(meta, trials)
     states = ", ".join(f"{n} {s}" for s, n in Counter(t.state.name.lower() for t in study.trials).items())
@@ -222,7 +222,7 @@ def sweep_sections(sweep_dir: Path, meta: dict, study, trials: list) -> list[Sec
 def final_sections(best, run_dir: Path, info: dict, cfg, summary: dict, rows: list[dict], csv_name: str,
                    attention_maps: list[tuple[str, str, Any]]) -> list[Section]:
     """Best configuration, how the final run went, and the test-set results and analyses."""
-    from seqlab.translit import plots
+    from seqlab.translit.report import plots
 
     config = Section("Best configuration").text(
         f"Trial {best.number}: dev accuracy {best.value:.4f} during the sweep.")
@@ -270,7 +270,7 @@ def confusion_section(rows: list[dict], top: int = 20) -> Section:
 
 
 def attention_section(maps: list[tuple[str, str, Any]]) -> Section:
-    from seqlab.translit import plots
+    from seqlab.translit.report import plots
 
     section = Section("Attention heatmaps")
     if not maps:
@@ -285,9 +285,9 @@ def attention_section(maps: list[tuple[str, str, Any]]) -> Section:
 # command --------------------------------------------------------------------------------------------------
 def make_report(sweep_dir: Path, out: Path | None, opts: FinalOptions, beam_size: int | None, top_k: int) -> dict:
     """Load the sweep, train (or reuse) the final model, evaluate it on test and write the report."""
-    from seqlab.translit.datasets import load_split
+    from seqlab.translit.corpus import load_split
     from seqlab.translit.evaluate import evaluate_pairs, write_results
-    from seqlab.translit.plots import devanagari_font
+    from seqlab.translit.report.plots import devanagari_font
     from seqlab.translit.predict import load_transliterator
 
     if not Path(sweep_dir).is_dir():

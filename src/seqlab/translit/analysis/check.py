@@ -25,7 +25,7 @@ from seqlab.errors import SeqlabError
 from seqlab.translit.model import ModelConfig, Seq2Seq
 
 if TYPE_CHECKING:
-    from seqlab.translit.analysis import Analysis
+    from seqlab.translit.analysis.formulas import Analysis
 
 OWNER = {"source_embedding": "encoder_embedding", "target_embedding": "decoder_embedding", "encoder": "encoder_rnn",
          "decoder": "decoder_rnn", "attention": "attention", "combine": "attention", "output": "output"}
@@ -70,7 +70,7 @@ class CheckResult:
                 "cells": [vars(c) for c in self.cells]}
 
     def render(self) -> str:
-        from seqlab.translit.analysis import COMPONENTS, table
+        from seqlab.translit.analysis.formulas import COMPONENTS, table
 
         n, mark = (lambda v: f"{v:,}"), (lambda a, b: "ok" if a == b else "MISMATCH")
         e = self.expected

@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from seqlab.errors import SeqlabError, check_all, first_line
-from seqlab.translit import sweep_space
-from seqlab.translit.sweep_storage import (STUDY_DB, StudyLock, _public_url, _quiet_optuna, make_pruner,
+from seqlab.translit.sweep import space as sweep_space
+from seqlab.translit.sweep.storage import (STUDY_DB, StudyLock, _public_url, _quiet_optuna, make_pruner,
                                           make_sampler, open_storage, retry_callback, storage_url)
 
 if TYPE_CHECKING:

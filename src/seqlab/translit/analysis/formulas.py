@@ -2,7 +2,7 @@
 
 Every count is a polynomial in m (embedding size), k (hidden size), T (source and target length) and
 V (vocabulary size as the model builds it, the 4 specials included); the cell type, layer counts,
-directions and attention only change the integer coefficients. `--check` (see `analysis_check`)
+directions and attention only change the integer coefficients. `--check` (see `analysis.check`)
 builds the real `Seq2Seq` and counts its parameters and one teacher-forced forward pass independently.
 
 Conventions (also printed by the command and derived in docs/analysis.md):
@@ -306,7 +306,7 @@ def analyze(sizes: Sizes, check: bool = False) -> tuple[str, dict]:
     summary["checked"] = False
     summary["check"] = None
     if check:
-        from seqlab.translit.analysis_check import run_check
+        from seqlab.translit.analysis.check import run_check
 
         result = run_check(analysis)
         text += "\n\n" + result.render()

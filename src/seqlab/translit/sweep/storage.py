@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 from seqlab.errors import SeqlabError, first_line
-from seqlab.translit import sweep_space
+from seqlab.translit.sweep import space as sweep_space
 
 STUDY_DB = "study.db"
 MAX_RETRY = 3
