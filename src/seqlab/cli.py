@@ -6,6 +6,8 @@ import sys
 import typer
 
 from seqlab.errors import SeqlabError
+from seqlab.lyrics.cli import app as lyrics_app
+from seqlab.translit.cli import app as translit_app
 
 app = typer.Typer(
     help="seqlab: Hindi transliteration (character seq2seq) and lyrics generation (GPT-2 fine-tuning).",
@@ -15,22 +17,13 @@ app = typer.Typer(
 )
 
 
-def _register_groups() -> None:
-    from seqlab.translit.cli import app as translit_app
-
-    app.add_typer(translit_app, name="translit", help="Romanized Hindi → Devanagari with a character RNN encoder–decoder.")
-    try:
-        from seqlab.lyrics.cli import app as lyrics_app
-    except ModuleNotFoundError as exc:
-        if not (exc.name or "").startswith("seqlab.lyrics"):
-            raise
-    else:
-        app.add_typer(lyrics_app, name="lyrics", help="Fine-tune GPT-2 (or any causal LM) on lyrics and generate from a prompt.")
+app.add_typer(translit_app, name="translit", help="Romanized Hindi → Devanagari with a character RNN encoder–decoder.")
+app.add_typer(lyrics_app, name="lyrics",
+              help="Fine-tune GPT-2 (or any causal LM) on lyrics and generate from a prompt.")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user-fixable problems become one line on stderr and a non-zero exit, never a traceback."""
-    _register_groups()
     try:
         result = app(args=argv, standalone_mode=False)
     except SeqlabError as exc:

@@ -10,10 +10,10 @@ The heavy modules (torch, transformers) load on first use, so importing this pac
 """
 from __future__ import annotations
 
-from seqlab.lyrics.defaults import SEED_PROMPT
+from seqlab.lyrics.config import RECIPE_PROMPT
 
 
-def generate_lyrics(model_dir: str, prompt: str = SEED_PROMPT, stream=None, **options) -> list[str]:
+def generate_lyrics(model_dir: str, prompt: str = RECIPE_PROMPT, stream=None, **options) -> list[str]:
     """Generated texts (prompt included) from a trained folder or `smollm2-135m`; see GenerationConfig."""
     from seqlab.lyrics.generate import generate_lyrics as _generate
 
@@ -34,4 +34,4 @@ def train_lyrics(**options):
     return train(TrainConfig(**options))
 
 
-__all__ = ["SEED_PROMPT", "generate_lyrics", "load_corpus", "train_lyrics"]
+__all__ = ["RECIPE_PROMPT", "generate_lyrics", "load_corpus", "train_lyrics"]

@@ -1,4 +1,5 @@
-"""Training examples from songs: packing (default) or the seed's pad-to-max, and a collator that keeps EOS labels.
+"""Training examples from songs: packing (default) or the original recipe's pad-to-max, and a collator that
+keeps EOS labels.
 
 With pad = eos, `DataCollatorForLanguageModeling(mlm=False)` sets the label of *every* EOS token to -100
 (transformers issue 23530), so the model never learns to end a song. `EosKeepingCollator` masks only the
@@ -40,7 +41,7 @@ def pack(token_lists: list[list[int]], block_size: int) -> list[Example]:
 
 
 def pad_to_max(token_lists: list[list[int]], max_length: int, pad_id: int) -> list[Example]:
-    """The seed's recipe: every song padded or truncated to exactly `max_length` tokens."""
+    """the original recipe: every song padded or truncated to exactly `max_length` tokens."""
     if max_length < 2:
         raise SeqlabError(f"--block-size must be at least 2, got {max_length}")
     examples = []

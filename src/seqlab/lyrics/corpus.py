@@ -18,7 +18,7 @@ import pandas as pd
 from seqlab.datadir import candidate_roots
 from seqlab.errors import DataError, first_line
 
-MIN_CHARS = 50  # the seed keeps files with more than 50 characters
+MIN_CHARS = 50  # the original recipe keeps files with more than 50 characters
 NEAR_DUP_THRESHOLD = 0.8  # share of distinct lines (of the smaller file) that both files hold
 SONG_OVERLAP_THRESHOLD = 0.8  # a song of a near-duplicate file is dropped when this share of its lines is in the other
 MAX_SONG_LINES = 40  # passages cut from files without blank lines (see split_songs)
@@ -81,7 +81,8 @@ def read_text_file(path: Path) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(f"{path}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}, line {line})") from exc
+        raise DataError(f"{path}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}, "
+                        f"line {line})") from exc
 
 
 def resolve_data_path(data: str | os.PathLike | None, data_dir: str | os.PathLike | None = None) -> Path:
@@ -116,7 +117,7 @@ def _read_folder(folder: Path) -> tuple[list[dict], list[tuple[str, str]]]:
 
 
 def _keep_or_drop(name: str, artist: str, text: str) -> tuple[list[dict], list[tuple[str, str]]]:
-    """The seed's filter: a text of more than MIN_CHARS characters is kept, anything shorter is reported."""
+    """The original recipe's filter: a text of more than MIN_CHARS characters is kept, anything shorter is reported."""
     if len(text) > MIN_CHARS:
         return [{"file": name, "artist": artist, "text": text}], []
     return [], [(name, f"{len(text)} characters (need more than {MIN_CHARS})")]
@@ -138,7 +139,8 @@ def _read_csv(path: Path) -> tuple[list[dict], list[tuple[str, str]]]:
     text_col = next((columns[name] for name in TEXT_COLUMNS if name in columns), None)
     if text_col is None:
         raise DataError(
-            f"{path}: no lyrics column; expected one of {', '.join(TEXT_COLUMNS)}, found {', '.join(map(str, frame.columns))}"
+            f"{path}: no lyrics column; expected one of {', '.join(TEXT_COLUMNS)}, "
+            f"found {', '.join(map(str, frame.columns))}"
         )
     artist_col = columns.get("artist")
     kept, dropped = [], []

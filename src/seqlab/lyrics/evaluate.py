@@ -7,50 +7,16 @@ used (or all of it with --split all, e.g. for a held-out folder).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
-from seqlab.device import resolve_device
-from seqlab.errors import SeqlabError, check_all
+from seqlab.errors import SeqlabError
 from seqlab.lyrics import metrics
 from seqlab.lyrics.batching import build_examples
+from seqlab.lyrics.config import EvalConfig, GenerationConfig
 from seqlab.lyrics.corpus import load_corpus, split_by_song
-from seqlab.lyrics.defaults import SEED_PROMPT
-from seqlab.lyrics.generate import GenerationConfig, sample
+from seqlab.lyrics.generate import sample
 from seqlab.lyrics.model import load_trained
 from seqlab.lyrics.train import RUN_CONFIG
-
-
-@dataclass
-class EvalConfig:
-    model: str
-    data: Optional[str] = None
-    data_dir: Optional[str] = None
-    split: str = "val"
-    seed: Optional[int] = None  # split seed; default: the run's, else 42
-    val_fraction: Optional[float] = None  # default: the run's, else 0.1
-    max_val_songs: Optional[int] = None
-    block_size: int = 256
-    batch_size: int = 4
-    num_samples: int = 10
-    prompt: str = SEED_PROMPT
-    max_length: int = 100
-    sample_seed: int = 0
-    device: str = "auto"
-    show_progress: bool = True
-
-    def validate(self) -> None:
-        checks = [
-            (self.split in {"val", "all"}, f"--split must be val or all, got {self.split!r}"),
-            (self.max_val_songs is None or self.max_val_songs >= 1,
-             f"--max-val-songs must be at least 1, got {self.max_val_songs}"),
-            (2 <= self.block_size <= 4096, f"--block-size must be in [2, 4096], got {self.block_size}"),
-            (self.batch_size >= 1, f"--batch-size must be at least 1, got {self.batch_size}"),
-            (self.num_samples >= 0, f"--num-samples must be at least 0, got {self.num_samples}"),
-        ]
-        check_all(checks)
-        resolve_device(self.device)  # before any data is read
 
 
 def _run_config(model: str) -> dict:

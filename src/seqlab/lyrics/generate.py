@@ -1,43 +1,14 @@
-"""Sampling lyrics from a prompt with the seed's decoding defaults, streaming tokens as they come."""
+"""Sampling lyrics from a prompt with the original recipe's decoding defaults, streaming tokens as they come."""
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Optional, TextIO
+from typing import TextIO
 
 import torch
 
-from seqlab.errors import SeqlabError, check_all
-from seqlab.lyrics.defaults import SEED_PROMPT
-
-
-@dataclass
-class GenerationConfig:
-    """The seed's defaults: max_length 100, sampling with top_k 50, top_p 0.9, temperature 1.0, rep. penalty 1.2."""
-
-    max_length: int = 100
-    max_new_tokens: Optional[int] = None  # overrides max_length when given
-    do_sample: bool = True
-    top_k: int = 50
-    top_p: float = 0.9
-    temperature: float = 1.0
-    repetition_penalty: float = 1.2
-    num_return_sequences: int = 1
-    seed: Optional[int] = None
-
-    def validate(self) -> None:
-        checks = [
-            (self.max_length >= 1, f"--max-length must be at least 1, got {self.max_length}"),
-            (self.max_new_tokens is None or self.max_new_tokens >= 1,
-             f"--max-new-tokens must be at least 1, got {self.max_new_tokens}"),
-            (self.top_k >= 0, f"--top-k must be at least 0, got {self.top_k}"),
-            (0.0 < self.top_p <= 1.0, f"--top-p must be in (0, 1], got {self.top_p}"),
-            (self.temperature > 0.0, f"--temperature must be positive, got {self.temperature}"),
-            (self.repetition_penalty > 0.0, f"--repetition-penalty must be positive, got {self.repetition_penalty}"),
-            (self.num_return_sequences >= 1,
-             f"--num-return-sequences must be at least 1, got {self.num_return_sequences}"),
-        ]
-        check_all(checks)
+from seqlab.errors import SeqlabError
+from seqlab.lyrics.config import RECIPE_PROMPT, GenerationConfig
 
 
 class _Streamer:
@@ -112,7 +83,7 @@ def sample(model, tokenizer, prompt: str, cfg: GenerationConfig, stream: TextIO 
     return Generated(texts, new_tokens, time.perf_counter() - start)
 
 
-def generate_lyrics(model_dir: str, prompt: str = SEED_PROMPT, stream: TextIO | None = None,
+def generate_lyrics(model_dir: str, prompt: str = RECIPE_PROMPT, stream: TextIO | None = None,
                     device: str = "auto", **options) -> list[str]:
     """Python API: load a trained folder (or `smollm2-135m`) and return the generated strings.
 

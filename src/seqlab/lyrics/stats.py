@@ -45,7 +45,8 @@ def format_report(report: dict) -> str:
         f"{report['near_duplicate_songs_dropped']} from near-duplicate files)",
         f"characters: {report['characters']:,}",
         f"tokens (GPT-2, incl. one EOS per song): {report['tokens']:,}",
-        f"split (by song, seed {split['seed']}): train {split['train_songs']} songs / {split['train_tokens']:,} tokens, "
+        f"split (by song, seed {split['seed']}): train {split['train_songs']} songs / "
+        f"{split['train_tokens']:,} tokens, "
         f"validation {split['val_songs']} songs / {split['val_tokens']:,} tokens",
         f"per epoch, block {report['per_epoch']['block_size']}: packing {packed['examples']} blocks, "
         f"{packed['real_tokens']:,} real of {packed['token_slots']:,} token slots ({100 * packed['real_share']:.2f}%)",

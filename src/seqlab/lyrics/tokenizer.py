@@ -16,7 +16,7 @@ from seqlab.datadir import cache_dir
 from seqlab.errors import SeqlabError
 
 GPT2_VOCAB_SIZE = 50257
-MAX_LENGTH = 256  # the seed's max length
+MAX_LENGTH = 256  # the original recipe's max length
 
 
 def _package_data_dir() -> Path:
@@ -48,7 +48,7 @@ def gpt2_tokenizer_dir(cache: Path | None = None) -> Path:
 
 
 def configure(tokenizer, max_length: int = MAX_LENGTH):
-    """The seed's settings: EOS doubles as the pad token; right padding for training."""
+    """The original recipe's settings: EOS doubles as the pad token; right padding for training."""
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     tokenizer.padding_side = "right"

@@ -1,4 +1,4 @@
-"""Fine-tuning with the Hugging Face Trainer, using the seed's defaults (3 epochs, batch 2, fp16 on CUDA,
+"""Fine-tuning with the Hugging Face Trainer, using the original recipe's defaults (3 epochs, batch 2, fp16 on CUDA,
 output ./gpt2-lyrics), an EOS-keeping collator, per-epoch validation loss/perplexity and best-model selection.
 
 The same code runs on one CPU, one GPU or several GPUs (`torchrun --nproc_per_node N -m seqlab.cli lyrics train …`
@@ -17,10 +17,17 @@ import torch
 from transformers import TrainerCallback
 
 from seqlab import __version__
-from seqlab.errors import SeqlabError, check_all
+from seqlab.errors import SeqlabError
 from seqlab.io import append_jsonl_atomic, write_json_atomic
-from seqlab.lyrics.batching import (EosKeepingCollator, ExampleDataset, build_examples, examples_from_tokens,
-                                    token_stats, tokenize_songs)
+from seqlab.lyrics.batching import (
+    EosKeepingCollator,
+    ExampleDataset,
+    build_examples,
+    examples_from_tokens,
+    token_stats,
+    tokenize_songs,
+)
+from seqlab.lyrics.config import TrainConfig
 from seqlab.lyrics.corpus import load_corpus, split_by_song
 from seqlab.lyrics.metrics import safe_exp
 from seqlab.lyrics.model import count_parameters, from_scratch, load_model
@@ -28,58 +35,6 @@ from seqlab.lyrics.model import count_parameters, from_scratch, load_model
 RUN_CONFIG = "lyrics_run.json"
 METRICS = "metrics.jsonl"
 RESULTS = "train_results.json"
-
-
-@dataclass
-class TrainConfig:
-    """Every option of `seqlab lyrics train`; saved as lyrics_run.json in the output folder."""
-
-    data: Optional[str] = None
-    data_dir: Optional[str] = None
-    model: str = "gpt2"
-    from_scratch: bool = False
-    size: str = "tiny"
-    output_dir: str = "./gpt2-lyrics"
-    epochs: float = 3.0
-    batch_size: int = 2
-    grad_accum: int = 1
-    lr: float = 5e-5
-    warmup_steps: int = 0
-    block_size: int = 256
-    packing: bool = True
-    val_fraction: float = 0.1
-    max_steps: Optional[int] = None
-    eval_steps: Optional[int] = None
-    logging_steps: int = 10
-    max_train_songs: Optional[int] = None
-    max_val_songs: Optional[int] = None
-    seed: int = 42
-    lora: bool = False
-    lora_r: int = 8
-    resume: bool = False
-    overwrite: bool = False
-    show_progress: bool = True
-
-    def validate(self) -> None:
-        checks = [
-            (self.epochs > 0, f"--epochs must be positive, got {self.epochs}"),
-            (self.batch_size >= 1, f"--batch-size must be at least 1, got {self.batch_size}"),
-            (self.grad_accum >= 1, f"--grad-accum must be at least 1, got {self.grad_accum}"),
-            (0 < self.lr < 1, f"--lr must be in (0, 1), got {self.lr}"),
-            (self.warmup_steps >= 0, f"--warmup-steps must be at least 0, got {self.warmup_steps}"),
-            (2 <= self.block_size <= 4096, f"--block-size must be in [2, 4096], got {self.block_size}"),
-            (0 < self.val_fraction < 1, f"--val-fraction must be in (0, 1), got {self.val_fraction}"),
-            (self.max_steps is None or self.max_steps >= 1, f"--max-steps must be at least 1, got {self.max_steps}"),
-            (self.eval_steps is None or self.eval_steps >= 1, f"--eval-steps must be at least 1, got {self.eval_steps}"),
-            (self.logging_steps >= 1, f"--logging-steps must be at least 1, got {self.logging_steps}"),
-            (self.max_train_songs is None or self.max_train_songs >= 1,
-             f"--max-train-songs must be at least 1, got {self.max_train_songs}"),
-            (self.max_val_songs is None or self.max_val_songs >= 1,
-             f"--max-val-songs must be at least 1, got {self.max_val_songs}"),
-            (self.lora_r >= 1, f"--lora-r must be at least 1, got {self.lora_r}"),
-            (not (self.resume and self.overwrite), "--resume and --overwrite exclude each other"),
-        ]
-        check_all(checks)
 
 
 @dataclass

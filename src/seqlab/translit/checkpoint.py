@@ -16,10 +16,11 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from seqlab.errors import CheckpointError, first_line
+from seqlab.errors import CheckpointError, SeqlabError, first_line
 from seqlab.io import atomic_path, write_json_atomic
+from seqlab.translit.config import ModelConfig
+from seqlab.translit.model import Seq2Seq
 from seqlab.translit.vocab import Vocabs
-from seqlab.translit.model import ModelConfig, Seq2Seq
 
 CONFIG, VOCAB, METRICS = "config.json", "vocab.json", "metrics.jsonl"
 BEST, LAST, SHIPPED, TRAIN_STATE = "best.safetensors", "last.safetensors", "model.safetensors", "train_state.pt"
@@ -65,10 +66,13 @@ def load_model(model_dir: str | Path, weights: Path | None = None) -> tuple[Seq2
         raise CheckpointError(f"model folder {model_dir} does not exist")
     config = read_config(model_dir)
     vocabs = Vocabs.from_dict(_read_json(model_dir / VOCAB))
+    if not isinstance(config, dict) or "model" not in config:
+        raise CheckpointError(f"{model_dir / CONFIG} has no 'model' section; is {model_dir} a seqlab transliteration "
+                              "run directory or model folder?")
     try:
-        model_config = ModelConfig(**config["model"])
-    except (KeyError, TypeError) as exc:
-        raise CheckpointError(f"{model_dir / CONFIG} has no valid 'model' section ({exc})") from None
+        model_config = ModelConfig.from_dict(config["model"], f"{model_dir / CONFIG}: model")
+    except SeqlabError as exc:
+        raise CheckpointError(str(exc)) from None
     model = Seq2Seq(model_config)
     path = weights or weights_file(model_dir)
     try:

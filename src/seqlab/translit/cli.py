@@ -1,4 +1,6 @@
-"""`seqlab translit …`: train, evaluate, predict (and analyze)."""
+"""`seqlab translit …`: every transliteration command. Option names, defaults, ranges and help come from the
+config dataclasses (config.py); heavy modules (torch, optuna, matplotlib) are imported inside the commands so
+that `seqlab --help` stays fast."""
 from __future__ import annotations
 
 import json
@@ -9,65 +11,74 @@ from typing import List, Optional
 
 import typer
 
-from seqlab.device import DEVICE_HELP
 from seqlab.errors import SeqlabError
-from seqlab.translit.corpus import load_split
+from seqlab.options import check_value, cli_option
+from seqlab.translit.config import DecodingConfig, FinalOptions, ModelConfig, SweepOptions, TrainConfig
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
-DATASET = typer.Option("dakshina", "--dataset", help="dakshina | aksharantar")
-LANG = typer.Option("hi", "--lang", help="Language code (Dakshina: hi, bn, ta, …).")
-DATA_DIR = typer.Option(None, "--data-dir", help="Data root; else $SEQLAB_DATA_DIR, ./data, then download.")
-SKIP_BAD = typer.Option(False, "--skip-bad-lines", help="Drop and count malformed lines instead of stopping.")
+# Options several commands share.
+DATASET = cli_option(TrainConfig, "dataset")
+LANG = cli_option(TrainConfig, "lang")
+DATA_DIR = cli_option(TrainConfig, "data_dir")
+SKIP_BAD = cli_option(TrainConfig, "skip_bad_lines")
 MODEL = typer.Option(None, "--model", help="Run directory or model folder (default: the shipped Hindi model).")
-BEAM = typer.Option(None, "--beam-size", help="1 = greedy [default: the model's own, see config.json 'decoding'].")
-LENGTH_PENALTY = typer.Option(None, "--length-penalty", help="Beam scores are log-prob / length**this.")
-PRIOR_WEIGHT = typer.Option(None, "--prior-weight", help="Weight λ of the word-frequency prior in beam reranking (0 = off).")
+BEAM = cli_option(DecodingConfig, "beam_size", default=None)
+LENGTH_PENALTY = cli_option(DecodingConfig, "length_penalty", default=None)
+PRIOR_WEIGHT = cli_option(DecodingConfig, "prior_weight", default=None)
+DEVICE_AUTO = cli_option(TrainConfig, "device")
+AS_JSON = typer.Option(False, "--json", help="Print the summary as JSON on the last line of stdout.")
+
+
+def _top_k_option(default: int, help: str):
+    return typer.Option(default, "--top-k", help=help)
+
+
+def _check_top_k(top_k: int) -> None:
+    check_value(DecodingConfig, "beam_size", top_k, label="--top-k")  # the candidate list is a beam
 
 
 @app.command()
 def train(
-    cell: str = typer.Option("gru", help="rnn | gru | lstm"),
-    emb: int = typer.Option(64, "--emb", help="Embedding size m."),
-    hidden: int = typer.Option(256, "--hidden", help="Hidden size k (encoder and decoder)."),
-    enc_layers: int = typer.Option(1, "--enc-layers"),
-    dec_layers: int = typer.Option(1, "--dec-layers"),
-    bidirectional: bool = typer.Option(False, "--bidirectional", help="Bidirectional encoder (directions summed for the decoder)."),
-    dropout: float = typer.Option(0.0, help="Dropout on embeddings, between layers and before the output layer."),
-    attention: str = typer.Option("none", help="none | bahdanau | luong"),
-    teacher_forcing: float = typer.Option(1.0, "--teacher-forcing", help="Probability of feeding the true previous character."),
-    epochs: Optional[int] = typer.Option(None, help="Maximum epochs [default: 20; on --resume: as saved]."),
-    time_budget: Optional[float] = typer.Option(None, "--time-budget", help="Stop after this many minutes."),
-    batch_size: int = typer.Option(64, "--batch-size"),
-    lr: float = typer.Option(2e-3, "--lr", help="Peak AdamW learning rate (warmup, then cosine decay)."),
-    weight_decay: float = typer.Option(0.01, "--weight-decay"),
-    label_smoothing: float = typer.Option(0.0, "--label-smoothing"),
-    patience: int = typer.Option(5, help="Early stopping: epochs without dev-accuracy gain."),
-    dev_beam_size: int = typer.Option(1, "--dev-beam-size", help="Beam for the per-epoch dev accuracy (1 = greedy)."),
-    limit_train: Optional[int] = typer.Option(None, "--limit-train", help="Use only the first N training pairs."),
-    seed: int = typer.Option(0, help="Random seed (runs are deterministic on CPU)."),
-    run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Where to write the run (default runs/translit-<time>)."),
-    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue the run in RUN_DIR from its last checkpoint."),
-    device: Optional[str] = typer.Option(None, "--device", help=DEVICE_HELP + " [default: auto; on --resume: as saved]."),
+    cell: str = cli_option(ModelConfig, "cell"),
+    emb: int = cli_option(ModelConfig, "embedding_size"),
+    hidden: int = cli_option(ModelConfig, "hidden_size"),
+    enc_layers: int = cli_option(ModelConfig, "encoder_layers"),
+    dec_layers: int = cli_option(ModelConfig, "decoder_layers"),
+    bidirectional: bool = cli_option(ModelConfig, "bidirectional"),
+    dropout: float = cli_option(ModelConfig, "dropout"),
+    attention: str = cli_option(ModelConfig, "attention"),
+    teacher_forcing: float = cli_option(TrainConfig, "teacher_forcing"),
+    epochs: Optional[int] = cli_option(TrainConfig, "epochs", default=None,
+                                       help=f"Maximum epochs (default: {TrainConfig.epochs}; on --resume: as saved)."),
+    time_budget: Optional[float] = cli_option(TrainConfig, "time_budget"),
+    batch_size: int = cli_option(TrainConfig, "batch_size"),
+    lr: float = cli_option(TrainConfig, "lr"),
+    weight_decay: float = cli_option(TrainConfig, "weight_decay"),
+    label_smoothing: float = cli_option(TrainConfig, "label_smoothing"),
+    patience: int = cli_option(TrainConfig, "patience"),
+    dev_beam_size: int = cli_option(TrainConfig, "dev_beam_size"),
+    limit_train: Optional[int] = cli_option(TrainConfig, "limit_train"),
+    seed: int = cli_option(TrainConfig, "seed"),
+    run_dir: Optional[Path] = typer.Option(None, "--run-dir",
+                                           help="Where to write the run (default: runs/translit-<time>)."),
+    resume: Optional[Path] = typer.Option(None, "--resume",
+                                          help="Continue the run in RUN_DIR from its last checkpoint."),
+    device: Optional[str] = cli_option(TrainConfig, "device", default=None,
+                                       help=f"{TrainConfig.device} (default) | cpu | cuda | cuda:N; "
+                                            "on --resume: as saved."),
     dataset: str = DATASET, lang: str = LANG, data_dir: Optional[str] = DATA_DIR, skip_bad_lines: bool = SKIP_BAD,
 ) -> None:
     """Train a character seq2seq model; writes config, vocab, metrics and checkpoints to a run directory."""
     from seqlab.translit import train as training
-    from seqlab.translit.model import ModelConfig
 
+    options = dict(locals())
     if resume is not None:
+        if epochs is not None:
+            check_value(TrainConfig, "epochs", epochs)
         result = training.resume(resume, epochs=epochs, time_budget=time_budget, device=device)
     else:
-        model_cfg = ModelConfig(source_vocab=5, target_vocab=5, embedding_size=emb, hidden_size=hidden, cell=cell,
-                                encoder_layers=enc_layers, decoder_layers=dec_layers, bidirectional=bidirectional,
-                                dropout=dropout, attention=attention)
-        model_cfg.validate()
-        cfg = training.TrainConfig(dataset=dataset, lang=lang, data_dir=data_dir, skip_bad_lines=skip_bad_lines,
-                                   limit_train=limit_train, epochs=epochs or 20, time_budget=time_budget, batch_size=batch_size,
-                                   lr=lr, weight_decay=weight_decay, label_smoothing=label_smoothing,
-                                   teacher_forcing=teacher_forcing, patience=patience, dev_beam_size=dev_beam_size,
-                                   seed=seed, device=device or "auto")
-        result = training.train(model_cfg, cfg, run_dir)
+        result = training.train(ModelConfig.from_cli(options), TrainConfig.from_cli(options), run_dir)
     typer.echo(f"best dev accuracy {result.best_dev_accuracy:.4f} at epoch {result.best_epoch} "
                f"({result.epochs_run} epochs, {result.train_seconds / 60:.1f} min); run: {result.run_dir}")
 
@@ -87,28 +98,29 @@ def evaluate(
     model: Optional[Path] = MODEL,
     split: str = typer.Option("test", help="train | dev | test"),
     beam_size: Optional[int] = BEAM,
-    top_k: int = typer.Option(5, "--top-k", help="Length of the candidate list for top-k accuracy."),
+    top_k: int = _top_k_option(5, "Length of the candidate list for top-k accuracy."),
     length_penalty: Optional[float] = LENGTH_PENALTY,
     prior_weight: Optional[float] = PRIOR_WEIGHT,
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for the predictions CSV and JSON summary."),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on the last line of stdout."),
-    device: str = typer.Option("auto", "--device", help=DEVICE_HELP),
+    as_json: bool = AS_JSON,
+    device: str = DEVICE_AUTO,
     dataset: str = DATASET, lang: str = LANG, data_dir: Optional[str] = DATA_DIR, skip_bad_lines: bool = SKIP_BAD,
 ) -> None:
     """Word accuracy (top-1, top-k, any attested reference) and CER of a model on a split."""
     from seqlab.translit.checkpoint import PRETRAINED_DIR
+    from seqlab.translit.corpus import load_split
     from seqlab.translit.evaluate import evaluate_pairs, write_results
     from seqlab.translit.predict import load_transliterator
 
-    _check_beam(beam_size, top_k)
+    _check_top_k(top_k)
     translit = load_transliterator(model, device=device)
     pairs, skipped = load_split(dataset, lang, split, data_dir, skip_bad_lines)
     summary, rows = evaluate_pairs(translit, pairs, beam_size, top_k, length_penalty, prior_weight)
     beam_size = summary["beam_size"]
     summary = {"split": split, "dataset": dataset, "lang": lang, "model": str(model or PRETRAINED_DIR),
                "skipped_lines": skipped, **summary}
-    out_dir = out or _default_out(model)
-    csv_path, json_path = write_results(out_dir, f"{dataset}_{lang}_{split}_beam{beam_size}", summary, rows)
+    csv_path, json_path = write_results(out or _default_out(model), f"{dataset}_{lang}_{split}_beam{beam_size}",
+                                        summary, rows)
     if summary["unknown_characters"]:
         typer.echo(f"warning: {sum(summary['unknown_characters'].values())} input characters never seen in training "
                    f"were read as <unk>: {''.join(summary['unknown_characters'])}", err=True)
@@ -127,16 +139,17 @@ def evaluate(
 def prior(
     model: Path = typer.Option(..., "--model", help="Run directory or model folder to attach the prior to."),
     text: Optional[Path] = typer.Option(None, "--text", help="Devanagari text (.txt or .gz) to count words in "
-                                        "[default: Dakshina's native-script Wikipedia sample]."),
+                                        "(default: Dakshina's native-script Wikipedia sample)."),
     beam_size: int = typer.Option(5, "--beam-size", help="Beam used when reranking."),
     dataset: str = DATASET, lang: str = LANG, data_dir: Optional[str] = DATA_DIR,
 ) -> None:
     """Attach a word-frequency prior to a model and tune beam reranking (α, λ) on the dev split."""
+    from seqlab.translit.corpus import load_split
     from seqlab.translit.predict import load_transliterator
     from seqlab.translit.prior import WordPrior, wikipedia_sample
     from seqlab.translit.tune import tune_decoding
 
-    _check_beam(beam_size, 1)
+    check_value(DecodingConfig, "beam_size", beam_size)
     source = text or wikipedia_sample(lang, data_dir)
     if not source.is_file():
         raise SeqlabError(f"--text {source}: no such file")
@@ -150,26 +163,23 @@ def prior(
                f"saved as the default decoding in {model / 'config.json'}")
 
 
-def _check_beam(beam_size: int | None, top_k: int) -> None:
-    if beam_size is not None and not 1 <= beam_size <= 100:
-        raise SeqlabError(f"--beam-size must be between 1 and 100, got {beam_size}")
-    if not 1 <= top_k <= 100:
-        raise SeqlabError(f"--top-k must be between 1 and 100, got {top_k}")
-
-
 @app.command()
 def predict(
     words: Optional[List[str]] = typer.Argument(None, help="Romanized words; none = read lines from stdin."),
-    sentence: Optional[str] = typer.Option(None, "--sentence", help="Transliterate the words of a sentence, keep the rest."),
-    top_k: int = typer.Option(1, "--top-k", help="Print the K best candidates per word."),
+    sentence: Optional[str] = typer.Option(None, "--sentence",
+                                            help="Transliterate the words of a sentence, keep the rest."),
+    top_k: int = _top_k_option(1, "Print the K best candidates per word."),
     beam_size: Optional[int] = BEAM,
     model: Optional[Path] = MODEL,
-    device: str = typer.Option("cpu", "--device", help=DEVICE_HELP + " (few words decode fastest on the CPU)."),
+    device: str = cli_option(TrainConfig, "device", default="cpu",
+                             help="auto | cpu (default: few words decode fastest on the CPU) | cuda | cuda:N"),
 ) -> None:
     """Romanized Hindi → Devanagari: words, a --sentence, or stdin lines (one output line per input line)."""
     from seqlab.translit.predict import load_transliterator
 
-    _check_beam(beam_size, top_k)
+    _check_top_k(top_k)
+    if beam_size is not None:
+        check_value(DecodingConfig, "beam_size", beam_size)
     translit = load_transliterator(model, device=device)
     words = list(words or [])
     if not words and sentence is None:
@@ -201,21 +211,114 @@ def _warn_unknown(translit, texts: list[str]) -> None:
 
     unknown = translit.unknown_characters(m.group(0) for t in texts for m in WORD.finditer(t))
     if unknown:
-        typer.echo(f"warning: characters never seen in training were read as <unk>: {''.join(sorted(unknown))}", err=True)
+        typer.echo(f"warning: characters never seen in training were read as <unk>: {''.join(sorted(unknown))}",
+                   err=True)
 
 
-def _register_extras() -> None:
-    """Commands that live in their own modules (analysis, sweeps) plug in here when present."""
-    import importlib
+@app.command()
+def analyze(
+    emb: int = cli_option(ModelConfig, "embedding_size", default=..., help="Embedding size m (source and target)."),
+    hidden: int = cli_option(ModelConfig, "hidden_size", default=...),
+    seq_len: int = typer.Option(..., "--seq-len", help="Length T of the source and of the target."),
+    vocab: int = typer.Option(..., "--vocab", help="Vocabulary size V as built, the 4 specials included."),
+    cell: str = cli_option(ModelConfig, "cell", default="rnn",
+                           help="Recurrent cell: rnn (default: the textbook network) | gru | lstm."),
+    enc_layers: int = cli_option(ModelConfig, "encoder_layers"),
+    dec_layers: int = cli_option(ModelConfig, "decoder_layers"),
+    attention: str = cli_option(ModelConfig, "attention"),
+    bidirectional: bool = cli_option(ModelConfig, "bidirectional"),
+    check: bool = typer.Option(False, "--check", help="Build the real model and verify every count independently."),
+    as_json: bool = AS_JSON,
+) -> None:
+    """Exact parameter and multiply-add counts of the network, as formulas in m, k, T, V and as numbers."""
+    from seqlab.translit.analysis import Sizes
+    from seqlab.translit.analysis import analyze as run_analysis
 
-    for module_name in ("seqlab.translit.analysis.formulas", "seqlab.translit.sweep.study", "seqlab.translit.report.build"):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        module.register(app)
+    sizes = Sizes(emb, hidden, seq_len, vocab, cell.lower(), enc_layers, dec_layers, attention.lower(), bidirectional)
+    text, summary = run_analysis(sizes, check)
+    typer.echo(text)
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False))
+    if check and not summary["checked"]:
+        typer.echo("error: the independent count disagrees with the formulas (see above)", err=True)
+        raise SystemExit(1)  # not a user error (exit 2): a bug in the formulas or the model
 
 
-_register_extras()
+@app.command()
+def sweep(
+    out: Path = cli_option(SweepOptions, "out", default=...),
+    trials: int = cli_option(SweepOptions, "trials", default=...),
+    space: Optional[Path] = typer.Option(None, "--space", help="Search-space YAML (default: the shipped space)."),
+    timeout: Optional[float] = cli_option(SweepOptions, "timeout"),
+    sampler: str = cli_option(SweepOptions, "sampler"),
+    pruner: str = cli_option(SweepOptions, "pruner"),
+    storage: Optional[str] = cli_option(SweepOptions, "storage", default=None),
+    study: Optional[str] = cli_option(SweepOptions, "study", default=None),
+    epochs: int = cli_option(TrainConfig, "epochs", help="Maximum epochs per trial."),
+    patience: int = cli_option(TrainConfig, "patience", help="Early stopping per trial."),
+    trial_budget: Optional[float] = cli_option(TrainConfig, "time_budget", flag="--trial-budget",
+                                               help="Minutes per trial at most."),
+    limit_train: Optional[int] = cli_option(TrainConfig, "limit_train"),
+    seed: int = cli_option(SweepOptions, "seed"),
+    heartbeat: int = cli_option(SweepOptions, "heartbeat"),
+    use_wandb: bool = cli_option(SweepOptions, "wandb"),
+    wandb_project: str = cli_option(SweepOptions, "wandb_project"),
+    dataset: str = DATASET, lang: str = LANG, data_dir: Optional[str] = DATA_DIR, skip_bad_lines: bool = SKIP_BAD,
+) -> None:
+    """Hyperparameter search with Optuna: each trial trains a model, scored on dev word accuracy."""
+    from seqlab.translit.sweep import space as sweep_space
+    from seqlab.translit.sweep.storage import storage_url
+    from seqlab.translit.sweep.study import check_options, run_sweep
+    from seqlab.translit.train import load_data
+
+    options = dict(locals())
+    cfg = TrainConfig.from_cli(options, time_budget=trial_budget, show_progress=False)
+    opts = SweepOptions(out=out, space=sweep_space.load_space(space), trials=trials, train=cfg,
+                        space_file=str(space or sweep_space.DEFAULT_SPACE), study=study or out.resolve().name,
+                        storage=storage_url(storage, out), sampler=sampler, pruner=pruner, timeout=timeout, seed=seed,
+                        heartbeat=heartbeat, wandb=use_wandb, wandb_project=wandb_project)
+    check_options(opts)
+    load_data(cfg)  # a missing or broken dataset is reported before any trial starts
+    run_sweep(opts)
+    _print_sweep_summary(opts)
+
+
+def _print_sweep_summary(opts) -> None:
+    from seqlab.translit.sweep.study import describe_params, load_sweep, trial_counts
+
+    _, study = load_sweep(opts.out, opts.storage)
+    counts = trial_counts(study)
+    typer.echo(f"study {opts.study}: {counts['finished']}/{opts.trials} finished ({counts['complete']} complete, "
+               f"{counts['pruned']} pruned), {counts['fail']} failed, {counts['running']} running")
+    complete = [t for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE"]
+    if complete:
+        best = max(complete, key=lambda t: t.value)
+        typer.echo(f"best trial {best.number}: dev acc {best.value:.4f}  {describe_params(best.params)}\n"
+                   f"  run: {best.user_attrs.get('run_dir')}")
+    typer.echo(f"sweep: {opts.out}")
+
+
+@app.command()
+def report(
+    sweep_dir: Path = typer.Argument(..., help="Directory written by `seqlab translit sweep`."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Report folder (default: SWEEP_DIR/report)."),
+    final_epochs: int = cli_option(FinalOptions, "epochs"),
+    patience: int = cli_option(FinalOptions, "patience"),
+    time_budget: Optional[float] = cli_option(FinalOptions, "time_budget"),
+    beam_size: Optional[int] = cli_option(DecodingConfig, "beam_size", default=None,
+                                          help="Test decoding beam (default: the best trial's)."),
+    top_k: int = _top_k_option(5, "Candidate list length for top-k accuracy."),
+    limit_train: Optional[int] = cli_option(FinalOptions, "limit_train"),
+    dataset: Optional[str] = cli_option(FinalOptions, "dataset"),
+    lang: Optional[str] = cli_option(FinalOptions, "lang"),
+    data_dir: Optional[str] = cli_option(FinalOptions, "data_dir"),
+) -> None:
+    """HTML + Markdown report of a sweep; trains its best configuration and evaluates it once on test."""
+    from seqlab.options import from_cli
+    from seqlab.translit.report.build import make_report
+
+    opts = from_cli(FinalOptions, dict(locals()))
+    result = make_report(sweep_dir, out, opts, beam_size, top_k)
+    typer.echo(f"test top-1 {result['accuracy']:.4f}  top-{result['top_k']} {result['top_k_accuracy']:.4f}  "
+               f"CER {result['cer']:.4f}\nreport:      {result['report']}\nmarkdown:    {result['markdown']}\n"
+               f"predictions: {result['predictions']}")

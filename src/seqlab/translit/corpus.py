@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from seqlab.datadir import candidate_roots, cache_dir
+from seqlab.datadir import cache_dir, candidate_roots
 from seqlab.errors import DataError
 from seqlab.io import atomic_path
 
@@ -69,14 +69,16 @@ def find_split(dataset: str, lang: str, split: str, data_dir: str | None = None,
                 return root / rel
     if data_dir:
         expected = relative_paths(dataset, lang, split)[0]
-        raise DataError(f"--data-dir {data_dir} has no {dataset} {split} file for '{lang}' (expected e.g. {data_dir}/{expected})")
+        raise DataError(f"--data-dir {data_dir} has no {dataset} {split} file for '{lang}' "
+                        f"(expected e.g. {data_dir}/{expected})")
     if dataset == "dakshina" and download:
         try:
             download_dakshina(lang, cache_dir(), os.environ.get("SEQLAB_DAKSHINA_URL", DAKSHINA_URL))
         except (urllib.error.URLError, OSError, TimeoutError) as exc:
             raise DataError(_not_found_message(dataset, lang, f"download failed: {exc}")) from None
         return find_split(dataset, lang, split, None, download=False)
-    raise DataError(_not_found_message(dataset, lang, "no official download for this dataset" if dataset != "dakshina" else "download disabled"))
+    why = "no official download for this dataset" if dataset != "dakshina" else "download disabled"
+    raise DataError(_not_found_message(dataset, lang, why))
 
 
 def _not_found_message(dataset: str, lang: str, why: str) -> str:
@@ -95,7 +97,8 @@ def download_dakshina(lang: str, dest: Path, url: str = DAKSHINA_URL, checksums:
     found = 0
     with urllib.request.urlopen(url, timeout=30) as response:
         total = int(response.headers.get("Content-Length") or 0) or None
-        with tqdm.wrapattr(response, "read", total=total, desc="dakshina download", unit="B", unit_scale=True) as stream:
+        with tqdm.wrapattr(response, "read", total=total, desc="dakshina download", unit="B",
+                           unit_scale=True) as stream:
             with tarfile.open(fileobj=stream, mode="r|*") as tar:
                 for member in tar:
                     if not (member.isfile() and member.name.startswith(wanted)):
@@ -122,7 +125,8 @@ def _decode_lines(path: Path) -> list[str]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(f"{path}:{line}: not valid UTF-8 (byte {raw[exc.start]:#04x}); re-save the file as UTF-8") from None
+        raise DataError(f"{path}:{line}: not valid UTF-8 (byte {raw[exc.start]:#04x}); "
+                        "re-save the file as UTF-8") from None
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise DataError(f"{path}: file is empty")

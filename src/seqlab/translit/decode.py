@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 import torch
 
+from seqlab.translit.model import Seq2Seq, map_state, reorder_state
 from seqlab.translit.vocab import EOS_ID, SOS_ID
-from seqlab.translit.model import Seq2Seq, map_state
 
 
 def max_output_lengths(lengths: torch.Tensor) -> torch.Tensor:
@@ -36,12 +36,24 @@ def greedy_decode(model: Seq2Seq, source: torch.Tensor, lengths: torch.Tensor, k
     return tokens, (torch.stack(attention, dim=1) if attention else None)
 
 
+def candidate_score(log_prob, length, length_penalty: float, prior_weight: float = 0.0, prior_log_prob=0.0):
+    """The one ranking rule of every decoder path (beam search, `predict`, `tune`):
+
+        log P(y | x) / |y|^α  +  λ · log P_prior(y)
+
+    |y| counts the decoding steps the hypothesis took: its characters plus the <eos> it ended with (a
+    hypothesis cut off at the length limit has no <eos>). Works on floats and on tensors alike.
+    """
+    return log_prob / length ** length_penalty + prior_weight * prior_log_prob
+
+
 @dataclass
 class Hypothesis:
-    """Output ids without <eos>; `score` is the length-normalized log-probability used for ranking."""
+    """Output ids without <eos>; `length` as in `candidate_score`; `score` the length-normalized log-prob."""
 
     tokens: list[int]
     log_prob: float
+    length: int
     score: float
 
 
@@ -49,46 +61,58 @@ class Hypothesis:
 def beam_search(
     model: Seq2Seq, source: torch.Tensor, lengths: torch.Tensor, beam_size: int, length_penalty: float = 1.0
 ) -> list[list[Hypothesis]]:
-    """Per input, up to `beam_size` distinct hypotheses sorted by log-prob / length**length_penalty.
+    """Per input, up to `beam_size` distinct hypotheses sorted by `candidate_score` (no prior).
 
     Beams are kept for all inputs at once in a (batch·beam) layout; a finished beam can only extend
     with <eos> at zero cost, so it keeps its score and length while the others continue.
     """
-    batch, k = source.size(0), beam_size
+    batch, k, device = source.size(0), beam_size, source.device
     memory, state = model.encode(source, lengths)
+    # every input's encoder output and state, k times in a row: (B, …) → (B·k, …)
     memory = memory.repeat(k)
-    state = map_state(state, lambda s: s.repeat_interleave(k, dim=1))
-    scores = torch.full((batch, k), float("-inf"), device=source.device)
+    state = map_state(state, lambda s: s.repeat_interleave(k, dim=1))  # (layers, B, hidden) → (layers, B·k, hidden)
+    # only beam 0 of each input is live at the start, so the first step does not pick k copies of one token
+    scores = torch.full((batch, k), float("-inf"), device=device)
     scores[:, 0] = 0.0
-    scores = scores.view(-1)
-    previous = torch.full((batch * k,), SOS_ID, dtype=torch.long, device=source.device)
+    scores = scores.view(-1)                                              # (B, k) → (B·k,)
+    previous = torch.full((batch * k,), SOS_ID, dtype=torch.long, device=device)
     finished = torch.zeros_like(previous, dtype=torch.bool)
     out_lengths = torch.zeros_like(previous)
-    tokens = torch.zeros((batch * k, 0), dtype=torch.long, device=source.device)
-    offsets = (torch.arange(batch, device=source.device) * k).unsqueeze(1)
-    limits = max_output_lengths(lengths).to(source.device).repeat_interleave(k)
+    tokens = torch.zeros((batch * k, 0), dtype=torch.long, device=device)
+    offsets = (torch.arange(batch, device=device) * k).unsqueeze(1)       # (B, 1): first row of each input
+    limits = max_output_lengths(lengths).to(device).repeat_interleave(k)  # (B·k,)
     for step in range(int(limits.max())):
+        # extend: log-probs of every next character for every beam, (B·k, V)
         logits, state, _ = model.step(previous, state, memory)
         log_probs = torch.log_softmax(logits.float(), dim=-1)
+        # a finished beam may only repeat <eos>, at no cost
         log_probs[finished] = float("-inf")
         log_probs[finished, EOS_ID] = 0.0
         vocab = log_probs.size(1)
-        top_scores, top_index = (scores.unsqueeze(1) + log_probs).view(batch, k * vocab).topk(k, dim=1)
-        origin = (offsets + torch.div(top_index, vocab, rounding_mode="floor")).view(-1)
-        previous = (top_index % vocab).view(-1)
-        state = map_state(state, lambda s: s[:, origin])
-        tokens = torch.cat([tokens[origin], previous.unsqueeze(1)], dim=1)
+        # select: the k best (beam, character) pairs per input, (B·k, V) → (B, k·V) → top k
+        candidates = (scores.unsqueeze(1) + log_probs).view(batch, k * vocab)
+        top_scores, top_index = candidates.topk(k, dim=1)                 # (B, k)
+        # reorder: the beam each winner extends, as a row of the (B·k) layout
+        origin = (offsets + torch.div(top_index, vocab, rounding_mode="floor")).view(-1)  # (B, k) → (B·k,)
+        previous = (top_index % vocab).view(-1)                           # (B, k) → (B·k,)
+        state = reorder_state(state, origin)
+        tokens = torch.cat([tokens[origin], previous.unsqueeze(1)], dim=1)  # (B·k, step + 1)
+        # bookkeeping: a beam grows until the step that emits its <eos>, or until the input's length limit
         was_finished = finished[origin]
         out_lengths = out_lengths[origin] + (~was_finished).long()
         finished = was_finished | (previous == EOS_ID) | (limits <= step + 1)
-        scores = top_scores.view(-1)
+        scores = top_scores.view(-1)                                      # (B, k) → (B·k,)
         if bool(finished.all()):
             break
-    normalized = scores / out_lengths.clamp(min=1).float().pow(length_penalty)
-    return _collect(tokens.view(batch, k, -1), scores.view(batch, k), normalized.view(batch, k))
+    normalized = candidate_score(scores, out_lengths.clamp(min=1).float(), length_penalty)
+    # (B·k, L) → (B, k, L); (B·k,) → (B, k)
+    return _collect(tokens.view(batch, k, -1), scores.view(batch, k), out_lengths.view(batch, k),
+                    normalized.view(batch, k))
 
 
-def _collect(tokens: torch.Tensor, scores: torch.Tensor, normalized: torch.Tensor) -> list[list[Hypothesis]]:
+def _collect(tokens: torch.Tensor, scores: torch.Tensor, lengths: torch.Tensor,
+             normalized: torch.Tensor) -> list[list[Hypothesis]]:
+    """Per input, its beams best first, dropping dead beams (score −inf) and repeated outputs."""
     results = []
     for row in range(tokens.size(0)):
         order = torch.argsort(normalized[row], descending=True, stable=True).tolist()
@@ -101,6 +125,7 @@ def _collect(tokens: torch.Tensor, scores: torch.Tensor, normalized: torch.Tenso
             if tuple(ids) in seen:
                 continue
             seen.add(tuple(ids))
-            hyps.append(Hypothesis(ids, float(scores[row, beam]), float(normalized[row, beam])))
+            hyps.append(Hypothesis(ids, float(scores[row, beam]), max(int(lengths[row, beam]), 1),
+                                   float(normalized[row, beam])))
         results.append(hyps)
     return results

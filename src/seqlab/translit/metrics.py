@@ -5,17 +5,34 @@ from collections import defaultdict
 from typing import Sequence
 
 
+def edit_table(a: str, b: str) -> list[list[int]]:
+    """Levenshtein dynamic programme with unit costs: cell [i][j] is the distance between a[:i] and b[:j]."""
+    table = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            table[i][j] = min(table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+    return table
+
+
 def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance with unit costs (two-row dynamic programme)."""
-    if len(a) < len(b):
-        a, b = b, a
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i]
-        for j, cb in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
+    return edit_table(a, b)[len(a)][len(b)]
+
+
+def substitutions(reference: str, prediction: str) -> list[tuple[str, str]]:
+    """Substituted (reference, predicted) characters on one minimum-edit alignment (backtrace of `edit_table`)."""
+    cost = edit_table(reference, prediction)
+    pairs, i, j = [], len(reference), len(prediction)
+    while i > 0 and j > 0:
+        same = reference[i - 1] == prediction[j - 1]
+        if cost[i][j] == cost[i - 1][j - 1] + (not same):
+            if not same:
+                pairs.append((reference[i - 1], prediction[j - 1]))
+            i, j = i - 1, j - 1
+        elif cost[i][j] == cost[i - 1][j] + 1:
+            i -= 1
+        else:
+            j -= 1
+    return pairs[::-1]
 
 
 def word_accuracy(predictions: Sequence[str], references: Sequence[str]) -> float:

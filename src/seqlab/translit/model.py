@@ -14,54 +14,28 @@ Attention (optional):
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Optional
 
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from seqlab.errors import check_all
+from seqlab.translit.config import CELLS, ModelConfig
 from seqlab.translit.vocab import PAD_ID, SOS_ID
 
-CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
-ATTENTIONS = ("none", "bahdanau", "luong")
+RNN_CLASSES = dict(zip(CELLS, (nn.RNN, nn.GRU, nn.LSTM)))
 State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
-
-
-@dataclass
-class ModelConfig:
-    source_vocab: int
-    target_vocab: int
-    embedding_size: int = 64
-    hidden_size: int = 256
-    cell: str = "gru"
-    encoder_layers: int = 1
-    decoder_layers: int = 1
-    bidirectional: bool = False
-    dropout: float = 0.0
-    attention: str = "none"
-
-    def validate(self) -> None:
-        checks = [
-            (self.cell in CELLS, f"cell must be one of {', '.join(CELLS)}, got {self.cell!r}"),
-            (self.attention in ATTENTIONS, f"attention must be one of {', '.join(ATTENTIONS)}, got {self.attention!r}"),
-            (1 <= self.embedding_size <= 4096, f"embedding size must be 1–4096, got {self.embedding_size}"),
-            (1 <= self.hidden_size <= 8192, f"hidden size must be 1–8192, got {self.hidden_size}"),
-            (1 <= self.encoder_layers <= 16, f"encoder layers must be 1–16, got {self.encoder_layers}"),
-            (1 <= self.decoder_layers <= 16, f"decoder layers must be 1–16, got {self.decoder_layers}"),
-            (0.0 <= self.dropout < 1.0, f"dropout must be in [0, 1), got {self.dropout}"),
-            (self.source_vocab > 4 and self.target_vocab > 4, "vocabularies hold no characters besides the specials"),
-        ]
-        check_all(checks)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def map_state(state: State, fn) -> State:
     """Apply `fn` to the hidden state, or to both parts of an LSTM's (h, c)."""
     return tuple(fn(s) for s in state) if isinstance(state, tuple) else fn(state)
+
+
+def reorder_state(state: State, rows: torch.Tensor) -> State:
+    """Pick batch rows of a (layers, batch, hidden) state, e.g. the beams that survived a step."""
+    return map_state(state, lambda s: s[:, rows])
 
 
 def top_hidden(state: State) -> torch.Tensor:
@@ -103,23 +77,29 @@ class Memory:
     keys: Optional[torch.Tensor]
 
     def repeat(self, times: int) -> "Memory":
-        rep = lambda t: None if t is None else t.repeat_interleave(times, dim=0)  # noqa: E731
-        return Memory(rep(self.outputs), rep(self.mask), rep(self.keys))
+        """Each row `times` times in a row: (B, …) → (B·times, …), the beam search's layout."""
+        def rows(t: Optional[torch.Tensor]) -> Optional[torch.Tensor]:
+            return None if t is None else t.repeat_interleave(times, dim=0)
+
+        return Memory(rows(self.outputs), rows(self.mask), rows(self.keys))
 
 
 class Seq2Seq(nn.Module):
     def __init__(self, config: ModelConfig):
         super().__init__()
         config.validate()
+        if config.source_vocab is None or config.target_vocab is None:
+            raise ValueError("ModelConfig needs vocabulary sizes (with_vocabs) before a model is built")
         self.config = config
-        m, k, cell = config.embedding_size, config.hidden_size, CELLS[config.cell]
+        m, k, cell = config.embedding_size, config.hidden_size, RNN_CLASSES[config.cell]
         directions = 2 if config.bidirectional else 1
         memory_size = k * directions
         self.source_embedding = nn.Embedding(config.source_vocab, m, padding_idx=PAD_ID)
         self.target_embedding = nn.Embedding(config.target_vocab, m, padding_idx=PAD_ID)
         drop_between = config.dropout
         self.encoder = cell(m, k, num_layers=config.encoder_layers, batch_first=True,
-                            bidirectional=config.bidirectional, dropout=drop_between if config.encoder_layers > 1 else 0.0)
+                            bidirectional=config.bidirectional,
+                            dropout=drop_between if config.encoder_layers > 1 else 0.0)
         decoder_input = m + (memory_size if config.attention == "bahdanau" else 0)
         self.decoder = cell(decoder_input, k, num_layers=config.decoder_layers, batch_first=True,
                             dropout=drop_between if config.decoder_layers > 1 else 0.0)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -11,28 +10,16 @@ import torch
 
 from seqlab.device import resolve_device
 from seqlab.errors import SeqlabError
+from seqlab.options import check_fields
 from seqlab.translit.checkpoint import PRETRAINED_DIR, load_model
-from seqlab.translit.vocab import Vocabs, make_batch
-from seqlab.translit.decode import beam_search, greedy_decode
+from seqlab.translit.config import DecodingConfig
+from seqlab.translit.decode import beam_search, candidate_score, greedy_decode
 from seqlab.translit.model import Seq2Seq
 from seqlab.translit.prior import WordPrior
+from seqlab.translit.vocab import Vocabs, make_batch
 
 # A run of letters (any script) is a word to transliterate; digits, spaces and punctuation pass through.
 WORD = re.compile(r"[^\W\d_]+")
-
-
-@dataclass
-class Decoding:
-    """How a model decodes by default; a model folder's config.json may set these under "decoding"."""
-
-    beam_size: int = 1
-    length_penalty: float = 1.0
-    prior_weight: float = 0.0
-
-    @classmethod
-    def from_config(cls, config: dict) -> "Decoding":
-        known = {k: v for k, v in config.get("decoding", {}).items() if k in cls.__dataclass_fields__}
-        return cls(**known)
 
 
 class Transliterator:
@@ -43,7 +30,7 @@ class Transliterator:
                  prior: WordPrior | None = None):
         self.model, self.vocabs, self.config, self.batch_size = model.eval(), vocabs, config or {}, batch_size
         self.prior = prior
-        self.decoding = Decoding.from_config(self.config)
+        self.decoding = DecodingConfig.from_config(self.config)
 
     def unknown_characters(self, words: Iterable[str]) -> Counter:
         """Input characters the model never saw in training (they are read as <unk>)."""
@@ -60,22 +47,27 @@ class Transliterator:
             yield make_batch(order[start : start + self.batch_size], encoded, None).to(self.device)
 
     def scored_candidates(self, words: Sequence[str], beam_size: int) -> list[list[tuple[str, float, int]]]:
-        """Per word, the beam's (output, log-prob, length incl. <eos>) before any ranking choice."""
+        """Per word, the beam's (output, log-prob, length as in `candidate_score`) before any ranking choice."""
         if beam_size < 1:
             raise SeqlabError(f"beam size must be at least 1, got {beam_size}")
         results: list[list[tuple[str, float, int]]] = [[] for _ in words]
         for batch in self._batches(words):
             hyps = beam_search(self.model, batch.source, batch.source_lengths, beam_size, 1.0)
             for row, word_hyps in zip(batch.index.tolist(), hyps):
-                results[row] = [(self.vocabs.target.decode(h.tokens), h.log_prob, len(h.tokens) + 1) for h in word_hyps]
+                results[row] = [(self.vocabs.target.decode(h.tokens), h.log_prob, h.length) for h in word_hyps]
         return results
 
     def settings(self, beam_size: int | None = None, length_penalty: float | None = None,
-                 prior_weight: float | None = None) -> Decoding:
+                 prior_weight: float | None = None) -> DecodingConfig:
         """The decoding actually used: given values, else the model's defaults; no prior, no prior weight."""
         d = self.decoding
-        return Decoding(beam_size or d.beam_size, d.length_penalty if length_penalty is None else length_penalty,
-                        0.0 if self.prior is None else d.prior_weight if prior_weight is None else prior_weight)
+        chosen = DecodingConfig(d.beam_size if beam_size is None else beam_size,
+                                d.length_penalty if length_penalty is None else length_penalty,
+                                d.prior_weight if prior_weight is None else prior_weight)
+        check_fields(chosen)  # a NaN or negative weight is refused, never silently ignored
+        if self.prior is None:
+            chosen.prior_weight = 0.0
+        return chosen
 
     def candidates(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
                    prior_weight: float | None = None) -> list[list[str]]:
@@ -113,10 +105,11 @@ class Transliterator:
 
 def rank(candidates: list[tuple[str, float, int]], length_penalty: float, prior_weight: float,
          prior: WordPrior | None) -> list[tuple[str, float]]:
-    """Order by log-prob / length**α (+ λ · log P_prior(word) when a prior is given), best first."""
-    use_prior = prior is not None and prior_weight > 0
-    scored = [(w, lp / length ** length_penalty + (prior_weight * prior.log_prob(w) if use_prior else 0.0))
-              for w, lp, length in candidates]
+    """Order (output, log-prob, length) candidates by `candidate_score`, best first; the prior counts only when
+    one is loaded and its weight is positive."""
+    weight = prior_weight if prior is not None and prior_weight > 0 else 0.0
+    scored = [(word, candidate_score(log_prob, length, length_penalty, weight, prior.log_prob(word) if weight else 0.0))
+              for word, log_prob, length in candidates]
     return sorted(scored, key=lambda ws: ws[1], reverse=True)
 
 

@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
+from seqlab.datadir import candidate_roots
 from seqlab.errors import CheckpointError, DataError
 from seqlab.io import write_text_atomic
 from seqlab.translit.corpus import relative_paths
@@ -66,20 +67,23 @@ class WordPrior:
         path = Path(folder) / PRIOR_FILE
         if not path.is_file():
             return None
-        counts: Counter = Counter()
-        lineno = 0
         try:
-            for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-                word, count = line.split("\t")
-                counts[word] = int(count)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise CheckpointError(f"{path}:{lineno}: corrupt word-count line ({exc})") from None
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError as exc:
+            raise CheckpointError(f"{path}: not UTF-8 ({exc.reason}); delete it and run "
+                                  "`seqlab translit prior`") from None
+        counts: Counter = Counter()
+        for lineno, line in enumerate(lines, start=1):
+            fields = line.split("\t")
+            if len(fields) != 2 or not fields[0] or not (fields[1].isascii() and fields[1].isdigit()):
+                raise CheckpointError(f"{path}:{lineno}: expected WORD<TAB>COUNT with a whole count ≥ 0, got "
+                                      f"{line[:60]!r}; delete the file and run `seqlab translit prior` again")
+            counts[fields[0]] = int(fields[1])
         return cls(counts)
 
 
 def wikipedia_sample(lang: str, data_dir: str | None = None) -> Path:
     """The Dakshina native-script Wikipedia sample for `lang`, found under the usual data roots."""
-    from seqlab.datadir import candidate_roots
 
     lexicon_dir = relative_paths("dakshina", lang, "train")[0].parent
     name = f"{lang}.wiki-filt.valid.text.shuf.txt.gz"

@@ -9,7 +9,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable
 
 import numpy as np
 import torch
@@ -18,52 +18,15 @@ from tqdm import tqdm
 
 from seqlab import __version__
 from seqlab.device import resolve_device
-from seqlab.errors import SeqlabError, check_all
+from seqlab.errors import CheckpointError, SeqlabError
 from seqlab.io import append_jsonl_atomic, read_jsonl, write_text_atomic
 from seqlab.translit import checkpoint as ckpt
-from seqlab.translit.vocab import PAD_ID, Vocabs, encode_pairs, iterate_batches
+from seqlab.translit.config import ModelConfig, TrainConfig
 from seqlab.translit.corpus import Pair, load_split
 from seqlab.translit.metrics import word_accuracy
-from seqlab.translit.model import ModelConfig, Seq2Seq, count_parameters
+from seqlab.translit.model import Seq2Seq, count_parameters
 from seqlab.translit.predict import Transliterator
-
-
-@dataclass
-class TrainConfig:
-    dataset: str = "dakshina"
-    lang: str = "hi"
-    data_dir: Optional[str] = None
-    skip_bad_lines: bool = False
-    limit_train: Optional[int] = None
-    epochs: int = 20
-    time_budget: Optional[float] = None  # minutes
-    batch_size: int = 64
-    lr: float = 2e-3
-    weight_decay: float = 0.01
-    clip_norm: float = 1.0
-    warmup_steps: int = 200
-    label_smoothing: float = 0.0
-    teacher_forcing: float = 1.0
-    patience: int = 5
-    dev_beam_size: int = 1
-    seed: int = 0
-    device: str = "auto"
-    show_progress: bool = True
-
-    def validate(self) -> None:
-        checks = [
-            (self.epochs >= 1, f"--epochs must be at least 1, got {self.epochs}"),
-            (self.batch_size >= 1, f"--batch-size must be at least 1, got {self.batch_size}"),
-            (0 < self.lr < 10, f"--lr must be in (0, 10), got {self.lr}"),
-            (0.0 <= self.teacher_forcing <= 1.0, f"--teacher-forcing must be in [0, 1], got {self.teacher_forcing}"),
-            (self.limit_train is None or self.limit_train >= 1, f"--limit-train must be at least 1, got {self.limit_train}"),
-            (self.time_budget is None or self.time_budget > 0, f"--time-budget must be positive, got {self.time_budget}"),
-            (self.patience >= 1, f"--patience must be at least 1, got {self.patience}"),
-            (0.0 <= self.label_smoothing < 1.0, f"--label-smoothing must be in [0, 1), got {self.label_smoothing}"),
-            (self.dev_beam_size >= 1, f"beam size must be at least 1, got {self.dev_beam_size}"),
-        ]
-        check_all(checks)
-        resolve_device(self.device)
+from seqlab.translit.vocab import PAD_ID, Vocabs, encode_pairs, iterate_batches
 
 
 @dataclass
@@ -128,9 +91,9 @@ class Trainer:
         self.device = resolve_device(cfg.device)
         self.model = Seq2Seq(model_cfg).to(self.device)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-        steps_per_epoch = math.ceil(len(self.sources) / cfg.batch_size)
+        total_steps = math.ceil(len(self.sources) / cfg.batch_size) * cfg.epochs
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
-            self.optimizer, lr_lambda(min(cfg.warmup_steps, steps_per_epoch * cfg.epochs // 10 + 1), steps_per_epoch * cfg.epochs))
+            self.optimizer, lr_lambda(min(cfg.warmup_steps, total_steps // 10 + 1), total_steps))
         self.loss_fn = nn.CrossEntropyLoss(ignore_index=PAD_ID, label_smoothing=cfg.label_smoothing)
         self.epoch, self.best_accuracy, self.best_epoch, self.bad_epochs, self.elapsed = 0, -1.0, 0, 0, 0.0
 
@@ -152,7 +115,8 @@ class Trainer:
         if self.device.type == "cuda" and "cuda_rng" in state:
             torch.cuda.set_rng_state(state["cuda_rng"], self.device)
         self.epoch, self.best_accuracy = int(state["epoch"]), float(state["best_accuracy"])
-        self.best_epoch, self.bad_epochs, self.elapsed = int(state["best_epoch"]), int(state["bad_epochs"]), float(state["elapsed"])
+        self.best_epoch, self.bad_epochs = int(state["best_epoch"]), int(state["bad_epochs"])
+        self.elapsed = float(state["elapsed"])
 
     # one epoch -------------------------------------------------------------------------------
     def train_epoch(self, deadline: float | None) -> dict:
@@ -166,17 +130,22 @@ class Trainer:
         loss_sum, tokens, pairs, start, stopped = 0.0, 0, 0, time.perf_counter(), False
         for batch in bar:
             batch = batch.to(self.device)
+            # forward: teacher-forced logits for every target position, (B, T, V)
             logits = self.model(batch.source, batch.source_lengths, batch.target, self.cfg.teacher_forcing)
+            # loss: (B, T, V) → (B·T, V) against (B·T,) targets; padding positions are ignored
             loss = self.loss_fn(logits.reshape(-1, logits.size(-1)), batch.target.reshape(-1))
+            # backward: fresh gradients for this batch only
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            # clip: one exploding batch must not wreck the RNN weights
             nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip_norm)
+            # step, then advance the warmup/cosine schedule by one batch
             self.optimizer.step()
             self.scheduler.step()
+            # bookkeeping: token-weighted mean loss and throughput for the progress bar
             n_tokens = int((batch.target != PAD_ID).sum())
             loss_sum, tokens, pairs = loss_sum + loss.item() * n_tokens, tokens + n_tokens, pairs + len(batch)
-            seconds = time.perf_counter() - start
-            bar.set_postfix(loss=f"{loss_sum / tokens:.3f}", pairs_per_s=f"{pairs / seconds:.0f}")
+            bar.set_postfix(loss=f"{loss_sum / tokens:.3f}", pairs_per_s=f"{pairs / (time.perf_counter() - start):.0f}")
             if deadline is not None and time.monotonic() > deadline:
                 stopped = True
                 break
@@ -245,11 +214,11 @@ def train(model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str | Path | None =
     cfg.validate()
     train_pairs, dev_pairs, data_info = load_data(cfg)
     vocabs = Vocabs.build(train_pairs)
-    model_cfg.source_vocab, model_cfg.target_vocab = len(vocabs.source), len(vocabs.target)
-    model_cfg.validate()
+    model_cfg = model_cfg.with_vocabs(len(vocabs.source), len(vocabs.target))
     run_dir = Path(run_dir) if run_dir else new_run_dir()
     if (run_dir / ckpt.TRAIN_STATE).exists():
-        raise SeqlabError(f"{run_dir} already holds a run; use --resume {run_dir} to continue it, or pick a new --run-dir")
+        raise SeqlabError(f"{run_dir} already holds a run; use --resume {run_dir} to continue it, "
+                          "or pick a new --run-dir")
     run_dir.mkdir(parents=True, exist_ok=True)
     trainer = Trainer(model_cfg, cfg, run_dir, train_pairs, dev_pairs, vocabs)
     config = {"model": model_cfg.to_dict(), "train": asdict(cfg), "data": {**data_info, "train_pairs": len(train_pairs),
@@ -273,7 +242,10 @@ def resume(run_dir: str | Path, epochs: int | None = None, time_budget: float | 
     """Continue a run from its last completed epoch with the exact saved state (bit for bit on the same device)."""
     run_dir = Path(run_dir)
     config = ckpt.read_config(run_dir)
-    cfg = TrainConfig(**config["train"])
+    if not isinstance(config, dict) or "train" not in config or "model" not in config:
+        raise CheckpointError(f"{run_dir / ckpt.CONFIG} is not a seqlab transliteration run (no 'model' and 'train' "
+                              "sections); --resume takes a folder written by `seqlab translit train`")
+    cfg = TrainConfig.from_dict(config["train"], f"{run_dir / ckpt.CONFIG}: train")
     cfg.show_progress = show_progress
     if epochs is not None:
         cfg.epochs = epochs
@@ -285,7 +257,8 @@ def resume(run_dir: str | Path, epochs: int | None = None, time_budget: float | 
     state = ckpt.load_train_state(run_dir)
     train_pairs, dev_pairs, _ = load_data(cfg)
     _, vocabs, _ = ckpt.load_model(run_dir, run_dir / ckpt.LAST)
-    trainer = Trainer(ModelConfig(**config["model"]), cfg, run_dir, train_pairs, dev_pairs, vocabs)
+    trainer = Trainer(ModelConfig.from_dict(config["model"], f"{run_dir / ckpt.CONFIG}: model"), cfg, run_dir,
+                      train_pairs, dev_pairs, vocabs)
     trainer.restore(state)
     _drop_metrics_after(run_dir, trainer.epoch)
     _log(cfg, f"resuming {run_dir} after epoch {trainer.epoch}")

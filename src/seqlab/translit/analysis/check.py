@@ -13,7 +13,7 @@ Builds the real `Seq2Seq` with the analyzed sizes and, without using any formula
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -22,10 +22,8 @@ from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 from torch.utils.flop_counter import FlopCounterMode
 
 from seqlab.errors import SeqlabError
-from seqlab.translit.model import ModelConfig, Seq2Seq
-
-if TYPE_CHECKING:
-    from seqlab.translit.analysis.formulas import Analysis
+from seqlab.translit.analysis.formulas import COMPONENTS, Analysis, table
+from seqlab.translit.model import Seq2Seq
 
 OWNER = {"source_embedding": "encoder_embedding", "target_embedding": "decoder_embedding", "encoder": "encoder_rnn",
          "decoder": "decoder_rnn", "attention": "attention", "combine": "attention", "output": "output"}
@@ -70,9 +68,11 @@ class CheckResult:
                 "cells": [vars(c) for c in self.cells]}
 
     def render(self) -> str:
-        from seqlab.translit.analysis.formulas import COMPONENTS, table
+        n = "{:,}".format
 
-        n, mark = (lambda v: f"{v:,}"), (lambda a, b: "ok" if a == b else "MISMATCH")
+        def mark(expected: int, counted: int) -> str:
+            return "ok" if expected == counted else "MISMATCH"
+
         e = self.expected
         rows = [[label, n(e["components"][c]["parameters"]), n(self.parameters[c]),
                  mark(e["components"][c]["parameters"], self.parameters[c]),
@@ -81,13 +81,16 @@ class CheckResult:
         measured_total = sum(self.multiply_adds.values()) + self.unattributed_multiply_adds
         rows.append(["(outside any component)", "0", "0", "ok", "0", n(self.unattributed_multiply_adds),
                      mark(0, self.unattributed_multiply_adds)])
-        rows.append(["total", n(e["parameters"]), n(self.parameters_total), mark(e["parameters"], self.parameters_total),
+        rows.append(["total", n(e["parameters"]), n(self.parameters_total),
+                     mark(e["parameters"], self.parameters_total),
                      n(e["multiply_adds"]), n(measured_total), mark(e["multiply_adds"], measured_total)])
         lines = ["Check against the real model (one forward pass, batch 1, teacher forcing)"]
-        lines += table(["component", "params formula", "params model", "", "mult-adds formula", "mult-adds counted", ""],
+        headers = ["component", "params formula", "params model", "", "mult-adds formula", "mult-adds counted", ""]
+        lines += table(headers,
                        rows, {1, 2, 4, 5})
         lines.append(f"single-bias parameters: formula {n(e['parameters_single_bias'])}, model without the bias_hh "
-                     f"vectors {n(self.parameters_single_bias)}: {mark(e['parameters_single_bias'], self.parameters_single_bias)}")
+                     f"vectors {n(self.parameters_single_bias)}: "
+                     f"{mark(e['parameters_single_bias'], self.parameters_single_bias)}")
         for c in self.cells:
             seen = (f"counter saw the fused op as {n(c.fused_visible_multiply_adds)}" if c.fused_visible_multiply_adds
                     else "fused op invisible to the counter")
@@ -98,18 +101,10 @@ class CheckResult:
         return "\n".join(lines)
 
 
-def model_config(analysis: "Analysis") -> ModelConfig:
-    """The real model's configuration for the analyzed sizes: one vocabulary size V for source and target."""
-    s = analysis.sizes
-    return ModelConfig(source_vocab=s.vocab, target_vocab=s.vocab, embedding_size=s.emb, hidden_size=s.hidden,
-                       cell=s.cell, encoder_layers=s.enc_layers, decoder_layers=s.dec_layers,
-                       bidirectional=s.bidirectional, dropout=0.0, attention=s.attention)
-
-
-def build_model(analysis: "Analysis") -> Seq2Seq:
+def build_model(analysis: Analysis) -> Seq2Seq:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
-        return Seq2Seq(model_config(analysis)).eval()
+        return Seq2Seq(analysis.sizes.model_config()).eval()
 
 
 def _owner(name: str) -> str:
@@ -159,17 +154,18 @@ class _Attributor:
             handle.remove()
 
 
-def _check_limits(analysis: "Analysis") -> None:
+def _check_limits(analysis: Analysis) -> None:
     summary = analysis.to_dict()
     if summary["parameters"] > MAX_CHECK_PARAMETERS:
         raise SeqlabError(f"--check builds the model in memory; {summary['parameters']:,} parameters is over the "
                           f"{MAX_CHECK_PARAMETERS:,} it allows (the formulas need no check to be printed)")
     if analysis.sizes.seq_len > MAX_CHECK_SEQ_LEN:
-        raise SeqlabError(f"--check runs the explicit cell step by step; --seq-len is limited to {MAX_CHECK_SEQ_LEN} there")
-    model_config(analysis).validate()  # the model's own limits (sizes, layers) apply to the check
+        raise SeqlabError(f"--check runs the explicit cell step by step; --seq-len is limited to "
+                          f"{MAX_CHECK_SEQ_LEN} there")
+    analysis.sizes.model_config()  # the model's own limits (sizes, layers) apply to the check
 
 
-def run_check(analysis: "Analysis") -> CheckResult:
+def run_check(analysis: Analysis) -> CheckResult:
     """Count the real model's parameters and one forward pass's multiply-adds; compare with `analysis`."""
     _check_limits(analysis)
     s = analysis.sizes
@@ -219,7 +215,8 @@ def _compare(r: CheckResult, logits_shape: tuple) -> list[str]:
     if r.parameters_total != e["parameters"]:
         problems.append(f"total parameters: formula {e['parameters']}, model {r.parameters_total}")
     if r.parameters_single_bias != e["parameters_single_bias"]:
-        problems.append(f"single-bias parameters: formula {e['parameters_single_bias']}, model {r.parameters_single_bias}")
+        problems.append(f"single-bias parameters: formula {e['parameters_single_bias']}, "
+                        f"model {r.parameters_single_bias}")
     if r.unattributed_multiply_adds:
         problems.append(f"{r.unattributed_multiply_adds} multiply-adds outside any component")
     if sum(r.multiply_adds.values()) + r.unattributed_multiply_adds != e["multiply_adds"]:

@@ -14,16 +14,15 @@ Conventions (also printed by the command and derived in docs/analysis.md):
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
-import typer
-
 from seqlab.errors import check_all
+from seqlab.options import spec_of
+from seqlab.translit.config import ATTENTIONS, CELLS, ModelConfig
 
-CELL_GATES = {"rnn": 1, "gru": 3, "lstm": 4}
-ATTENTIONS = ("none", "bahdanau", "luong")
+CELL_GATES = dict(zip(CELLS, (1, 3, 4)))  # weight blocks per cell: tanh | r, z, n | i, f, g, o
+MAX_LAYERS = int(spec_of(ModelConfig, "encoder_layers").high)
 COMPONENTS = {
     "encoder_embedding": "encoder embedding",
     "decoder_embedding": "decoder embedding",
@@ -107,6 +106,9 @@ T, K, M, V = (Poly.var(n) for n in VARIABLES)
 
 @dataclass(frozen=True)
 class Sizes:
+    """The analyzed network under its CLI names (the model needs none of its limits on m and k for formulas;
+    `model_config` maps it to the real model's configuration) and the sequence length T."""
+
     emb: int
     hidden: int
     seq_len: int
@@ -122,13 +124,19 @@ class Sizes:
             (self.emb >= 1, f"--emb must be at least 1, got {self.emb}"),
             (self.hidden >= 1, f"--hidden must be at least 1, got {self.hidden}"),
             (self.seq_len >= 1, f"--seq-len must be at least 1, got {self.seq_len}"),
-            (self.vocab >= 5, f"--vocab is the model's vocabulary size with the 4 specials, so at least 5, got {self.vocab}"),
+            (self.vocab >= 5,
+             f"--vocab is the model's vocabulary size with the 4 specials, so at least 5, got {self.vocab}"),
             (self.cell in CELL_GATES, f"--cell must be one of {', '.join(CELL_GATES)}, got {self.cell!r}"),
-            (self.enc_layers >= 1, f"--enc-layers must be at least 1, got {self.enc_layers}"),
-            (self.dec_layers >= 1, f"--dec-layers must be at least 1, got {self.dec_layers}"),
-            (self.attention in ATTENTIONS, f"--attention must be one of {', '.join(ATTENTIONS)}, got {self.attention!r}"),
+            (1 <= self.enc_layers <= MAX_LAYERS, f"--enc-layers must be 1–{MAX_LAYERS}, got {self.enc_layers}"),
+            (1 <= self.dec_layers <= MAX_LAYERS, f"--dec-layers must be 1–{MAX_LAYERS}, got {self.dec_layers}"),
+            (self.attention in ATTENTIONS,
+             f"--attention must be one of {', '.join(ATTENTIONS)}, got {self.attention!r}"),
         ]
         check_all(checks)
+
+    def model_config(self) -> ModelConfig:
+        """The real model with these sizes: one vocabulary size V for source and target, no dropout."""
+        return ModelConfig.from_cli(vars(self), source_vocab=self.vocab, target_vocab=self.vocab, dropout=0.0)
 
     @property
     def values(self) -> dict[str, int]:
@@ -153,7 +161,10 @@ class Sizes:
 def parameter_polys(s: Sizes, biases: int) -> dict[str, Poly]:
     """Parameters per component; `biases` = 2 (PyTorch's b_ih and b_hh) or 1 (textbook)."""
     encoder_inputs, decoder_inputs = s.rnn_layer_inputs()
-    rnn = lambda n, inputs: sum((n * s.gates * K * (x + K + biases) for x in inputs), Poly())  # noqa: E731
+
+    def rnn(directions: int, inputs: list[Poly]) -> Poly:  # per layer: gates·k·(input + k + biases)
+        return sum((directions * s.gates * K * (x + K + biases) for x in inputs), Poly())
+
     d = s.directions * K
     attention = {
         "none": Poly(),
@@ -173,7 +184,10 @@ def parameter_polys(s: Sizes, biases: int) -> dict[str, Poly]:
 def multiply_add_polys(s: Sizes) -> dict[str, Poly]:
     """Multiply-adds per component for one teacher-forced forward pass (T source, T target positions)."""
     encoder_inputs, decoder_inputs = s.rnn_layer_inputs()
-    rnn = lambda n, inputs: sum((T * n * s.gates * K * (x + K) for x in inputs), Poly())  # noqa: E731
+
+    def rnn(directions: int, inputs: list[Poly]) -> Poly:  # per layer and step: gates·k·(input + k)
+        return sum((T * directions * s.gates * K * (x + K) for x in inputs), Poly())
+
     d = s.directions * K
     keys = T * d * K  # keys projected once per source sequence
     attention = {
@@ -266,7 +280,10 @@ class Analysis:
 def table(headers: list[str], rows: list[list[str]], right: set[int], total_row: bool = True) -> list[str]:
     """Plain-text table; columns in `right` are right-aligned; the last row is set off as a total."""
     widths = [max(len(r[i]) for r in [headers] + rows) for i in range(len(headers))]
-    fmt = lambda r: "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))  # noqa: E731
+
+    def fmt(row: list[str]) -> str:
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths)))
+
     rule = "  ".join("-" * w for w in widths)
     body = [fmt(r) for r in rows]
     return [fmt(headers), rule] + (body[:-1] + [rule, body[-1]] if total_row else body)
@@ -275,7 +292,7 @@ def table(headers: list[str], rows: list[list[str]], right: set[int], total_row:
 def render(analysis: Analysis) -> str:
     """The human-readable report: parameter table, multiply-add table, other work, conventions."""
     a, s = analysis, analysis.sizes
-    n = lambda value: f"{value:,}"  # noqa: E731
+    n = "{:,}".format
     bidir = "bidirectional" if s.bidirectional else "unidirectional"
     lines = [f"Transliteration network: cell={s.cell}, encoder layers={s.enc_layers} ({bidir}), "
              f"decoder layers={s.dec_layers}, attention={s.attention}",
@@ -297,47 +314,3 @@ def render(analysis: Analysis) -> str:
     lines += table(["operation", "formula", "count"], rows, {2}, total_row=False)
     lines += ["", "Conventions"] + [f"- {c}" for c in CONVENTIONS]
     return "\n".join(lines)
-
-
-def analyze(sizes: Sizes, check: bool = False) -> tuple[str, dict]:
-    """Human report and JSON summary; with `check`, the independent count from the real model is added."""
-    analysis = Analysis.of(sizes)
-    text, summary = render(analysis), analysis.to_dict()
-    summary["checked"] = False
-    summary["check"] = None
-    if check:
-        from seqlab.translit.analysis.check import run_check
-
-        result = run_check(analysis)
-        text += "\n\n" + result.render()
-        summary["check"] = result.to_dict()
-        summary["checked"] = result.ok
-    return text, summary
-
-
-def register(app: typer.Typer) -> None:
-    """Add `analyze` to the given Typer app (the `seqlab translit` group)."""
-
-    @app.command("analyze")
-    def analyze_command(
-        emb: int = typer.Option(..., "--emb", help="Embedding size m (source and target)."),
-        hidden: int = typer.Option(..., "--hidden", help="Hidden size k (encoder and decoder)."),
-        seq_len: int = typer.Option(..., "--seq-len", help="Length T of the source and of the target."),
-        vocab: int = typer.Option(..., "--vocab", help="Vocabulary size V as built, the 4 specials included."),
-        cell: str = typer.Option("rnn", "--cell", help="rnn | gru | lstm"),
-        enc_layers: int = typer.Option(1, "--enc-layers", help="Encoder layers."),
-        dec_layers: int = typer.Option(1, "--dec-layers", help="Decoder layers."),
-        attention: str = typer.Option("none", "--attention", help="none | bahdanau | luong"),
-        bidirectional: bool = typer.Option(False, "--bidirectional", help="Bidirectional encoder."),
-        check: bool = typer.Option(False, "--check", help="Build the real model and verify every count independently."),
-        as_json: bool = typer.Option(False, "--json", help="Print a JSON summary as the last line of stdout."),
-    ) -> None:
-        """Exact parameter and multiply-add counts of the network, as formulas in m, k, T, V and as numbers."""
-        sizes = Sizes(emb, hidden, seq_len, vocab, cell.lower(), enc_layers, dec_layers, attention.lower(), bidirectional)
-        text, summary = analyze(sizes, check)
-        typer.echo(text)
-        if as_json:
-            typer.echo(json.dumps(summary, ensure_ascii=False))
-        if check and not summary["checked"]:
-            typer.echo("error: the independent count disagrees with the formulas (see above)", err=True)
-            raise SystemExit(1)  # not a user error (exit 2): a bug in the formulas or the model

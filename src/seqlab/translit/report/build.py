@@ -13,17 +13,27 @@ import random
 import time
 import unicodedata
 from collections import Counter
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, fields, replace
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
-import typer
+import optuna
 
 from seqlab.errors import SeqlabError
 from seqlab.io import write_json_atomic
+from seqlab.options import check_value
+from seqlab.translit import checkpoint as ckpt
+from seqlab.translit.config import DecodingConfig, FinalOptions, TrainConfig
+from seqlab.translit.corpus import load_split
+from seqlab.translit.evaluate import evaluate_pairs, write_results
+from seqlab.translit.metrics import substitutions
+from seqlab.translit.predict import load_transliterator
+from seqlab.translit.report import plots
+from seqlab.translit.report.plots import devanagari_font
 from seqlab.translit.report.render import Section, write_report
+from seqlab.translit.sweep.space import trial_configs
 from seqlab.translit.sweep.study import load_sweep
-from seqlab.translit.sweep.space import model_config
+from seqlab.translit.train import resume, train
 
 FINAL_DIR, FINAL_MARKER = "final", "final.json"
 SECTIONS = ("Sweep", "Optimization history", "Parallel coordinates", "Parameter importances",
@@ -33,7 +43,6 @@ SECTIONS = ("Sweep", "Optimization history", "Parallel coordinates", "Parameter 
 
 # sweep --------------------------------------------------------------------------------------------------
 def completed_trials(study, sweep_dir: Path) -> list:
-    import optuna
 
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE and t.value is not None]
     if not done:
@@ -66,38 +75,22 @@ def sweep_seconds(meta: dict, trials: list) -> tuple[float | None, str]:
 
 
 # final training -------------------------------------------------------------------------------------------
-@dataclass
-class FinalOptions:
-    epochs: int = 30
-    patience: int = 5
-    time_budget: Optional[float] = None
-    limit_train: Optional[int] = None
-    dataset: Optional[str] = None
-    lang: Optional[str] = None
-    data_dir: Optional[str] = None
-
-
 def final_configs(meta: dict, params: dict, opts: FinalOptions):
     """The best trial's model and optimiser settings on top of the sweep's training config."""
-    from seqlab.translit.train import TrainConfig
 
     known = {f.name for f in fields(TrainConfig)}
-    cfg = TrainConfig(**{k: v for k, v in (meta.get("train") or {}).items() if k in known})
-    cfg.lr, cfg.batch_size = float(params.get("lr", cfg.lr)), int(params.get("batch_size", cfg.batch_size))
-    cfg.dev_beam_size = int(params.get("beam_size", cfg.dev_beam_size))  # as the sweep scored its trials
-    cfg.epochs, cfg.patience, cfg.time_budget, cfg.limit_train = opts.epochs, opts.patience, opts.time_budget, opts.limit_train
+    saved = TrainConfig(**{k: v for k, v in (meta.get("train") or {}).items() if k in known})
+    model_cfg, cfg = trial_configs(params, saved)  # lr, batch size and dev beam as the sweep scored the trial
+    cfg.epochs, cfg.patience = opts.epochs, opts.patience
+    cfg.time_budget, cfg.limit_train = opts.time_budget, opts.limit_train
     cfg.dataset, cfg.lang = opts.dataset or cfg.dataset, opts.lang or cfg.lang
     cfg.data_dir, cfg.show_progress = opts.data_dir or cfg.data_dir, True  # the final run is the long one
-    model_cfg = model_config(params)
-    model_cfg.validate()
     cfg.validate()
     return model_cfg, cfg
 
 
 def train_final(sweep_dir: Path, meta: dict, best, opts: FinalOptions) -> tuple[Path, dict, Any]:
     """Reuse SWEEP_DIR/final when finished, resume it when interrupted, else train it from scratch."""
-    from seqlab.translit import checkpoint as ckpt
-    from seqlab.translit.train import TrainConfig, resume, train
 
     run_dir = sweep_dir / FINAL_DIR
     marker = run_dir / FINAL_MARKER
@@ -105,7 +98,7 @@ def train_final(sweep_dir: Path, meta: dict, best, opts: FinalOptions) -> tuple[
     if marker.is_file():
         info = json.loads(marker.read_text(encoding="utf-8"))
         _check_same_trial(run_dir, info.get("trial"), best.number)
-        return run_dir, {**info, "reused": True}, TrainConfig(**ckpt.read_config(run_dir)["train"])
+        return run_dir, {**info, "reused": True}, _saved_train_config(run_dir)
     started = time.monotonic()
     if (run_dir / ckpt.TRAIN_STATE).is_file():
         saved = ckpt.read_config(run_dir)["model"]
@@ -113,7 +106,7 @@ def train_final(sweep_dir: Path, meta: dict, best, opts: FinalOptions) -> tuple[
         if any(saved.get(k) != v for k, v in wanted.items()):
             _check_same_trial(run_dir, "an earlier best trial", best.number)
         result = resume(run_dir, epochs=cfg.epochs, time_budget=cfg.time_budget)
-        saved_cfg = TrainConfig(**ckpt.read_config(run_dir)["train"])  # resume keeps the saved data settings
+        saved_cfg = _saved_train_config(run_dir)  # resume keeps the saved data settings
         cfg = replace(saved_cfg, epochs=cfg.epochs, time_budget=cfg.time_budget or saved_cfg.time_budget)
     else:
         result = train(model_cfg, cfg, run_dir)
@@ -127,6 +120,10 @@ def train_final(sweep_dir: Path, meta: dict, best, opts: FinalOptions) -> tuple[
     return run_dir, {**info, "reused": False}, cfg
 
 
+def _saved_train_config(run_dir: Path) -> TrainConfig:
+    return TrainConfig.from_dict(ckpt.read_config(run_dir).get("train"), f"{run_dir / ckpt.CONFIG}: train")
+
+
 def _check_same_trial(run_dir: Path, trained_from: Any, best: int) -> None:
     if trained_from != best:
         raise SeqlabError(f"{run_dir} was trained from trial {trained_from}, but the best trial is now {best}; "
@@ -134,28 +131,6 @@ def _check_same_trial(run_dir: Path, trained_from: Any, best: int) -> None:
 
 
 # test-set analyses --------------------------------------------------------------------------------------
-def substitutions(reference: str, prediction: str) -> list[tuple[str, str]]:
-    """Substituted (reference, predicted) characters on one minimum-edit alignment (Levenshtein backtrace)."""
-    n, m = len(reference), len(prediction)
-    cost = [[i + j if i * j == 0 else 0 for j in range(m + 1)] for i in range(n + 1)]
-    for i in range(1, n + 1):
-        for j in range(1, m + 1):
-            cost[i][j] = min(cost[i - 1][j] + 1, cost[i][j - 1] + 1,
-                             cost[i - 1][j - 1] + (reference[i - 1] != prediction[j - 1]))
-    pairs, i, j = [], n, m
-    while i > 0 and j > 0:
-        same = reference[i - 1] == prediction[j - 1]
-        if cost[i][j] == cost[i - 1][j - 1] + (not same):
-            if not same:
-                pairs.append((reference[i - 1], prediction[j - 1]))
-            i, j = i - 1, j - 1
-        elif cost[i][j] == cost[i - 1][j] + 1:
-            i -= 1
-        else:
-            j -= 1
-    return pairs[::-1]
-
-
 def char_label(char: str) -> str:
     """A character with its code point and name, so lone vowel signs stay identifiable."""
     name = unicodedata.name(char, "").replace("DEVANAGARI ", "").lower()
@@ -181,7 +156,6 @@ def attention_words(rows: list[dict], count: int = 9) -> list[str]:
 # sections -----------------------------------------------------------------------------------------------
 def sweep_sections(sweep_dir: Path, meta: dict, study, trials: list) -> list[Section]:
     """Everything known from the sweep alone: timing, Optuna plots, size vs accuracy, the trials table."""
-    from seqlab.translit.report import plots
 
     seconds, how = sweep_seconds(meta, trials)
     states = ", ".join(f"{n} {s}" for s, n in Counter(t.state.name.lower() for t in study.trials).items())
@@ -222,14 +196,14 @@ def sweep_sections(sweep_dir: Path, meta: dict, study, trials: list) -> list[Sec
 def final_sections(best, run_dir: Path, info: dict, cfg, summary: dict, rows: list[dict], csv_name: str,
                    attention_maps: list[tuple[str, str, Any]]) -> list[Section]:
     """Best configuration, how the final run went, and the test-set results and analyses."""
-    from seqlab.translit.report import plots
 
     config = Section("Best configuration").text(
         f"Trial {best.number}: dev accuracy {best.value:.4f} during the sweep.")
     config.table(["parameter", "value"], [[k, v] for k, v in best.params.items()])
     how = "reused from an earlier report run" if info["reused"] else "trained now"
     final = Section("Final training").text(
-        f"The best configuration was trained in {run_dir} ({how}) for up to {_plural(info['epochs_limit'], 'epoch')} with "
+        f"The best configuration was trained in {run_dir} ({how}) for up to "
+        f"{_plural(info['epochs_limit'], 'epoch')} with "
         f"early stopping (patience {info['patience']}) on {cfg.dataset}/{cfg.lang}"
         f"{f', first {cfg.limit_train} training pairs' if cfg.limit_train else ''}: "
         f"{_plural(info['epochs_run'], 'epoch')}, stopped by {info['stopped_by']}, best dev accuracy "
@@ -270,7 +244,6 @@ def confusion_section(rows: list[dict], top: int = 20) -> Section:
 
 
 def attention_section(maps: list[tuple[str, str, Any]]) -> Section:
-    from seqlab.translit.report import plots
 
     section = Section("Attention heatmaps")
     if not maps:
@@ -285,10 +258,6 @@ def attention_section(maps: list[tuple[str, str, Any]]) -> Section:
 # command --------------------------------------------------------------------------------------------------
 def make_report(sweep_dir: Path, out: Path | None, opts: FinalOptions, beam_size: int | None, top_k: int) -> dict:
     """Load the sweep, train (or reuse) the final model, evaluate it on test and write the report."""
-    from seqlab.translit.corpus import load_split
-    from seqlab.translit.evaluate import evaluate_pairs, write_results
-    from seqlab.translit.report.plots import devanagari_font
-    from seqlab.translit.predict import load_transliterator
 
     if not Path(sweep_dir).is_dir():
         raise SeqlabError(f"{sweep_dir}: no such directory")
@@ -297,8 +266,8 @@ def make_report(sweep_dir: Path, out: Path | None, opts: FinalOptions, beam_size
     trials = completed_trials(study, sweep_dir)
     best = max(trials, key=lambda t: t.value)
     beam = int(beam_size or best.params.get("beam_size", 1))
-    if not (1 <= beam <= 100 and 1 <= top_k <= 100):
-        raise SeqlabError(f"--beam-size and --top-k must be between 1 and 100, got {beam} and {top_k}")
+    check_value(DecodingConfig, "beam_size", beam)
+    check_value(DecodingConfig, "beam_size", top_k, label="--top-k")
     out = Path(out) if out else Path(sweep_dir) / "report"
     _, planned = final_configs(meta, best.params, opts)
     pairs, _ = load_split(planned.dataset, planned.lang, "test", planned.data_dir, planned.skip_bad_lines)  # early
@@ -315,28 +284,3 @@ def make_report(sweep_dir: Path, out: Path | None, opts: FinalOptions, beam_size
     sections += final_sections(best, run_dir, info, cfg, summary, rows, csv_path.name, maps)
     path = write_report(out, f"Transliteration sweep report: {Path(sweep_dir).resolve().name}", sections)
     return {"report": str(path), "markdown": str(out / "report.md"), "predictions": str(csv_path), **summary}
-
-
-def register(app: typer.Typer) -> None:
-    """Add `report` to the `seqlab translit` group."""
-
-    @app.command("report")
-    def report_command(
-        sweep_dir: Path = typer.Argument(..., help="Directory written by `seqlab translit sweep`."),
-        out: Optional[Path] = typer.Option(None, "--out", help="Report folder [default: SWEEP_DIR/report]."),
-        final_epochs: int = typer.Option(30, "--final-epochs", help="Epoch limit for training the best configuration."),
-        patience: int = typer.Option(5, "--patience", help="Early stopping of the final run: epochs without dev gain."),
-        time_budget: Optional[float] = typer.Option(None, "--time-budget", help="Minutes for the final training."),
-        beam_size: Optional[int] = typer.Option(None, "--beam-size", help="Test decoding beam [default: best trial's]."),
-        top_k: int = typer.Option(5, "--top-k", help="Candidate list length for top-k accuracy."),
-        limit_train: Optional[int] = typer.Option(None, "--limit-train", help="Final run: first N training pairs only."),
-        dataset: Optional[str] = typer.Option(None, "--dataset", help="[default: the sweep's]"),
-        lang: Optional[str] = typer.Option(None, "--lang", help="[default: the sweep's]"),
-        data_dir: Optional[str] = typer.Option(None, "--data-dir", help="[default: the sweep's]"),
-    ) -> None:
-        """HTML + Markdown report of a sweep; trains its best configuration and evaluates it once on test."""
-        opts = FinalOptions(final_epochs, patience, time_budget, limit_train, dataset, lang, data_dir)
-        result = make_report(sweep_dir, out, opts, beam_size, top_k)
-        typer.echo(f"test top-1 {result['accuracy']:.4f}  top-{result['top_k']} {result['top_k_accuracy']:.4f}  "
-                   f"CER {result['cer']:.4f}\nreport:      {result['report']}\nmarkdown:    {result['markdown']}\n"
-                   f"predictions: {result['predictions']}")

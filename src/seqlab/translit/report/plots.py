@@ -14,6 +14,7 @@ import io
 import os
 import shutil
 import subprocess
+import unicodedata
 import warnings
 from pathlib import Path
 from typing import Sequence
@@ -22,7 +23,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import optuna  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
+from optuna.visualization import matplotlib as ovm  # noqa: E402
 from PIL import Image, ImageDraw, ImageFont, features  # noqa: E402
 
 from seqlab.errors import SeqlabError  # noqa: E402
@@ -126,15 +129,14 @@ def figure_png(fig) -> bytes:
 
 def optuna_figures(study) -> dict[str, tuple[bytes | None, str]]:
     """Optimization history, parallel coordinates and parameter importances: (PNG or None, why absent)."""
-    import optuna
-    from optuna.visualization import matplotlib as ovm
 
     complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     varying = [name for name in {p for t in complete for p in t.params}
                if len({repr(t.params.get(name)) for t in complete}) > 1]
     plots = {"history": (ovm.plot_optimization_history, 1, "no completed trial"),
              "parallel": (ovm.plot_parallel_coordinate, 2, "needs at least 2 completed trials"),
-             "importances": (ovm.plot_param_importances, 2, "needs at least 2 completed trials whose parameters differ")}
+             "importances": (ovm.plot_param_importances, 2,
+                             "needs at least 2 completed trials whose parameters differ")}
     sizes = {"history": (9, 4.8), "parallel": (max(10, 1.2 * len(varying) + 2), 6),
              "importances": (9, 0.4 * len(varying) + 1.8)}
     result: dict[str, tuple[bytes | None, str]] = {}
@@ -255,6 +257,5 @@ def _matplotlib_family(path: Path) -> str:
 
 def _isolated(char: str) -> str:
     """Show a lone combining sign on a dotted circle (◌ि), as Unicode charts do, so it stays visible."""
-    import unicodedata
 
     return "\u25cc" + char if len(char) == 1 and unicodedata.category(char) in ("Mn", "Mc") else char

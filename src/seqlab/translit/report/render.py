@@ -92,10 +92,13 @@ def to_markdown(title: str, sections: list[Section]) -> str:
             elif kind == "image":
                 lines += [f"![{block[3]}]({block[1]})", ""]
             elif kind == "table":
-                escape = lambda v: _cell(v).replace("|", "\\|")  # noqa: E731
                 lines += ["| " + " | ".join(block[1]) + " |", "|" + "---|" * len(block[1])]
-                lines += ["| " + " | ".join(escape(c) for c in row) + " |" for row in block[2]] + [""]
+                lines += ["| " + " | ".join(_markdown_cell(c) for c in row) + " |" for row in block[2]] + [""]
     return "\n".join(lines)
+
+
+def _markdown_cell(value: Any) -> str:
+    return _cell(value).replace("|", "\\|")  # a literal | would end the cell
 
 
 def write_report(out: Path, title: str, sections: list[Section]) -> Path:

@@ -11,36 +11,56 @@ Keys left out are fixed at the `seqlab translit train` defaults. The grid sample
 """
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from seqlab.errors import SeqlabError
+from seqlab.options import check_fields, check_value, default_of, field_type, short_names
+from seqlab.translit.config import ModelConfig, TrainConfig
 
-# As in seqlab.translit.model (kept here so that `seqlab --help` need not import torch; a test compares them).
-CELLS, ATTENTIONS = ("rnn", "gru", "lstm"), ("none", "bahdanau", "luong")
 DEFAULT_SPACE = Path(__file__).parent / "spaces" / "default.yaml"
-
-# name: (kind, default, check, description of allowed values)
-PARAMS: dict[str, tuple[str, Any, Any, str]] = {
-    "cell": ("str", "gru", lambda v: v in CELLS, f"one of {', '.join(CELLS)}"),
-    "emb": ("int", 64, lambda v: 1 <= v <= 4096, "an integer in 1–4096"),
-    "hidden": ("int", 256, lambda v: 1 <= v <= 8192, "an integer in 1–8192"),
-    "enc_layers": ("int", 1, lambda v: 1 <= v <= 16, "an integer in 1–16"),
-    "dec_layers": ("int", 1, lambda v: 1 <= v <= 16, "an integer in 1–16"),
-    "bidirectional": ("bool", False, lambda v: True, "true or false"),
-    "dropout": ("float", 0.0, lambda v: 0.0 <= v < 1.0, "a number in [0, 1)"),
-    "attention": ("str", "none", lambda v: v in ATTENTIONS, f"one of {', '.join(ATTENTIONS)}"),
-    "beam_size": ("int", 1, lambda v: 1 <= v <= 100, "an integer in 1–100"),
-    "lr": ("float", 2e-3, lambda v: 0 < v < 10, "a number in (0, 10)"),
-    "batch_size": ("int", 64, lambda v: 1 <= v <= 65536, "an integer in 1–65536"),
-}
-RANGE_KEYS = {"low", "high", "log", "step"}
 
 
 class SpaceError(SeqlabError):
     pass
+
+
+@dataclass(frozen=True)
+class Param:
+    """One searchable option: its config class and field give its type, default and valid range."""
+
+    config: type
+    field: str
+
+    @property
+    def kind(self) -> str:
+        return field_type(self.config, self.field)[0].__name__  # "int" | "float" | "str" | "bool"
+
+    @property
+    def default(self) -> Any:
+        return default_of(self.config, self.field)
+
+    def check(self, value: Any, where: str) -> Any:
+        try:
+            return check_value(self.config, self.field, value)
+        except SeqlabError as exc:
+            raise SpaceError(f"{where}: {value!r} is out of range; {exc}") from None
+
+
+# The keys of a space file are the `train` command's option names (a trial's dev beam is `beam_size`), in
+# the order trials sample them; type, default and range come from the config field each one sets.
+_MODEL_FIELDS = short_names(ModelConfig)
+PARAMS: dict[str, Param] = {
+    **{key: Param(ModelConfig, _MODEL_FIELDS[key]) for key in
+       ("cell", "emb", "hidden", "enc_layers", "dec_layers", "bidirectional", "dropout", "attention")},
+    **{key: Param(TrainConfig, name) for key, name in
+       (("beam_size", "dev_beam_size"), ("lr", "lr"), ("batch_size", "batch_size"))},
+}
+RANGE_KEYS = {"low", "high", "log", "step"}
 
 
 def _coerce(kind: str, value: Any, where: str) -> Any:
@@ -57,21 +77,21 @@ def _coerce(kind: str, value: Any, where: str) -> Any:
         if isinstance(value, bool):
             raise ValueError
         number = float(value)
+        if not math.isfinite(number):
+            raise ValueError
         if kind == "int":
             if number != int(number):
                 raise ValueError
             return int(number)
         return number
-    except (TypeError, ValueError):
-        raise SpaceError(f"{where}: {value!r} is not a valid {kind}") from None
+    except (TypeError, ValueError, OverflowError):
+        why = " (infinite or NaN)" if isinstance(value, float) else ""
+        raise SpaceError(f"{where}: {value!r} is not a valid {kind}{why}") from None
 
 
 def _check_value(name: str, value: Any, where: str) -> Any:
-    kind, _, check, allowed = PARAMS[name]
-    value = _coerce(kind, value, where)
-    if not check(value):
-        raise SpaceError(f"{where}: {value!r} is out of range; {name} must be {allowed}")
-    return value
+    param = PARAMS[name]
+    return param.check(_coerce(param.kind, value, where), where)
 
 
 def _parse_entry(name: str, spec: Any, where: str) -> dict:
@@ -94,7 +114,7 @@ def _parse_entry(name: str, spec: Any, where: str) -> dict:
 
 
 def _parse_range(name: str, spec: dict, where: str) -> dict:
-    kind = PARAMS[name][0]
+    kind = PARAMS[name].kind
     unknown = set(spec) - RANGE_KEYS
     if unknown or not {"low", "high"} <= set(spec):
         raise SpaceError(f"{where}: expected `choices: [...]` or `low:` and `high:` (optional `log:`, `step:`), "
@@ -128,9 +148,9 @@ def parse_space(data: Any, source: str = "<space>") -> dict[str, dict]:
     if unknown:
         raise SpaceError(f"{source}: unknown parameter {unknown[0]!r}; known: {', '.join(PARAMS)}")
     space = {}
-    for name, (kind, default, _, _) in PARAMS.items():
+    for name, param in PARAMS.items():
         where = f"{source}: {name}"
-        space[name] = _parse_entry(name, data[name], where) if name in data else {"choices": [default]}
+        space[name] = _parse_entry(name, data[name], where) if name in data else {"choices": [param.default]}
     return space
 
 
@@ -171,7 +191,7 @@ def suggest(trial, space: dict[str, dict]) -> dict[str, Any]:
     for name, entry in space.items():
         if "choices" in entry:
             params[name] = trial.suggest_categorical(name, entry["choices"])
-        elif PARAMS[name][0] == "int":
+        elif PARAMS[name].kind == "int":
             params[name] = trial.suggest_int(name, entry["low"], entry["high"], step=entry.get("step", 1),
                                              log=entry["log"])
         else:
@@ -180,10 +200,10 @@ def suggest(trial, space: dict[str, dict]) -> dict[str, Any]:
     return params
 
 
-def model_config(params: dict[str, Any]):
-    from seqlab.translit.model import ModelConfig
-
-    return ModelConfig(source_vocab=5, target_vocab=5, embedding_size=int(params["emb"]),
-                       hidden_size=int(params["hidden"]), cell=params["cell"], encoder_layers=int(params["enc_layers"]),
-                       decoder_layers=int(params["dec_layers"]), bidirectional=bool(params["bidirectional"]),
-                       dropout=float(params["dropout"]), attention=params["attention"])
+def trial_configs(params: dict[str, Any], train: TrainConfig) -> tuple[ModelConfig, TrainConfig]:
+    """A trial's (or the best trial's) parameters applied: the model they describe, and `train` with the
+    training options among them replaced."""
+    training = {p.field: params[key] for key, p in PARAMS.items() if p.config is TrainConfig and key in params}
+    train = replace(train, **training)
+    check_fields(train)
+    return ModelConfig.from_cli(params), train

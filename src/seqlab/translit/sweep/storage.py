@@ -8,10 +8,18 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import inspect
 import warnings
 import zlib
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
+
+import optuna
+import sqlalchemy
+from optuna.storages import RDBStorage
+from optuna.storages._heartbeat import get_heartbeat_thread
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from seqlab.errors import SeqlabError, first_line
 from seqlab.translit.sweep import space as sweep_space
@@ -38,8 +46,7 @@ def _engine_url(url: str) -> str:
     return "postgresql+psycopg2://" + url[len("postgresql://"):] if url.startswith("postgresql://") else url
 
 
-def _public_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
+def public_url(url: str) -> str:
 
     return make_url(url).render_as_string(hide_password=True)
 
@@ -64,7 +71,6 @@ class StudyLock:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._file = open(f"{path}.lock", "a+")
             return
-        import sqlalchemy
 
         self._engine = sqlalchemy.create_engine(_engine_url(url), poolclass=sqlalchemy.pool.NullPool,
                                                 connect_args=connect_args(url, heartbeat))
@@ -74,7 +80,7 @@ class StudyLock:
         try:
             return self._engine.connect()
         except Exception as exc:  # sqlalchemy/psycopg2 errors: bad host, port, user, database…
-            raise SeqlabError(f"cannot connect to {_public_url(self.url)}: {first_line(exc)}") from None
+            raise SeqlabError(f"cannot connect to {public_url(self.url)}: {first_line(exc)}") from None
 
     @contextlib.contextmanager
     def held(self):
@@ -85,7 +91,6 @@ class StudyLock:
             finally:
                 fcntl.flock(self._file, fcntl.LOCK_UN)
             return
-        from sqlalchemy import text
 
         conn = self._connect()
         try:
@@ -104,8 +109,7 @@ class StudyLock:
             self._engine.dispose()
 
 
-def _quiet_optuna():
-    import optuna
+def quiet_optuna():
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
@@ -125,10 +129,8 @@ def retry_callback():
 
 def open_storage(url: str, heartbeat: Optional[int] = None):
     """An RDBStorage; with `heartbeat`, stale trials (no heartbeat for 3× that) are failed and re-queued."""
-    import inspect
 
-    optuna = _quiet_optuna()
-    from optuna.storages import RDBStorage
+    optuna = quiet_optuna()
 
     kwargs = {}
     if heartbeat:
@@ -140,13 +142,12 @@ def open_storage(url: str, heartbeat: Optional[int] = None):
         return RDBStorage(_engine_url(url), engine_kwargs=engine_kwargs, **kwargs)
     except Exception as exc:
         if isinstance(exc, optuna.exceptions.StorageInternalError) or "sqlalchemy" in type(exc).__module__:
-            raise SeqlabError(f"cannot open storage {_public_url(url)}: {first_line(exc)}") from None
+            raise SeqlabError(f"cannot open storage {public_url(url)}: {first_line(exc)}") from None
         raise
 
 
 # samplers and pruners ---------------------------------------------------------------------------
 def make_sampler(kind: str, space: dict, seed: int):
-    import optuna
 
     if kind == "tpe":
         return optuna.samplers.TPESampler(seed=seed, constant_liar=True)
@@ -161,10 +162,30 @@ def make_sampler(kind: str, space: dict, seed: int):
 
 
 def make_pruner(kind: str, epochs: int):
-    import optuna
 
     if kind == "median":
         return optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=2)
     if kind == "hyperband":
         return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(epochs, 1), reduction_factor=3)
     return optuna.pruners.NopPruner()
+
+
+# Optuna internals -------------------------------------------------------------------------------
+# Written against optuna 4.9. Workers use ask/tell, so they must start the heartbeat thread that
+# `Study.optimize` starts internally, and read a trial's stored state by id; both need private attributes.
+# `_internals` is the only place seqlab touches them.
+def _internals(study, trial) -> tuple[Any, int]:
+    """(the study's storage, the trial's storage id)."""
+    return study._storage, trial._trial_id
+
+
+def heartbeat_thread(study, trial):
+    """Context manager: send heartbeats for `trial` while a worker trains it."""
+    storage, trial_id = _internals(study, trial)
+    return get_heartbeat_thread(trial_id, storage)
+
+
+def stored_trial(study, trial):
+    """The trial as the storage has it now (another worker may have failed it)."""
+    storage, trial_id = _internals(study, trial)
+    return storage.get_trial(trial_id)

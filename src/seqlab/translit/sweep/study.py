@@ -16,47 +16,43 @@ re-running the same command resumes the study.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
-import socket
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
-import typer
+import optuna
+from optuna.storages import fail_stale_trials
+from optuna.trial import TrialState
+from tqdm import tqdm
 
 from seqlab.errors import SeqlabError, check_all, first_line
+from seqlab.io import read_jsonl, write_json_atomic
+from seqlab.options import check_fields
+from seqlab.translit import checkpoint as ckpt
+from seqlab.translit.config import ModelConfig, SweepOptions
+from seqlab.translit.model import Seq2Seq, count_parameters
 from seqlab.translit.sweep import space as sweep_space
-from seqlab.translit.sweep.storage import (STUDY_DB, StudyLock, _public_url, _quiet_optuna, make_pruner,
-                                          make_sampler, open_storage, retry_callback, storage_url)
+from seqlab.translit.sweep.storage import (
+    STUDY_DB,
+    StudyLock,
+    heartbeat_thread,
+    make_pruner,
+    make_sampler,
+    open_storage,
+    public_url,
+    quiet_optuna,
+    retry_callback,
+    stored_trial,
+)
+from seqlab.translit.train import train
 
-if TYPE_CHECKING:
-    from seqlab.translit.train import TrainConfig
-
-SWEEP_JSON, TRIALS_DIR = "sweep.json", "trials"
-SAMPLERS, PRUNERS = ("tpe", "random", "grid"), ("median", "hyperband", "none")
 TRIAL_ATTRS = ("run_dir", "parameters", "train_seconds", "best_epoch", "dev_accuracy")
 
-
-@dataclass
-class SweepOptions:
-    out: Path
-    space: dict
-    trials: int
-    train: TrainConfig
-    study: str
-    storage: str
-    sampler: str = "tpe"
-    pruner: str = "median"
-    timeout: Optional[float] = None  # minutes
-    seed: int = 0
-    heartbeat: int = 10  # seconds; grace period = 3 × heartbeat
-    wandb: bool = False
-    wandb_project: str = "seqlab-translit"
-    progress: bool = True
-    space_file: str = "space"
-    worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+SWEEP_JSON, TRIALS_DIR = "sweep.json", "trials"
 
 
 # sweep.json -------------------------------------------------------------------------------------
@@ -77,10 +73,9 @@ def _union_seconds(invocations: list[dict]) -> float:
 
 def write_sweep_json(opts: SweepOptions, invocation: dict) -> None:
     """Create or update sweep.json; refuses a SWEEP_DIR that holds a different sweep. Call under the lock."""
-    from seqlab.io import write_json_atomic
 
     path = opts.out / SWEEP_JSON
-    record = {"study": opts.study, "storage": _public_url(opts.storage), "space": opts.space,
+    record = {"study": opts.study, "storage": public_url(opts.storage), "space": opts.space,
               "trials_target": opts.trials, "train": asdict(opts.train)}
     old = _read_sweep_json(path) if path.exists() else None
     if old is not None:
@@ -96,7 +91,6 @@ def write_sweep_json(opts: SweepOptions, invocation: dict) -> None:
 
 
 def _read_sweep_json(path: Path) -> dict:
-    import json
 
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -120,20 +114,17 @@ def load_sweep(sweep_dir: str | Path, storage: Optional[str] = None):
     local = sweep_dir / STUDY_DB
     if not storage and url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists() and local.exists():
         url = f"sqlite:///{local.resolve()}"  # the sweep directory was moved or copied
-    optuna = _quiet_optuna()
+    optuna = quiet_optuna()
     try:
         study = optuna.load_study(study_name=info["study"], storage=open_storage(url))
     except KeyError:
-        raise SeqlabError(f"study {info['study']!r} not found in {_public_url(url)}") from None
+        raise SeqlabError(f"study {info['study']!r} not found in {public_url(url)}") from None
     return info, study
 
 
 # one trial ----------------------------------------------------------------------------------------
 def _run_summary(run_dir: Path) -> dict:
     """What a (possibly pruned) run directory says about itself."""
-    from seqlab.io import read_jsonl
-    from seqlab.translit import checkpoint as ckpt
-    from seqlab.translit.model import ModelConfig, Seq2Seq, count_parameters
 
     records = read_jsonl(run_dir / ckpt.METRICS)
     best = max(records, key=lambda r: r["dev_accuracy"], default=None)
@@ -158,16 +149,12 @@ def _start_wandb(opts: SweepOptions, trial, params: dict):
 
 def run_trial(opts: SweepOptions, study, trial) -> tuple[str, dict]:
     """Train one configuration; tell the study COMPLETE (best dev accuracy), PRUNED or FAIL."""
-    import optuna
-    from optuna.storages._heartbeat import get_heartbeat_thread
-    from seqlab.translit.train import train
 
     params = sweep_space.suggest(trial, opts.space)
     run_dir = (opts.out / TRIALS_DIR / f"trial-{trial.number:04d}").resolve()
     trial.set_user_attr("run_dir", str(run_dir))
     trial.set_user_attr("worker", opts.worker)
-    cfg = replace(opts.train, dev_beam_size=int(params["beam_size"]), lr=float(params["lr"]),
-                  batch_size=int(params["batch_size"]), show_progress=False)
+    model_cfg, cfg = sweep_space.trial_configs(params, replace(opts.train, show_progress=False))
     run = None
 
     def on_epoch(epoch: int, accuracy: float) -> None:
@@ -180,9 +167,9 @@ def run_trial(opts: SweepOptions, study, trial) -> tuple[str, dict]:
     state = optuna.trial.TrialState.COMPLETE
     try:
         run = _start_wandb(opts, trial, params) if opts.wandb else None
-        with get_heartbeat_thread(trial._trial_id, study._storage):
+        with heartbeat_thread(study, trial):
             try:
-                train(sweep_space.model_config(params), cfg, run_dir, on_epoch=on_epoch)
+                train(model_cfg, cfg, run_dir, on_epoch=on_epoch)
             except optuna.TrialPruned:
                 state = optuna.trial.TrialState.PRUNED
         summary = _run_summary(run_dir)
@@ -204,29 +191,27 @@ def run_trial(opts: SweepOptions, study, trial) -> tuple[str, dict]:
 
 def _taken_over(study, trial, exc: BaseException) -> bool:
     """True when this worker froze past the grace period and another one failed (and re-queued) its trial."""
-    import optuna
 
     if not isinstance(exc, (optuna.exceptions.UpdateFinishedTrialError, optuna.exceptions.StorageInternalError)):
         return False
     try:
-        return study._storage.get_trial(trial._trial_id).state.is_finished()
+        return stored_trial(study, trial).state.is_finished()
     except Exception:
         return False
 
 
 def _fail(study, trial, exc: BaseException, retry: bool) -> None:
     """Mark a trial FAIL; an interrupted (Ctrl-C) trial's configuration is queued to run again."""
-    from optuna.trial import TrialState
 
     with contextlib.suppress(Exception):
         trial.set_user_attr("error", f"{type(exc).__name__}: {first_line(exc)}"[:500])
         study.tell(trial, state=TrialState.FAIL)
         if retry:
-            retry_callback()(study, study._storage.get_trial(trial._trial_id))
+            retry_callback()(study, stored_trial(study, trial))
 
 
 # the sweep loop ---------------------------------------------------------------------------------
-def _counts(study) -> dict[str, int]:
+def trial_counts(study) -> dict[str, int]:
     counts = {"complete": 0, "pruned": 0, "fail": 0, "running": 0, "waiting": 0}
     for t in study.get_trials(deepcopy=False):
         counts[t.state.name.lower()] = counts.get(t.state.name.lower(), 0) + 1
@@ -236,10 +221,9 @@ def _counts(study) -> dict[str, int]:
 
 def _next_trial(opts: SweepOptions, study) -> tuple[Any, dict]:
     """Under the study lock: fail stale trials, then create the next trial if a slot is free."""
-    from optuna.storages import fail_stale_trials
 
     fail_stale_trials(study)
-    counts = _counts(study)
+    counts = trial_counts(study)
     if counts["finished"] + counts["running"] >= opts.trials:
         return None, counts
     n_trials = sum(counts[k] for k in ("finished", "fail", "running", "waiting"))
@@ -250,16 +234,15 @@ def _next_trial(opts: SweepOptions, study) -> tuple[Any, dict]:
     return study.ask(), counts
 
 
-def _describe(params: dict) -> str:
+def describe_params(params: dict) -> str:
     shown = {k: (f"{v:.2g}" if k == "lr" else v) for k, v in params.items() if k in sweep_space.PARAMS}
     return " ".join(f"{k}={v}" for k, v in shown.items())
 
 
 def run_sweep(opts: SweepOptions) -> dict[str, int]:
     """Run trials until the study holds `opts.trials` finished ones (or --timeout); returns the counts."""
-    from tqdm import tqdm
 
-    optuna = _quiet_optuna()
+    optuna = quiet_optuna()
     lock, start = StudyLock(opts.storage, opts.study, opts.heartbeat), time.time()
     opts.out.mkdir(parents=True, exist_ok=True)
     invocation = {"id": f"{opts.worker}:{start}", "worker": opts.worker, "started": _now(), "start_ts": start}
@@ -271,7 +254,7 @@ def run_sweep(opts: SweepOptions) -> dict[str, int]:
             if study.direction != optuna.study.StudyDirection.MAXIMIZE:
                 raise SeqlabError(f"study {opts.study!r} exists and does not maximize; pick another --study")
             write_sweep_json(opts, {**invocation, "end_ts": time.time()})
-            counts = _counts(study)
+            counts = trial_counts(study)
         bar = tqdm(total=opts.trials, initial=min(counts["finished"], opts.trials), desc="trials", unit="trial",
                    disable=not opts.progress, dynamic_ncols=True)
         try:
@@ -290,7 +273,7 @@ def _loop(opts: SweepOptions, study, lock: StudyLock, bar, invocation: dict) -> 
     while True:
         if deadline is not None and time.time() >= deadline:
             _echo(opts, f"--timeout of {opts.timeout:g} min reached; run the same command again to continue")
-            return _counts(study)
+            return trial_counts(study)
         with lock.held():
             trial, counts = _next_trial(opts, study)
         bar.n = min(counts["finished"], opts.trials)
@@ -305,13 +288,12 @@ def _loop(opts: SweepOptions, study, lock: StudyLock, bar, invocation: dict) -> 
         bar.update(1)
         _echo(opts, f"trial {trial.number:4d} {state:8s} dev acc {info['dev_accuracy']:.4f} (epoch "
                     f"{info['best_epoch']}) {time.time() - began:6.1f} s  {info['parameters']:,} params  "
-                    f"{_describe(info)}")
+                    f"{describe_params(info)}")
         with lock.held():
             write_sweep_json(opts, {**invocation, "end_ts": time.time()})
 
 
 def _echo(opts: SweepOptions, message: str) -> None:
-    from tqdm import tqdm
 
     if opts.progress:
         tqdm.write(message)
@@ -320,16 +302,10 @@ def _echo(opts: SweepOptions, message: str) -> None:
 
 
 # CLI --------------------------------------------------------------------------------------------
-def _check_options(opts: SweepOptions) -> None:
-    checks = [
-        (1 <= opts.trials <= 100_000, f"--trials must be between 1 and 100000, got {opts.trials}"),
-        (opts.timeout is None or opts.timeout > 0, f"--timeout must be positive (minutes), got {opts.timeout}"),
-        (1 <= opts.heartbeat <= 3600, f"--heartbeat must be 1–3600 seconds, got {opts.heartbeat}"),
-        (opts.sampler in SAMPLERS, f"--sampler must be one of {', '.join(SAMPLERS)}, got {opts.sampler!r}"),
-        (opts.pruner in PRUNERS, f"--pruner must be one of {', '.join(PRUNERS)}, got {opts.pruner!r}"),
-        (bool(opts.study.strip()), "--study must not be empty"),
-    ]
-    check_all(checks)
+def check_options(opts: SweepOptions) -> None:
+    """Every option checked before the first trial starts."""
+    check_fields(opts)
+    check_all([(bool(opts.study.strip()), "--study must not be empty")])
     opts.train.validate()
     if opts.wandb:
         _import_wandb()
@@ -337,59 +313,3 @@ def _check_options(opts: SweepOptions) -> None:
         size = sweep_space.grid_size(sweep_space.grid_of(opts.space, opts.space_file))
         if opts.trials > size:
             raise SeqlabError(f"--trials {opts.trials} exceeds the {size} points of the grid")
-
-
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def sweep(
-        out: Path = typer.Option(..., "--out", help="Sweep directory: sweep.json, study.db, trials/trial-NNNN/."),
-        trials: int = typer.Option(..., "--trials", help="Finished (complete or pruned) trials the study should hold."),
-        space: Optional[Path] = typer.Option(None, "--space", help="Search-space YAML (default: the shipped space)."),
-        timeout: Optional[float] = typer.Option(None, "--timeout", help="Start no new trial after this many minutes."),
-        sampler: str = typer.Option("tpe", "--sampler", help="tpe | random | grid"),
-        pruner: str = typer.Option("median", "--pruner", help="median | hyperband | none (on per-epoch dev accuracy)"),
-        storage: Optional[str] = typer.Option(None, "--storage", help="Optuna storage URL (default: SQLite study.db "
-                                              "in --out); postgresql://… for several workers."),
-        study: Optional[str] = typer.Option(None, "--study", help="Study name (default: the --out folder's name)."),
-        epochs: int = typer.Option(20, "--epochs", help="Maximum epochs per trial."),
-        patience: int = typer.Option(5, "--patience", help="Early stopping per trial."),
-        trial_budget: Optional[float] = typer.Option(None, "--trial-budget", help="Minutes per trial at most."),
-        limit_train: Optional[int] = typer.Option(None, "--limit-train", help="Use only the first N training pairs."),
-        seed: int = typer.Option(0, "--seed", help="Seed of the sampler and of every training run."),
-        heartbeat: int = typer.Option(10, "--heartbeat", help="Seconds between trial heartbeats; a trial silent "
-                                      "for 3× this is marked failed and retried."),
-        use_wandb: bool = typer.Option(False, "--wandb", help="Also log every trial to Weights & Biases "
-                                       "(offline unless WANDB_MODE says otherwise)."),
-        wandb_project: str = typer.Option("seqlab-translit", "--wandb-project"),
-        dataset: str = typer.Option("dakshina", "--dataset"), lang: str = typer.Option("hi", "--lang"),
-        data_dir: Optional[str] = typer.Option(None, "--data-dir"),
-        skip_bad_lines: bool = typer.Option(False, "--skip-bad-lines"),
-    ) -> None:
-        """Hyperparameter search with Optuna: each trial trains a model, scored on dev word accuracy."""
-        from seqlab.translit.train import TrainConfig, load_data
-
-        cfg = TrainConfig(dataset=dataset, lang=lang, data_dir=data_dir, skip_bad_lines=skip_bad_lines,
-                          limit_train=limit_train, epochs=epochs, time_budget=trial_budget, patience=patience,
-                          seed=seed, show_progress=False)
-        opts = SweepOptions(out=out, space=sweep_space.load_space(space), trials=trials, train=cfg,
-                            space_file=str(space or sweep_space.DEFAULT_SPACE),
-                            study=study or out.resolve().name, storage=storage_url(storage, out), sampler=sampler,
-                            pruner=pruner, timeout=timeout, seed=seed, heartbeat=heartbeat, wandb=use_wandb,
-                            wandb_project=wandb_project)
-        _check_options(opts)
-        load_data(cfg)  # a missing or broken dataset is reported before any trial starts
-        run_sweep(opts)
-        _summary(opts)
-
-
-def _summary(opts: SweepOptions) -> None:
-    _, study = load_sweep(opts.out, opts.storage)
-    counts = _counts(study)
-    typer.echo(f"study {opts.study}: {counts['finished']}/{opts.trials} finished ({counts['complete']} complete, "
-               f"{counts['pruned']} pruned), {counts['fail']} failed, {counts['running']} running")
-    complete = [t for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE"]
-    if complete:
-        best = max(complete, key=lambda t: t.value)
-        typer.echo(f"best trial {best.number}: dev acc {best.value:.4f}  {_describe(best.params)}\n"
-                   f"  run: {best.user_attrs.get('run_dir')}")
-    typer.echo(f"sweep: {opts.out}")

@@ -1,0 +1,109 @@
+"""Every option of the lyrics job, declared once: default, range, CLI flag and help (torch-free, so the CLI
+reads its defaults from here without importing transformers).
+
+The defaults are the original recipe's: GPT-2, 3 epochs, batch 2, block 256, lr 5e-5, output ./gpt2-lyrics;
+generation with max_length 100, top-k 50, top-p 0.9, temperature 1.0 and repetition penalty 1.2.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from seqlab.device import DEVICE_HELP
+from seqlab.errors import check_all
+from seqlab.options import check_fields, opt
+
+RECIPE_PROMPT = "When the sun rises and stars begin to fade"
+MAX_BLOCK = 4096  # tokens; a model's own context may be smaller and is checked when it is loaded
+MAX_SEED = 2**32 - 1  # numpy's and transformers' set_seed limit
+MODEL_SIZES = ("tiny", "small")
+
+
+@dataclass
+class TrainConfig:
+    """Every option of `seqlab lyrics train`; saved as lyrics_run.json in the output folder."""
+
+    data: Optional[str] = opt(None, help="Folder of .txt files or a CSV with a lyrics/text column.")
+    data_dir: Optional[str] = opt(None, "--data-dir", "Root that holds poetry/ (else $SEQLAB_DATA_DIR, then ./data).")
+    model: str = opt("gpt2", "--model", "Hub id (gpt2, …), local model folder, or smollm2-135m.")
+    from_scratch: bool = opt(False, "--from-scratch", "Randomly initialized GPT-2 (see --size).")
+    size: str = opt("tiny", "--size", " | ".join(MODEL_SIZES) + " (with --from-scratch).", choices=MODEL_SIZES)
+    output_dir: str = opt("./gpt2-lyrics", "--output-dir", "Run folder: checkpoints, final model.")
+    epochs: float = opt(3.0, "--epochs", "Training epochs.", low=0.0, high=10_000.0, low_open=True)
+    batch_size: int = opt(2, "--batch-size", "Per-device batch size.", low=1, high=65536)
+    grad_accum: int = opt(1, "--grad-accum", "Gradient accumulation steps.", low=1, high=65536)
+    lr: float = opt(5e-5, "--lr", "Peak AdamW learning rate (linear decay).", low=0.0, high=1.0, low_open=True,
+                    high_open=True)
+    warmup_steps: int = opt(0, "--warmup-steps", "Linear warmup steps.", low=0)
+    block_size: int = opt(256, "--block-size", "Tokens per training example (the recipe's max length).", low=2,
+                          high=MAX_BLOCK)
+    packing: bool = opt(True, "--packing", "Pack songs into full blocks (default) or pad/truncate each song "
+                        "(--pad-to-max, the recipe's).")
+    val_fraction: float = opt(0.1, "--val-fraction", "Share of songs held out for validation.", low=0.0, high=1.0,
+                              low_open=True, high_open=True)
+    max_steps: Optional[int] = opt(None, "--max-steps", "Stop after N optimizer steps (CPU runs).", low=1)
+    eval_steps: Optional[int] = opt(None, "--eval-steps", "With --max-steps: evaluate every N steps.", low=1)
+    logging_steps: int = opt(10, "--logging-steps", "Log the loss every N steps.", low=1)
+    max_train_songs: Optional[int] = opt(None, "--max-train-songs", "Train on the first N songs.", low=1)
+    max_val_songs: Optional[int] = opt(None, "--max-val-songs", "Validate on the first N songs.", low=1)
+    seed: int = opt(42, "--seed", "Random seed of the split, shuffling and initialization.", low=0, high=MAX_SEED)
+    lora: bool = opt(False, "--lora", "Train LoRA adapters (peft); merged into the saved model.")
+    lora_r: int = opt(8, "--lora-r", "LoRA rank.", low=1, high=4096)
+    resume: bool = opt(False, "--resume", "Continue from the last checkpoint in --output-dir.")
+    overwrite: bool = opt(False, "--overwrite", "Start again in an --output-dir that holds a run.")
+    show_progress: bool = opt(True, "--progress", "Progress bars (--no-progress for logs).")
+
+    def validate(self) -> None:
+        check_fields(self)
+        check_all([(not (self.resume and self.overwrite), "--resume and --overwrite exclude each other")])
+
+
+@dataclass
+class GenerationConfig:
+    """Sampling settings (the recipe's defaults)."""
+
+    max_length: int = opt(100, "--max-length", "Total tokens, prompt included (the recipe's 100).", low=1,
+                          high=1_000_000)
+    max_new_tokens: Optional[int] = opt(None, "--max-new-tokens", "New tokens; overrides --max-length.", low=1,
+                                        high=1_000_000)
+    do_sample: bool = opt(True, help="Sample (the recipe) instead of greedy decoding.")
+    top_k: int = opt(50, "--top-k", "Sample among the K most likely tokens (0 = all).", low=0)
+    top_p: float = opt(0.9, "--top-p", "Nucleus sampling: the smallest set of tokens with this much probability.",
+                       low=0.0, high=1.0, low_open=True)
+    temperature: float = opt(1.0, "--temperature", "Softmax temperature.", low=0.0, high=100.0, low_open=True)
+    repetition_penalty: float = opt(1.2, "--repetition-penalty", "Penalty on tokens already generated (1 = none).",
+                                    low=0.0, high=100.0, low_open=True)
+    num_return_sequences: int = opt(1, "--num-return-sequences", "Texts to generate.", low=1, high=1000)
+    seed: Optional[int] = opt(None, "--seed", "Random seed: same seed, same text.", low=0, high=MAX_SEED)
+
+    def validate(self) -> None:
+        check_fields(self)
+
+
+@dataclass
+class EvalConfig:
+    """Every option of `seqlab lyrics evaluate`; split options left unset take the run's own (lyrics_run.json)."""
+
+    model: str = opt("gpt2-lyrics", "--model", "Trained folder or smollm2-135m.")
+    data: Optional[str] = opt(None, "--data", "Lyrics to evaluate on (default: the run's data).")
+    data_dir: Optional[str] = opt(None, "--data-dir", "Root that holds poetry/ (else $SEQLAB_DATA_DIR, then ./data).")
+    split: str = opt("val", "--split", "val (the seeded validation split) | all.", choices=("val", "all"))
+    seed: Optional[int] = opt(None, "--seed", "Random seed of the split (default: the run's, else 42).", low=0,
+                              high=MAX_SEED)
+    val_fraction: Optional[float] = opt(None, "--val-fraction", "Validation share (default: the run's, else 0.1).",
+                                        low=0.0, high=1.0, low_open=True, high_open=True)
+    max_val_songs: Optional[int] = opt(None, "--max-val-songs", "Use the first N validation songs.", low=1)
+    block_size: int = opt(256, "--block-size", "Tokens per scored block.", low=2, high=MAX_BLOCK)
+    batch_size: int = opt(4, "--batch-size", "Blocks per forward pass.", low=1, high=65536)
+    num_samples: int = opt(10, "--num-samples", "Generated samples for diversity/memorization.", low=0, high=10_000)
+    prompt: str = opt(RECIPE_PROMPT, "--prompt", "Prompt of the generated samples.")
+    max_length: int = opt(100, "--max-length", "Total tokens of each sample, prompt included.", low=1, high=1_000_000)
+    sample_seed: int = opt(0, "--sample-seed", "Random seed of the generated samples.", low=0, high=MAX_SEED)
+    device: str = opt("auto", "--device", DEVICE_HELP)
+    show_progress: bool = True
+
+    def validate(self) -> None:
+        from seqlab.device import resolve_device  # imports torch: only when an evaluation is about to run
+
+        check_fields(self)
+        resolve_device(self.device)  # before any data is read

@@ -1,0 +1,169 @@
+"""Every option of the transliteration job, declared once: name, default, range, CLI flag and help.
+
+`ModelConfig`, `TrainConfig` and `DecodingConfig` are what a run directory's config.json holds under
+"model", "train" and "decoding" (field names unchanged since the first release, so old runs and the shipped
+model load). The CLI takes its defaults and help from here (`cli_option`), the sweep's search space its
+defaults and ranges, `analyze` its sizes, and loading a model folder validates config.json against the same
+ranges (`from_dict`), so a value the CLI would refuse is refused on disk too. Torch-free on purpose.
+"""
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from seqlab.device import DEVICE_HELP
+from seqlab.options import check_fields, from_cli, from_dict, opt
+
+CELLS = ("rnn", "gru", "lstm")
+ATTENTIONS = ("none", "bahdanau", "luong")
+DATASETS = ("dakshina", "aksharantar")
+SPLITS = ("train", "dev", "test")
+MAX_VOCAB = 100_000  # characters: real vocabularies hold about 70; far more means a corrupt file
+MAX_BEAM = 100
+MAX_SEED = 2**63 - 1  # torch.manual_seed takes a signed 64-bit integer
+SAMPLERS, PRUNERS = ("tpe", "random", "grid"), ("median", "hyperband", "none")
+
+
+@dataclass
+class ModelConfig:
+    """The network (see model.py). Vocabulary sizes are known only after reading the training data."""
+
+    source_vocab: Optional[int] = opt(None, help="Source characters incl. 4 specials.", low=5, high=MAX_VOCAB)
+    target_vocab: Optional[int] = opt(None, help="Target characters incl. 4 specials.", low=5, high=MAX_VOCAB)
+    embedding_size: int = opt(64, "--emb", "Embedding size m.", low=1, high=4096)
+    hidden_size: int = opt(256, "--hidden", "Hidden size k (encoder and decoder).", low=1, high=8192)
+    cell: str = opt("gru", "--cell", "Recurrent cell: " + " | ".join(CELLS) + ".", choices=CELLS)
+    encoder_layers: int = opt(1, "--enc-layers", "Encoder layers.", low=1, high=16)
+    decoder_layers: int = opt(1, "--dec-layers", "Decoder layers.", low=1, high=16)
+    bidirectional: bool = opt(False, "--bidirectional", "Bidirectional encoder (directions summed for the decoder).")
+    dropout: float = opt(0.0, "--dropout", "Dropout on embeddings, between layers and before the output layer.",
+                         low=0.0, high=1.0, high_open=True)
+    attention: str = opt("none", "--attention", "Attention: " + " | ".join(ATTENTIONS) + ".", choices=ATTENTIONS)
+
+    @classmethod
+    def from_cli(cls, options: Mapping[str, Any], **overrides: Any) -> "ModelConfig":
+        return from_cli(cls, options, **overrides)
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> "ModelConfig":
+        return from_dict(cls, data, where)
+
+    def with_vocabs(self, source: int, target: int) -> "ModelConfig":
+        config = ModelConfig(**{**asdict(self), "source_vocab": source, "target_vocab": target})
+        config.validate()
+        return config
+
+    def validate(self) -> None:
+        check_fields(self)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class TrainConfig:
+    """How a model is trained; saved in config.json so that --resume continues with exactly these settings."""
+
+    dataset: str = opt("dakshina", "--dataset", " | ".join(DATASETS), choices=DATASETS)
+    lang: str = opt("hi", "--lang", "Language code (Dakshina: hi, bn, ta, …).")
+    data_dir: Optional[str] = opt(None, "--data-dir", "Data root; else $SEQLAB_DATA_DIR, ./data, then download.")
+    skip_bad_lines: bool = opt(False, "--skip-bad-lines", "Drop and count malformed lines instead of stopping.")
+    limit_train: Optional[int] = opt(None, "--limit-train", "Use only the first N training pairs.", low=1)
+    epochs: int = opt(20, "--epochs", "Maximum epochs.", low=1)
+    time_budget: Optional[float] = opt(None, "--time-budget", "Stop after this many minutes.", low=0.0, low_open=True)
+    batch_size: int = opt(64, "--batch-size", "Pairs per batch.", low=1, high=65536)
+    lr: float = opt(2e-3, "--lr", "Peak AdamW learning rate (warmup, then cosine decay).", low=0.0, high=10.0,
+                    low_open=True, high_open=True)
+    weight_decay: float = opt(0.01, "--weight-decay", "AdamW weight decay.", low=0.0, high=10.0)
+    clip_norm: float = opt(1.0, help="Gradient-norm clipping threshold.", low=0.0, low_open=True)
+    warmup_steps: int = opt(200, help="Linear warmup steps (at most a tenth of training).", low=0)
+    label_smoothing: float = opt(0.0, "--label-smoothing", "Label smoothing of the cross-entropy.", low=0.0,
+                                 high=1.0, high_open=True)
+    teacher_forcing: float = opt(1.0, "--teacher-forcing", "Probability of feeding the true previous character.",
+                                 low=0.0, high=1.0)
+    patience: int = opt(5, "--patience", "Early stopping: epochs without dev-accuracy gain.", low=1)
+    dev_beam_size: int = opt(1, "--dev-beam-size", "Beam for the per-epoch dev accuracy (1 = greedy).", low=1,
+                             high=MAX_BEAM)
+    seed: int = opt(0, "--seed", "Random seed (runs are deterministic on CPU).", low=0, high=MAX_SEED)
+    device: str = opt("auto", "--device", DEVICE_HELP)
+    show_progress: bool = opt(True, help="Progress bar and per-epoch lines.")
+
+    @classmethod
+    def from_cli(cls, options: Mapping[str, Any], **overrides: Any) -> "TrainConfig":
+        return from_cli(cls, options, **overrides)
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> "TrainConfig":
+        return from_dict(cls, data, where)
+
+    def validate(self) -> None:
+        from seqlab.device import resolve_device  # imports torch: only when a run is about to start
+
+        check_fields(self)
+        resolve_device(self.device)
+
+
+@dataclass
+class DecodingConfig:
+    """How a model decodes by default; `seqlab translit prior` tunes these on dev and saves them in config.json."""
+
+    beam_size: int = opt(1, "--beam-size", "1 = greedy (default: the model's own, see config.json 'decoding').",
+                         low=1, high=MAX_BEAM)
+    length_penalty: float = opt(1.0, "--length-penalty", "Beam scores are log-prob / length**this.", low=0.0,
+                                high=10.0)
+    prior_weight: float = opt(0.0, "--prior-weight", "Weight λ of the word-frequency prior in beam reranking "
+                              "(0 = off).", low=0.0, high=100.0)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], where: str = "config.json") -> "DecodingConfig":
+        """The "decoding" section of a model's config.json (it also records how the values were tuned)."""
+        section = config.get("decoding", {})
+        return from_dict(cls, section, f"{where}: decoding", ignore=DECODING_RECORD)
+
+
+# What `seqlab translit prior` records beside the decoding values (read back for reports, never used to decode).
+DECODING_RECORD = ("dev_accuracy", "dev_accuracy_without_prior", "prior_source", "prior_words", "prior_tokens")
+
+
+@dataclass
+class SweepOptions:
+    """Everything one `seqlab translit sweep` worker needs; the study-level options are recorded in sweep.json."""
+
+    out: Path = opt(flag="--out", help="Sweep directory: sweep.json, study.db, trials/trial-NNNN/.")
+    space: dict = opt(help="The parsed search space (see space.py).")
+    trials: int = opt(flag="--trials", help="Finished (complete or pruned) trials the study should hold.", low=1,
+                      high=100_000)
+    train: TrainConfig = opt(help="What every trial's training shares (data, epochs, patience, seed).")
+    study: str = opt(flag="--study", help="Study name (default: the --out folder's name).")
+    storage: str = opt(flag="--storage", help="Optuna storage URL (default: SQLite study.db in --out); "
+                       "postgresql://… for several workers.")
+    sampler: str = opt("tpe", "--sampler", " | ".join(SAMPLERS), choices=SAMPLERS)
+    pruner: str = opt("median", "--pruner", " | ".join(PRUNERS) + " (on per-epoch dev accuracy)", choices=PRUNERS)
+    timeout: Optional[float] = opt(None, "--timeout", "Start no new trial after this many minutes.", low=0.0,
+                                   low_open=True)
+    seed: int = opt(0, "--seed", "Seed of the sampler and of every training run.", low=0, high=MAX_SEED)
+    heartbeat: int = opt(10, "--heartbeat", "Seconds between trial heartbeats; a trial silent for 3× this is marked "
+                         "failed and retried.", low=1, high=3600)
+    wandb: bool = opt(False, "--wandb", "Also log every trial to Weights & Biases (offline unless WANDB_MODE says "
+                      "otherwise).")
+    wandb_project: str = opt("seqlab-translit", "--wandb-project", "W&B project name.")
+    progress: bool = True
+    space_file: str = "space"
+    worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+
+
+@dataclass
+class FinalOptions:
+    """How the best configuration is trained to convergence; dataset, language and data root default to the sweep's."""
+
+    epochs: int = opt(30, "--final-epochs", "Epoch limit for training the best configuration.", low=1, high=100_000)
+    patience: int = opt(5, "--patience", "Early stopping of the final run: epochs without dev gain.", low=1)
+    time_budget: Optional[float] = opt(None, "--time-budget", "Minutes for the final training.", low=0.0,
+                                       low_open=True)
+    limit_train: Optional[int] = opt(None, "--limit-train", "Final run: first N training pairs only.", low=1)
+    dataset: Optional[str] = opt(None, "--dataset", "Dataset (default: the sweep's).", choices=DATASETS)
+    lang: Optional[str] = opt(None, "--lang", "Language (default: the sweep's).")
+    data_dir: Optional[str] = opt(None, "--data-dir", "Data root (default: the sweep's).")
