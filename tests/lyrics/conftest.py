@@ -10,7 +10,6 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from pathlib import Path
 
 import pytest
-
 from lyrics_helpers import SONG_A, SONG_B, SONG_C, SONG_D, SONG_E, SONG_F, make_tiny_gpt2, write
 
 

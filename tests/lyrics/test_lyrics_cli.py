@@ -106,7 +106,8 @@ def test_error_absurd_options(lyrics_dir, tmp_path, tiny_model_dir, capsys):
         (["lyrics", "generate", "--model", str(tiny_model_dir), "-n", "0"], "--num-return-sequences"),
         (["lyrics", "evaluate", "--model", str(tiny_model_dir), "--split", "test"], "--split"),
         (["lyrics", "generate", "--model", str(tiny_model_dir), "--device", "tpu"], "--device must be auto, cpu, cuda"),
-        (["lyrics", "evaluate", "--model", str(tiny_model_dir), "--device", "cuda:x"], "--device must be auto, cpu, cuda"),
+        (["lyrics", "evaluate", "--model", str(tiny_model_dir), "--device", "cuda:x"],
+         "--device must be auto, cpu, cuda"),
         (["lyrics", "train", str(lyrics_dir), "--resume", "--output-dir", str(tmp_path / "none")], "no checkpoint"),
     ]
     for args, message in cases:

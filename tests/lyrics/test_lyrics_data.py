@@ -6,11 +6,18 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from lyrics_helpers import SONG_A, SONG_B, SONG_C, SONG_D, SONG_E, SONG_F, write
+
 from seqlab.errors import DataError
-from seqlab.lyrics.corpus import (MAX_SONG_LINES, find_near_duplicates, load_corpus, normalize, resolve_data_path,
-                                split_by_song, split_songs)
+from seqlab.lyrics.corpus import (
+    MAX_SONG_LINES,
+    find_near_duplicates,
+    load_corpus,
+    normalize,
+    resolve_data_path,
+    split_by_song,
+    split_songs,
+)
 
 REAL = Path(os.environ.get("SEQLAB_DATA_DIR") or Path(__file__).resolve().parents[3] / "shared" / "data") / "poetry"
 
@@ -48,7 +55,7 @@ def test_more_than_50_characters_rule(tmp_path):
     assert [name for name, _ in corpus.dropped] == ["fifty.txt"]
 
 
-def test_csv_with_lyrics_column(tmp_path):
+def test_csv_rows_with_a_lyrics_column_become_songs_and_short_rows_are_dropped(tmp_path):
     frame = pd.DataFrame({"Artist": ["Ann", "Bob", "Cy"], "Lyrics": [SONG_A, SONG_B, "short"]})
     path = tmp_path / "songs.csv"
     frame.to_csv(path, index=False)
@@ -94,7 +101,7 @@ def test_split_needs_two_songs():
         split_by_song(["only one"], 0.1, 0)
 
 
-def test_data_resolution_order(tmp_path, monkeypatch, lyrics_dir):
+def test_lyrics_folder_is_found_via_data_dir_then_env_var_with_all_options_named(tmp_path, monkeypatch, lyrics_dir):
     monkeypatch.chdir(tmp_path / "poetry")  # no ./data here
     monkeypatch.setenv("SEQLAB_DATA_DIR", str(tmp_path))
     assert resolve_data_path(None) == tmp_path / "poetry"
@@ -105,7 +112,7 @@ def test_data_resolution_order(tmp_path, monkeypatch, lyrics_dir):
     assert resolve_data_path(None, data_dir=tmp_path) == tmp_path / "poetry"
 
 
-def test_real_poetry_folder():
+def test_real_poetry_folder_keeps_47_files_and_counts_near_duplicates_once():
     if not REAL.is_dir():
         pytest.fail(f"project data not found at {REAL}; set SEQLAB_DATA_DIR (the Makefile does)")
     corpus = load_corpus(REAL)

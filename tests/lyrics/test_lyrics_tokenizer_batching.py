@@ -4,9 +4,9 @@ from __future__ import annotations
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lyrics_helpers import SONG_A, SONG_B, SONG_C
 from transformers import DataCollatorForLanguageModeling
 
-from lyrics_helpers import SONG_A, SONG_B, SONG_C
 from seqlab.lyrics.batching import EosKeepingCollator, build_examples, pack, pad_to_max, token_stats, tokenize_songs
 from seqlab.lyrics.tokenizer import gpt2_tokenizer_dir, load_gpt2_tokenizer
 
@@ -50,7 +50,7 @@ def test_packing_blocks_are_full_and_lose_nothing(tokenizer):
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.lists(st.integers(0, 100), min_size=1, max_size=40), min_size=1, max_size=20),
        st.integers(2, 64))
-def test_packing_property(token_lists, block_size):
+def test_packing_keeps_every_token_in_order_in_full_blocks(token_lists, block_size):
     blocks = pack(token_lists, block_size)
     flat = [t for row in token_lists for t in row]
     packed = [t for b in blocks for t in b["input_ids"]]
@@ -63,7 +63,8 @@ def test_pad_to_max_pads_and_truncates(tokenizer):
     assert rows[0] == {"input_ids": [1, 2, 3, EOS, EOS], "attention_mask": [1, 1, 1, 0, 0]}
     assert rows[1] == {"input_ids": [0, 1, 2, 3, 4], "attention_mask": [1] * 5}
     examples = build_examples(tokenizer, [SONG_A], 256, packing=False)
-    assert len(examples[0]["input_ids"]) == 256 and examples[0]["input_ids"][sum(examples[0]["attention_mask"]) - 1] == EOS
+    ids, mask = examples[0]["input_ids"], examples[0]["attention_mask"]
+    assert len(ids) == 256 and ids[sum(mask) - 1] == EOS
 
 
 def test_collator_keeps_real_eos_labels_and_masks_padding(tokenizer):

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from lyrics_helpers import make_tiny_gpt2
+
 from seqlab.errors import SeqlabError
 from seqlab.io import read_jsonl
 from seqlab.lyrics.batching import build_examples

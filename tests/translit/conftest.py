@@ -1,20 +1,13 @@
+"""Fixtures of the transliteration tests: real Dakshina pairs, small data folders, a PostgreSQL server."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from pg_server import postgres_url  # noqa: F401  (session fixture: a PostgreSQL server of our own)
+from translit_helpers import write_dakshina
 
 from seqlab.translit.corpus import read_dakshina_tsv
-
-
-def write_dakshina(root: Path, splits: dict[str, list[tuple[str, str]]], lang: str = "hi") -> Path:
-    """A Dakshina-layout folder (root/hi/lexicons/…) holding the given (roman, native) pairs."""
-    folder = root / lang / "lexicons"
-    folder.mkdir(parents=True, exist_ok=True)
-    for split, pairs in splits.items():
-        lines = [f"{native}\t{roman}\t1" for roman, native in pairs]
-        (folder / f"{lang}.translit.sampled.{split}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return root
 
 
 @pytest.fixture(scope="session")

@@ -6,10 +6,9 @@ import io
 import json
 
 import pytest
+from translit_helpers import write_dakshina
 
 from seqlab.cli import main
-
-from conftest import write_dakshina
 
 
 @pytest.fixture(scope="module")
@@ -90,13 +89,14 @@ def test_malformed_data_fails_with_file_and_line(trained, capsys, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["translit", "predict", "--model", "/nonexistent/run", "ghar"], "does not exist"),
-    (["translit", "predict", "--beam-size", "0", "ghar"], "--beam-size must be between 1 and 100"),
+    (["translit", "predict", "--beam-size", "0", "ghar"], "--beam-size must be an integer in 1–100, got 0"),
     (["translit", "train", "--cell", "transformer", "--epochs", "1"], "cell must be one of rnn, gru, lstm"),
-    (["translit", "train", "--hidden", "-3"], "hidden size must be 1–8192"),
-    (["translit", "train", "--dataset", "wikipedia"], "unknown dataset 'wikipedia'"),
+    (["translit", "train", "--hidden", "-3"], "--hidden must be an integer in 1–8192, got -3"),
+    (["translit", "train", "--dataset", "wikipedia"],
+     "--dataset must be one of dakshina, aksharantar, got 'wikipedia'"),
     (["translit", "train", "--resume", "/nonexistent/run"], "config.json is missing"),
     (["translit", "train", "--device", "tpu", "--epochs", "1"], "--device must be auto, cpu, cuda or cuda:N"),
-    (["translit", "train", "--dev-beam-size", "0"], "beam size must be at least 1, got 0"),
+    (["translit", "train", "--dev-beam-size", "0"], "--dev-beam-size must be an integer in 1–100, got 0"),
     (["translit", "evaluate", "--device", "gpu"], "--device must be auto, cpu, cuda or cuda:N"),
 ])
 def test_bad_options_exit_non_zero_with_one_line(capsys, args, message):
@@ -158,7 +158,8 @@ def test_device_option_places_decoding_and_names_a_missing_gpu(trained, capsys, 
     import torch
 
     data, run = trained
-    code, out, _ = run_cli(capsys, "translit", "evaluate", "--model", str(run), "--data-dir", str(data), "--split", "dev",
+    code, out, _ = run_cli(capsys, "translit", "evaluate", "--model", str(run), "--data-dir", str(data),
+                           "--split", "dev",
                            "--device", "cpu", "--json", "--out", str(tmp_path / "cpu"))
     assert code == 0 and json.loads(out.splitlines()[-1])["device"] == "cpu"
     code, out, err = run_cli(capsys, "translit", "predict", "--model", str(run), "--device", "cuda", "ghar")

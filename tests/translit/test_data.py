@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from seqlab.errors import DataError
-from seqlab.translit.vocab import EOS_ID, UNK_ID, Vocab, Vocabs, batch_order
 from seqlab.translit.corpus import Pair, find_split, load_split, read_aksharantar_csv, read_dakshina_tsv
+from seqlab.translit.vocab import EOS_ID, UNK_ID, Vocab, Vocabs, batch_order
 
 
 def test_reads_the_real_dakshina_and_aksharantar_splits(shared_data):

@@ -5,9 +5,9 @@ import itertools
 import pytest
 import torch
 
-from seqlab.translit.vocab import EOS_ID, SOS_ID, make_batch
 from seqlab.translit.decode import beam_search, greedy_decode
 from seqlab.translit.model import ModelConfig, Seq2Seq, count_parameters
+from seqlab.translit.vocab import EOS_ID, SOS_ID, make_batch
 
 CONFIGS = [
     dict(cell=cell, attention=att, encoder_layers=le, decoder_layers=ld, bidirectional=bi)
@@ -24,7 +24,8 @@ def tiny(seed: int = 0, **overrides) -> Seq2Seq:
 
 def random_batch(n: int = 5, seed: int = 1):
     g = torch.Generator().manual_seed(seed)
-    sources = [torch.randint(4, 12, (int(torch.randint(1, 7, (1,), generator=g)),), generator=g).tolist() for _ in range(n)]
+    lengths = [int(torch.randint(1, 7, (1,), generator=g)) for _ in range(n)]
+    sources = [torch.randint(4, 12, (length,), generator=g).tolist() for length in lengths]
     targets = [torch.randint(4, 15, (len(s) + 1,), generator=g).tolist() + [EOS_ID] for s in sources]
     return make_batch(list(range(n)), sources, targets)
 
@@ -77,8 +78,11 @@ def test_beam_candidates_sorted_distinct_and_independent_of_batching():
         assert [h.tokens for h in alone] == [h.tokens for h in hyps]
 
 
-def test_parameter_count_of_the_seed_network():
+def test_parameter_count_of_the_baseline_network():
     model = tiny(cell="rnn")
     m, k, vs, vt = 8, 16, 12, 15
-    rnn = lambda inp: k * inp + k * k + 2 * k  # noqa: E731
+
+    def rnn(inp: int) -> int:  # one tanh layer: W_ih, W_hh and PyTorch's two bias vectors
+        return k * inp + k * k + 2 * k
+
     assert count_parameters(model) == vs * m + vt * m + rnn(m) + rnn(m) + k * vt + vt

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from translit_helpers import write_dakshina
 
 from seqlab.cli import main
-from seqlab.translit.report.build import SECTIONS, substitutions
-
-from conftest import write_dakshina
+from seqlab.translit.metrics import substitutions
+from seqlab.translit.report.build import SECTIONS
 
 # Trial 0 (attention, the largest) is enqueued first, so it wins ties of the tiny models' dev accuracy.
 TRIALS = [
@@ -55,7 +55,8 @@ def make_sweep(root: Path, data_dir: Path, trials: list[dict], epochs: int = 1) 
         cfg = TrainConfig(**{**asdict(base), "lr": p["lr"], "batch_size": p["batch_size"]})
         run_dir = root / "trials" / f"trial-{trial.number:04d}"
         result = train(model, cfg, run_dir)
-        for key, value in {"run_dir": str(run_dir), "parameters": result.parameters, "train_seconds": result.train_seconds,
+        for key, value in {"run_dir": str(run_dir), "parameters": result.parameters,
+                           "train_seconds": result.train_seconds,
                            "best_epoch": result.best_epoch, "dev_accuracy": result.best_dev_accuracy}.items():
             trial.set_user_attr(key, value)
         return result.best_dev_accuracy
@@ -64,7 +65,8 @@ def make_sweep(root: Path, data_dir: Path, trials: list[dict], epochs: int = 1) 
         study.enqueue_trial(params)
     study.optimize(objective, n_trials=len(trials))
     (root / "sweep.json").write_text(json.dumps({
-        "study": "translit", "storage": storage, "space": {"cell": ["rnn", "gru", "lstm"]}, "trials_target": len(trials),
+        "study": "translit", "storage": storage, "space": {"cell": ["rnn", "gru", "lstm"]},
+        "trials_target": len(trials),
         "train": asdict(base), "started": "2026-11-25T22:00:00", "finished": "2026-11-25T22:01:00", "seconds": 61.5}))
     return root
 
@@ -154,9 +156,9 @@ def test_missing_test_split_fails_before_training(report, tmp_path, real_pairs, 
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.slow
 def test_report_of_a_real_sweep(tmp_path, real_pairs):
     """End to end with the producer: `seqlab translit sweep`, then `report` on its directory."""
-    pytest.importorskip("seqlab.translit.sweep.study")
     data = write_dakshina(tmp_path / "data", {
         "train": real_pairs[::70][:300], "dev": real_pairs[35::400][:40], "test": real_pairs[17::400][:40]})
     space = tmp_path / "space.yaml"
@@ -220,7 +222,8 @@ def test_devanagari_rendering_uses_a_real_font():
 
     def ink(engine):
         image = Image.new("L", (200, 100))
-        ImageDraw.Draw(image).text((20, 20), "कि", font=ImageFont.truetype(str(font), 40, layout_engine=engine), fill=255)
+        face = ImageFont.truetype(str(font), 40, layout_engine=engine)
+        ImageDraw.Draw(image).text((20, 20), "कि", font=face, fill=255)
         return image
 
     raqm, basic = ink(ImageFont.Layout.RAQM), ink(ImageFont.Layout.BASIC)

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import optuna
 import pytest
+from translit_helpers import write_dakshina
 
 from seqlab.cli import main
+from seqlab.errors import SeqlabError
+from seqlab.translit.config import ModelConfig, TrainConfig
 from seqlab.translit.sweep import space as sweep_space
 from seqlab.translit.sweep.study import TRIAL_ATTRS, load_sweep
-
-from conftest import write_dakshina
-from pg_server import postgres_url  # noqa: F401  (session fixture: a PostgreSQL server of our own)
 
 TINY_SPACE = """\
 emb: [8, 16]
@@ -73,7 +73,7 @@ def check_trials(study, expected: int) -> None:
 
 
 # space files ------------------------------------------------------------------------------------
-def test_default_space_covers_the_issue():
+def test_default_space_searches_every_architecture_option():
     space = sweep_space.load_space(None)
     assert space["emb"] == {"choices": [16, 32, 64, 256]} and space["hidden"] == {"choices": [16, 32, 64, 256]}
     assert space["enc_layers"] == space["dec_layers"] == {"choices": [1, 2, 3]}
@@ -83,10 +83,16 @@ def test_default_space_covers_the_issue():
     assert space["lr"] == {"low": 1e-4, "high": 1e-2, "log": True} and "choices" in space["batch_size"]
 
 
-def test_space_names_match_the_model():
-    from seqlab.translit import model
-
-    assert sweep_space.CELLS == tuple(model.CELLS) and sweep_space.ATTENTIONS == model.ATTENTIONS
+def test_space_defaults_and_ranges_are_the_train_commands():
+    """Keys left out of a space take `seqlab translit train`'s defaults; values it refuses, the space refuses."""
+    defaults = sweep_space.parse_space({})
+    assert defaults["emb"] == {"choices": [ModelConfig.embedding_size]}
+    assert defaults["lr"] == {"choices": [TrainConfig.lr]}
+    assert defaults["beam_size"] == {"choices": [TrainConfig.dev_beam_size]}
+    assert all(p.config in (ModelConfig, TrainConfig) for p in sweep_space.PARAMS.values())
+    for key, bad in [("emb", 4097), ("enc_layers", 17), ("dropout", 1.0), ("beam_size", 101), ("cell", "lstm2")]:
+        with pytest.raises(SeqlabError, match="out of range"):
+            sweep_space.parse_space({key: bad})
 
 
 def test_space_shorthands_and_defaults(tmp_path):
@@ -119,7 +125,7 @@ def test_bad_space_files_give_one_line_errors(tmp_path, capsys, text, message):
     (["--sampler", "grid"], "grid sampler needs `choices` for every parameter; lr"),
     (["--storage", "mysql://x/y"], "unsupported --storage"),
     (["--storage", "postgresql://nobody@127.0.0.1:1/none"], "cannot connect to postgresql://nobody@127.0.0.1:1/none"),
-    (["--trials", "0"], "--trials must be between 1 and 100000"),
+    (["--trials", "0"], "--trials must be an integer in 1–100,000, got 0"),
     (["--pruner", "sometimes"], "--pruner must be one of"),
 ])
 def test_bad_options_are_user_errors(tmp_path, capsys, space_file, sweep_data, args, message):
@@ -171,21 +177,21 @@ def test_timeout_stops_starting_trials_and_a_rerun_continues(tmp_path, capsys, s
 
 
 def test_ctrl_c_fails_the_trial_and_queues_it_again(tmp_path, monkeypatch, capsys, space_file, sweep_data):
-    from seqlab.translit import train as training
+    from seqlab.translit.sweep import study as sweep_study
 
-    real_train = training.train
+    real_train = sweep_study.train
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
     out = tmp_path / "interrupted"
-    monkeypatch.setattr(training, "train", interrupted)
+    monkeypatch.setattr(sweep_study, "train", interrupted)
     assert main(sweep_args(out, sweep_data, space_file, 2)) == 130
     study = load_sweep(out)[1]
     assert [t.state.name for t in study.trials] == ["FAIL", "WAITING"]
     assert study.trials[1].params == study.trials[0].params
     assert "KeyboardInterrupt" in study.trials[0].user_attrs["error"]
-    monkeypatch.setattr(training, "train", real_train)
+    monkeypatch.setattr(sweep_study, "train", real_train)
     assert main(sweep_args(out, sweep_data, space_file, 2)) == 0
     study = load_sweep(out)[1]
     check_trials(study, 2)
@@ -238,6 +244,8 @@ def wait(proc: subprocess.Popen, log: Path, timeout: float = 150) -> None:
     assert rc == 0, f"worker exited {rc}:\n{log.read_text()[-4000:]}"
 
 
+@pytest.mark.postgres
+@pytest.mark.slow
 def test_two_workers_share_one_postgres_study(tmp_path, postgres_url, space_file, sweep_data):
     out = tmp_path / "shared"
     argv = sweep_args(out, sweep_data, space_file, 6, "--storage", postgres_url, "--study", "two-workers")
@@ -253,6 +261,8 @@ def test_two_workers_share_one_postgres_study(tmp_path, postgres_url, space_file
     assert len(workers) == 2, f"one worker did every trial: {workers}"
 
 
+@pytest.mark.postgres
+@pytest.mark.slow
 def test_killed_worker_loses_only_its_trial_and_the_rerun_resumes(tmp_path, postgres_url, space_file, sweep_data):
     out = tmp_path / "killed"
     argv = sweep_args(out, sweep_data, space_file, 3, "--storage", postgres_url, "--study", "killed-worker",
@@ -282,6 +292,8 @@ def test_killed_worker_loses_only_its_trial_and_the_rerun_resumes(tmp_path, post
     assert len(retries) == 1 and retries[0].params == killed.params and retries[0].state.is_finished()
 
 
+@pytest.mark.postgres
+@pytest.mark.slow
 def test_a_stalled_worker_gives_way_to_the_retry(tmp_path, postgres_url, space_file, sweep_data):
     """A worker frozen past the grace period finds its trial failed and re-run elsewhere, and carries on."""
     out = tmp_path / "stalled"

@@ -5,14 +5,13 @@ import json
 import pytest
 import torch
 from safetensors.torch import load_file
+from translit_helpers import write_dakshina
 
 from seqlab.errors import CheckpointError, SeqlabError
 from seqlab.translit import checkpoint as ckpt
 from seqlab.translit.model import ModelConfig
 from seqlab.translit.predict import load_transliterator
 from seqlab.translit.train import TrainConfig, resume, train
-
-from conftest import write_dakshina
 
 
 def tiny_model(**overrides) -> ModelConfig:
@@ -24,6 +23,7 @@ def quick(data_dir, **overrides) -> TrainConfig:
                           "warmup_steps": 5, **overrides})
 
 
+@pytest.mark.slow
 def test_tiny_model_overfits_fifty_pairs(tmp_path, real_pairs):
     pairs = real_pairs[::800][:50]
     data = write_dakshina(tmp_path / "data", {"train": pairs, "dev": pairs})
@@ -37,7 +37,8 @@ def test_tiny_model_overfits_fifty_pairs(tmp_path, real_pairs):
 def test_run_directory_holds_everything_and_loads_safely(tmp_path, small_data):
     result = train(tiny_model(), quick(small_data), tmp_path / "run")
     run = result.run_dir
-    for name in ("config.json", "vocab.json", "metrics.jsonl", "best.safetensors", "last.safetensors", "train_state.pt"):
+    for name in ("config.json", "vocab.json", "metrics.jsonl", "best.safetensors", "last.safetensors",
+                 "train_state.pt"):
         assert (run / name).is_file(), name
     config = json.loads((run / "config.json").read_text())
     assert config["model"]["hidden_size"] == 32 and config["train"]["epochs"] == 2
