@@ -8,7 +8,7 @@ ifneq ($(wildcard ../shared/data),)
 export SEQLAB_DATA_DIR ?= $(abspath ../shared/data)
 endif
 
-.PHONY: setup system-packages demo demo-translit demo-lyrics test clean
+.PHONY: setup system-packages demo demo-translit demo-lyrics lint test test-fast clean
 
 setup: $(STAMP)
 
@@ -40,8 +40,15 @@ demo-lyrics:
 system-packages:
 	bash scripts/install-system-packages.sh
 
-test: setup system-packages
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+
+test: setup system-packages lint
 	$(BIN)/python -m pytest -q
+
+# The development loop: everything but the slow tests (PostgreSQL workers, SmolLM2, end-to-end sweeps).
+test-fast: setup system-packages
+	$(BIN)/python -m pytest -q -m "not slow"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

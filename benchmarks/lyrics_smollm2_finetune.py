@@ -20,15 +20,17 @@ import torch
 
 from seqlab.io import write_json_atomic
 from seqlab.lyrics.batching import build_examples
-from seqlab.lyrics.generate import SEED_PROMPT, GenerationConfig, sample
+from seqlab.lyrics.config import RECIPE_PROMPT, GenerationConfig, TrainConfig
+from seqlab.lyrics.generate import sample
 from seqlab.lyrics.metrics import perplexity
 from seqlab.lyrics.model import load_model, load_trained
-from seqlab.lyrics.train import TrainConfig, corpus_split, train
+from seqlab.lyrics.train import corpus_split, train
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", default=None, help="lyrics folder (default: poetry/ under $SEQLAB_DATA_DIR or ./data)")
+    parser.add_argument("--data", default=None,
+                        help="lyrics folder (default: poetry/ under $SEQLAB_DATA_DIR or ./data)")
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--val-songs", type=int, default=100)
     parser.add_argument("--lr", type=float, default=2e-4)
@@ -38,7 +40,8 @@ def main() -> None:
     args = parser.parse_args()
 
     cfg = TrainConfig(data=args.data, model="smollm2-135m", output_dir=args.output, max_steps=args.steps,
-                      max_val_songs=args.val_songs, lr=args.lr, eval_steps=args.eval_steps, warmup_steps=10, logging_steps=10, overwrite=True)
+                      max_val_songs=args.val_songs, lr=args.lr, eval_steps=args.eval_steps, warmup_steps=10,
+                      logging_steps=10, overwrite=True)
     _, val_songs, info = corpus_split(cfg)
     base, tokenizer = load_model("smollm2-135m")
     blocks = build_examples(tokenizer, val_songs, cfg.block_size, packing=True)
@@ -53,10 +56,11 @@ def main() -> None:
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     tuned, tokenizer = load_trained(args.output)
     tuned_ppl, _ = perplexity(tuned, blocks, batch_size=4, show_progress=True)
-    gen = sample(tuned, tokenizer, SEED_PROMPT, GenerationConfig(max_new_tokens=args.gen_tokens, seed=0,
+    gen = sample(tuned, tokenizer, RECIPE_PROMPT, GenerationConfig(max_new_tokens=args.gen_tokens, seed=0,
                                                                  num_return_sequences=3))
     numbers = {
-        "torch_threads": torch.get_num_threads(), "steps": result.global_step, "tokens_per_step": cfg.batch_size * cfg.block_size, "lr": args.lr,
+        "torch_threads": torch.get_num_threads(), "steps": result.global_step,
+        "tokens_per_step": cfg.batch_size * cfg.block_size, "lr": args.lr,
         "train_songs": info["train_songs"], "val_songs": len(val_songs), "val_tokens": tokens,
         "base_val_perplexity": base_ppl, "finetuned_val_perplexity": tuned_ppl,
         "perplexity_reduction": 1 - tuned_ppl / base_ppl,

@@ -16,10 +16,10 @@ import torch
 from torch import nn
 
 from seqlab.device import resolve_device
-from seqlab.translit.vocab import PAD_ID, Vocabs, encode_pairs, iterate_batches
 from seqlab.translit.corpus import load_split
 from seqlab.translit.model import ModelConfig, Seq2Seq
 from seqlab.translit.predict import Transliterator, load_transliterator
+from seqlab.translit.vocab import PAD_ID, Vocabs, encode_pairs, iterate_batches
 
 
 def training_throughput(pairs, vocabs: Vocabs, batches: int, device: torch.device) -> tuple[float, Seq2Seq]:
@@ -80,7 +80,8 @@ def main() -> None:
     vocabs = Vocabs.build(train)
     words = [p.source for p in test]
     pairs_per_s, seed_model = training_throughput(train, vocabs, args.batches, device)
-    results = {"device": str(device), "threads": torch.get_num_threads(), "train_pairs_per_s (gru m64 k256 b64)": round(pairs_per_s)}
+    results = {"device": str(device), "threads": torch.get_num_threads(),
+               "train_pairs_per_s (gru m64 k256 b64)": round(pairs_per_s)}
     seed_net = Transliterator(seed_model, vocabs)
     shipped = load_transliterator(args.model, batch_size=256, device=args.device)
     for name, translit, beam in (("gru m64 k256 (after the timed training)", seed_net, 1),
