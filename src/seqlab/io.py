@@ -1,12 +1,16 @@
 """Atomic file writes: a crash or kill -9 leaves either the old file or the new one, never half of one."""
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import socket
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
+
+from seqlab.errors import SeqlabError
 
 
 @contextmanager
@@ -54,3 +58,64 @@ def read_jsonl(path: str | os.PathLike) -> list[dict]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+TEMPORARY_PATTERN = ".*.tmp"  # what `atomic_path` names its temporaries
+
+
+def remove_stale_temporaries(folder: str | os.PathLike) -> list[Path]:
+    """Delete temporaries that a writer killed mid-write (kill -9) left in `folder`. Call it only while holding
+    the folder's `RunLock`: then no live writer owns them."""
+    stale = [p for p in Path(folder).glob(TEMPORARY_PATTERN) if p.is_file()]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
+def output_dir(path: str | os.PathLike, option: str) -> Path:
+    """Create an output folder (and its parents) or say in one line why it cannot be one."""
+    path = Path(path).expanduser()
+    if path.exists() and not path.is_dir():
+        raise SeqlabError(f"{option} {path} is a file, not a folder; give a folder path")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SeqlabError(f"{option} {path}: cannot create the folder ({exc.strerror or exc})") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise SeqlabError(f"{option} {path}: folder is not writable")
+    return path
+
+
+class RunLock:
+    """One writer per run folder: an exclusive `flock` on FOLDER/.lock, which records the holder's PID.
+
+    The kernel drops the lock when its process dies, even by kill -9, so a stale lock never blocks a resume;
+    a second writer fails at once with a message naming the holder."""
+
+    NAME = ".lock"
+
+    def __init__(self, folder: str | os.PathLike, what: str = "run folder"):
+        self.path, self.what, self._handle = Path(folder) / self.NAME, what, None
+
+    def __enter__(self) -> "RunLock":
+        handle = open(self.path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise SeqlabError(f"{self.path.parent} is in use by {holder}; wait for it to finish or use another "
+                              f"{self.what}") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"process {os.getpid()} on {socket.gethostname()}\n")
+        handle.flush()
+        self._handle = handle
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._handle is not None:
+            fcntl.flock(self._handle, fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None

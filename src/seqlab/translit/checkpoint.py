@@ -8,16 +8,18 @@ Nothing is ever unpickled: weights are safetensors, train_state.pt is loaded wit
 from __future__ import annotations
 
 import json
+import math
 import pickle
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from seqlab.errors import CheckpointError, SeqlabError, first_line
 from seqlab.io import atomic_path, write_json_atomic
+from seqlab.translit.analysis.formulas import Analysis, Sizes
 from seqlab.translit.config import ModelConfig
 from seqlab.translit.model import Seq2Seq
 from seqlab.translit.vocab import Vocabs
@@ -73,15 +75,36 @@ def load_model(model_dir: str | Path, weights: Path | None = None) -> tuple[Seq2
         model_config = ModelConfig.from_dict(config["model"], f"{model_dir / CONFIG}: model")
     except SeqlabError as exc:
         raise CheckpointError(str(exc)) from None
-    model = Seq2Seq(model_config)
+    if (model_config.source_vocab, model_config.target_vocab) != (len(vocabs.source), len(vocabs.target)):
+        raise CheckpointError(f"{model_dir}: {CONFIG} says {model_config.source_vocab}/{model_config.target_vocab} "
+                              f"characters, {VOCAB} holds {len(vocabs.source)}/{len(vocabs.target)}")
     path = weights or weights_file(model_dir)
+    _check_size(model_config, path)  # before any memory is allocated for the weights
+    model = Seq2Seq(model_config)
     try:
-        state = load_file(str(path))
-        model.load_state_dict(state)
+        model.load_state_dict(load_file(str(path)))
     except (SafetensorError, OSError, RuntimeError) as exc:
         raise CheckpointError(f"{path} is corrupt or does not match {CONFIG}: {first_line(exc)}") from None
     model.eval()
     return model, vocabs, config
+
+
+def _check_size(model_config: ModelConfig, path: Path) -> None:
+    """Compare the parameter count of the model config.json describes (the exact formula of `analyze`) with the
+    weight file's (read from its header), so a hand-edited config (hidden_size 8192, 16 layers) fails at once
+    instead of first allocating gigabytes."""
+    c = model_config
+    sizes = Sizes(c.embedding_size, c.hidden_size, 1, c.target_vocab, c.cell, c.encoder_layers, c.decoder_layers,
+                  c.attention, c.bidirectional)
+    expected = Analysis.of(sizes).to_dict()["parameters"] + (c.source_vocab - c.target_vocab) * c.embedding_size
+    try:
+        with safe_open(str(path), framework="pt") as weights:
+            found = sum(math.prod(weights.get_slice(name).get_shape()) for name in weights.keys())
+    except (SafetensorError, OSError) as exc:
+        raise CheckpointError(f"{path} is corrupt: {first_line(exc)}") from None
+    if found != expected:
+        raise CheckpointError(f"{path} holds {found:,} parameters but {CONFIG} describes a model of {expected:,}; "
+                              "the folder's files come from different models")
 
 
 def save_train_state(run_dir: Path, state: dict) -> None:

@@ -12,6 +12,7 @@ from typing import List, Optional
 import typer
 
 from seqlab.errors import SeqlabError
+from seqlab.io import output_dir
 from seqlab.options import check_value, cli_option
 from seqlab.translit.config import DecodingConfig, FinalOptions, ModelConfig, SweepOptions, TrainConfig
 
@@ -113,14 +114,14 @@ def evaluate(
     from seqlab.translit.predict import load_transliterator
 
     _check_top_k(top_k)
+    out_dir = output_dir(out or _default_out(model), "--out")  # a bad folder fails before the decoding
     translit = load_transliterator(model, device=device)
     pairs, skipped = load_split(dataset, lang, split, data_dir, skip_bad_lines)
     summary, rows = evaluate_pairs(translit, pairs, beam_size, top_k, length_penalty, prior_weight)
     beam_size = summary["beam_size"]
     summary = {"split": split, "dataset": dataset, "lang": lang, "model": str(model or PRETRAINED_DIR),
                "skipped_lines": skipped, **summary}
-    csv_path, json_path = write_results(out or _default_out(model), f"{dataset}_{lang}_{split}_beam{beam_size}",
-                                        summary, rows)
+    csv_path, json_path = write_results(out_dir, f"{dataset}_{lang}_{split}_beam{beam_size}", summary, rows)
     if summary["unknown_characters"]:
         typer.echo(f"warning: {sum(summary['unknown_characters'].values())} input characters never seen in training "
                    f"were read as <unk>: {''.join(summary['unknown_characters'])}", err=True)

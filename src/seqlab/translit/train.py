@@ -19,7 +19,7 @@ from tqdm import tqdm
 from seqlab import __version__
 from seqlab.device import resolve_device
 from seqlab.errors import CheckpointError, SeqlabError
-from seqlab.io import append_jsonl_atomic, read_jsonl, write_text_atomic
+from seqlab.io import RunLock, append_jsonl_atomic, output_dir, read_jsonl, remove_stale_temporaries, write_text_atomic
 from seqlab.translit import checkpoint as ckpt
 from seqlab.translit.config import ModelConfig, TrainConfig
 from seqlab.translit.corpus import Pair, load_split
@@ -212,21 +212,24 @@ def train(model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str | Path | None =
           on_epoch: EpochCallback | None = None) -> TrainResult:
     """Train a new model; everything needed to reproduce or resume it lands in `run_dir`."""
     cfg.validate()
+    run_dir = Path(run_dir) if run_dir else new_run_dir()
+    if run_dir.exists() and not run_dir.is_dir():
+        raise SeqlabError(f"--run-dir {run_dir} is a file, not a folder; give a folder path")
     train_pairs, dev_pairs, data_info = load_data(cfg)
     vocabs = Vocabs.build(train_pairs)
     model_cfg = model_cfg.with_vocabs(len(vocabs.source), len(vocabs.target))
-    run_dir = Path(run_dir) if run_dir else new_run_dir()
-    if (run_dir / ckpt.TRAIN_STATE).exists():
-        raise SeqlabError(f"{run_dir} already holds a run; use --resume {run_dir} to continue it, "
-                          "or pick a new --run-dir")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    trainer = Trainer(model_cfg, cfg, run_dir, train_pairs, dev_pairs, vocabs)
-    config = {"model": model_cfg.to_dict(), "train": asdict(cfg), "data": {**data_info, "train_pairs": len(train_pairs),
-              "dev_pairs": len(dev_pairs)}, "seqlab_version": __version__}
-    ckpt.save_run_files(run_dir, config, vocabs)
-    _log(cfg, f"run directory: {run_dir}  ({count_parameters(trainer.model):,} parameters, "
-              f"{len(train_pairs):,} training pairs)")
-    return run_training(trainer, on_epoch)
+    with RunLock(output_dir(run_dir, "--run-dir")):
+        if (run_dir / ckpt.TRAIN_STATE).exists():
+            raise SeqlabError(f"{run_dir} already holds a run; use --resume {run_dir} to continue it, "
+                              "or pick a new --run-dir")
+        remove_stale_temporaries(run_dir)
+        trainer = Trainer(model_cfg, cfg, run_dir, train_pairs, dev_pairs, vocabs)
+        config = {"model": model_cfg.to_dict(), "train": asdict(cfg), "seqlab_version": __version__,
+                  "data": {**data_info, "train_pairs": len(train_pairs), "dev_pairs": len(dev_pairs)}}
+        ckpt.save_run_files(run_dir, config, vocabs)
+        _log(cfg, f"run directory: {run_dir}  ({count_parameters(trainer.model):,} parameters, "
+                  f"{len(train_pairs):,} training pairs)")
+        return run_training(trainer, on_epoch)
 
 
 def _drop_metrics_after(run_dir: Path, epoch: int) -> None:
@@ -254,12 +257,15 @@ def resume(run_dir: str | Path, epochs: int | None = None, time_budget: float | 
     if device is not None:
         cfg.device = device
     cfg.validate()
-    state = ckpt.load_train_state(run_dir)
-    train_pairs, dev_pairs, _ = load_data(cfg)
-    _, vocabs, _ = ckpt.load_model(run_dir, run_dir / ckpt.LAST)
-    trainer = Trainer(ModelConfig.from_dict(config["model"], f"{run_dir / ckpt.CONFIG}: model"), cfg, run_dir,
-                      train_pairs, dev_pairs, vocabs)
-    trainer.restore(state)
-    _drop_metrics_after(run_dir, trainer.epoch)
-    _log(cfg, f"resuming {run_dir} after epoch {trainer.epoch}")
-    return run_training(trainer, on_epoch)
+    with RunLock(run_dir):
+        stale = remove_stale_temporaries(run_dir)  # a kill -9 mid-write leaves these; no live writer owns them now
+        state = ckpt.load_train_state(run_dir)
+        train_pairs, dev_pairs, _ = load_data(cfg)
+        _, vocabs, _ = ckpt.load_model(run_dir, run_dir / ckpt.LAST)
+        trainer = Trainer(ModelConfig.from_dict(config["model"], f"{run_dir / ckpt.CONFIG}: model"), cfg, run_dir,
+                          train_pairs, dev_pairs, vocabs)
+        trainer.restore(state)
+        _drop_metrics_after(run_dir, trainer.epoch)
+        _log(cfg, f"resuming {run_dir} after epoch {trainer.epoch}"
+                  + (f" (removed {len(stale)} unfinished temporary file(s))" if stale else ""))
+        return run_training(trainer, on_epoch)

@@ -154,6 +154,19 @@ def parse_space(data: Any, source: str = "<space>") -> dict[str, dict]:
     return space
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader lets a repeated key silently win; in a search space that hides a typo."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_space(path: str | Path | None) -> dict[str, dict]:
     path = Path(path) if path is not None else DEFAULT_SPACE
     try:
@@ -161,7 +174,7 @@ def load_space(path: str | Path | None) -> dict[str, dict]:
     except OSError as exc:
         raise SpaceError(f"cannot read space file {path}: {exc.strerror or exc}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark is not None else ""

@@ -22,6 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from seqlab.errors import SeqlabError, first_line
+from seqlab.io import output_dir
 from seqlab.translit.sweep import space as sweep_space
 
 STUDY_DB = "study.db"
@@ -68,8 +69,12 @@ class StudyLock:
         self.url, self.key = url, zlib.crc32(f"seqlab-sweep:{study}".encode()) & 0x7FFFFFFF
         if url.startswith("sqlite"):
             path = Path(url[len("sqlite:///"):])
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = open(f"{path}.lock", "a+")
+            if path.is_dir():
+                raise SeqlabError(f"--storage {url}: {path} is a folder, not a database file")
+            output_dir(path.parent, "--storage")
+            self.lock_path = Path(f"{path}.lock")
+            self.created = not self.lock_path.exists()  # so a failed first use can leave nothing behind
+            self._file = open(self.lock_path, "a+")
             return
 
         self._engine = sqlalchemy.create_engine(_engine_url(url), poolclass=sqlalchemy.pool.NullPool,
@@ -102,9 +107,12 @@ class StudyLock:
             with contextlib.suppress(Exception):
                 conn.close()
 
-    def close(self) -> None:
+    def close(self, failed: bool = False) -> None:
+        """Release; when the storage could not even be opened (`failed`), remove the lock file this call created."""
         if self.url.startswith("sqlite"):
             self._file.close()
+            if failed and self.created:
+                self.lock_path.unlink(missing_ok=True)
         else:
             self._engine.dispose()
 

@@ -30,7 +30,7 @@ from optuna.trial import TrialState
 from tqdm import tqdm
 
 from seqlab.errors import SeqlabError, check_all, first_line
-from seqlab.io import read_jsonl, write_json_atomic
+from seqlab.io import output_dir, read_jsonl, write_json_atomic
 from seqlab.options import check_fields
 from seqlab.translit import checkpoint as ckpt
 from seqlab.translit.config import ModelConfig, SweepOptions
@@ -243,14 +243,16 @@ def run_sweep(opts: SweepOptions) -> dict[str, int]:
     """Run trials until the study holds `opts.trials` finished ones (or --timeout); returns the counts."""
 
     optuna = quiet_optuna()
+    output_dir(opts.out, "--out")
     lock, start = StudyLock(opts.storage, opts.study, opts.heartbeat), time.time()
-    opts.out.mkdir(parents=True, exist_ok=True)
     invocation = {"id": f"{opts.worker}:{start}", "worker": opts.worker, "started": _now(), "start_ts": start}
+    opened = False
     try:
         with lock.held():
             study = optuna.create_study(study_name=opts.study, storage=open_storage(opts.storage, opts.heartbeat),
                                         direction="maximize", load_if_exists=True,
                                         pruner=make_pruner(opts.pruner, opts.train.epochs))
+            opened = True
             if study.direction != optuna.study.StudyDirection.MAXIMIZE:
                 raise SeqlabError(f"study {opts.study!r} exists and does not maximize; pick another --study")
             write_sweep_json(opts, {**invocation, "end_ts": time.time()})
@@ -264,7 +266,7 @@ def run_sweep(opts: SweepOptions) -> dict[str, int]:
             with lock.held():
                 write_sweep_json(opts, {**invocation, "end_ts": time.time(), "finished": _now()})
     finally:
-        lock.close()
+        lock.close(failed=not opened)
     return counts
 
 
@@ -306,6 +308,9 @@ def check_options(opts: SweepOptions) -> None:
     """Every option checked before the first trial starts."""
     check_fields(opts)
     check_all([(bool(opts.study.strip()), "--study must not be empty")])
+    output_dir(opts.out, "--out")
+    if opts.storage.startswith("sqlite:///"):
+        output_dir(Path(opts.storage[len("sqlite:///"):]).parent, "--storage")
     opts.train.validate()
     if opts.wandb:
         _import_wandb()
