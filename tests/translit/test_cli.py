@@ -138,6 +138,23 @@ def test_prior_command_tunes_reranking_and_becomes_the_default(trained, capsys, 
     assert code == 2 and "nope.txt: no such file" in err
 
 
+def test_prior_mixes_sources_with_weights_tuned_on_dev_and_records_them(trained, capsys, tmp_path):
+    import shutil
+
+    data, run = trained
+    model = tmp_path / "model"
+    shutil.copytree(run, model)
+    text = tmp_path / "hindi.txt"
+    train_file = data / "hi" / "lexicons" / "hi.translit.sampled.train.tsv"
+    text.write_text(" ".join(line.split("\t")[0] for line in train_file.read_text().splitlines()), encoding="utf-8")
+    code, out, _ = run_cli(capsys, "translit", "prior", "--model", str(model), "--source", str(text),
+                           "--source", "wordfreq", "--data-dir", str(data), "--beam-size", "3")
+    assert code == 0 and "source wordfreq:" in out and "source hindi.txt:" in out
+    record = json.loads((model / "config.json").read_text())["decoding"]["prior_sources"]
+    assert [s["name"] for s in record] == ["hindi.txt", "wordfreq"] and sum(s["weight"] for s in record) == 1
+    assert "CC BY-SA" in record[1]["license"] and record[1]["words"] > 20_000
+
+
 @pytest.mark.parametrize("args, message", [
     (["translit", "predict", "--beam-size", "abc", "ghar"], "Invalid value for '--beam-size'"),
     (["translit", "nosuch"], "No such command 'nosuch'"),

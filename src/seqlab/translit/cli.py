@@ -139,29 +139,49 @@ def evaluate(
 @app.command()
 def prior(
     model: Path = typer.Option(..., "--model", help="Run directory or model folder to attach the prior to."),
-    text: Optional[Path] = typer.Option(None, "--text", help="Devanagari text (.txt or .gz) to count words in "
-                                        "(default: Dakshina's native-script Wikipedia sample)."),
+    sources: Optional[List[str]] = typer.Option(
+        None, "--source", help="Repeatable: wikipedia (Dakshina's native-script sample), wordfreq (the wordfreq "
+        "package's list), or a path to Devanagari text (.txt/.gz) or word counts (.tsv). Default: wikipedia and "
+        "wordfreq, mixed with weights tuned on dev."),
+    text: Optional[Path] = typer.Option(None, "--text", help="Same as --source PATH (a Devanagari text file)."),
     beam_size: int = typer.Option(5, "--beam-size", help="Beam used when reranking."),
     dataset: str = DATASET, lang: str = LANG, data_dir: Optional[str] = DATA_DIR,
 ) -> None:
-    """Attach a word-frequency prior to a model and tune beam reranking (α, λ) on the dev split."""
+    """Attach a word-frequency prior to a model and tune beam reranking (α, λ, source weights) on the dev split.
+    Text lines that are Dakshina evaluation sentences are dropped before counting."""
     from seqlab.translit.corpus import load_split
     from seqlab.translit.predict import load_transliterator
-    from seqlab.translit.prior import WordPrior, wikipedia_sample
+    from seqlab.translit.prior_sources import evaluation_sentences
     from seqlab.translit.tune import tune_decoding
 
     check_value(DecodingConfig, "beam_size", beam_size)
-    source = text or wikipedia_sample(lang, data_dir)
-    if not source.is_file():
-        raise SeqlabError(f"--text {source}: no such file")
-    word_prior = WordPrior.from_text_file(source)
+    names = list(sources or []) + ([str(text)] if text else [])
+    exclude = evaluation_sentences(lang, data_dir)
+    loaded = [_prior_source(name, lang, data_dir, exclude) for name in (names or ["wikipedia", "wordfreq"])]
     translit = load_transliterator(model)
     dev, _ = load_split(dataset, lang, "dev", data_dir)
-    result = tune_decoding(model, translit, word_prior, dev, beam_size, source.name)
-    typer.echo(f"prior: {result['prior_words']:,} words ({result['prior_tokens']:,} tokens) from {source.name}\n"
+    result = tune_decoding(model, translit, loaded, dev, beam_size)
+    for source, weight in zip(loaded, (s["weight"] for s in result["prior_sources"])):
+        typer.echo(f"source {source.name}: {len(source.counts):,} words, {source.tokens:,} tokens, "
+                   f"{source.dropped_lines:,} evaluation-sentence lines dropped; mixture weight {weight}")
+    typer.echo(f"prior: {result['prior_words']:,} words; checked against {len(exclude):,} evaluation sentences\n"
                f"dev accuracy with beam {beam_size}: {result['dev_accuracy_without_prior']:.4f} without the prior, "
                f"{result['dev_accuracy']:.4f} with λ={result['prior_weight']}, α={result['length_penalty']}\n"
                f"saved as the default decoding in {model / 'config.json'}")
+
+
+def _prior_source(name: str, lang: str, data_dir: Optional[str], exclude: set[str]):
+    from seqlab.translit import prior_sources
+    from seqlab.translit.prior import wikipedia_sample
+
+    if name == "wikipedia":
+        return prior_sources.from_text(wikipedia_sample(lang, data_dir), exclude, "wikipedia")
+    if name == "wordfreq":
+        return prior_sources.from_wordfreq(lang)
+    path = Path(name).expanduser()
+    if not path.is_file():
+        raise SeqlabError(f"--source {name}: no such file (and not wikipedia or wordfreq)")
+    return prior_sources.from_counts(path) if path.suffix == ".tsv" else prior_sources.from_text(path, exclude)
 
 
 @app.command()

@@ -125,7 +125,8 @@ class DecodingConfig:
 
 
 # What `seqlab translit prior` records beside the decoding values (read back for reports, never used to decode).
-DECODING_RECORD = ("dev_accuracy", "dev_accuracy_without_prior", "prior_source", "prior_words", "prior_tokens")
+DECODING_RECORD = ("dev_accuracy", "dev_accuracy_without_prior", "prior_source", "prior_words", "prior_tokens",
+                   "prior_sources")
 
 
 @dataclass

@@ -1,4 +1,6 @@
-"""Choosing a model's default decoding (beam size, length penalty α, word-prior weight λ) on the dev split."""
+"""Choosing a model's default decoding on the dev split: length penalty α, word-prior weight λ and, when the
+prior has several sources, their mixture weights. One beam search serves the whole grid: only the reranking
+(`candidate_score`) is repeated."""
 from __future__ import annotations
 
 import itertools
@@ -9,15 +11,14 @@ from seqlab.translit.checkpoint import CONFIG, read_config
 from seqlab.translit.corpus import Pair
 from seqlab.translit.predict import Transliterator, rank
 from seqlab.translit.prior import WordPrior
+from seqlab.translit.prior_sources import PriorSource, mix, weight_grid
 
 LENGTH_PENALTIES = (0.5, 0.75, 1.0, 1.25)
 PRIOR_WEIGHTS = (0.0, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5)
 
 
-def grid_accuracy(translit: Transliterator, prior: WordPrior, dev: list[Pair], beam_size: int) -> list[dict]:
-    """Dev word accuracy for every (α, λ) on one shared beam search, so the grid costs one decode."""
-    scored = translit.scored_candidates([p.source for p in dev], beam_size)
-    references = [p.target for p in dev]
+def grid_accuracy(scored: list[list[tuple[str, float, int]]], references: list[str], prior: WordPrior) -> list[dict]:
+    """Dev word accuracy for every (α, λ) on the beam's scored candidates."""
     grid = []
     for alpha, weight in itertools.product(LENGTH_PENALTIES, PRIOR_WEIGHTS):
         best = [rank(c, alpha, weight, prior)[0][0] if c else "" for c in scored]
@@ -26,17 +27,27 @@ def grid_accuracy(translit: Transliterator, prior: WordPrior, dev: list[Pair], b
     return grid
 
 
-def tune_decoding(model_dir: Path, translit: Transliterator, prior: WordPrior, dev: list[Pair],
-                  beam_size: int, source: str) -> dict:
-    """Save the prior beside the model and record the best dev setting as its default decoding."""
-    grid = grid_accuracy(translit, prior, dev, beam_size)
+def tune_decoding(model_dir: Path, translit: Transliterator, sources: list[PriorSource], dev: list[Pair],
+                  beam_size: int) -> dict:
+    """Save the best prior beside the model and record the best dev setting as its default decoding."""
+    scored = translit.scored_candidates([p.source for p in dev], beam_size)
+    references = [p.target for p in dev]
+    grid, priors = [], {}
+    for mixture in weight_grid(len(sources)):
+        priors[mixture] = mix(sources, mixture)
+        grid += [{**g, "mixture": mixture} for g in grid_accuracy(scored, references, priors[mixture])]
+    # ties: the smaller prior weight, then the plain length normalization, then the first mixture
     best = max(grid, key=lambda g: (g["dev_accuracy"], -g["prior_weight"], g["length_penalty"] == 1.0))
     without = max((g for g in grid if g["prior_weight"] == 0.0), key=lambda g: g["dev_accuracy"])
+    prior = priors[best["mixture"]]
     prior.save(model_dir)
     config = read_config(model_dir)
-    config["decoding"] = {"beam_size": beam_size, "length_penalty": best["length_penalty"],
-                          "prior_weight": best["prior_weight"], "dev_accuracy": best["dev_accuracy"],
-                          "dev_accuracy_without_prior": without["dev_accuracy"], "prior_source": source,
-                          "prior_words": len(prior.counts), "prior_tokens": prior.total}
+    config["decoding"] = {
+        "beam_size": beam_size, "length_penalty": best["length_penalty"], "prior_weight": best["prior_weight"],
+        "dev_accuracy": best["dev_accuracy"], "dev_accuracy_without_prior": without["dev_accuracy"],
+        "prior_source": " + ".join(s.name for s in sources), "prior_words": len(prior.counts),
+        "prior_tokens": prior.total,
+        "prior_sources": [{**s.describe(), "weight": w} for s, w in zip(sources, best["mixture"])],
+    }
     write_json_atomic(model_dir / CONFIG, config)
     return {**config["decoding"], "grid": grid}

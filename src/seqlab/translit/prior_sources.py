@@ -1,0 +1,129 @@
+"""Where a word prior's counts come from, and how several sources become one prior.
+
+Sources (`seqlab translit prior --source …`):
+- `wikipedia`: Dakshina's native-script Wikipedia sample (CC BY-SA 4.0), found under the data roots;
+- `wordfreq`: the Hindi list of the `wordfreq` package (Wikipedia, web text, Twitter, Reddit; CC BY-SA 4.0);
+- a path: Devanagari text (`.txt`, `.gz`) or word counts (`.tsv`, `WORD<TAB>COUNT`).
+
+Leak-free by construction: Dakshina's romanized dev and test sentences were drawn from its Wikipedia file,
+so every text line equal to one of those sentences (found under the data roots, e.g. in the official tarball)
+is dropped before counting, and the number dropped is reported.
+
+Several sources are mixed as normalized distributions, p(w) = Σ_i a_i · c_i(w) / N_i, with the weights a_i
+tuned on dev (`tune.py`); the mixture is stored as pseudo-counts summing to `PSEUDO_TOKENS`.
+"""
+from __future__ import annotations
+
+import gzip
+import itertools
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import wordfreq
+
+from seqlab.datadir import candidate_roots
+from seqlab.errors import DataError
+from seqlab.translit.corpus import relative_paths
+from seqlab.translit.prior import DEVANAGARI_WORD, WordPrior
+
+PSEUDO_TOKENS = 10**8  # a mixture's total pseudo-count: the rarest word then counts ~1, unseen words 0.1
+LICENSES = {"wikipedia": "CC BY-SA 4.0 (Dakshina v1.0)", "wordfreq": "CC BY-SA 4.0 (wordfreq data)"}
+
+
+@dataclass
+class PriorSource:
+    """Word counts from one source, with where they came from and under which license."""
+
+    name: str
+    counts: Counter
+    license: str = "as given by the user"
+    dropped_lines: int = 0
+
+    @property
+    def tokens(self) -> int:
+        return sum(self.counts.values())
+
+    def describe(self) -> dict:
+        return {"name": self.name, "license": self.license, "words": len(self.counts), "tokens": self.tokens,
+                "dropped_evaluation_lines": self.dropped_lines}
+
+
+def evaluation_sentences(lang: str, data_dir: str | None = None) -> set[str]:
+    """Every native sentence of Dakshina's romanized dev and test sets found under the data roots."""
+    romanized = relative_paths("dakshina", lang, "train")[0].parent.parent / "romanized"
+    sentences: set[str] = set()
+    for _, root in candidate_roots(data_dir):
+        for split in ("dev", "test"):
+            path = root / romanized / f"{lang}.romanized.rejoined.{split}.native.txt"
+            if path.is_file():
+                sentences.update(line.strip() for line in _read_lines(path) if line.strip())
+    return sentences
+
+
+def _read_lines(path: Path) -> list[str]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as handle:
+            return handle.read().splitlines()
+    except (UnicodeDecodeError, OSError, EOFError) as exc:
+        raise DataError(f"{path}: cannot read as UTF-8 text ({exc})") from None
+
+
+def from_text(path: Path, exclude: set[str], name: str | None = None, license: str | None = None) -> PriorSource:
+    """Devanagari words of a text file, without the lines in `exclude` (the evaluation sentences)."""
+    counts: Counter = Counter()
+    dropped = 0
+    for line in _read_lines(path):
+        if line.strip() in exclude:
+            dropped += 1
+            continue
+        counts.update(DEVANAGARI_WORD.findall(line))
+    if not counts:
+        raise DataError(f"{path}: holds no Devanagari words")
+    return PriorSource(name or path.name, counts, license or LICENSES.get(name or "", "as given by the user"),
+                       dropped)
+
+
+def from_counts(path: Path) -> PriorSource:
+    """A WORD<TAB>COUNT file (for instance a prior.tsv of another model)."""
+    counts: Counter = Counter()
+    for lineno, line in enumerate(_read_lines(path), start=1):
+        fields = line.split("\t")
+        if len(fields) != 2 or not DEVANAGARI_WORD.fullmatch(fields[0]) or not (
+                fields[1].isascii() and fields[1].isdigit()):
+            raise DataError(f"{path}:{lineno}: expected DEVANAGARI-WORD<TAB>COUNT, got {line[:60]!r}")
+        counts[fields[0]] += int(fields[1])
+    if not counts:
+        raise DataError(f"{path}: holds no word counts")
+    return PriorSource(path.name, counts)
+
+
+def from_wordfreq(lang: str) -> PriorSource:
+    """The package's frequency list for `lang`, as pseudo-counts (frequency × PSEUDO_TOKENS)."""
+    if lang not in wordfreq.available_languages():
+        raise DataError(f"wordfreq has no word list for '{lang}'")
+    frequencies = wordfreq.get_frequency_dict(lang)
+    counts = Counter({w: max(1, round(f * PSEUDO_TOKENS)) for w, f in frequencies.items()
+                      if DEVANAGARI_WORD.fullmatch(w)})
+    return PriorSource("wordfreq", counts, LICENSES["wordfreq"])
+
+
+def mix(sources: list[PriorSource], weights: Iterable[float]) -> WordPrior:
+    """One prior from normalized sources: p(w) = Σ a_i c_i(w) / N_i, as pseudo-counts summing to PSEUDO_TOKENS."""
+    weights = list(weights)
+    total = sum(weights)
+    probabilities: Counter = Counter()
+    for source, weight in zip(sources, weights):
+        if weight > 0:
+            scale = weight / total / source.tokens
+            for word, count in source.counts.items():
+                probabilities[word] += count * scale
+    return WordPrior(Counter({w: max(1, round(p * PSEUDO_TOKENS)) for w, p in probabilities.items()}))
+
+
+def weight_grid(n_sources: int, step: float = 0.25) -> list[tuple[float, ...]]:
+    """Mixture weights on the simplex in steps of `step` (for one source, just (1,))."""
+    ticks = [round(i * step, 10) for i in range(round(1 / step) + 1)]
+    return [w for w in itertools.product(ticks, repeat=n_sources) if abs(sum(w) - 1) < 1e-9]
