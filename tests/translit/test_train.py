@@ -107,3 +107,14 @@ def test_corrupt_checkpoints_give_clear_errors(tmp_path, small_data):
     (run / "vocab.json").write_text("{oops")
     with pytest.raises(CheckpointError, match="vocab.json is corrupt"):
         ckpt.load_model(run)
+
+
+def test_extra_train_adds_another_datasets_training_pairs_once(tmp_path, real_pairs):
+    data = write_dakshina(tmp_path / "data", {"train": real_pairs[:40], "dev": real_pairs[40:50]})
+    (data / "aksharantar_hin").mkdir()
+    rows = real_pairs[:10] + real_pairs[100:130]  # the first 10 repeat Dakshina training pairs
+    (data / "aksharantar_hin" / "hin_train.csv").write_text("\n".join(f"{r},{n}" for r, n in rows), encoding="utf-8")
+    train(tiny_model(), quick(data, epochs=1, extra_train="aksharantar"), tmp_path / "run")
+    info = json.loads((tmp_path / "run" / "config.json").read_text())["data"]
+    assert (info["train_pairs"], info["extra_train_pairs"], info["extra_train_duplicates"]) == (70, 30, 10)
+    assert info["dev_pairs"] == 10  # dev (and test) stay the main dataset's

@@ -68,6 +68,7 @@ def train(
     device: Optional[str] = cli_option(TrainConfig, "device", default=None,
                                        help=f"{TrainConfig.device} (default) | cpu | cuda | cuda:N; "
                                             "on --resume: as saved."),
+    extra_train: Optional[str] = cli_option(TrainConfig, "extra_train"),
     dataset: str = DATASET, lang: str = LANG, data_dir: Optional[str] = DATA_DIR, skip_bad_lines: bool = SKIP_BAD,
 ) -> None:
     """Train a character seq2seq model; writes config, vocab, metrics and checkpoints to a run directory."""
@@ -129,8 +130,10 @@ def evaluate(
     typer.echo(f"{dataset}/{lang} {split}: {summary['pairs']} pairs, beam {beam_size}{prior}\n"
                f"  top-1 accuracy            {summary['accuracy']:.4f}\n"
                f"  any-reference accuracy    {summary['accuracy_any_reference']:.4f}\n"
-               f"  top-{top_k} accuracy            {summary['top_k_accuracy']:.4f}\n"
+               f"  {f'top-{top_k} accuracy':<26}{summary['top_k_accuracy']:.4f}\n"
                f"  character error rate      {summary['cer']:.4f}\n"
+               f"  IndicXlit convention ({summary['unique_inputs']} distinct inputs, any reference): "
+               f"top-1 {summary['unique_input_top1']:.4f}, top-{top_k} {summary['unique_input_top_k']:.4f}\n"
                f"  predictions: {csv_path}\n  summary:     {json_path}")
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False))

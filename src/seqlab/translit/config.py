@@ -71,6 +71,9 @@ class TrainConfig:
     lang: str = opt("hi", "--lang", "Language code (Dakshina: hi, bn, ta, …).")
     data_dir: Optional[str] = opt(None, "--data-dir", "Data root; else $SEQLAB_DATA_DIR, ./data, then download.")
     skip_bad_lines: bool = opt(False, "--skip-bad-lines", "Drop and count malformed lines instead of stopping.")
+    extra_train: Optional[str] = opt(None, "--extra-train", "Also train on this dataset's training split "
+                                     "(deduplicated; dev and test stay --dataset's): " + " | ".join(DATASETS) + ".",
+                                     choices=DATASETS)
     limit_train: Optional[int] = opt(None, "--limit-train", "Use only the first N training pairs.", low=1)
     epochs: int = opt(20, "--epochs", "Maximum epochs.", low=1)
     time_budget: Optional[float] = opt(None, "--time-budget", "Stop after this many minutes.", low=0.0, low_open=True)

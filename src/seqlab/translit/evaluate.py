@@ -9,7 +9,13 @@ from pathlib import Path
 
 from seqlab.io import write_json_atomic, write_text_atomic
 from seqlab.translit.corpus import Pair
-from seqlab.translit.metrics import any_reference_accuracy, character_error_rate, top_k_accuracy, word_accuracy
+from seqlab.translit.metrics import (
+    any_reference_accuracy,
+    character_error_rate,
+    top_k_accuracy,
+    unique_input_accuracy,
+    word_accuracy,
+)
 from seqlab.translit.predict import Transliterator
 
 
@@ -32,6 +38,9 @@ def evaluate_pairs(translit: Transliterator, pairs: list[Pair], beam_size: int |
         "top_k": top_k,
         "top_k_accuracy": top_k_accuracy(candidates, references),
         "cer": character_error_rate(predictions, references),
+        "unique_inputs": len(set(sources)),
+        "unique_input_top1": unique_input_accuracy(sources, [[p] for p in predictions], references, 1),
+        "unique_input_top_k": unique_input_accuracy(sources, candidates, references, top_k),
         "beam_size": beam_size,
         "length_penalty": length_penalty,
         "prior_weight": prior_weight if beam_size > 1 else 0.0,

@@ -60,3 +60,12 @@ def references_by_source(sources: Sequence[str], references: Sequence[str]) -> d
 def any_reference_accuracy(sources: Sequence[str], predictions: Sequence[str], references: Sequence[str]) -> float:
     attested = references_by_source(sources, references)
     return sum(p in attested[s] for s, p in zip(sources, predictions)) / max(len(references), 1)
+
+
+def unique_input_accuracy(sources: Sequence[str], candidates: Sequence[Sequence[str]], references: Sequence[str],
+                          k: int) -> float:
+    """IndicXlit's convention: over the distinct romanized inputs, the share whose first `k` candidates hold
+    any native word attested for that input (our per-pair accuracy counts an input once per reference)."""
+    attested = references_by_source(sources, references)
+    first = dict(zip(sources, candidates))  # an input's candidates do not depend on which pair it came from
+    return sum(bool(set(first[s][:k]) & refs) for s, refs in attested.items()) / max(len(attested), 1)

@@ -50,12 +50,24 @@ def seed_everything(seed: int) -> None:
 
 
 def load_data(cfg: TrainConfig) -> tuple[list[Pair], list[Pair], dict]:
-    """Train and dev pairs (train optionally cut to --limit-train) and what was skipped."""
+    """Train pairs (plus --extra-train's training split, without repeated (source, target) pairs; then cut to
+    --limit-train) and dev pairs of the main dataset, and what was skipped or added."""
     train, skipped_train = load_split(cfg.dataset, cfg.lang, "train", cfg.data_dir, cfg.skip_bad_lines)
     dev, skipped_dev = load_split(cfg.dataset, cfg.lang, "dev", cfg.data_dir, cfg.skip_bad_lines)
+    info = {"skipped_train_lines": skipped_train, "skipped_dev_lines": skipped_dev}
+    if cfg.extra_train:
+        extra, skipped_extra = load_split(cfg.extra_train, cfg.lang, "train", cfg.data_dir, cfg.skip_bad_lines)
+        seen, added = {(p.source, p.target) for p in train}, []
+        for pair in extra:
+            if (pair.source, pair.target) not in seen:
+                seen.add((pair.source, pair.target))
+                added.append(pair)
+        train = train + added
+        info.update(extra_train=cfg.extra_train, extra_train_pairs=len(added), skipped_extra_lines=skipped_extra,
+                    extra_train_duplicates=len(extra) - len(added))
     if cfg.limit_train:
         train = train[: cfg.limit_train]
-    return train, dev, {"skipped_train_lines": skipped_train, "skipped_dev_lines": skipped_dev}
+    return train, dev, info
 
 
 def new_run_dir(root: str | Path = "runs") -> Path:
