@@ -5,9 +5,9 @@ import itertools
 import pytest
 import torch
 
-from seqlab.translit.decode import beam_search, greedy_decode
+from seqlab.translit.decode import beam_search, greedy_decode, score_targets
 from seqlab.translit.model import ModelConfig, Seq2Seq, count_parameters
-from seqlab.translit.vocab import EOS_ID, SOS_ID, make_batch
+from seqlab.translit.vocab import EOS_ID, PAD_ID, SOS_ID, UNK_ID, make_batch
 
 CONFIGS = [
     dict(cell=cell, attention=att, encoder_layers=le, decoder_layers=ld, bidirectional=bi)
@@ -86,3 +86,20 @@ def test_parameter_count_of_the_baseline_network():
         return k * inp + k * k + 2 * k
 
     assert count_parameters(model) == vs * m + vt * m + rnn(m) + rnn(m) + k * vt + vt
+
+
+@pytest.mark.parametrize("options", CONFIGS[::3], ids=lambda o: "-".join(str(v) for v in o.values()))
+def test_forced_decoding_scores_each_beam_hypothesis_as_the_beam_did(options):
+    """Lexicon candidates are scored by forced decoding; on the beam's own outputs it must give the beam's
+    log-probabilities, or lexicon and beam candidates would not be comparable."""
+    model, batch = tiny(seed=2, **options), random_batch(6, seed=9)
+    with torch.no_grad():
+        model.output.bias[[PAD_ID, UNK_ID, SOS_ID]] = -1e4  # a trained model never writes these; this one neither
+    beams = beam_search(model, batch.source, batch.source_lengths, beam_size=3)
+    rows = [(row, h) for row, hyps in enumerate(beams) for h in hyps]
+    sources = [batch.source[row, : int(batch.source_lengths[row])].tolist() for row, _ in rows]
+    ended = [h.tokens + [EOS_ID] if h.length == len(h.tokens) + 1 else h.tokens for _, h in rows]  # or cut off
+    forced = make_batch(list(range(len(rows))), sources, ended)
+    scores = score_targets(model, forced.source, forced.source_lengths, forced.target)
+    expected = torch.tensor([h.log_prob for _, h in rows])
+    torch.testing.assert_close(scores, expected, rtol=1e-4, atol=1e-4)

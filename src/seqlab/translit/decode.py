@@ -1,12 +1,13 @@
 """Batched greedy decoding and batched beam search with length normalization."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
 
 from seqlab.translit.model import Seq2Seq, map_state, reorder_state
-from seqlab.translit.vocab import EOS_ID, SOS_ID
+from seqlab.translit.vocab import EOS_ID, PAD_ID, SOS_ID
 
 
 def max_output_lengths(lengths: torch.Tensor) -> torch.Tensor:
@@ -36,15 +37,27 @@ def greedy_decode(model: Seq2Seq, source: torch.Tensor, lengths: torch.Tensor, k
     return tokens, (torch.stack(attention, dim=1) if attention else None)
 
 
-def candidate_score(log_prob, length, length_penalty: float, prior_weight: float = 0.0, prior_log_prob=0.0):
+def candidate_score(log_prob, length, length_penalty: float, prior_weight: float = 0.0, prior_log_prob=0.0,
+                    lexicon_weight: float = 0.0, lexicon_count: int = 0):
     """The one ranking rule of every decoder path (beam search, `predict`, `tune`):
 
-        log P(y | x) / |y|^α  +  λ · log P_prior(y)
+        log P(y | x) / |y|^α  +  λ · log P_prior(y)  +  μ · log(1 + n_lexicon(x, y))
 
     |y| counts the decoding steps the hypothesis took: its characters plus the <eos> it ended with (a
-    hypothesis cut off at the length limit has no <eos>). Works on floats and on tensors alike.
+    hypothesis cut off at the length limit has no <eos>); n_lexicon is how often the training lexicon pairs
+    x with y. Works on floats and on tensors alike (the lexicon term on floats only).
     """
-    return log_prob / length ** length_penalty + prior_weight * prior_log_prob
+    score = log_prob / length ** length_penalty + prior_weight * prior_log_prob
+    return score + lexicon_weight * math.log1p(lexicon_count) if lexicon_weight else score
+
+
+@torch.inference_mode()
+def score_targets(model: Seq2Seq, source: torch.Tensor, lengths: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Forced decoding: log P(y | x) of given outputs, (B,); `target` (B, T) ends each row with <eos>, then pads."""
+    logits = model(source, lengths, target, teacher_forcing=1.0)             # (B, T, V)
+    log_probs = torch.log_softmax(logits.float(), dim=-1)
+    picked = log_probs.gather(2, target.unsqueeze(2)).squeeze(2)             # (B, T, 1) → (B, T)
+    return picked.masked_fill(target == PAD_ID, 0.0).sum(dim=1)
 
 
 @dataclass

@@ -23,6 +23,7 @@ from seqlab.io import RunLock, append_jsonl_atomic, output_dir, read_jsonl, remo
 from seqlab.translit import checkpoint as ckpt
 from seqlab.translit.config import ModelConfig, TrainConfig
 from seqlab.translit.corpus import Pair, load_split
+from seqlab.translit.lexicon import Lexicon
 from seqlab.translit.metrics import word_accuracy
 from seqlab.translit.model import Seq2Seq, count_parameters
 from seqlab.translit.predict import Transliterator
@@ -239,6 +240,7 @@ def train(model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str | Path | None =
         config = {"model": model_cfg.to_dict(), "train": asdict(cfg), "seqlab_version": __version__,
                   "data": {**data_info, "train_pairs": len(train_pairs), "dev_pairs": len(dev_pairs)}}
         ckpt.save_run_files(run_dir, config, vocabs)
+        Lexicon.from_pairs(train_pairs).save(run_dir)  # lexicon memory: what the model was taught, kept verbatim
         _log(cfg, f"run directory: {run_dir}  ({count_parameters(trainer.model):,} parameters, "
                   f"{len(train_pairs):,} training pairs)")
         return run_training(trainer, on_epoch)

@@ -1,0 +1,64 @@
+"""Lexicon memory: the romanizations a model was trained on, as candidates it can always offer.
+
+A small network does not memorize its training lexicon: `delhi` is in the Dakshina training split 10 times as
+दिल्ली, yet the beam never proposes it. Each run folder therefore keeps `lexicon.tsv` (romanization, native word,
+annotator count), and decoding adds the lexicon's native words for an input (lower-cased) to the beam's
+candidates. Every candidate is scored alike (`decode.candidate_score`): the model's own log-probability of it
+(forced decoding), the word prior, and log(1 + count) with the weight μ that `seqlab translit prior` tunes on dev.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Iterable
+
+from seqlab.errors import CheckpointError
+from seqlab.io import write_text_atomic
+from seqlab.translit.corpus import Pair
+
+LEXICON_FILE = "lexicon.tsv"
+
+
+class Lexicon:
+    """romanization (lower-case) → {native word: count}."""
+
+    def __init__(self, entries: dict[str, Counter]):
+        self.entries = entries
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[Pair]) -> "Lexicon":
+        entries: dict[str, Counter] = defaultdict(Counter)
+        for pair in pairs:
+            entries[pair.source.lower()][pair.target] += max(pair.count, 1)
+        return cls(dict(entries))
+
+    def lookup(self, word: str) -> Counter:
+        return self.entries.get(word.lower(), Counter())
+
+    def __len__(self) -> int:
+        return sum(len(natives) for natives in self.entries.values())
+
+    def save(self, folder: Path) -> Path:
+        lines = [f"{roman}\t{native}\t{count}" for roman in sorted(self.entries)
+                 for native, count in sorted(self.entries[roman].items())]
+        write_text_atomic(Path(folder) / LEXICON_FILE, "".join(line + "\n" for line in lines))
+        return Path(folder) / LEXICON_FILE
+
+    @classmethod
+    def load(cls, folder: Path) -> "Lexicon | None":
+        path = Path(folder) / LEXICON_FILE
+        if not path.is_file():
+            return None
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError as exc:
+            raise CheckpointError(f"{path}: not UTF-8 ({exc.reason}); delete it to decode without lexicon memory") \
+                from None
+        entries: dict[str, Counter] = defaultdict(Counter)
+        for lineno, line in enumerate(lines, start=1):
+            fields = line.split("\t")
+            if len(fields) != 3 or not fields[0] or not fields[1] or not (fields[2].isascii() and fields[2].isdigit()):
+                raise CheckpointError(f"{path}:{lineno}: expected ROMAN<TAB>NATIVE<TAB>COUNT, got {line[:60]!r}; "
+                                      "delete the file to decode without lexicon memory")
+            entries[fields[0].lower()][fields[1]] += int(fields[2])
+        return cls(dict(entries))
