@@ -174,3 +174,18 @@ def check_value(cls: type, name: str, value: Any, where: Optional[str] = None, l
     if kind is not bool and not spec.contains(value):
         raise SeqlabError(f"{label} must be {spec.allowed(kind)}, got {value!r}")
     return value
+
+
+class Options:
+    """Base of the config dataclasses: building from a command's parameters or from a file, and validation."""
+
+    @classmethod
+    def from_cli(cls, options: Mapping[str, Any], **overrides: Any):
+        return from_cli(cls, options, **overrides)
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str):
+        return from_dict(cls, data, where)
+
+    def validate(self) -> None:
+        check_fields(self)

@@ -115,7 +115,8 @@ def test_resume_from_the_cli_adds_epochs(trained, capsys, tmp_path):
     assert code == 0 and [json.loads(line)["epoch"] for line in lines] == [1, 2, 3, 4]
 
 
-def test_prior_command_tunes_reranking_and_becomes_the_default(trained, capsys, tmp_path):
+def model_and_native_text(trained, tmp_path):
+    """A copy of the trained model, and a Devanagari text made of its training words."""
     import shutil
 
     data, run = trained
@@ -124,6 +125,11 @@ def test_prior_command_tunes_reranking_and_becomes_the_default(trained, capsys, 
     text = tmp_path / "hindi.txt"
     train_file = data / "hi" / "lexicons" / "hi.translit.sampled.train.tsv"
     text.write_text(" ".join(line.split("\t")[0] for line in train_file.read_text().splitlines()), encoding="utf-8")
+    return data, model, text
+
+
+def test_prior_command_tunes_reranking_and_becomes_the_default(trained, capsys, tmp_path):
+    data, model, text = model_and_native_text(trained, tmp_path)
     code, out, _ = run_cli(capsys, "translit", "prior", "--model", str(model), "--text", str(text),
                            "--data-dir", str(data), "--beam-size", "4")
     assert code == 0 and (model / "prior.tsv").is_file()
@@ -139,14 +145,7 @@ def test_prior_command_tunes_reranking_and_becomes_the_default(trained, capsys, 
 
 
 def test_prior_mixes_sources_with_weights_tuned_on_dev_and_records_them(trained, capsys, tmp_path):
-    import shutil
-
-    data, run = trained
-    model = tmp_path / "model"
-    shutil.copytree(run, model)
-    text = tmp_path / "hindi.txt"
-    train_file = data / "hi" / "lexicons" / "hi.translit.sampled.train.tsv"
-    text.write_text(" ".join(line.split("\t")[0] for line in train_file.read_text().splitlines()), encoding="utf-8")
+    data, model, text = model_and_native_text(trained, tmp_path)
     code, out, _ = run_cli(capsys, "translit", "prior", "--model", str(model), "--source", str(text),
                            "--source", "wordfreq", "--data-dir", str(data), "--beam-size", "3")
     assert code == 0 and "source wordfreq:" in out and "source hindi.txt:" in out

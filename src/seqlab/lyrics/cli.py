@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from seqlab.lyrics.config import EvalConfig, GenerationConfig, TrainConfig
-from seqlab.options import check_value, cli_option, from_cli
+from seqlab.options import check_value, cli_option
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
@@ -79,7 +79,7 @@ def train(
     from seqlab.lyrics.train import train as run_training
 
     options = {k: (str(v) if isinstance(v, Path) else v) for k, v in locals().items()}
-    cfg = from_cli(TrainConfig, options)
+    cfg = TrainConfig.from_cli(options)
     cfg.validate()
     _quiet_transformers()
     result = run_training(cfg)
@@ -108,7 +108,7 @@ def generate(
     from seqlab.lyrics.generate import sample
     from seqlab.lyrics.model import load_trained
 
-    cfg = from_cli(GenerationConfig, dict(locals()), do_sample=not greedy)
+    cfg = GenerationConfig.from_cli(dict(locals()), do_sample=not greedy)
     _quiet_transformers()
     loaded, tokenizer = load_trained(model, device=device)
     result = sample(loaded, tokenizer, prompt, cfg, stream=sys.stdout if stream else None)
@@ -142,7 +142,7 @@ def evaluate(
     from seqlab.lyrics.evaluate import evaluate as run_evaluation
 
     options = {k: (str(v) if isinstance(v, Path) else v) for k, v in locals().items()}
-    cfg = from_cli(EvalConfig, options, show_progress=not as_json)
+    cfg = EvalConfig.from_cli(options, show_progress=not as_json)
     cfg.validate()
     _quiet_transformers()
     result = run_evaluation(cfg)

@@ -11,7 +11,7 @@ from typing import Optional
 
 from seqlab.device import DEVICE_HELP
 from seqlab.errors import check_all
-from seqlab.options import check_fields, opt
+from seqlab.options import Options, check_fields, opt
 
 RECIPE_PROMPT = "When the sun rises and stars begin to fade"
 MAX_BLOCK = 4096  # tokens; a model's own context may be smaller and is checked when it is loaded
@@ -20,7 +20,7 @@ MODEL_SIZES = ("tiny", "small")
 
 
 @dataclass
-class TrainConfig:
+class TrainConfig(Options):
     """Every option of `seqlab lyrics train`; saved as lyrics_run.json in the output folder."""
 
     data: Optional[str] = opt(None, help="Folder of .txt files or a CSV with a lyrics/text column.")
@@ -59,7 +59,7 @@ class TrainConfig:
 
 
 @dataclass
-class GenerationConfig:
+class GenerationConfig(Options):
     """Sampling settings (the recipe's defaults)."""
 
     max_length: int = opt(100, "--max-length", "Total tokens, prompt included (the recipe's 100).", low=1,
@@ -76,12 +76,9 @@ class GenerationConfig:
     num_return_sequences: int = opt(1, "--num-return-sequences", "Texts to generate.", low=1, high=1000)
     seed: Optional[int] = opt(None, "--seed", "Random seed: same seed, same text.", low=0, high=MAX_SEED)
 
-    def validate(self) -> None:
-        check_fields(self)
-
 
 @dataclass
-class EvalConfig:
+class EvalConfig(Options):
     """Every option of `seqlab lyrics evaluate`; split options left unset take the run's own (lyrics_run.json)."""
 
     model: str = opt("gpt2-lyrics", "--model", "Trained folder or smollm2-135m.")

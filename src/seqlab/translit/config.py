@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from seqlab.device import DEVICE_HELP
-from seqlab.options import check_fields, from_cli, from_dict, opt
+from seqlab.options import Options, check_fields, from_dict, opt
 
 CELLS = ("rnn", "gru", "lstm")
 ATTENTIONS = ("none", "bahdanau", "luong")
@@ -28,7 +28,7 @@ SAMPLERS, PRUNERS = ("tpe", "random", "grid"), ("median", "hyperband", "none")
 
 
 @dataclass
-class ModelConfig:
+class ModelConfig(Options):
     """The network (see model.py). Vocabulary sizes are known only after reading the training data."""
 
     source_vocab: Optional[int] = opt(None, help="Source characters incl. 4 specials.", low=5, high=MAX_VOCAB)
@@ -43,28 +43,17 @@ class ModelConfig:
                          low=0.0, high=1.0, high_open=True)
     attention: str = opt("none", "--attention", "Attention: " + " | ".join(ATTENTIONS) + ".", choices=ATTENTIONS)
 
-    @classmethod
-    def from_cli(cls, options: Mapping[str, Any], **overrides: Any) -> "ModelConfig":
-        return from_cli(cls, options, **overrides)
-
-    @classmethod
-    def from_dict(cls, data: Any, where: str) -> "ModelConfig":
-        return from_dict(cls, data, where)
-
     def with_vocabs(self, source: int, target: int) -> "ModelConfig":
         config = ModelConfig(**{**asdict(self), "source_vocab": source, "target_vocab": target})
         config.validate()
         return config
-
-    def validate(self) -> None:
-        check_fields(self)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 @dataclass
-class TrainConfig:
+class TrainConfig(Options):
     """How a model is trained; saved in config.json so that --resume continues with exactly these settings."""
 
     dataset: str = opt("dakshina", "--dataset", " | ".join(DATASETS), choices=DATASETS)
@@ -94,14 +83,6 @@ class TrainConfig:
     device: str = opt("auto", "--device", DEVICE_HELP)
     show_progress: bool = opt(True, help="Progress bar and per-epoch lines.")
 
-    @classmethod
-    def from_cli(cls, options: Mapping[str, Any], **overrides: Any) -> "TrainConfig":
-        return from_cli(cls, options, **overrides)
-
-    @classmethod
-    def from_dict(cls, data: Any, where: str) -> "TrainConfig":
-        return from_dict(cls, data, where)
-
     def validate(self) -> None:
         from seqlab.device import resolve_device  # imports torch: only when a run is about to start
 
@@ -110,7 +91,7 @@ class TrainConfig:
 
 
 @dataclass
-class DecodingConfig:
+class DecodingConfig(Options):
     """How a model decodes by default; `seqlab translit prior` tunes these on dev and saves them in config.json."""
 
     beam_size: int = opt(1, "--beam-size", "1 = greedy (default: the model's own, see config.json 'decoding').",
