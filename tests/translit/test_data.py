@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from translit_helpers import write_dakshina
 
 from seqlab.errors import DataError
 from seqlab.translit.corpus import Pair, find_split, load_split, read_aksharantar_csv, read_dakshina_tsv
@@ -52,6 +53,18 @@ def test_directory_without_expected_files(tmp_path):
         find_split("dakshina", "hi", "train", str(tmp_path))
     with pytest.raises(DataError, match="no such directory"):
         find_split("dakshina", "hi", "train", str(tmp_path / "missing"))
+
+
+def test_data_dir_is_the_only_source_even_when_the_cache_has_the_split(tmp_path, monkeypatch):
+    """Issue 9, item 18: a split missing from --data-dir was silently taken from the download cache."""
+    monkeypatch.delenv("SEQLAB_DATA_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SEQLAB_CACHE_DIR", str(tmp_path / "cache"))
+    write_dakshina(tmp_path / "cache" / "dakshina_dataset_v1.0", {"dev": [("ghar", "घर")]})
+    write_dakshina(tmp_path / "mine", {"train": [("pani", "पानी")]})
+    assert find_split("dakshina", "hi", "dev").is_relative_to(tmp_path / "cache")  # without --data-dir: cached
+    with pytest.raises(DataError, match=r"--data-dir .*mine has no dakshina dev file for 'hi'"):
+        find_split("dakshina", "hi", "dev", str(tmp_path / "mine"))
 
 
 def test_offline_and_nothing_found_names_every_option(tmp_path, monkeypatch):

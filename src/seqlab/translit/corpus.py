@@ -60,7 +60,9 @@ def find_split(dataset: str, lang: str, split: str, data_dir: str | None = None,
         raise DataError(f"unknown dataset {dataset!r}; choose one of: {', '.join(DATASETS)}")
     if split not in SPLITS:
         raise DataError(f"unknown split {split!r}; choose one of: {', '.join(SPLITS)}")
-    roots = candidate_roots(data_dir) + [("download cache", cache_dir())]
+    roots = candidate_roots(data_dir)
+    if not data_dir:  # an explicit --data-dir is the only source: no silent fallback to the cache
+        roots.append(("download cache", cache_dir()))
     if data_dir and not Path(data_dir).expanduser().is_dir():
         raise DataError(f"--data-dir {data_dir}: no such directory")
     for _, root in roots:
