@@ -1,19 +1,28 @@
 """Finding and reading the transliteration corpora: Dakshina lexicons (TSV) and Aksharantar (CSV).
 
-Search order for a split file: `--data-dir`, `$SEQLAB_DATA_DIR`, `./data`, the download cache, and
-finally (Dakshina only) the official tarball, streamed so only the chosen language's files are kept.
+Search order for a split file: `--data-dir` alone when given; else `$SEQLAB_DATA_DIR`, `./data`, the download
+cache, and finally (Dakshina only) the official tarball, streamed so only the chosen language's files are kept.
+
+`$SEQLAB_DAKSHINA_URL` replaces the tarball's URL; `file://` URLs are allowed there (a local mirror for offline
+machines). Whatever the archive holds, only the three lexicon members of the chosen language are extracted, by
+exact name, as regular files, to paths built from those names: no member can write outside the cache. The
+Hindi lexicons are checked against their sha256; other languages have no published checksums and are not.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
-import io
 import os
+import re
+import sys
 import tarfile
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Iterator
 
 from tqdm import tqdm
 
@@ -25,6 +34,9 @@ DATASETS = ("dakshina", "aksharantar")
 SPLITS = ("train", "dev", "test")
 DAKSHINA_URL = "https://storage.googleapis.com/gresearch/dakshina/dakshina_dataset_v1.0.tar"
 DAKSHINA_TOP = "dakshina_dataset_v1.0"
+DAKSHINA_URL_SCHEMES = ("http", "https", "file")  # file://: a local mirror for offline machines
+DAKSHINA_LANG = re.compile(r"[a-z]{2,3}")
+MAX_LEXICON_BYTES = 256 * 2**20  # the official lexicons are a few MB each
 # sha256 of the lexicon members of the official tarball (from shared/data/dakshina/SOURCE.md).
 DAKSHINA_SHA256 = {
     "hi/lexicons/hi.translit.sampled.train.tsv": "4b3f872d3363a91f949dfb640acab6a968ed7d2d65829a22af662c3e99ef7803",
@@ -33,6 +45,8 @@ DAKSHINA_SHA256 = {
 }
 AKSHARANTAR_CODES = {"hi": "hin"}
 AKSHARANTAR_SPLIT_NAMES = {"train": "train", "dev": "valid", "test": "test"}
+MAX_COUNT_DIGITS = 9  # annotator counts are small; int() refuses strings of over 4300 digits
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")  # C0/C1 controls but tab, line separators
 
 
 @dataclass(frozen=True)
@@ -60,7 +74,9 @@ def find_split(dataset: str, lang: str, split: str, data_dir: str | None = None,
         raise DataError(f"unknown dataset {dataset!r}; choose one of: {', '.join(DATASETS)}")
     if split not in SPLITS:
         raise DataError(f"unknown split {split!r}; choose one of: {', '.join(SPLITS)}")
-    roots = candidate_roots(data_dir) + [("download cache", cache_dir())]
+    roots = candidate_roots(data_dir)
+    if not data_dir:  # an explicit --data-dir is the only source: no silent fallback to the cache
+        roots.append(("download cache", cache_dir()))
     if data_dir and not Path(data_dir).expanduser().is_dir():
         raise DataError(f"--data-dir {data_dir}: no such directory")
     for _, root in roots:
@@ -90,47 +106,99 @@ def _not_found_message(dataset: str, lang: str, why: str) -> str:
     )
 
 
+def dakshina_members(lang: str) -> dict[str, str]:
+    """The only tar members extracted for `lang` (its three lexicons), each mapped to its path under the cache's
+    top folder; `lang` is checked first because it is part of the paths written."""
+    if not DAKSHINA_LANG.fullmatch(lang):
+        raise DataError(f"language code {lang!r} is not 2-3 lowercase letters (Dakshina: hi, bn, ta, …)")
+    rels = [f"{lang}/lexicons/{lang}.translit.sampled.{split}.tsv" for split in SPLITS]
+    return {f"{DAKSHINA_TOP}/{rel}": rel for rel in rels}
+
+
 def download_dakshina(lang: str, dest: Path, url: str = DAKSHINA_URL, checksums: dict[str, str] | None = None) -> Path:
-    """Stream the ~2 GB tarball and extract only `lang`'s lexicons, verifying each file's sha256."""
+    """Stream the ~2 GB tarball and extract only `lang`'s three lexicons. Only members with exactly the expected
+    names that are regular files are read, and written to paths built from the expected names, never from the
+    archive, so a hostile or broken archive (`..`, absolute names, links) cannot write outside `dest`."""
     checksums = DAKSHINA_SHA256 if checksums is None else checksums
-    wanted = f"{DAKSHINA_TOP}/{lang}/lexicons/"
-    found = 0
-    with urllib.request.urlopen(url, timeout=30) as response:
-        total = int(response.headers.get("Content-Length") or 0) or None
-        with tqdm.wrapattr(response, "read", total=total, desc="dakshina download", unit="B",
-                           unit_scale=True) as stream:
-            with tarfile.open(fileobj=stream, mode="r|*") as tar:
+    wanted = dakshina_members(lang)
+    if urllib.parse.urlsplit(url).scheme not in DAKSHINA_URL_SCHEMES:
+        raise DataError(f"Dakshina URL {url!r}: expected an http://, https:// or file:// URL")
+    done, refused = set(), 0
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with tqdm.wrapattr(response, "read", total=total, desc="dakshina download", unit="B",
+                               unit_scale=True) as stream, tarfile.open(fileobj=stream, mode="r|*") as tar:
                 for member in tar:
-                    if not (member.isfile() and member.name.startswith(wanted)):
-                        continue
-                    rel = member.name[len(DAKSHINA_TOP) + 1 :]
-                    data = tar.extractfile(member).read()
-                    expected = checksums.get(rel)
-                    if expected and hashlib.sha256(data).hexdigest() != expected:
-                        raise DataError(f"checksum mismatch for {rel} from {url}; the download is corrupt, try again")
-                    with atomic_path(dest / DAKSHINA_TOP / rel) as tmp:
-                        tmp.write_bytes(data)
-                    found += 1
-    if not found:
-        raise DataError(f"{url} holds no files for language '{lang}' (looked for {wanted}*)")
+                    rel = wanted.get(member.name)
+                    if rel is not None and not member.isreg():  # a symlink, hard link or device: never followed
+                        refused += 1
+                    elif rel is not None:
+                        _extract_member(tar, member, dest / DAKSHINA_TOP / rel, checksums.get(rel), url)
+                        done.add(rel)
+    except tarfile.TarError as exc:
+        raise DataError(f"{url} is not a readable tar archive ({exc})") from None
+    missing = [name for name, rel in wanted.items() if rel not in done]
+    if missing:
+        links = f"; {refused} link or special member(s) with these names refused" if refused else ""
+        raise DataError(f"{url} has no regular file {', '.join(missing)}{links}")
+    if any(rel not in checksums for rel in wanted.values()):
+        print(f"warning: the Dakshina '{lang}' lexicons are not verified (no published checksums; only Hindi's "
+              "are known)", file=sys.stderr)
     return dest / DAKSHINA_TOP
 
 
-def _decode_lines(path: Path) -> list[str]:
+def _extract_member(tar: tarfile.TarFile, member: tarfile.TarInfo, target: Path, sha256: str | None,
+                    url: str) -> None:
+    """Copy one member to `target` in chunks (bounded memory) and atomically; a checksum mismatch keeps nothing."""
+    if member.size > MAX_LEXICON_BYTES:
+        raise DataError(f"{url}: {member.name} is {member.size} bytes, too large for a lexicon")
+    source = tar.extractfile(member)
+    digest = hashlib.sha256()
+    with atomic_path(target) as tmp, tmp.open("wb") as out:
+        for chunk in iter(lambda: source.read(1 << 20), b""):
+            digest.update(chunk)
+            out.write(chunk)
+        if sha256 and digest.hexdigest() != sha256:
+            raise DataError(f"checksum mismatch for {member.name} from {url}; the download is corrupt, try again")
+
+
+def _physical_lines(path: Path) -> Iterator[tuple[int, str | None, str | None]]:
+    """Yield (line number, text, problem) per `\\n`-terminated line, decoded alone so that one undecodable
+    line is one bad line; line numbers are those of editors and `sed -n`."""
     try:
-        raw = path.read_bytes()
-    except IsADirectoryError:
-        raise DataError(f"{path}: is a directory, expected a data file") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(f"{path}:{line}: not valid UTF-8 (byte {raw[exc.start]:#04x}); "
-                        "re-save the file as UTF-8") from None
-    lines = text.splitlines()
-    if not any(line.strip() for line in lines):
+        handle = path.open("rb")
+    except OSError as exc:
+        what = "is a directory, expected a data file" if path.is_dir() else f"cannot be read ({exc.strerror})"
+        raise DataError(f"{path}: {what}") from None
+    with handle:
+        for lineno, raw in enumerate(handle, start=1):
+            raw = raw.removesuffix(b"\n").removesuffix(b"\r")
+            if lineno == 1:
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+            try:
+                yield lineno, raw.decode("utf-8"), None
+            except UnicodeDecodeError as exc:
+                yield lineno, None, f"not valid UTF-8 (byte {raw[exc.start]:#04x}); re-save the file as UTF-8"
+
+
+def _read_pairs(path: Path, skip_bad_lines: bool, parse: Callable[[str], Pair | str]) -> tuple[list[Pair], int]:
+    """Parse each non-blank line with `parse` (a Pair, or what is wrong); stop at, or skip and count, bad lines."""
+    pairs, skipped, blank = [], 0, True
+    for lineno, text, problem in _physical_lines(path):
+        if text is not None and not text.strip():
+            continue
+        blank = False
+        result = parse(text) if problem is None else problem
+        if isinstance(result, Pair):
+            pairs.append(result)
+        elif skip_bad_lines:
+            skipped += 1
+        else:
+            raise DataError(f"{path}:{lineno}: {result} (use --skip-bad-lines to drop such lines)")
+    if blank:
         raise DataError(f"{path}: file is empty")
-    return lines
+    return _non_empty(pairs, path, skipped), skipped
 
 
 def _check_fields(fields: list[str], expected: int, what: str) -> str | None:
@@ -138,43 +206,41 @@ def _check_fields(fields: list[str], expected: int, what: str) -> str | None:
         return f"expected {expected} {what} fields, found {len(fields)}"
     if any(not f.strip() for f in fields):
         return "empty field"
+    control = next((m for m in map(_CONTROL.search, fields) if m), None)
+    if control:  # a lone CR, NUL or line separator inside a word: junk, not a character to learn
+        return f"control character U+{ord(control.group()):04X} in a field"
     return None
+
+
+def _parse_tsv_line(line: str) -> Pair | str:
+    fields = line.split("\t")
+    problem = _check_fields(fields, 3, "tab-separated")
+    if problem:
+        return problem
+    count = fields[2].strip()
+    if not (count.isascii() and count.isdigit()):  # str.isdigit() alone accepts '²', which int() rejects
+        return f"count {fields[2]!r} is not a whole number"
+    if len(count) > MAX_COUNT_DIGITS:
+        return f"count has more than {MAX_COUNT_DIGITS} digits"
+    return Pair(source=fields[1].strip(), target=fields[0].strip(), count=int(count))
+
+
+def _parse_csv_line(line: str) -> Pair | str:
+    try:  # one physical line alone: an unbalanced quote cannot swallow the lines after it
+        fields = next(csv.reader([line], strict=True))
+    except csv.Error as exc:
+        return f"malformed CSV ({exc}); check its quotes"
+    return _check_fields(fields, 2, "comma-separated") or Pair(source=fields[0].strip(), target=fields[1].strip())
 
 
 def read_dakshina_tsv(path: Path, skip_bad_lines: bool = False) -> tuple[list[Pair], int]:
     """Read `native<TAB>roman<TAB>count` lines; return (pairs, number of bad lines skipped)."""
-    pairs, skipped = [], 0
-    for lineno, line in enumerate(_decode_lines(path), start=1):
-        if not line.strip():
-            continue
-        fields = line.split("\t")
-        problem = _check_fields(fields, 3, "tab-separated")
-        if problem is None and not fields[2].strip().isdigit():
-            problem = f"count {fields[2]!r} is not a whole number"
-        if problem:
-            if skip_bad_lines:
-                skipped += 1
-                continue
-            raise DataError(f"{path}:{lineno}: {problem} (use --skip-bad-lines to drop such lines)")
-        pairs.append(Pair(source=fields[1].strip(), target=fields[0].strip(), count=int(fields[2])))
-    return _non_empty(pairs, path, skipped), skipped
+    return _read_pairs(path, skip_bad_lines, _parse_tsv_line)
 
 
 def read_aksharantar_csv(path: Path, skip_bad_lines: bool = False) -> tuple[list[Pair], int]:
-    """Read `roman,native` rows (no header); return (pairs, number of bad lines skipped)."""
-    pairs, skipped = [], 0
-    lines = _decode_lines(path)
-    for lineno, fields in enumerate(csv.reader(io.StringIO("\n".join(lines))), start=1):
-        if not fields:
-            continue
-        problem = _check_fields(fields, 2, "comma-separated")
-        if problem:
-            if skip_bad_lines:
-                skipped += 1
-                continue
-            raise DataError(f"{path}:{lineno}: {problem} (use --skip-bad-lines to drop such lines)")
-        pairs.append(Pair(source=fields[0].strip(), target=fields[1].strip()))
-    return _non_empty(pairs, path, skipped), skipped
+    """Read `roman,native` rows (no header, one per line); return (pairs, number of bad lines skipped)."""
+    return _read_pairs(path, skip_bad_lines, _parse_csv_line)
 
 
 def _non_empty(pairs: list[Pair], path: Path, skipped: int) -> list[Pair]:
