@@ -29,9 +29,8 @@ from tqdm import tqdm
 from seqlab.datadir import cache_dir, candidate_roots
 from seqlab.errors import DataError
 from seqlab.io import atomic_path
+from seqlab.translit.config import DATASETS, SPLITS
 
-DATASETS = ("dakshina", "aksharantar")
-SPLITS = ("train", "dev", "test")
 DAKSHINA_URL = "https://storage.googleapis.com/gresearch/dakshina/dakshina_dataset_v1.0.tar"
 DAKSHINA_TOP = "dakshina_dataset_v1.0"
 DAKSHINA_URL_SCHEMES = ("http", "https", "file")  # file://: a local mirror for offline machines
