@@ -60,10 +60,11 @@ class Attention(nn.Module):
     def forward(self, query: torch.Tensor, keys: torch.Tensor, memory: torch.Tensor, mask: torch.Tensor):
         """query (B, T, k); keys (B, S, k); memory (B, S, d); mask (B, S) → context (B, T, d), weights (B, T, S)."""
         if self.kind == "bahdanau":
+            # (B, T, 1, k) + (B, 1, S, k) → energy (B, T, S, 1) → (B, T, S)
             scores = self.energy(torch.tanh(self.query(query).unsqueeze(2) + keys.unsqueeze(1))).squeeze(-1)
         else:
-            scores = query @ keys.transpose(1, 2)
-        scores = scores.masked_fill(~mask.unsqueeze(1), float("-inf"))
+            scores = query @ keys.transpose(1, 2)  # (B, T, k) @ (B, k, S) → (B, T, S)
+        scores = scores.masked_fill(~mask.unsqueeze(1), float("-inf"))  # mask (B, S) → (B, 1, S): padding gets 0
         weights = torch.softmax(scores, dim=-1)
         return weights @ memory, weights
 
@@ -121,6 +122,7 @@ class Seq2Seq(nn.Module):
     def _bridge(self, final: torch.Tensor) -> torch.Tensor:
         c = self.config
         if c.bidirectional:
+            # (L·2, B, k) → (L, 2, B, k) → directions summed: (L, B, k)
             final = final.view(c.encoder_layers, 2, final.size(1), final.size(2)).sum(dim=1)
         index = [max(0, c.encoder_layers - c.decoder_layers + j) for j in range(c.decoder_layers)]
         return final[index].contiguous()
@@ -131,19 +133,22 @@ class Seq2Seq(nn.Module):
         weights = None
         if self.config.attention == "luong":
             context, weights = self.attention(rnn_out, memory.keys, memory.outputs, memory.mask)
+            # [context (B, T, d); output (B, T, k)] → (B, T, d + k) → (B, T, k)
             rnn_out = torch.tanh(self.combine(torch.cat([context, rnn_out], dim=-1)))
         return self.output(self.dropout(rnn_out)), weights
 
     def step(self, previous: torch.Tensor, state: State, memory: Memory):
         """One decoding step for tokens `previous` (B,) → logits (B, V), new state, attention (B, S) or None."""
-        embedded = self.dropout(self.target_embedding(previous)).unsqueeze(1)
+        embedded = self.dropout(self.target_embedding(previous)).unsqueeze(1)  # (B, m) → (B, 1, m): one time step
         weights = None
         if self.config.attention == "bahdanau":
-            context, weights = self.attention(top_hidden(state).unsqueeze(1), memory.keys, memory.outputs, memory.mask)
-            embedded = torch.cat([embedded, context], dim=-1)
+            query = top_hidden(state).unsqueeze(1)  # (B, k) → (B, 1, k)
+            context, weights = self.attention(query, memory.keys, memory.outputs, memory.mask)
+            embedded = torch.cat([embedded, context], dim=-1)  # (B, 1, m + d)
         rnn_out, state = self.decoder(embedded, state)
         logits, luong_weights = self._project(rnn_out, memory)
         weights = luong_weights if luong_weights is not None else weights
+        # (B, 1, V) → (B, V); weights (B, 1, S) → (B, S)
         return logits.squeeze(1), state, None if weights is None else weights.squeeze(1)
 
     def forward(self, source: torch.Tensor, lengths: torch.Tensor, target: torch.Tensor,
@@ -151,7 +156,7 @@ class Seq2Seq(nn.Module):
         """Training pass: logits (B, T, V) for every target position (target ends with <eos>)."""
         memory, state = self.encode(source, lengths)
         start = torch.full_like(target[:, :1], SOS_ID)
-        inputs = torch.cat([start, target[:, :-1]], dim=1)
+        inputs = torch.cat([start, target[:, :-1]], dim=1)  # <sos> then the target shifted right: (B, T)
         if teacher_forcing >= 1.0 and self.config.attention != "bahdanau":
             rnn_out, _ = self.decoder(self.dropout(self.target_embedding(inputs)), state)
             return self._project(rnn_out, memory)[0]
@@ -162,7 +167,7 @@ class Seq2Seq(nn.Module):
             logits_per_step.append(logits)
             if t + 1 < target.size(1):
                 previous = self._next_input(inputs[:, t + 1], logits, teacher_forcing)
-        return torch.stack(logits_per_step, dim=1)
+        return torch.stack(logits_per_step, dim=1)  # T × (B, V) → (B, T, V)
 
     @staticmethod
     def _next_input(teacher: torch.Tensor, logits: torch.Tensor, teacher_forcing: float) -> torch.Tensor:
