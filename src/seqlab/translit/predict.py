@@ -12,7 +12,7 @@ from seqlab.device import resolve_device
 from seqlab.errors import SeqlabError
 from seqlab.options import check_fields
 from seqlab.translit.checkpoint import PRETRAINED_DIR, load_model
-from seqlab.translit.config import DecodingConfig
+from seqlab.translit.config import MAX_WORD_LENGTH, DecodingConfig
 from seqlab.translit.decode import beam_search, candidate_score, greedy_decode
 from seqlab.translit.model import Seq2Seq
 from seqlab.translit.prior import WordPrior
@@ -20,6 +20,15 @@ from seqlab.translit.vocab import Vocabs, make_batch
 
 # A run of letters (any script) is a word to transliterate; digits, spaces and punctuation pass through.
 WORD = re.compile(r"[^\W\d_]+")
+LEADING_WORD = re.compile(r"[^\W\d_]*")  # the letters a text starts with (possibly none)
+
+
+def check_word_lengths(words: Sequence[str]) -> None:
+    """Decoding time and memory grow with the square of a word's length: refuse what no real word needs."""
+    for word in words:
+        if len(word) > MAX_WORD_LENGTH:
+            raise SeqlabError(f"words longer than {MAX_WORD_LENGTH} characters cannot be transliterated, got one of "
+                              f"{len(word):,} characters ({word[:20]}…)")
 
 
 class Transliterator:
@@ -41,6 +50,7 @@ class Transliterator:
         return next(self.model.parameters()).device
 
     def _batches(self, words: Sequence[str]):
+        check_word_lengths(words)
         encoded = [self.vocabs.source.encode(w.lower()) for w in words]
         order = sorted(range(len(words)), key=lambda i: len(encoded[i]))
         for start in range(0, len(order), self.batch_size):
@@ -91,16 +101,25 @@ class Transliterator:
 
     def attention(self, word: str) -> tuple[str, torch.Tensor | None]:
         """Greedy output and its attention matrix (output chars × input chars), None without attention."""
+        check_word_lengths([word])
         batch = make_batch([0], [self.vocabs.source.encode(word.lower())], None).to(self.device)
         tokens, weights = greedy_decode(self.model, batch.source, batch.source_lengths, keep_attention=True)
         output = self.vocabs.target.decode(tokens[0].tolist())
         return output, None if weights is None else weights[0, : len(output) + 1, : len(word)]
 
     def transliterate_sentence(self, text: str, beam_size: int | None = None) -> str:
-        """Transliterate the words of `text`; keep spaces, punctuation and digits exactly as they are."""
+        """Transliterate the words of `text`; keep spaces, punctuation and digits exactly as they are, and words
+        longer than MAX_WORD_LENGTH too."""
+        return self.transliterate_text(text, beam_size)[0]
+
+    def transliterate_text(self, text: str, beam_size: int | None = None) -> tuple[str, list[str], int]:
+        """`transliterate_sentence` for text of any size (many lines at once: one batched decoding); also
+        returns the words decoded and the number of words left as they were for being too long."""
         words = [m.group(0) for m in WORD.finditer(text)]
-        outputs = iter(self.transliterate(words, beam_size) if words else [])
-        return WORD.sub(lambda _: next(outputs), text)
+        short = [w for w in words if len(w) <= MAX_WORD_LENGTH]
+        outputs = iter(self.transliterate(short, beam_size) if short else [])
+        result = WORD.sub(lambda m: next(outputs) if len(m.group(0)) <= MAX_WORD_LENGTH else m.group(0), text)
+        return result, short, len(words) - len(short)
 
 
 def rank(candidates: list[tuple[str, float, int]], length_penalty: float, prior_weight: float,
@@ -126,3 +145,4 @@ def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 2
     model, vocabs, config = load_model(path)
     model.to(target)
     return Transliterator(model, vocabs, config, batch_size, WordPrior.load(path))
+
