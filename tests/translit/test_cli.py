@@ -4,11 +4,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import select
+import time
+import tracemalloc
+from pathlib import Path
 
 import pytest
 from translit_helpers import write_dakshina
 
 from seqlab.cli import main
+from seqlab.translit.config import MAX_WORD_LENGTH
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +173,8 @@ def test_non_utf8_stdin_is_a_clear_error(trained, capsys, monkeypatch):
     _, run = trained
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"ghar\ncaf\xe9\n"), encoding="utf-8"))
     code, out, err = run_cli(capsys, "translit", "predict", "--model", str(run))
-    assert code == 2 and "not valid UTF-8" in err and err.count("\n") == 1
+    assert code == 2 and "line 2 is not valid UTF-8 (byte 0xe9)" in err and err.count("\n") == 1
+    assert len(out.splitlines()) == 1
 
 
 def test_device_option_places_decoding_and_names_a_missing_gpu(trained, capsys, tmp_path):
@@ -196,3 +203,130 @@ def test_help_and_the_lyrics_group_start_without_torch():
             "print('torch' in sys.modules, 'transformers' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "False False"
+
+
+# Issue 9: `predict` on arguments, --top-k, stdin encoding, word length and batched stdin (shipped model).
+LONG = "a" * (MAX_WORD_LENGTH + 1)
+
+
+def stdin_from(monkeypatch, path):
+    """A real file descriptor, as a shell redirection or pipe gives."""
+    stdin = path.open("rb")
+    monkeypatch.setattr("sys.stdin", stdin)
+    return stdin
+
+
+def test_predict_arguments_keep_digits_punctuation_spaces_and_emoji(capsys):
+    code, out, err = run_cli(capsys, "translit", "predict", "123", "2024", "ghar!", "😀", "ghar pani")
+    assert code == 0 and out.splitlines() == ["123", "2024", "घर!", "😀", "घर पानी"] and err == ""
+    code, out, err = run_cli(capsys, "translit", "predict", "ÇAFÉ", "ghar")
+    assert code == 0 and len(out.splitlines()) == 2 and err == "warning: characters never seen in training were " \
+        "read as <unk>: çé\n"
+
+
+def test_predict_top_k_gives_one_line_per_word_from_arguments_and_stdin(capsys, monkeypatch):
+    code, out, _ = run_cli(capsys, "translit", "predict", "--top-k", "5", "kal", "ghar")
+    kal, ghar = out.splitlines()
+    assert code == 0 and len(set(kal.split())) == 5 and kal.split()[0] == "काल"
+    monkeypatch.setattr("sys.stdin", io.StringIO("kal\n"))
+    assert run_cli(capsys, "translit", "predict", "--top-k", "5") == (0, kal + "\n", "")
+    monkeypatch.setattr("sys.stdin", io.StringIO("kal, ghar!\n\n123 ...\n"))
+    assert run_cli(capsys, "translit", "predict", "--top-k", "5")[1].splitlines() == [kal, ghar, "", "123 ..."]
+    code, out, _ = run_cli(capsys, "translit", "predict", "--top-k", "5", "kal ghar", "42", LONG)
+    assert code == 0 and out.splitlines() == [kal, ghar, "42", LONG]
+
+
+def test_predict_refuses_top_k_with_sentence_saying_what_to_do(capsys):
+    code, out, err = run_cli(capsys, "translit", "predict", "--top-k", "5", "--sentence", "kal ghar")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "--top-k does not combine with --sentence: give the sentence's words as arguments" in err
+
+
+def test_non_utf8_stdin_names_line_and_byte_after_the_lines_before(capsys, monkeypatch, tmp_path):
+    path = tmp_path / "in.txt"
+    path.write_bytes(b"ghar\npani\xff\xfe\n")
+    with stdin_from(monkeypatch, path):
+        code, out, err = run_cli(capsys, "translit", "predict")
+    assert code == 2 and out == "घर\n"
+    assert err == "error: standard input line 2 is not valid UTF-8 (byte 0xff); convert it with iconv first\n"
+    code, out, err = run_cli(capsys, "translit", "predict", "ghar", "pani\udcff")  # how Python passes argv bytes
+    assert code == 2 and out == "" and err == "error: argument 2 is not valid UTF-8 (byte 0xff)\n"
+
+
+def test_over_long_words_pass_through_with_one_warning(capsys, monkeypatch, tmp_path):
+    code, out, err = run_cli(capsys, "translit", "predict", "a" * 2000, "--sentence", f"ghar {LONG}, pani {LONG}")
+    assert code == 0 and out.splitlines() == ["a" * 2000, f"घर {LONG}, पानी {LONG}"]
+    assert err == f"warning: 3 word(s) longer than {MAX_WORD_LENGTH} characters were left as they are\n"
+
+
+def test_a_megabyte_word_on_stdin_passes_through_in_a_second_in_flat_memory(capsys, monkeypatch, tmp_path):
+    """1,048,576 letters used to run past 120 s and 2 GB; now it is written through 64 KiB at a time."""
+
+    def predict(text: str) -> tuple[float, int, str]:
+        source, target = tmp_path / "in.txt", tmp_path / "out.txt"
+        source.write_text(text, encoding="utf-8")
+        with stdin_from(monkeypatch, source), target.open("w", encoding="utf-8") as stdout:
+            monkeypatch.setattr("sys.stdout", stdout)
+            tracemalloc.start()
+            start = time.perf_counter()
+            assert main(["translit", "predict"]) == 0
+            seconds, peak = time.perf_counter() - start, tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+        return seconds, peak, target.read_text(encoding="utf-8")
+
+    predict("ghar pani\n")  # imports and caches
+    _, small_peak, out = predict("ghar pani\n")
+    word = "a" * 1_048_576
+    seconds, peak, out = predict(f"ghar {word} pani\n")
+    assert out == f"घर {word} पानी\n" and seconds < 20
+    assert peak - small_peak < 256 * 1024, "the line must not be held in memory"
+    assert capsys.readouterr().err.count("longer than") == 1
+
+
+def test_stdin_is_decoded_in_batches_in_order_with_warnings_once(capsys, monkeypatch, tmp_path, shared_data):
+    """Issue 9 #26: one decoding call per 64 KiB read, not per line; output order = input order."""
+    from seqlab.translit.predict import Transliterator, load_transliterator
+
+    test_words = [line.split("\t")[1] for line in
+                  (shared_data / "dakshina/hi/lexicons/hi.translit.sampled.test.tsv").read_text().splitlines()]
+    lines = (test_words * 3)[:12_000]
+    lines[10], lines[5000], lines[-1] = "café", "ÇAFÉ 42", "naïve!"
+    path = tmp_path / "in.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    calls: list[int] = []
+    decode = Transliterator.transliterate
+
+    def counting(self, words, *args, **kwargs):  # the real decoding, counted
+        calls.append(len(words))
+        return decode(self, words, *args, **kwargs)
+
+    monkeypatch.setattr(Transliterator, "transliterate", counting)
+    with stdin_from(monkeypatch, path):
+        code, out, err = run_cli(capsys, "translit", "predict", "--beam-size", "1")
+    reads = -(-path.stat().st_size // 65536)
+    assert code == 0 and len(calls) <= reads + 1 and sum(calls) == len(lines)  # one word a line
+    expected = load_transliterator().transliterate([w for w in lines if w.isalpha()], 1)
+    assert [o for o, w in zip(out.splitlines(), lines) if w.isalpha()] == expected
+    assert err == "warning: characters never seen in training were read as <unk>: çéï\n"
+
+
+def test_predict_answers_a_typed_line_at_once(tmp_path):
+    """A pipe to a real process: the first line's answer comes before stdin is closed; bad bytes end it."""
+    import subprocess
+    import sys
+
+    import seqlab
+
+    env = {**os.environ, "LANG": "C.UTF-8", "PYTHONPATH": str(Path(seqlab.__file__).parents[1])}
+    proc = subprocess.Popen([sys.executable, "-m", "seqlab", "translit", "predict"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        proc.stdin.write(b"ghar\n")
+        proc.stdin.flush()
+        assert select.select([proc.stdout], [], [], 60)[0], "no answer within 60 s"
+        assert proc.stdout.readline() == "घर\n".encode()
+        out, err = proc.communicate(b"pani\xff\xfe\n", timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 2 and out == b""
+    assert err == b"error: standard input line 2 is not valid UTF-8 (byte 0xff); convert it with iconv first\n"

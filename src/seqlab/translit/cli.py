@@ -6,15 +6,23 @@ from __future__ import annotations
 import json
 import os
 import sys
+from functools import partial
 from pathlib import Path
-from typing import List, Optional
+from typing import Iterator, List, Optional
 
 import typer
 
 from seqlab.errors import SeqlabError
 from seqlab.io import output_dir
 from seqlab.options import check_value, cli_option
-from seqlab.translit.config import DecodingConfig, FinalOptions, ModelConfig, SweepOptions, TrainConfig
+from seqlab.translit.config import (
+    MAX_WORD_LENGTH,
+    DecodingConfig,
+    FinalOptions,
+    ModelConfig,
+    SweepOptions,
+    TrainConfig,
+)
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
@@ -154,13 +162,13 @@ def prior(
     Text lines that are Dakshina evaluation sentences are dropped before counting."""
     from seqlab.translit.corpus import load_split
     from seqlab.translit.predict import load_transliterator
-    from seqlab.translit.prior_sources import evaluation_sentences
+    from seqlab.translit.prior_sources import evaluation_sentences, load_source
     from seqlab.translit.tune import tune_decoding
 
     check_value(DecodingConfig, "beam_size", beam_size)
     names = list(sources or []) + ([str(text)] if text else [])
     exclude = evaluation_sentences(lang, data_dir)
-    loaded = [_prior_source(name, lang, data_dir, exclude) for name in (names or ["wikipedia", "wordfreq"])]
+    loaded = [load_source(name, lang, data_dir, exclude) for name in (names or ["wikipedia", "wordfreq"])]
     translit = load_transliterator(model)
     dev, _ = load_split(dataset, lang, "dev", data_dir)
     result = tune_decoding(model, translit, loaded, dev, beam_size)
@@ -173,70 +181,88 @@ def prior(
                f"saved as the default decoding in {model / 'config.json'}")
 
 
-def _prior_source(name: str, lang: str, data_dir: Optional[str], exclude: set[str]):
-    from seqlab.translit import prior_sources
-    from seqlab.translit.prior import wikipedia_sample
-
-    if name == "wikipedia":
-        return prior_sources.from_text(wikipedia_sample(lang, data_dir), exclude, "wikipedia")
-    if name == "wordfreq":
-        return prior_sources.from_wordfreq(lang)
-    path = Path(name).expanduser()
-    if not path.is_file():
-        raise SeqlabError(f"--source {name}: no such file (and not wikipedia or wordfreq)")
-    return prior_sources.from_counts(path) if path.suffix == ".tsv" else prior_sources.from_text(path, exclude)
-
-
-@app.command()
+@app.command(help="Romanized Hindi → Devanagari: words, a --sentence, or stdin lines. Letters are transliterated; "
+             "digits, spaces, punctuation and emoji are kept as they are, and so are words of more than "
+             f"{MAX_WORD_LENGTH} letters. Letters never seen in training are read as <unk>; both are reported on "
+             "stderr.")
 def predict(
-    words: Optional[List[str]] = typer.Argument(None, help="Romanized words; none = read lines from stdin."),
+    words: Optional[List[str]] = typer.Argument(None, help="Romanized words or phrases, one output line each; none = "
+                                                "read lines from stdin (one output line per input line)."),
     sentence: Optional[str] = typer.Option(None, "--sentence",
                                             help="Transliterate the words of a sentence, keep the rest."),
-    top_k: int = _top_k_option(1, "Print the K best candidates per word."),
+    top_k: int = _top_k_option(1, "With K > 1: for every word (run of letters) of the input, one line of its K best "
+                                  "candidates, best first, separated by spaces; an argument or stdin line without "
+                                  "letters is printed as it is. Not with --sentence."),
     beam_size: Optional[int] = BEAM,
     model: Optional[Path] = MODEL,
     device: str = cli_option(TrainConfig, "device", default="cpu",
                              help="auto | cpu (default: few words decode fastest on the CPU) | cuda | cuda:N"),
 ) -> None:
-    """Romanized Hindi → Devanagari: words, a --sentence, or stdin lines (one output line per input line)."""
-    from seqlab.translit.predict import load_transliterator
+    """Arguments, --sentence and stdin all go through one TextStream, so they are treated alike."""
+    from seqlab.translit.predict import TextStream, load_transliterator
 
     _check_top_k(top_k)
     if beam_size is not None:
         check_value(DecodingConfig, "beam_size", beam_size)
+    if sentence is not None and top_k > 1:
+        raise SeqlabError("--top-k does not combine with --sentence: give the sentence's words as arguments "
+                          "(or on stdin) to get one line of candidates per word")
+    texts = list(words or []) + ([sentence] if sentence is not None else [])
+    _check_arguments(texts)
     translit = load_transliterator(model, device=device)
-    words = list(words or [])
-    if not words and sentence is None:
-        _predict_stdin(translit, beam_size)
-        return
-    _warn_unknown(translit, words + ([sentence] if sentence is not None else []))
-    if top_k > 1:
-        for candidates in translit.candidates(words, max(top_k, beam_size or 1)):
-            typer.echo(" ".join(candidates[:top_k]))
-    elif words:
-        typer.echo("\n".join(translit.transliterate(words, beam_size)))
-    if sentence is not None:
-        typer.echo(translit.transliterate_sentence(sentence, beam_size))
+    stream = TextStream(translit, _write, beam_size, top_k)
+    if texts:
+        stream.feed("\n".join(texts) + "\n")
+    else:
+        for chunk in _stdin_chunks():
+            stream.feed(chunk)
+    stream.finish()
+    _warn(stream)
 
 
-def _predict_stdin(translit, beam_size: int | None) -> None:
-    """One output line per input line, written as soon as it is ready (so it works in a pipe)."""
+def _check_arguments(texts: list[str]) -> None:
+    """Bytes that are not UTF-8 reach Python as lone surrogates; refuse them before they reach the output."""
+    for number, text in enumerate(texts, 1):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            byte = ord(text[exc.start]) - 0xDC00  # os.fsdecode's surrogateescape: U+DC80–U+DCFF are bytes 0x80–0xFF
+            shown = f"byte 0x{byte:02x}" if 0x80 <= byte <= 0xFF else f"U+{ord(text[exc.start]):04X}"
+            raise SeqlabError(f"argument {number} is not valid UTF-8 ({shown})") from None
+
+
+def _stdin_chunks(size: int = 1 << 16) -> Iterator[bytes | str]:
+    """Whatever standard input has ready, up to `size` bytes: a typed line at once, a file in big batches.
+    Falls back to sys.stdin's binary buffer, or its text, where it has no file descriptor (tests)."""
+    stdin = sys.stdin
+    if stdin is None:  # started with stdin closed
+        raise SeqlabError("no words given and standard input is closed")
     try:
-        for line in sys.stdin:
-            line = line.rstrip("\n")
-            _warn_unknown(translit, [line])
-            typer.echo(translit.transliterate_sentence(line, beam_size))
-    except UnicodeDecodeError as exc:
-        raise SeqlabError(f"standard input is not valid UTF-8 ({exc.reason}); convert it with iconv first") from None
+        fd = stdin.fileno()
+        read = partial(os.read, fd, size)
+    except (AttributeError, OSError, ValueError):
+        buffer = getattr(stdin, "buffer", None)
+        read = partial(getattr(buffer, "read1", buffer.read), size) if buffer is not None else partial(stdin.read, size)
+    try:
+        while chunk := read():
+            yield chunk
+    except OSError as exc:
+        raise SeqlabError(f"cannot read standard input: {exc.strerror or exc}") from None
 
 
-def _warn_unknown(translit, texts: list[str]) -> None:
-    from seqlab.translit.predict import WORD
+def _write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()  # each batch as soon as it is ready, so the command works in a pipe and interactively
 
-    unknown = translit.unknown_characters(m.group(0) for t in texts for m in WORD.finditer(t))
-    if unknown:
-        typer.echo(f"warning: characters never seen in training were read as <unk>: {''.join(sorted(unknown))}",
+
+def _warn(stream) -> None:
+    """Once per run, after the output, however many lines had such words."""
+    if stream.unknown:
+        typer.echo(f"warning: characters never seen in training were read as <unk>: {''.join(sorted(stream.unknown))}",
                    err=True)
+    if stream.too_long:
+        typer.echo(f"warning: {stream.too_long} word(s) longer than {MAX_WORD_LENGTH} characters were left as they "
+                   "are", err=True)
 
 
 @app.command()

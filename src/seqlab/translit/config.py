@@ -23,6 +23,9 @@ DATASETS = ("dakshina", "aksharantar")
 SPLITS = ("train", "dev", "test")
 MAX_VOCAB = 100_000  # characters: real vocabularies hold about 70; far more means a corrupt file
 MAX_BEAM = 100
+# Longest romanized word `predict` transliterates: Dakshina's longest Hindi romanization has 20 characters
+# (Aksharantar's 26); decoding cost grows with length squared, so longer tokens pass through untouched.
+MAX_WORD_LENGTH = 64
 MAX_SEED = 2**63 - 1  # torch.manual_seed takes a signed 64-bit integer
 SAMPLERS, PRUNERS = ("tpe", "random", "grid"), ("median", "hyperband", "none")
 

@@ -26,7 +26,7 @@ import wordfreq
 from seqlab.datadir import candidate_roots
 from seqlab.errors import DataError
 from seqlab.translit.corpus import relative_paths
-from seqlab.translit.prior import DEVANAGARI_WORD, WordPrior
+from seqlab.translit.prior import DEVANAGARI_WORD, WordPrior, wikipedia_sample
 
 PSEUDO_TOKENS = 10**8  # a mixture's total pseudo-count: the rarest word then counts ~1, unseen words 0.1
 LICENSES = {"wikipedia": "CC BY-SA 4.0 (Dakshina v1.0)", "wordfreq": "CC BY-SA 4.0 (wordfreq data)"}
@@ -127,3 +127,15 @@ def weight_grid(n_sources: int, step: float = 0.25) -> list[tuple[float, ...]]:
     """Mixture weights on the simplex in steps of `step` (for one source, just (1,))."""
     ticks = [round(i * step, 10) for i in range(round(1 / step) + 1)]
     return [w for w in itertools.product(ticks, repeat=n_sources) if abs(sum(w) - 1) < 1e-9]
+
+
+def load_source(name: str, lang: str, data_dir: str | None, exclude: set[str]) -> PriorSource:
+    """`--source NAME`: wikipedia, wordfreq, a word-count .tsv or a Devanagari text file."""
+    if name == "wikipedia":
+        return from_text(wikipedia_sample(lang, data_dir), exclude, "wikipedia")
+    if name == "wordfreq":
+        return from_wordfreq(lang)
+    path = Path(name).expanduser()
+    if not path.is_file():
+        raise DataError(f"--source {name}: no such file (and not wikipedia or wordfreq)")
+    return from_counts(path) if path.suffix == ".tsv" else from_text(path, exclude)
