@@ -6,10 +6,11 @@ import pytest
 import torch
 
 from seqlab.errors import SeqlabError
-from seqlab.translit import predict as predict_module
+from seqlab.translit import stream as stream_module
 from seqlab.translit.config import MAX_WORD_LENGTH
 from seqlab.translit.decode import max_output_lengths
-from seqlab.translit.predict import TextStream, load_transliterator
+from seqlab.translit.predict import load_transliterator
+from seqlab.translit.stream import TextStream
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +70,7 @@ def test_stream_output_does_not_depend_on_how_input_is_cut(shipped, monkeypatch,
         lines = whole.split("\n")
         assert lines[:3] == [" ".join(c[:3]) for c in shipped.candidates(["ghar", "pani"], 3)] + [""]
         assert lines[3] == "123 (7)" and "a" * (MAX_WORD_LENGTH + 6) in lines and "7" * 40 in lines
-    monkeypatch.setattr(predict_module, "_LINE_TEXT_LIMIT", 5)
+    monkeypatch.setattr(stream_module, "_LINE_TEXT_LIMIT", 5)
     for size in (1, 2, 3, 7, 64):
         pieces = [data[i : i + size] for i in range(0, len(data), size)]
         assert stream_output(shipped, pieces, top_k)[0] == whole, size

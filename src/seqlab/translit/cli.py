@@ -199,7 +199,8 @@ def predict(
                              help="auto | cpu (default: few words decode fastest on the CPU) | cuda | cuda:N"),
 ) -> None:
     """Arguments, --sentence and stdin all go through one TextStream, so they are treated alike."""
-    from seqlab.translit.predict import TextStream, load_transliterator
+    from seqlab.translit.predict import load_transliterator
+    from seqlab.translit.stream import TextStream
 
     _check_top_k(top_k)
     if beam_size is not None:
