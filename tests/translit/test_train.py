@@ -38,7 +38,7 @@ def test_run_directory_holds_everything_and_loads_safely(tmp_path, small_data):
     result = train(tiny_model(), quick(small_data), tmp_path / "run")
     run = result.run_dir
     for name in ("config.json", "vocab.json", "metrics.jsonl", "best.safetensors", "last.safetensors",
-                 "train_state.pt"):
+                 "train_state.pt", "lexicon.tsv"):
         assert (run / name).is_file(), name
     config = json.loads((run / "config.json").read_text())
     assert config["model"]["hidden_size"] == 32 and config["train"]["epochs"] == 2

@@ -111,6 +111,7 @@ def evaluate(
     top_k: int = _top_k_option(5, "Length of the candidate list for top-k accuracy."),
     length_penalty: Optional[float] = LENGTH_PENALTY,
     prior_weight: Optional[float] = PRIOR_WEIGHT,
+    lexicon_weight: Optional[float] = cli_option(DecodingConfig, "lexicon_weight", default=None),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for the predictions CSV and JSON summary."),
     as_json: bool = AS_JSON,
     device: str = DEVICE_AUTO,
@@ -126,7 +127,7 @@ def evaluate(
     out_dir = output_dir(out or _default_out(model), "--out")  # a bad folder fails before the decoding
     translit = load_transliterator(model, device=device)
     pairs, skipped = load_split(dataset, lang, split, data_dir, skip_bad_lines)
-    summary, rows = evaluate_pairs(translit, pairs, beam_size, top_k, length_penalty, prior_weight)
+    summary, rows = evaluate_pairs(translit, pairs, beam_size, top_k, length_penalty, prior_weight, lexicon_weight)
     beam_size = summary["beam_size"]
     summary = {"split": split, "dataset": dataset, "lang": lang, "model": str(model or PRETRAINED_DIR),
                "skipped_lines": skipped, **summary}
@@ -177,7 +178,8 @@ def prior(
                    f"{source.dropped_lines:,} evaluation-sentence lines dropped; mixture weight {weight}")
     typer.echo(f"prior: {result['prior_words']:,} words; checked against {len(exclude):,} evaluation sentences\n"
                f"dev accuracy with beam {beam_size}: {result['dev_accuracy_without_prior']:.4f} without the prior, "
-               f"{result['dev_accuracy']:.4f} with λ={result['prior_weight']}, α={result['length_penalty']}\n"
+               f"{result['dev_accuracy']:.4f} with λ={result['prior_weight']}, α={result['length_penalty']}, "
+               f"μ={result['lexicon_weight']}\n"
                f"saved as the default decoding in {model / 'config.json'}")
 
 

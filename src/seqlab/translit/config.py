@@ -103,6 +103,8 @@ class DecodingConfig(Options):
                                 high=10.0)
     prior_weight: float = opt(0.0, "--prior-weight", "Weight λ of the word-frequency prior in beam reranking "
                               "(0 = off).", low=0.0, high=100.0)
+    lexicon_weight: float = opt(0.0, "--lexicon-weight", "Weight μ of log(1 + training-lexicon count) in reranking; "
+                                "lexicon words are candidates whatever μ is.", low=0.0, high=100.0)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], where: str = "config.json") -> "DecodingConfig":

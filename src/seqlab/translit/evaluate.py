@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import io
 import time
-from dataclasses import astuple
 from pathlib import Path
 
 from seqlab.io import write_json_atomic, write_text_atomic
@@ -20,15 +19,17 @@ from seqlab.translit.predict import Transliterator
 
 
 def evaluate_pairs(translit: Transliterator, pairs: list[Pair], beam_size: int | None = None, top_k: int = 5,
-                   length_penalty: float | None = None, prior_weight: float | None = None) -> tuple[dict, list[dict]]:
+                   length_penalty: float | None = None, prior_weight: float | None = None,
+                   lexicon_weight: float | None = None) -> tuple[dict, list[dict]]:
     """Return (summary, one row per pair). Top-1 uses `beam_size`; the top-k list a beam of width `top_k`.
     Unset options take the model's own decoding defaults (config.json "decoding")."""
-    beam_size, length_penalty, prior_weight = astuple(translit.settings(beam_size, length_penalty, prior_weight))
+    s = translit.settings(beam_size, length_penalty, prior_weight, lexicon_weight)
+    weights = {"length_penalty": s.length_penalty, "prior_weight": s.prior_weight, "lexicon_weight": s.lexicon_weight}
     sources, references = [p.source for p in pairs], [p.target for p in pairs]
     start = time.perf_counter()
-    candidates = translit.candidates(sources, top_k, length_penalty, prior_weight)
-    predictions = ([c[0] if c else "" for c in candidates] if beam_size == top_k
-                   else translit.transliterate(sources, beam_size, length_penalty, prior_weight))
+    candidates = translit.candidates(sources, top_k, **weights)
+    predictions = ([c[0] if c else "" for c in candidates] if s.beam_size == top_k
+                   else translit.transliterate(sources, s.beam_size, **weights))
     seconds = time.perf_counter() - start
     unknown = translit.unknown_characters(sources)
     summary = {
@@ -41,9 +42,10 @@ def evaluate_pairs(translit: Transliterator, pairs: list[Pair], beam_size: int |
         "unique_inputs": len(set(sources)),
         "unique_input_top1": unique_input_accuracy(sources, [[p] for p in predictions], references, 1),
         "unique_input_top_k": unique_input_accuracy(sources, candidates, references, top_k),
-        "beam_size": beam_size,
-        "length_penalty": length_penalty,
-        "prior_weight": prior_weight if beam_size > 1 else 0.0,
+        "beam_size": s.beam_size,
+        "length_penalty": s.length_penalty,
+        "prior_weight": s.prior_weight if s.beam_size > 1 else 0.0,
+        "lexicon_weight": s.lexicon_weight if s.beam_size > 1 else 0.0,
         "unknown_characters": dict(unknown.most_common()),
         "decode_seconds": round(seconds, 3),
         "device": str(translit.device),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 import torch
 
@@ -13,7 +13,8 @@ from seqlab.errors import SeqlabError
 from seqlab.options import check_fields
 from seqlab.translit.checkpoint import PRETRAINED_DIR, load_model
 from seqlab.translit.config import MAX_WORD_LENGTH, DecodingConfig
-from seqlab.translit.decode import beam_search, candidate_score, greedy_decode
+from seqlab.translit.decode import beam_search, candidate_score, greedy_decode, score_targets
+from seqlab.translit.lexicon import Lexicon
 from seqlab.translit.model import Seq2Seq
 from seqlab.translit.prior import WordPrior
 from seqlab.translit.vocab import Vocabs, make_batch
@@ -36,9 +37,9 @@ class Transliterator:
     length-sorted batches."""
 
     def __init__(self, model: Seq2Seq, vocabs: Vocabs, config: dict | None = None, batch_size: int = 256,
-                 prior: WordPrior | None = None):
+                 prior: WordPrior | None = None, lexicon: Lexicon | None = None):
         self.model, self.vocabs, self.config, self.batch_size = model.eval(), vocabs, config or {}, batch_size
-        self.prior = prior
+        self.prior, self.lexicon = prior, lexicon
         self.decoding = DecodingConfig.from_config(self.config)
 
     def unknown_characters(self, words: Iterable[str]) -> Counter:
@@ -56,42 +57,73 @@ class Transliterator:
         for start in range(0, len(order), self.batch_size):
             yield make_batch(order[start : start + self.batch_size], encoded, None).to(self.device)
 
-    def scored_candidates(self, words: Sequence[str], beam_size: int) -> list[list[tuple[str, float, int]]]:
-        """Per word, the beam's (output, log-prob, length as in `candidate_score`) before any ranking choice."""
+    def scored_candidates(self, words: Sequence[str], beam_size: int) -> list[list[Candidate]]:
+        """Per word, the beam's candidates and the training lexicon's for that romanization, each with its
+        log-probability under the model and its lexicon count, before any ranking choice."""
         if beam_size < 1:
             raise SeqlabError(f"beam size must be at least 1, got {beam_size}")
-        results: list[list[tuple[str, float, int]]] = [[] for _ in words]
+        results: list[list[Candidate]] = [[] for _ in words]
         for batch in self._batches(words):
             hyps = beam_search(self.model, batch.source, batch.source_lengths, beam_size, 1.0)
             for row, word_hyps in zip(batch.index.tolist(), hyps):
-                results[row] = [(self.vocabs.target.decode(h.tokens), h.log_prob, h.length) for h in word_hyps]
+                results[row] = [Candidate(self.vocabs.target.decode(h.tokens), h.log_prob, h.length)
+                                for h in word_hyps]
+        if self.lexicon is not None:
+            self._add_lexicon_candidates(words, results)
         return results
 
+    def _add_lexicon_candidates(self, words: Sequence[str], results: list[list[Candidate]]) -> None:
+        """Give beam candidates their lexicon counts, and score the lexicon's other words by forced decoding."""
+        missing: list[tuple[int, str, int]] = []
+        for row, word in enumerate(words):
+            entries = self.lexicon.lookup(word)
+            results[row] = [c._replace(lexicon_count=entries.get(c.word, 0)) for c in results[row]]
+            in_beam = {c.word for c in results[row]}
+            missing += [(row, native, count) for native, count in entries.items() if native not in in_beam]
+        for start in range(0, len(missing), self.batch_size):
+            chunk = missing[start : start + self.batch_size]
+            sources = [self.vocabs.source.encode(words[row].lower()) for row, _, _ in chunk]
+            targets = [self.vocabs.target.encode(native, add_eos=True) for _, native, _ in chunk]
+            batch = make_batch(list(range(len(chunk))), sources, targets).to(self.device)
+            scores = score_targets(self.model, batch.source, batch.source_lengths, batch.target).tolist()
+            for (row, native, count), log_prob in zip(chunk, scores):
+                results[row].append(Candidate(native, log_prob, len(native) + 1, count))
+
     def settings(self, beam_size: int | None = None, length_penalty: float | None = None,
-                 prior_weight: float | None = None) -> DecodingConfig:
-        """The decoding actually used: given values, else the model's defaults; no prior, no prior weight."""
+                 prior_weight: float | None = None, lexicon_weight: float | None = None) -> DecodingConfig:
+        """The decoding actually used: given values, else the model's defaults; no prior (lexicon), no weight."""
         d = self.decoding
         chosen = DecodingConfig(d.beam_size if beam_size is None else beam_size,
                                 d.length_penalty if length_penalty is None else length_penalty,
-                                d.prior_weight if prior_weight is None else prior_weight)
+                                d.prior_weight if prior_weight is None else prior_weight,
+                                d.lexicon_weight if lexicon_weight is None else lexicon_weight)
         check_fields(chosen)  # a NaN or negative weight is refused, never silently ignored
         if self.prior is None:
             chosen.prior_weight = 0.0
+        if self.lexicon is None:
+            chosen.lexicon_weight = 0.0
         return chosen
 
     def candidates(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
-                   prior_weight: float | None = None) -> list[list[str]]:
-        """Up to `beam_size` distinct outputs per word, best first (batched beam search, then reranking)."""
-        s = self.settings(beam_size or max(self.decoding.beam_size, 5), length_penalty, prior_weight)
-        return [_distinct(w for w, _ in rank(c, s.length_penalty, s.prior_weight, self.prior))
-                for c in self.scored_candidates(words, s.beam_size)]
+                   prior_weight: float | None = None, lexicon_weight: float | None = None) -> list[list[str]]:
+        """Up to `beam_size` distinct outputs per word, best first: the beam's and the training lexicon's for that
+        romanization, reranked together by `candidate_score`. Lexicon words are always offered: one that ranks
+        below the list's end takes one of its last places (never the first)."""
+        s = self.settings(beam_size or max(self.decoding.beam_size, 5), length_penalty, prior_weight, lexicon_weight)
+        lists = []
+        for scored in self.scored_candidates(words, s.beam_size):
+            ranked = _distinct(w for w, _ in rank(scored, s.length_penalty, s.prior_weight, self.prior,
+                                                  s.lexicon_weight))
+            lists.append(_offer_taught(ranked, {c.word for c in scored if c.lexicon_count}, s.beam_size))
+        return lists
 
     def transliterate(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
-                      prior_weight: float | None = None) -> list[str]:
-        """One Devanagari word per input word: greedy for beam size 1, else the best reranked beam."""
+                      prior_weight: float | None = None, lexicon_weight: float | None = None) -> list[str]:
+        """One Devanagari word per input word: greedy for beam size 1, else the best reranked candidate."""
         beam_size = self.settings(beam_size).beam_size
         if beam_size > 1:
-            return [c[0] if c else "" for c in self.candidates(words, beam_size, length_penalty, prior_weight)]
+            best = self.candidates(words, beam_size, length_penalty, prior_weight, lexicon_weight)
+            return [c[0] if c else "" for c in best]
         results = [""] * len(words)
         for batch in self._batches(words):
             tokens, _ = greedy_decode(self.model, batch.source, batch.source_lengths)
@@ -122,14 +154,37 @@ class Transliterator:
         return result, short, len(words) - len(short)
 
 
-def rank(candidates: list[tuple[str, float, int]], length_penalty: float, prior_weight: float,
-         prior: WordPrior | None) -> list[tuple[str, float]]:
-    """Order (output, log-prob, length) candidates by `candidate_score`, best first; the prior counts only when
-    one is loaded and its weight is positive."""
+class Candidate(NamedTuple):
+    """One candidate output: its log-probability under the model, its length as in `candidate_score`, and how
+    often the training lexicon pairs the input with it."""
+
+    word: str
+    log_prob: float
+    length: int
+    lexicon_count: int = 0
+
+
+def rank(candidates: Sequence[tuple], length_penalty: float, prior_weight: float, prior: WordPrior | None,
+         lexicon_weight: float = 0.0) -> list[tuple[str, float]]:
+    """Order candidates (`Candidate`s or (word, log-prob, length) tuples) by `candidate_score`, best first; the
+    prior counts only when one is loaded and its weight is positive."""
     weight = prior_weight if prior is not None and prior_weight > 0 else 0.0
-    scored = [(word, candidate_score(log_prob, length, length_penalty, weight, prior.log_prob(word) if weight else 0.0))
-              for word, log_prob, length in candidates]
+    scored = []
+    for c in (Candidate(*candidate) for candidate in candidates):
+        prior_log_prob = prior.log_prob(c.word) if weight else 0.0
+        scored.append((c.word, candidate_score(c.log_prob, c.length, length_penalty, weight, prior_log_prob,
+                                               lexicon_weight, c.lexicon_count)))
     return sorted(scored, key=lambda ws: ws[1], reverse=True)
+
+
+def _offer_taught(ranked: list[str], taught: set[str], k: int) -> list[str]:
+    """The first `k` of `ranked`, except that lexicon words ranked lower replace its worst other words (never the
+    first): a word the model was taught is always offered."""
+    top = ranked[:k]
+    missing = [w for w in ranked[k:] if w in taught][: k - 1]
+    replaceable = [w for w in reversed(top[1:]) if w not in taught][: len(missing)]
+    top = [w for w in top if w not in replaceable] + missing[: len(replaceable)]
+    return sorted(top, key=ranked.index)
 
 
 def _distinct(items: Iterable[str]) -> list[str]:
@@ -144,4 +199,4 @@ def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 2
     path = Path(model_dir) if model_dir else PRETRAINED_DIR
     model, vocabs, config = load_model(path)
     model.to(target)
-    return Transliterator(model, vocabs, config, batch_size, WordPrior.load(path))
+    return Transliterator(model, vocabs, config, batch_size, WordPrior.load(path), Lexicon.load(path))
