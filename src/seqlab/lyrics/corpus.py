@@ -10,13 +10,13 @@ import os
 import random
 import re
 from dataclasses import dataclass, field
-from itertools import combinations
 from pathlib import Path
 
 import pandas as pd
 
 from seqlab.datadir import candidate_roots
 from seqlab.errors import DataError, first_line
+from seqlab.lyrics.dedup import line_set, search_near_duplicates
 
 MIN_CHARS = 50  # the original recipe keeps files with more than 50 characters
 NEAR_DUP_THRESHOLD = 0.8  # share of distinct lines (of the smaller file) that both files hold
@@ -153,22 +153,9 @@ def _read_csv(path: Path) -> tuple[list[dict], list[tuple[str, str]]]:
     return kept, dropped
 
 
-def line_set(text: str) -> set[str]:
-    """Distinct non-empty lines, case-folded: the unit of near-duplicate comparison."""
-    return {line.strip().casefold() for line in text.split("\n") if line.strip()}
-
-
 def find_near_duplicates(files: pd.DataFrame, threshold: float = NEAR_DUP_THRESHOLD) -> list[tuple[str, str, float]]:
     """Pairs of files whose distinct lines overlap by at least `threshold` (of the smaller file's lines)."""
-    sets = [(row.file, line_set(row.text)) for row in files.itertuples()]
-    pairs = []
-    for (name_a, a), (name_b, b) in combinations(sets, 2):
-        if not a or not b:
-            continue
-        share = len(a & b) / min(len(a), len(b))
-        if share >= threshold:
-            pairs.append((name_a, name_b, share))
-    return pairs
+    return search_near_duplicates(files.file.tolist(), files.text.tolist(), threshold).pairs
 
 
 def _build_songs(files: pd.DataFrame, pairs: list[tuple[str, str, float]]) -> tuple[pd.DataFrame, int, int]:
