@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 
+import pytest
 from lyrics_helpers import assert_one_line_error, make_tiny_gpt2, run_cli
+
+from seqlab.errors import SeqlabError
+from seqlab.lyrics.config import TrainConfig
+from seqlab.lyrics.train import train
 
 
 def test_stats_prints_counts_and_json(lyrics_dir, capsys):
@@ -120,3 +126,39 @@ def test_error_hub_unreachable(lyrics_dir, tmp_path, monkeypatch, capsys):
     code, _, err = run_cli(["lyrics", "train", str(lyrics_dir), "--model", "gpt2", "--output-dir",
                             str(tmp_path / "o"), "--max-steps", "1"], capsys)
     assert_one_line_error(code, err, "cannot load model 'gpt2'", "--model smollm2-135m", "--from-scratch")
+
+
+def test_negative_seed_is_one_line_error(lyrics_dir, tmp_path, tiny_model_dir, capsys):
+    """Issue 9 #7: `--seed -1` crashed train and generate."""
+    out = tmp_path / "run"
+    for args in (["lyrics", "train", str(lyrics_dir), "--model", str(tiny_model_dir), "--output-dir", str(out)],
+                 ["lyrics", "generate", "--model", str(tiny_model_dir)],
+                 ["lyrics", "evaluate", "--model", str(tiny_model_dir)],
+                 ["lyrics", "stats", str(lyrics_dir)]):
+        code, _, err = run_cli([*args, "--seed", "-1"], capsys)
+        assert_one_line_error(code, err, "--seed must be an integer in 0–4,294,967,295, got -1")
+    assert not out.exists()
+
+
+def test_infinite_epochs_is_refused_before_anything_is_written(lyrics_dir, tmp_path, tiny_model_dir, capsys):
+    """Issue 9 #10: `--epochs inf` crashed and left lyrics_run.json, so the folder then counted as holding a run."""
+    out = tmp_path / "run"
+    for value in ("inf", "nan", "-inf"):
+        code, _, err = run_cli(["lyrics", "train", str(lyrics_dir), "--model", str(tiny_model_dir), "--output-dir",
+                                str(out), "--epochs", value, "--no-progress"], capsys)
+        assert_one_line_error(code, err, "--epochs must be a finite number")
+        assert not out.exists()
+    out.mkdir()
+    with pytest.raises(SeqlabError, match="--epochs must be a finite number"):
+        train(TrainConfig(data=str(lyrics_dir), model=str(tiny_model_dir), output_dir=str(out), epochs=math.inf))
+    assert list(out.iterdir()) == []
+
+
+def test_huge_stats_block_size_is_refused_by_the_config_range(lyrics_dir, capsys):
+    """Issue 9 #13: `stats --block-size 1000000000` raised MemoryError, 5,000,000 used 4.6 GB."""
+    for value in ("1000000000", "5000000", "4097"):
+        code, _, err = run_cli(["lyrics", "stats", str(lyrics_dir), "--block-size", value], capsys)
+        assert_one_line_error(code, err, "--block-size must be an integer in 2–4096", value)
+    code, out, err = run_cli(["lyrics", "stats", str(lyrics_dir), "--val-fraction", "0.3", "--block-size", "4096"],
+                             capsys)
+    assert code == 0 and "per epoch, block 4096" in out, err
