@@ -162,3 +162,14 @@ def test_huge_stats_block_size_is_refused_by_the_config_range(lyrics_dir, capsys
     code, out, err = run_cli(["lyrics", "stats", str(lyrics_dir), "--val-fraction", "0.3", "--block-size", "4096"],
                              capsys)
     assert code == 0 and "per epoch, block 4096" in out, err
+
+
+def test_nul_bytes_are_not_lyrics(tmp_path, capsys):
+    """Issue 9 #22: a file of NUL bytes was accepted as a song by stats and train."""
+    (tmp_path / "nul.txt").write_bytes(b"\x00" * 4000)
+    code, _, err = run_cli(["lyrics", "stats", str(tmp_path)], capsys)
+    assert_one_line_error(code, err, "no viable lyrics file", "nul.txt: 4000 of 4000 characters are control characters")
+    out = tmp_path / "run"
+    code, _, err = run_cli(["lyrics", "train", str(tmp_path), "--from-scratch", "--output-dir", str(out)], capsys)
+    assert_one_line_error(code, err, "nul.txt: 4000 of 4000 characters are control characters")
+    assert not out.exists()

@@ -19,6 +19,8 @@ from seqlab.errors import DataError, first_line
 from seqlab.lyrics.dedup import line_set, search_near_duplicates
 
 MIN_CHARS = 50  # the original recipe keeps files with more than 50 characters
+MAX_CONTROL_SHARE = 0.1  # a text with a larger share of control characters is not lyrics
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # Unicode category Cc minus \t \n \r
 NEAR_DUP_THRESHOLD = 0.8  # share of distinct lines (of the smaller file) that both files hold
 SONG_OVERLAP_THRESHOLD = 0.8  # a song of a near-duplicate file is dropped when this share of its lines is in the other
 MAX_SONG_LINES = 40  # passages cut from files without blank lines (see split_songs)
@@ -117,10 +119,18 @@ def _read_folder(folder: Path) -> tuple[list[dict], list[tuple[str, str]]]:
 
 
 def _keep_or_drop(name: str, artist: str, text: str) -> tuple[list[dict], list[tuple[str, str]]]:
-    """The original recipe's filter: a text of more than MIN_CHARS characters is kept, anything shorter is reported."""
-    if len(text) > MIN_CHARS:
-        return [{"file": name, "artist": artist, "text": text}], []
-    return [], [(name, f"{len(text)} characters (need more than {MIN_CHARS})")]
+    """The original recipe's filter (more than MIN_CHARS characters), plus: not mostly control characters.
+
+    A file of NUL bytes, a binary blob saved as .txt or a terminal log full of escape codes decodes as UTF-8 and is
+    long enough, but training on it teaches the model nothing about lyrics; real lyrics have hardly any.
+    """
+    if len(text) <= MIN_CHARS:
+        return [], [(name, f"{len(text)} characters (need more than {MIN_CHARS})")]
+    controls = CONTROL_CHARS.subn("", text)[1]
+    if controls > MAX_CONTROL_SHARE * len(text):
+        return [], [(name, f"{controls} of {len(text)} characters are control characters "
+                           f"(at most {MAX_CONTROL_SHARE:.0%} may be)")]
+    return [{"file": name, "artist": artist, "text": text}], []
 
 
 def _read_text_file(path: Path) -> tuple[list[dict], list[tuple[str, str]]]:
@@ -182,7 +192,7 @@ def _build_songs(files: pd.DataFrame, pairs: list[tuple[str, str, float]]) -> tu
 
 
 def load_corpus(data: str | os.PathLike | None = None, data_dir: str | os.PathLike | None = None) -> LyricsCorpus:
-    """Read, normalize, filter (> 50 characters), split into songs and de-duplicate one data source."""
+    """Read, normalize, filter (> 50 characters, few control characters), split into songs and de-duplicate."""
     path = resolve_data_path(data, data_dir)
     if path.is_dir():
         kept, dropped = _read_folder(path)
@@ -194,7 +204,8 @@ def load_corpus(data: str | os.PathLike | None = None, data_dir: str | os.PathLi
         raise DataError(f"{path}: expected a folder of .txt files, a .txt file or a .csv file")
     if not kept:
         reasons = "; ".join(f"{name}: {why}" for name, why in dropped[:5])
-        raise DataError(f"no viable lyrics file in {path} (each needs more than {MIN_CHARS} characters): {reasons}")
+        raise DataError(f"no viable lyrics file in {path} (each needs more than {MIN_CHARS} characters, at most "
+                        f"{MAX_CONTROL_SHARE:.0%} of them control characters): {reasons}")
     files = pd.DataFrame(kept, columns=["file", "artist", "text"])
     pairs = find_near_duplicates(files)
     songs, exact, near = _build_songs(files, pairs)
