@@ -173,3 +173,16 @@ def test_nul_bytes_are_not_lyrics(tmp_path, capsys):
     code, _, err = run_cli(["lyrics", "train", str(tmp_path), "--from-scratch", "--output-dir", str(out)], capsys)
     assert_one_line_error(code, err, "nul.txt: 4000 of 4000 characters are control characters")
     assert not out.exists()
+
+
+def test_block_size_longer_than_the_model_context_is_refused_after_loading(lyrics_dir, tmp_path, tiny_model_dir,
+                                                                            capsys):
+    """Issue 9 #11: a --block-size beyond the model's positions (128 for the tiny GPT-2) was an IndexError."""
+    out = tmp_path / "run"
+    code, _, err = run_cli(["lyrics", "train", str(lyrics_dir), "--model", str(tiny_model_dir), "--output-dir",
+                            str(out), "--block-size", "256", "--max-steps", "1", "--no-progress"], capsys)
+    assert_one_line_error(code, err, "--block-size 256 is longer than the context", "(128 tokens)")
+    assert not out.exists()
+    code, _, err = run_cli(["lyrics", "evaluate", "--model", str(tiny_model_dir), "--data", str(lyrics_dir),
+                            "--block-size", "256", "--num-samples", "0"], capsys)
+    assert_one_line_error(code, err, "--block-size 256 is longer than the context", "(128 tokens)")

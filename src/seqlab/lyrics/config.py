@@ -35,8 +35,8 @@ class TrainConfig:
     lr: float = opt(5e-5, "--lr", "Peak AdamW learning rate (linear decay).", low=0.0, high=1.0, low_open=True,
                     high_open=True)
     warmup_steps: int = opt(0, "--warmup-steps", "Linear warmup steps.", low=0)
-    block_size: int = opt(256, "--block-size", "Tokens per training example (the recipe's max length).", low=2,
-                          high=MAX_BLOCK)
+    block_size: int = opt(256, "--block-size", "Tokens per training example (the recipe's max length); at most the "
+                          "model's context.", low=2, high=MAX_BLOCK)
     packing: bool = opt(True, "--packing", "Pack songs into full blocks (default) or pad/truncate each song "
                         "(--pad-to-max, the recipe's).")
     val_fraction: float = opt(0.1, "--val-fraction", "Share of songs held out for validation.", low=0.0, high=1.0,
@@ -93,7 +93,8 @@ class EvalConfig:
     val_fraction: Optional[float] = opt(None, "--val-fraction", "Validation share (default: the run's, else 0.1).",
                                         low=0.0, high=1.0, low_open=True, high_open=True)
     max_val_songs: Optional[int] = opt(None, "--max-val-songs", "Use the first N validation songs.", low=1)
-    block_size: int = opt(256, "--block-size", "Tokens per scored block.", low=2, high=MAX_BLOCK)
+    block_size: int = opt(256, "--block-size", "Tokens per scored block; at most the model's context.", low=2,
+                          high=MAX_BLOCK)
     batch_size: int = opt(4, "--batch-size", "Blocks per forward pass.", low=1, high=65536)
     num_samples: int = opt(10, "--num-samples", "Generated samples for diversity/memorization.", low=0, high=10_000)
     prompt: str = opt(RECIPE_PROMPT, "--prompt", "Prompt of the generated samples.")

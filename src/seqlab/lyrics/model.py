@@ -167,5 +167,25 @@ def load_trained(model_dir: str | os.PathLike, dtype: torch.dtype = torch.float3
     return model.to(target), tokenizer
 
 
+def context_length(model) -> int | None:
+    """Token positions the model has (GPT-2's n_positions, Llama's max_position_embeddings); None if it says none.
+
+    Longer inputs index past the position embeddings (an IndexError deep inside torch), so callers check first.
+    """
+    for key in ("max_position_embeddings", "n_positions", "n_ctx"):
+        value = getattr(model.config, key, None)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return None
+
+
+def check_block_size(model, block_size: int, name: str) -> None:
+    """Refuse a --block-size longer than the loaded model's context, naming both numbers."""
+    context = context_length(model)
+    if context is not None and block_size > context:
+        raise SeqlabError(f"--block-size {block_size} is longer than the context of model {name} ({context} tokens); "
+                          f"use --block-size {context} or less")
+
+
 def count_parameters(model, trainable_only: bool = False) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
