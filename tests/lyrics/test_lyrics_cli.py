@@ -186,3 +186,23 @@ def test_block_size_longer_than_the_model_context_is_refused_after_loading(lyric
     code, _, err = run_cli(["lyrics", "evaluate", "--model", str(tiny_model_dir), "--data", str(lyrics_dir),
                             "--block-size", "256", "--num-samples", "0"], capsys)
     assert_one_line_error(code, err, "--block-size 256 is longer than the context", "(128 tokens)")
+
+
+def test_generation_is_capped_at_the_model_context(tiny_model_dir, capsys):
+    """Issue 9 #12: --max-length / --max-new-tokens past the context crashed after streaming; now they are shortened
+    with one warning line, and a prompt that alone fills the context is a one-line error."""
+    prompt = "word" + " word" * 9  # 10 tokens
+    for option in ("--max-length", "--max-new-tokens"):
+        code, out, err = run_cli(["lyrics", "generate", "--model", str(tiny_model_dir), "--prompt", prompt, option,
+                                  "1000000", "--seed", "0", "--greedy"], capsys)
+        assert code == 0, err
+        warning, report = err.strip().splitlines()
+        assert warning == ("warning: the model's context is 128 tokens and the prompt takes 10, so at most 118 new "
+                           "tokens will be generated (asked for " + ("999,990" if option == "--max-length" else
+                                                                     "1,000,000") + ")")
+        assert out.startswith(prompt) and 0 < int(report.split()[0].strip("[")) <= 118
+    long_prompt = "word" + " word" * 1500  # 1,501 tokens, as in the issue
+    code, out, err = run_cli(["lyrics", "generate", "--model", str(tiny_model_dir), "--prompt", long_prompt,
+                              "--max-new-tokens", "5"], capsys)
+    assert_one_line_error(code, err, "the prompt is 1,501 tokens but the model's context is 128 tokens")
+    assert out == ""  # nothing streamed before the error

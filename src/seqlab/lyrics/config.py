@@ -62,9 +62,10 @@ class TrainConfig:
 class GenerationConfig:
     """Sampling settings (the recipe's defaults)."""
 
-    max_length: int = opt(100, "--max-length", "Total tokens, prompt included (the recipe's 100).", low=1,
-                          high=1_000_000)
-    max_new_tokens: Optional[int] = opt(None, "--max-new-tokens", "New tokens; overrides --max-length.", low=1,
+    max_length: int = opt(100, "--max-length", "Total tokens, prompt included (the recipe's 100); capped at the "
+                          "model's context, with a warning.", low=1, high=1_000_000)
+    max_new_tokens: Optional[int] = opt(None, "--max-new-tokens", "New tokens; overrides --max-length. Prompt plus "
+                                        "new tokens are capped at the model's context, with a warning.", low=1,
                                         high=1_000_000)
     do_sample: bool = opt(True, help="Sample (the recipe) instead of greedy decoding.")
     top_k: int = opt(50, "--top-k", "Sample among the K most likely tokens (0 = all).", low=0)
@@ -98,7 +99,8 @@ class EvalConfig:
     batch_size: int = opt(4, "--batch-size", "Blocks per forward pass.", low=1, high=65536)
     num_samples: int = opt(10, "--num-samples", "Generated samples for diversity/memorization.", low=0, high=10_000)
     prompt: str = opt(RECIPE_PROMPT, "--prompt", "Prompt of the generated samples.")
-    max_length: int = opt(100, "--max-length", "Total tokens of each sample, prompt included.", low=1, high=1_000_000)
+    max_length: int = opt(100, "--max-length", "Total tokens of each sample, prompt included; capped at the model's "
+                          "context.", low=1, high=1_000_000)
     sample_seed: int = opt(0, "--sample-seed", "Random seed of the generated samples.", low=0, high=MAX_SEED)
     device: str = opt("auto", "--device", DEVICE_HELP)
     show_progress: bool = True
