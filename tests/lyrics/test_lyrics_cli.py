@@ -206,3 +206,16 @@ def test_generation_is_capped_at_the_model_context(tiny_model_dir, capsys):
                               "--max-new-tokens", "5"], capsys)
     assert_one_line_error(code, err, "the prompt is 1,501 tokens but the model's context is 128 tokens")
     assert out == ""  # nothing streamed before the error
+
+
+def test_names_from_the_data_keep_the_error_one_line(tmp_path, capsys):
+    """Found by the corpus fuzz suite: a CSV header cell holding a line break made a two-line error."""
+    path = tmp_path / "songs.csv"
+    path.write_text('"ti\ntle",artist\nSunrise,Ann\n', encoding="utf-8")
+    code, _, err = run_cli(["lyrics", "stats", str(path)], capsys)
+    assert_one_line_error(code, err, "no lyrics column", "found 'ti\\ntle', artist")
+    folder = tmp_path / "poetry"
+    folder.mkdir()
+    (folder / "two\nlines.txt").write_text("too short", encoding="utf-8")
+    code, _, err = run_cli(["lyrics", "stats", str(folder)], capsys)
+    assert_one_line_error(code, err, "no viable lyrics file", "'two\\nlines.txt': 9 characters")

@@ -73,17 +73,24 @@ def artist_name(file_name: str) -> str:
     return re.sub(r"[-_]+", " ", Path(file_name).stem).strip().lower()
 
 
+def shown(name: object) -> str:
+    """A file or column name as is, or as a Python literal if it holds a line break or another unprintable
+    character: names come from the data, and an error message that names them must stay one line."""
+    text = str(name)
+    return text if text.isprintable() else repr(text)
+
+
 def read_text_file(path: Path) -> str:
     """Decode strictly as UTF-8: silently replacing bad bytes would put garbage into the training text."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise DataError(f"cannot read {shown(path)}: {exc.strerror or exc}") from exc
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(f"{path}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}, "
+        raise DataError(f"{shown(path)}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}, "
                         f"line {line})") from exc
 
 
@@ -150,7 +157,8 @@ def _read_csv(path: Path) -> tuple[list[dict], list[tuple[str, str]]]:
     if text_col is None:
         raise DataError(
             f"{path}: no lyrics column; expected one of {', '.join(TEXT_COLUMNS)}, "
-            f"found {', '.join(map(str, frame.columns))}"
+            f"found {', '.join(map(shown, frame.columns[:10]))}"
+            + (f" … ({len(frame.columns)} columns)" if len(frame.columns) > 10 else "")
         )
     artist_col = columns.get("artist")
     kept, dropped = [], []
@@ -203,7 +211,7 @@ def load_corpus(data: str | os.PathLike | None = None, data_dir: str | os.PathLi
     else:
         raise DataError(f"{path}: expected a folder of .txt files, a .txt file or a .csv file")
     if not kept:
-        reasons = "; ".join(f"{name}: {why}" for name, why in dropped[:5])
+        reasons = "; ".join(f"{shown(name)}: {why}" for name, why in dropped[:5])
         raise DataError(f"no viable lyrics file in {path} (each needs more than {MIN_CHARS} characters, at most "
                         f"{MAX_CONTROL_SHARE:.0%} of them control characters): {reasons}")
     files = pd.DataFrame(kept, columns=["file", "artist", "text"])
