@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 
+import pytest
 from lyrics_helpers import assert_one_line_error, make_tiny_gpt2, run_cli
+
+from seqlab.errors import SeqlabError
+from seqlab.lyrics.config import TrainConfig
+from seqlab.lyrics.train import train
 
 
 def test_stats_prints_counts_and_json(lyrics_dir, capsys):
@@ -120,3 +126,96 @@ def test_error_hub_unreachable(lyrics_dir, tmp_path, monkeypatch, capsys):
     code, _, err = run_cli(["lyrics", "train", str(lyrics_dir), "--model", "gpt2", "--output-dir",
                             str(tmp_path / "o"), "--max-steps", "1"], capsys)
     assert_one_line_error(code, err, "cannot load model 'gpt2'", "--model smollm2-135m", "--from-scratch")
+
+
+def test_negative_seed_is_one_line_error(lyrics_dir, tmp_path, tiny_model_dir, capsys):
+    """Issue 9 #7: `--seed -1` crashed train and generate."""
+    out = tmp_path / "run"
+    for args in (["lyrics", "train", str(lyrics_dir), "--model", str(tiny_model_dir), "--output-dir", str(out)],
+                 ["lyrics", "generate", "--model", str(tiny_model_dir)],
+                 ["lyrics", "evaluate", "--model", str(tiny_model_dir)],
+                 ["lyrics", "stats", str(lyrics_dir)]):
+        code, _, err = run_cli([*args, "--seed", "-1"], capsys)
+        assert_one_line_error(code, err, "--seed must be an integer in 0–4,294,967,295, got -1")
+    assert not out.exists()
+
+
+def test_infinite_epochs_is_refused_before_anything_is_written(lyrics_dir, tmp_path, tiny_model_dir, capsys):
+    """Issue 9 #10: `--epochs inf` crashed and left lyrics_run.json, so the folder then counted as holding a run."""
+    out = tmp_path / "run"
+    for value in ("inf", "nan", "-inf"):
+        code, _, err = run_cli(["lyrics", "train", str(lyrics_dir), "--model", str(tiny_model_dir), "--output-dir",
+                                str(out), "--epochs", value, "--no-progress"], capsys)
+        assert_one_line_error(code, err, "--epochs must be a finite number")
+        assert not out.exists()
+    out.mkdir()
+    with pytest.raises(SeqlabError, match="--epochs must be a finite number"):
+        train(TrainConfig(data=str(lyrics_dir), model=str(tiny_model_dir), output_dir=str(out), epochs=math.inf))
+    assert list(out.iterdir()) == []
+
+
+def test_huge_stats_block_size_is_refused_by_the_config_range(lyrics_dir, capsys):
+    """Issue 9 #13: `stats --block-size 1000000000` raised MemoryError, 5,000,000 used 4.6 GB."""
+    for value in ("1000000000", "5000000", "4097"):
+        code, _, err = run_cli(["lyrics", "stats", str(lyrics_dir), "--block-size", value], capsys)
+        assert_one_line_error(code, err, "--block-size must be an integer in 2–4096", value)
+    code, out, err = run_cli(["lyrics", "stats", str(lyrics_dir), "--val-fraction", "0.3", "--block-size", "4096"],
+                             capsys)
+    assert code == 0 and "per epoch, block 4096" in out, err
+
+
+def test_nul_bytes_are_not_lyrics(tmp_path, capsys):
+    """Issue 9 #22: a file of NUL bytes was accepted as a song by stats and train."""
+    (tmp_path / "nul.txt").write_bytes(b"\x00" * 4000)
+    code, _, err = run_cli(["lyrics", "stats", str(tmp_path)], capsys)
+    assert_one_line_error(code, err, "no viable lyrics file", "nul.txt: 4000 of 4000 characters are control characters")
+    out = tmp_path / "run"
+    code, _, err = run_cli(["lyrics", "train", str(tmp_path), "--from-scratch", "--output-dir", str(out)], capsys)
+    assert_one_line_error(code, err, "nul.txt: 4000 of 4000 characters are control characters")
+    assert not out.exists()
+
+
+def test_block_size_longer_than_the_model_context_is_refused_after_loading(lyrics_dir, tmp_path, tiny_model_dir,
+                                                                            capsys):
+    """Issue 9 #11: a --block-size beyond the model's positions (128 for the tiny GPT-2) was an IndexError."""
+    out = tmp_path / "run"
+    code, _, err = run_cli(["lyrics", "train", str(lyrics_dir), "--model", str(tiny_model_dir), "--output-dir",
+                            str(out), "--block-size", "256", "--max-steps", "1", "--no-progress"], capsys)
+    assert_one_line_error(code, err, "--block-size 256 is longer than the context", "(128 tokens)")
+    assert not out.exists()
+    code, _, err = run_cli(["lyrics", "evaluate", "--model", str(tiny_model_dir), "--data", str(lyrics_dir),
+                            "--block-size", "256", "--num-samples", "0"], capsys)
+    assert_one_line_error(code, err, "--block-size 256 is longer than the context", "(128 tokens)")
+
+
+def test_generation_is_capped_at_the_model_context(tiny_model_dir, capsys):
+    """Issue 9 #12: --max-length / --max-new-tokens past the context crashed after streaming; now they are shortened
+    with one warning line, and a prompt that alone fills the context is a one-line error."""
+    prompt = "word" + " word" * 9  # 10 tokens
+    for option in ("--max-length", "--max-new-tokens"):
+        code, out, err = run_cli(["lyrics", "generate", "--model", str(tiny_model_dir), "--prompt", prompt, option,
+                                  "1000000", "--seed", "0", "--greedy"], capsys)
+        assert code == 0, err
+        warning, report = err.strip().splitlines()
+        assert warning == ("warning: the model's context is 128 tokens and the prompt takes 10, so at most 118 new "
+                           "tokens will be generated (asked for " + ("999,990" if option == "--max-length" else
+                                                                     "1,000,000") + ")")
+        assert out.startswith(prompt) and 0 < int(report.split()[0].strip("[")) <= 118
+    long_prompt = "word" + " word" * 1500  # 1,501 tokens, as in the issue
+    code, out, err = run_cli(["lyrics", "generate", "--model", str(tiny_model_dir), "--prompt", long_prompt,
+                              "--max-new-tokens", "5"], capsys)
+    assert_one_line_error(code, err, "the prompt is 1,501 tokens but the model's context is 128 tokens")
+    assert out == ""  # nothing streamed before the error
+
+
+def test_names_from_the_data_keep_the_error_one_line(tmp_path, capsys):
+    """Found by the corpus fuzz suite: a CSV header cell holding a line break made a two-line error."""
+    path = tmp_path / "songs.csv"
+    path.write_text('"ti\ntle",artist\nSunrise,Ann\n', encoding="utf-8")
+    code, _, err = run_cli(["lyrics", "stats", str(path)], capsys)
+    assert_one_line_error(code, err, "no lyrics column", "found 'ti\\ntle', artist")
+    folder = tmp_path / "poetry"
+    folder.mkdir()
+    (folder / "two\nlines.txt").write_text("too short", encoding="utf-8")
+    code, _, err = run_cli(["lyrics", "stats", str(folder)], capsys)
+    assert_one_line_error(code, err, "no viable lyrics file", "'two\\nlines.txt': 9 characters")

@@ -121,3 +121,18 @@ def test_real_poetry_folder_keeps_47_files_and_counts_near_duplicates_once():
     assert pairs == {("Kanye_West.txt", "kanye-west.txt"), ("Lil_Wayne.txt", "lil-wayne.txt")}
     assert not corpus.songs.song.duplicated().any()
     assert corpus.near_duplicate_songs > 100  # most of the second copy of each pair is counted once
+
+
+def test_text_of_control_characters_is_dropped_with_its_reason(tmp_path):
+    """Issue 9 #22: a file of NUL bytes was accepted as a song; more than 10 % control characters is not lyrics."""
+    (tmp_path / "nul.txt").write_bytes(b"\x00" * 200)
+    write(tmp_path / "song.txt", SONG_A)
+    write(tmp_path / "ten-percent.txt", "x" * 90 + "\x0c" * 5 + "\x1b" * 5)  # exactly 10 %: kept
+    write(tmp_path / "eleven-percent.txt", "la\tla\n" * 8 + "y" * 41 + "\x07" * 11)  # tabs, newlines do not count
+    corpus = load_corpus(tmp_path)
+    assert sorted(corpus.files.file) == ["song.txt", "ten-percent.txt"]
+    assert dict(corpus.dropped) == {
+        "nul.txt": "200 of 200 characters are control characters (at most 10% may be)",
+        "eleven-percent.txt": "11 of 100 characters are control characters (at most 10% may be)",
+    }
+    assert not corpus.songs.song.str.contains("\x00").any()

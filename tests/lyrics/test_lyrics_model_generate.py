@@ -9,8 +9,8 @@ from lyrics_helpers import SONG_A, SONG_B, make_tiny_gpt2
 
 from seqlab.errors import CheckpointError, SeqlabError
 from seqlab.lyrics import generate_lyrics
-from seqlab.lyrics.generate import GenerationConfig, sample
-from seqlab.lyrics.model import SMOLLM2, from_scratch, hub_reachable, load_model, load_trained
+from seqlab.lyrics.generate import GenerationConfig, new_token_budget, sample
+from seqlab.lyrics.model import SMOLLM2, context_length, from_scratch, hub_reachable, load_model, load_trained
 
 PROMPT = "When the sun rises"
 
@@ -110,3 +110,25 @@ def test_smollm2_loads_and_computes_a_language_model_loss():
     again, _ = load_trained(SMOLLM2)  # second load comes from the converted cache folder
     with torch.no_grad():
         assert abs(again(input_ids=ids, labels=ids).loss.item() - loss) < 1e-4
+
+
+def test_new_token_budget_fits_the_request_into_the_context():
+    """Issue 9 #12: what `generate` asks the model for, given the prompt length and the context."""
+    assert new_token_budget(10, GenerationConfig(max_length=100), 128) == (90, None)
+    assert new_token_budget(10, GenerationConfig(max_new_tokens=118), 128) == (118, None)  # exactly fills it
+    fit, warning = new_token_budget(10, GenerationConfig(max_new_tokens=119), 128)
+    assert fit == 118 and "at most 118 new tokens" in warning and "\n" not in warning
+    assert new_token_budget(10, GenerationConfig(max_length=1_000_000), None) == (999_990, None)  # context unknown
+    with pytest.raises(SeqlabError, match="the prompt is 128 tokens but the model's context is 128 tokens"):
+        new_token_budget(128, GenerationConfig(max_new_tokens=1), 128)
+    with pytest.raises(SeqlabError, match="not shorter than --max-length 100"):
+        new_token_budget(100, GenerationConfig(), 1024)
+
+
+def test_context_length_reads_gpt2_and_llama_configs(tiny_model_dir):
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    assert context_length(load_trained(str(tiny_model_dir))[0]) == 128
+    llama = LlamaForCausalLM(LlamaConfig(vocab_size=64, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                                         num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=96))
+    assert context_length(llama) == 96

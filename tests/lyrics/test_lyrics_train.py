@@ -76,3 +76,17 @@ def test_absurd_options_are_refused():
                                ({"block_size": 1}, "--block-size")]:
         with pytest.raises(SeqlabError, match=message):
             TrainConfig(**overrides).validate()
+
+
+def test_a_refused_overwrite_leaves_the_old_run_as_it_was(lyrics_dir, tmp_path, tiny_model_dir):
+    """Issue 9 #11: --block-size past the model's context (128) is refused after loading, before --overwrite deletes
+    the old checkpoints or anything is written."""
+    out = tmp_path / "run"
+    (out / "checkpoint-4").mkdir(parents=True)
+    (out / "lyrics_run.json").write_text("{}")
+    (out / "metrics.jsonl").write_text("{}\n")
+    before = sorted(p.name for p in out.rglob("*"))
+    with pytest.raises(SeqlabError, match=r"--block-size 256 is longer than the context .*\(128 tokens\)"):
+        train(_cfg(lyrics_dir, tiny_model_dir, out, block_size=256, overwrite=True))
+    assert sorted(p.name for p in out.rglob("*")) == before
+    assert (out / "lyrics_run.json").read_text() == "{}"

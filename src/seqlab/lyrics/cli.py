@@ -25,9 +25,14 @@ AS_JSON = typer.Option(False, "--json", help="Print the numbers as JSON on the l
 
 
 def _quiet_transformers() -> None:
+    """Only errors from transformers, and no "Loading weights" bar, so an error found after loading stays one line.
+    Hub downloads keep their bars; the Trainer's are --progress/--no-progress."""
+    import huggingface_hub.utils
     import transformers
 
     transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+    huggingface_hub.utils.enable_progress_bars()
 
 
 @app.command()

@@ -35,8 +35,8 @@ class TrainConfig(Options):
     lr: float = opt(5e-5, "--lr", "Peak AdamW learning rate (linear decay).", low=0.0, high=1.0, low_open=True,
                     high_open=True)
     warmup_steps: int = opt(0, "--warmup-steps", "Linear warmup steps.", low=0)
-    block_size: int = opt(256, "--block-size", "Tokens per training example (the recipe's max length).", low=2,
-                          high=MAX_BLOCK)
+    block_size: int = opt(256, "--block-size", "Tokens per training example (the recipe's max length); at most the "
+                          "model's context.", low=2, high=MAX_BLOCK)
     packing: bool = opt(True, "--packing", "Pack songs into full blocks (default) or pad/truncate each song "
                         "(--pad-to-max, the recipe's).")
     val_fraction: float = opt(0.1, "--val-fraction", "Share of songs held out for validation.", low=0.0, high=1.0,
@@ -62,9 +62,10 @@ class TrainConfig(Options):
 class GenerationConfig(Options):
     """Sampling settings (the recipe's defaults)."""
 
-    max_length: int = opt(100, "--max-length", "Total tokens, prompt included (the recipe's 100).", low=1,
-                          high=1_000_000)
-    max_new_tokens: Optional[int] = opt(None, "--max-new-tokens", "New tokens; overrides --max-length.", low=1,
+    max_length: int = opt(100, "--max-length", "Total tokens, prompt included (the recipe's 100); capped at the "
+                          "model's context, with a warning.", low=1, high=1_000_000)
+    max_new_tokens: Optional[int] = opt(None, "--max-new-tokens", "New tokens; overrides --max-length. Prompt plus "
+                                        "new tokens are capped at the model's context, with a warning.", low=1,
                                         high=1_000_000)
     do_sample: bool = opt(True, help="Sample (the recipe) instead of greedy decoding.")
     top_k: int = opt(50, "--top-k", "Sample among the K most likely tokens (0 = all).", low=0)
@@ -90,11 +91,13 @@ class EvalConfig(Options):
     val_fraction: Optional[float] = opt(None, "--val-fraction", "Validation share (default: the run's, else 0.1).",
                                         low=0.0, high=1.0, low_open=True, high_open=True)
     max_val_songs: Optional[int] = opt(None, "--max-val-songs", "Use the first N validation songs.", low=1)
-    block_size: int = opt(256, "--block-size", "Tokens per scored block.", low=2, high=MAX_BLOCK)
+    block_size: int = opt(256, "--block-size", "Tokens per scored block; at most the model's context.", low=2,
+                          high=MAX_BLOCK)
     batch_size: int = opt(4, "--batch-size", "Blocks per forward pass.", low=1, high=65536)
     num_samples: int = opt(10, "--num-samples", "Generated samples for diversity/memorization.", low=0, high=10_000)
     prompt: str = opt(RECIPE_PROMPT, "--prompt", "Prompt of the generated samples.")
-    max_length: int = opt(100, "--max-length", "Total tokens of each sample, prompt included.", low=1, high=1_000_000)
+    max_length: int = opt(100, "--max-length", "Total tokens of each sample, prompt included; capped at the model's "
+                          "context.", low=1, high=1_000_000)
     sample_seed: int = opt(0, "--sample-seed", "Random seed of the generated samples.", low=0, high=MAX_SEED)
     device: str = opt("auto", "--device", DEVICE_HELP)
     show_progress: bool = True

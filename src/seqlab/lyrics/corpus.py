@@ -10,15 +10,17 @@ import os
 import random
 import re
 from dataclasses import dataclass, field
-from itertools import combinations
 from pathlib import Path
 
 import pandas as pd
 
 from seqlab.datadir import candidate_roots
 from seqlab.errors import DataError, first_line
+from seqlab.lyrics.dedup import line_set, search_near_duplicates
 
 MIN_CHARS = 50  # the original recipe keeps files with more than 50 characters
+MAX_CONTROL_SHARE = 0.1  # a text with a larger share of control characters is not lyrics
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # Unicode category Cc minus \t \n \r
 NEAR_DUP_THRESHOLD = 0.8  # share of distinct lines (of the smaller file) that both files hold
 SONG_OVERLAP_THRESHOLD = 0.8  # a song of a near-duplicate file is dropped when this share of its lines is in the other
 MAX_SONG_LINES = 40  # passages cut from files without blank lines (see split_songs)
@@ -71,17 +73,24 @@ def artist_name(file_name: str) -> str:
     return re.sub(r"[-_]+", " ", Path(file_name).stem).strip().lower()
 
 
+def shown(name: object) -> str:
+    """A file or column name as is, or as a Python literal if it holds a line break or another unprintable
+    character: names come from the data, and an error message that names them must stay one line."""
+    text = str(name)
+    return text if text.isprintable() else repr(text)
+
+
 def read_text_file(path: Path) -> str:
     """Decode strictly as UTF-8: silently replacing bad bytes would put garbage into the training text."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise DataError(f"cannot read {shown(path)}: {exc.strerror or exc}") from exc
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(f"{path}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}, "
+        raise DataError(f"{shown(path)}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}, "
                         f"line {line})") from exc
 
 
@@ -117,10 +126,18 @@ def _read_folder(folder: Path) -> tuple[list[dict], list[tuple[str, str]]]:
 
 
 def _keep_or_drop(name: str, artist: str, text: str) -> tuple[list[dict], list[tuple[str, str]]]:
-    """The original recipe's filter: a text of more than MIN_CHARS characters is kept, anything shorter is reported."""
-    if len(text) > MIN_CHARS:
-        return [{"file": name, "artist": artist, "text": text}], []
-    return [], [(name, f"{len(text)} characters (need more than {MIN_CHARS})")]
+    """The original recipe's filter (more than MIN_CHARS characters), plus: not mostly control characters.
+
+    A file of NUL bytes, a binary blob saved as .txt or a terminal log full of escape codes decodes as UTF-8 and is
+    long enough, but training on it teaches the model nothing about lyrics; real lyrics have hardly any.
+    """
+    if len(text) <= MIN_CHARS:
+        return [], [(name, f"{len(text)} characters (need more than {MIN_CHARS})")]
+    controls = CONTROL_CHARS.subn("", text)[1]
+    if controls > MAX_CONTROL_SHARE * len(text):
+        return [], [(name, f"{controls} of {len(text)} characters are control characters "
+                           f"(at most {MAX_CONTROL_SHARE:.0%} may be)")]
+    return [{"file": name, "artist": artist, "text": text}], []
 
 
 def _read_text_file(path: Path) -> tuple[list[dict], list[tuple[str, str]]]:
@@ -140,7 +157,8 @@ def _read_csv(path: Path) -> tuple[list[dict], list[tuple[str, str]]]:
     if text_col is None:
         raise DataError(
             f"{path}: no lyrics column; expected one of {', '.join(TEXT_COLUMNS)}, "
-            f"found {', '.join(map(str, frame.columns))}"
+            f"found {', '.join(map(shown, frame.columns[:10]))}"
+            + (f" … ({len(frame.columns)} columns)" if len(frame.columns) > 10 else "")
         )
     artist_col = columns.get("artist")
     kept, dropped = [], []
@@ -153,22 +171,9 @@ def _read_csv(path: Path) -> tuple[list[dict], list[tuple[str, str]]]:
     return kept, dropped
 
 
-def line_set(text: str) -> set[str]:
-    """Distinct non-empty lines, case-folded: the unit of near-duplicate comparison."""
-    return {line.strip().casefold() for line in text.split("\n") if line.strip()}
-
-
 def find_near_duplicates(files: pd.DataFrame, threshold: float = NEAR_DUP_THRESHOLD) -> list[tuple[str, str, float]]:
     """Pairs of files whose distinct lines overlap by at least `threshold` (of the smaller file's lines)."""
-    sets = [(row.file, line_set(row.text)) for row in files.itertuples()]
-    pairs = []
-    for (name_a, a), (name_b, b) in combinations(sets, 2):
-        if not a or not b:
-            continue
-        share = len(a & b) / min(len(a), len(b))
-        if share >= threshold:
-            pairs.append((name_a, name_b, share))
-    return pairs
+    return search_near_duplicates(files.file.tolist(), files.text.tolist(), threshold).pairs
 
 
 def _build_songs(files: pd.DataFrame, pairs: list[tuple[str, str, float]]) -> tuple[pd.DataFrame, int, int]:
@@ -195,7 +200,7 @@ def _build_songs(files: pd.DataFrame, pairs: list[tuple[str, str, float]]) -> tu
 
 
 def load_corpus(data: str | os.PathLike | None = None, data_dir: str | os.PathLike | None = None) -> LyricsCorpus:
-    """Read, normalize, filter (> 50 characters), split into songs and de-duplicate one data source."""
+    """Read, normalize, filter (> 50 characters, few control characters), split into songs and de-duplicate."""
     path = resolve_data_path(data, data_dir)
     if path.is_dir():
         kept, dropped = _read_folder(path)
@@ -206,8 +211,9 @@ def load_corpus(data: str | os.PathLike | None = None, data_dir: str | os.PathLi
     else:
         raise DataError(f"{path}: expected a folder of .txt files, a .txt file or a .csv file")
     if not kept:
-        reasons = "; ".join(f"{name}: {why}" for name, why in dropped[:5])
-        raise DataError(f"no viable lyrics file in {path} (each needs more than {MIN_CHARS} characters): {reasons}")
+        reasons = "; ".join(f"{shown(name)}: {why}" for name, why in dropped[:5])
+        raise DataError(f"no viable lyrics file in {path} (each needs more than {MIN_CHARS} characters, at most "
+                        f"{MAX_CONTROL_SHARE:.0%} of them control characters): {reasons}")
     files = pd.DataFrame(kept, columns=["file", "artist", "text"])
     pairs = find_near_duplicates(files)
     songs, exact, near = _build_songs(files, pairs)

@@ -15,7 +15,7 @@ from seqlab.lyrics.batching import build_examples
 from seqlab.lyrics.config import EvalConfig, GenerationConfig
 from seqlab.lyrics.corpus import load_corpus, split_by_song
 from seqlab.lyrics.generate import sample
-from seqlab.lyrics.model import load_trained
+from seqlab.lyrics.model import check_block_size, load_trained
 from seqlab.lyrics.train import RUN_CONFIG
 
 
@@ -54,6 +54,7 @@ def evaluate(cfg: EvalConfig) -> dict:
     cfg.validate()
     train_songs, songs, description = eval_songs(cfg)
     model, tokenizer = load_trained(cfg.model, device=cfg.device)
+    check_block_size(model, cfg.block_size, cfg.model)
     blocks = build_examples(tokenizer, songs, cfg.block_size, packing=True)
     ppl, tokens = metrics.perplexity(model, blocks, cfg.batch_size, cfg.show_progress)
     result = {"model": str(cfg.model), "eval_data": description, "eval_songs": len(songs), "eval_tokens": tokens,

@@ -1,6 +1,12 @@
-"""Sampling lyrics from a prompt with the original recipe's decoding defaults, streaming tokens as they come."""
+"""Sampling lyrics from a prompt with the original recipe's decoding defaults, streaming tokens as they come.
+
+Generation is capped at the model's context (GPT-2: 1,024 tokens, prompt included): a longer request would index
+past the position embeddings and crash after streaming. A request that runs past the context is shortened to fit,
+with one warning line on stderr; a prompt that alone fills the context is an error.
+"""
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from typing import TextIO
@@ -9,6 +15,7 @@ import torch
 
 from seqlab.errors import SeqlabError
 from seqlab.lyrics.config import RECIPE_PROMPT, GenerationConfig
+from seqlab.lyrics.model import context_length
 
 
 class _Streamer:
@@ -50,21 +57,40 @@ class Generated:
         return self.new_tokens / self.seconds if self.seconds > 0 else 0.0
 
 
-def sample(model, tokenizer, prompt: str, cfg: GenerationConfig, stream: TextIO | None = None) -> Generated:
-    """Generate cfg.num_return_sequences texts (prompt included), one after another so each can stream."""
+def new_token_budget(prompt_tokens: int, cfg: GenerationConfig, context: int | None) -> tuple[int, str | None]:
+    """(new tokens to generate at most, a warning if the request had to be shortened to fit `context`)."""
+    if context is not None and prompt_tokens >= context:
+        raise SeqlabError(f"the prompt is {prompt_tokens:,} tokens but the model's context is {context:,} tokens "
+                          "(prompt and new tokens together); shorten --prompt")
+    if not cfg.max_new_tokens and prompt_tokens >= cfg.max_length:
+        raise SeqlabError(f"the prompt is {prompt_tokens} tokens, not shorter than --max-length "
+                          f"{cfg.max_length}; raise --max-length or use --max-new-tokens")
+    requested = cfg.max_new_tokens or cfg.max_length - prompt_tokens
+    if context is None or prompt_tokens + requested <= context:
+        return requested, None
+    fit = context - prompt_tokens
+    return fit, (f"warning: the model's context is {context:,} tokens and the prompt takes {prompt_tokens:,}, "
+                 f"so at most {fit:,} new tokens will be generated (asked for {requested:,})")
+
+
+def sample(model, tokenizer, prompt: str, cfg: GenerationConfig, stream: TextIO | None = None,
+           log: TextIO | None = None) -> Generated:
+    """Generate cfg.num_return_sequences texts (prompt included), one after another so each can stream.
+
+    The length is capped at the model's context; the warning that says so goes to `log` (default: stderr).
+    """
     cfg.validate()
     if not prompt:
         raise SeqlabError("--prompt must not be empty")
+    enc = tokenizer(prompt, return_tensors="pt").to(model.device)
+    budget, warning = new_token_budget(enc.input_ids.shape[1], cfg, context_length(model))
+    if warning:
+        print(warning, file=log or sys.stderr, flush=True)
     if cfg.seed is not None:
         from transformers import set_seed
 
         set_seed(cfg.seed)
     model.eval()
-    enc = tokenizer(prompt, return_tensors="pt").to(model.device)
-    length = {"max_new_tokens": cfg.max_new_tokens} if cfg.max_new_tokens else {"max_length": cfg.max_length}
-    if "max_length" in length and enc.input_ids.shape[1] >= cfg.max_length:
-        raise SeqlabError(f"the prompt is {enc.input_ids.shape[1]} tokens, not shorter than --max-length "
-                          f"{cfg.max_length}; raise --max-length or use --max-new-tokens")
     texts, new_tokens, start = [], 0, time.perf_counter()
     for index in range(cfg.num_return_sequences):
         streamer = None
@@ -74,8 +100,9 @@ def sample(model, tokenizer, prompt: str, cfg: GenerationConfig, stream: TextIO 
             stream.write(prompt)
             streamer = _Streamer(tokenizer, stream, skip_prompt_tokens=1)
         with torch.no_grad():
-            out = model.generate(**enc, **length, do_sample=cfg.do_sample, top_k=cfg.top_k, top_p=cfg.top_p,
-                                 temperature=cfg.temperature, repetition_penalty=cfg.repetition_penalty,
+            out = model.generate(**enc, max_new_tokens=budget, do_sample=cfg.do_sample, top_k=cfg.top_k,
+                                 top_p=cfg.top_p, temperature=cfg.temperature,
+                                 repetition_penalty=cfg.repetition_penalty,
                                  pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
                                  streamer=streamer)
         new_tokens += out.shape[1] - enc.input_ids.shape[1]

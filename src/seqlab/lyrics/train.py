@@ -30,7 +30,7 @@ from seqlab.lyrics.batching import (
 from seqlab.lyrics.config import TrainConfig
 from seqlab.lyrics.corpus import load_corpus, split_by_song
 from seqlab.lyrics.metrics import safe_exp
-from seqlab.lyrics.model import count_parameters, from_scratch, load_model
+from seqlab.lyrics.model import check_block_size, count_parameters, from_scratch, load_model
 
 RUN_CONFIG = "lyrics_run.json"
 METRICS = "metrics.jsonl"
@@ -63,19 +63,27 @@ def corpus_split(cfg: TrainConfig) -> tuple[list[str], list[str], dict]:
     return train, val, info
 
 
+def _has_run(out: Path) -> bool:
+    return (out / RUN_CONFIG).exists() or any(out.glob("checkpoint-*"))
+
+
 def _check_output_dir(cfg: TrainConfig) -> Path:
+    """Refuse to resume nothing or to train over an existing run; changes nothing on disk."""
     out = Path(cfg.output_dir).expanduser()
-    has_run = (out / RUN_CONFIG).exists() or any(out.glob("checkpoint-*"))
     if cfg.resume and not any(out.glob("checkpoint-*")):
         raise SeqlabError(f"--resume: {out} holds no checkpoint-* folder to resume from")
-    if has_run and not cfg.resume and not cfg.overwrite:
+    if _has_run(out) and not cfg.resume and not cfg.overwrite:
         raise SeqlabError(f"{out} already holds a training run; pass --resume to continue it, --overwrite to "
                           "start again, or choose another --output-dir")
-    if cfg.overwrite and has_run and int(os.environ.get("RANK", "0")) == 0:
+    return out
+
+
+def _clear_old_run(cfg: TrainConfig, out: Path) -> None:
+    """--overwrite: delete the old checkpoints and metrics, only once data, model and options have all passed."""
+    if cfg.overwrite and _has_run(out) and int(os.environ.get("RANK", "0")) == 0:
         for item in out.glob("checkpoint-*"):
             shutil.rmtree(item)
         (out / METRICS).unlink(missing_ok=True)
-    return out
 
 
 def _model_and_tokenizer(cfg: TrainConfig):
@@ -83,6 +91,7 @@ def _model_and_tokenizer(cfg: TrainConfig):
         model, tokenizer = from_scratch(cfg.size, n_positions=max(1024, cfg.block_size))
     else:
         model, tokenizer = load_model(cfg.model)
+        check_block_size(model, cfg.block_size, cfg.model)
     if cfg.lora:
         from peft import LoraConfig, get_peft_model
 
@@ -131,7 +140,11 @@ class MetricsCallback(TrainerCallback):
 
 
 def build_trainer(cfg: TrainConfig):
-    """Everything up to (not including) trainer.train(): data, model, collator, arguments, callbacks."""
+    """Everything up to (not including) trainer.train(): data, model, collator, arguments, callbacks.
+
+    Every check (options, output folder, data, model, block size) runs before the first file is written or deleted,
+    so a refused run leaves the output folder as it was.
+    """
     from transformers import Trainer, set_seed
 
     cfg.validate()
@@ -146,6 +159,7 @@ def build_trainer(cfg: TrainConfig):
     val_ex = build_examples(tokenizer, val_songs, cfg.block_size, packing=True)
     if not train_ex or not val_ex:
         raise SeqlabError("too little text to make a training and a validation block")
+    _clear_old_run(cfg, out)
     info["train_tokens"] = token_stats(train_ex, sum(map(len, train_tokens)), cfg.block_size).as_dict()
     info["parameters"] = count_parameters(model)
     info["trainable_parameters"] = count_parameters(model, trainable_only=True)
