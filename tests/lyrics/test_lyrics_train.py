@@ -90,3 +90,16 @@ def test_a_refused_overwrite_leaves_the_old_run_as_it_was(lyrics_dir, tmp_path, 
         train(_cfg(lyrics_dir, tiny_model_dir, out, block_size=256, overwrite=True))
     assert sorted(p.name for p in out.rglob("*")) == before
     assert (out / "lyrics_run.json").read_text() == "{}"
+
+
+def test_a_second_trainer_on_the_same_output_dir_is_refused(lyrics_dir, tmp_path, tiny_model_dir):
+    """Issue 9 #19: two `lyrics train` on one --output-dir must not interleave their files."""
+    from seqlab.io import RunLock
+
+    out = tmp_path / "run"
+    out.mkdir()
+    with RunLock(out):  # the first trainer, still running
+        with pytest.raises(SeqlabError, match=f"{out} is in use by process .* use another --output-dir"):
+            train(_cfg(lyrics_dir, tiny_model_dir, out, max_steps=1))
+        assert not (out / "lyrics_run.json").exists()
+    assert train(_cfg(lyrics_dir, tiny_model_dir, out, max_steps=1)).global_step == 1

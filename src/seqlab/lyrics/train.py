@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Optional
@@ -18,7 +19,7 @@ from transformers import TrainerCallback
 
 from seqlab import __version__
 from seqlab.errors import SeqlabError
-from seqlab.io import append_jsonl_atomic, write_json_atomic
+from seqlab.io import RunLock, append_jsonl_atomic, output_dir, write_json_atomic
 from seqlab.lyrics.batching import (
     EosKeepingCollator,
     ExampleDataset,
@@ -139,11 +140,12 @@ class MetricsCallback(TrainerCallback):
         append_jsonl_atomic(self.path, record)
 
 
-def build_trainer(cfg: TrainConfig):
+def build_trainer(cfg: TrainConfig, hold: ExitStack | None = None):
     """Everything up to (not including) trainer.train(): data, model, collator, arguments, callbacks.
 
     Every check (options, output folder, data, model, block size) runs before the first file is written or deleted,
-    so a refused run leaves the output folder as it was.
+    so a refused run leaves the output folder as it was. Then, given `hold`, the main process takes the folder's
+    `RunLock` into it (kept until `hold` closes), so a second `lyrics train` on the same folder is refused.
     """
     from transformers import Trainer, set_seed
 
@@ -159,6 +161,8 @@ def build_trainer(cfg: TrainConfig):
     val_ex = build_examples(tokenizer, val_songs, cfg.block_size, packing=True)
     if not train_ex or not val_ex:
         raise SeqlabError("too little text to make a training and a validation block")
+    if hold is not None and int(os.environ.get("RANK", "0")) == 0:  # torchrun's other ranks share the folder
+        hold.enter_context(RunLock(output_dir(out, "--output-dir"), "--output-dir"))
     _clear_old_run(cfg, out)
     info["train_tokens"] = token_stats(train_ex, sum(map(len, train_tokens)), cfg.block_size).as_dict()
     info["parameters"] = count_parameters(model)
@@ -186,19 +190,20 @@ def _save_final(trainer, tokenizer, out: Path) -> None:
 
 def train(cfg: TrainConfig) -> TrainResult:
     """Run (or resume) one training run and leave the best model + tokenizer in cfg.output_dir."""
-    trainer, tokenizer, _ = build_trainer(cfg)
-    out = Path(cfg.output_dir).expanduser()
-    start = time.time()
-    output = trainer.train(resume_from_checkpoint=True if cfg.resume else None)
-    seconds = time.time() - start
-    eval_loss = trainer.state.best_metric  # eval_loss of the kept (best) model; no second evaluation pass
-    result = TrainResult(out, trainer.state.global_step, float(output.training_loss), eval_loss,
-                         safe_exp(eval_loss) if eval_loss is not None else None, seconds)
-    if trainer.is_world_process_zero():
-        _save_final(trainer, tokenizer, out)
-        record = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(result).items()}
-        record["best_checkpoint"] = trainer.state.best_model_checkpoint
-        write_json_atomic(out / RESULTS, record)
-    return result
+    with ExitStack() as hold:
+        trainer, tokenizer, _ = build_trainer(cfg, hold)
+        out = Path(cfg.output_dir).expanduser()
+        start = time.time()
+        output = trainer.train(resume_from_checkpoint=True if cfg.resume else None)
+        seconds = time.time() - start
+        eval_loss = trainer.state.best_metric  # eval_loss of the kept (best) model; no second evaluation pass
+        result = TrainResult(out, trainer.state.global_step, float(output.training_loss), eval_loss,
+                             safe_exp(eval_loss) if eval_loss is not None else None, seconds)
+        if trainer.is_world_process_zero():
+            _save_final(trainer, tokenizer, out)
+            record = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(result).items()}
+            record["best_checkpoint"] = trainer.state.best_model_checkpoint
+            write_json_atomic(out / RESULTS, record)
+        return result
 
 
