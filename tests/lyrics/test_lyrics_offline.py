@@ -11,9 +11,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 import seqlab
 
 # Runs the CLI with every socket connection and name lookup refused and reported on stderr.
+pytestmark = pytest.mark.slow  # each test starts its own Python process
+
+
 NO_NETWORK = """
 import socket, sys
 def refuse(*args, **kwargs):
