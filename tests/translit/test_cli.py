@@ -330,3 +330,28 @@ def test_predict_answers_a_typed_line_at_once(tmp_path):
         proc.kill()
     assert proc.returncode == 2 and out == b""
     assert err == b"error: standard input line 2 is not valid UTF-8 (byte 0xff); convert it with iconv first\n"
+
+
+def test_a_closed_output_pipe_ends_predict_quietly(trained):
+    """`seqlab translit predict < big.txt | head -1`: exit 0, no traceback (the reader has what it wants)."""
+    import contextlib
+    import subprocess
+    import sys
+    import threading
+
+    _, run = trained
+    process = subprocess.Popen([sys.executable, "-m", "seqlab", "translit", "predict", "--model", str(run)],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def feed() -> None:  # in a thread: the output pipe fills while the input is still being written
+        with contextlib.suppress(BrokenPipeError):
+            process.stdin.write(b"ghar\n" * 200_000)
+            process.stdin.close()
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    first = process.stdout.readline()
+    process.stdout.close()  # what `head -1` does after its line
+    assert first.strip() and process.wait(timeout=120) == 0
+    writer.join(timeout=10)
+    assert b"Traceback" not in process.stderr.read()

@@ -254,8 +254,12 @@ def _stdin_chunks(size: int = 1 << 16) -> Iterator[bytes | str]:
 
 
 def _write(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()  # each batch as soon as it is ready, so the command works in a pipe and interactively
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()  # each batch as soon as it is ready, so the command works in a pipe and interactively
+    except BrokenPipeError:  # `predict < big.txt | head -1`: the reader has all it wants; stop quietly (exit 0)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit-time flush cannot fail
+        raise typer.Exit(0) from None
 
 
 def _warn(stream) -> None:
