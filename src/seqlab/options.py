@@ -11,6 +11,7 @@ Torch-free, so `seqlab --help` stays fast.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import types
 import typing
@@ -62,6 +63,12 @@ class Spec:
         return not (self.high is not None and (value >= self.high if self.high_open else value > self.high))
 
 
+def _shown(value: Any) -> str:
+    """A value as the user wrote it, cut short: a 400-digit number must not make a 400-character error."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
 def _number(value: float) -> str:
     return f"{value:,}" if abs(value) >= 100_000 else f"{value:g}"
 
@@ -78,6 +85,7 @@ def spec_of(cls: type, name: str) -> Spec:
     return next(f for f in fields(cls) if f.name == name).metadata.get("spec", Spec())
 
 
+@functools.lru_cache(maxsize=None)  # decoding validates its settings on every call: resolve hints once
 def field_type(cls: type, name: str) -> tuple[type, bool]:
     """(base type, whether None is allowed) of a field: `Optional[int]` → (int, True)."""
     hint = typing.get_type_hints(cls)[name]
@@ -168,11 +176,11 @@ def check_value(cls: type, name: str, value: Any, where: Optional[str] = None, l
                isinstance(value, str))
     if not ok_type:
         noun = {int: "an integer", float: "a number", bool: "true or false", str: "text"}[kind]
-        raise SeqlabError(f"{label} must be {noun}, got {value!r}")
-    if kind is float and not math.isfinite(value):
-        raise SeqlabError(f"{label} must be a finite number, got {value!r}")
+        raise SeqlabError(f"{label} must be {noun}, got {_shown(value)}")
+    if isinstance(value, float) and not math.isfinite(value):  # (an int is finite, however large)
+        raise SeqlabError(f"{label} must be a finite number, got {_shown(value)}")
     if kind is not bool and not spec.contains(value):
-        raise SeqlabError(f"{label} must be {spec.allowed(kind)}, got {value!r}")
+        raise SeqlabError(f"{label} must be {spec.allowed(kind)}, got {_shown(value)}")
     return value
 
 

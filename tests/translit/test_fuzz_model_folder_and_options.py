@@ -25,7 +25,7 @@ LEGACY_RUN = Path(__file__).resolve().parents[1] / "fixtures" / "run-before-rest
 FUZZ = settings(max_examples=int(os.environ.get("SEQLAB_FUZZ_EXAMPLES", 60)), deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 
-json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.text(max_size=8),
+json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**400, 10**400), st.text(max_size=8),
                          st.floats(allow_nan=True, allow_infinity=True))
 json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=3)
                            | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=6)
