@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from functools import partial
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import List, Optional
 
 import typer
 
@@ -202,7 +201,7 @@ def predict(
 ) -> None:
     """Arguments, --sentence and stdin all go through one TextStream, so they are treated alike."""
     from seqlab.translit.predict import load_transliterator
-    from seqlab.translit.stream import TextStream
+    from seqlab.translit.stream import TextStream, check_arguments, stdin_chunks
 
     _check_top_k(top_k)
     if beam_size is not None:
@@ -211,46 +210,16 @@ def predict(
         raise SeqlabError("--top-k does not combine with --sentence: give the sentence's words as arguments "
                           "(or on stdin) to get one line of candidates per word")
     texts = list(words or []) + ([sentence] if sentence is not None else [])
-    _check_arguments(texts)
+    check_arguments(texts)
     translit = load_transliterator(model, device=device)
     stream = TextStream(translit, _write, beam_size, top_k)
     if texts:
         stream.feed("\n".join(texts) + "\n")
     else:
-        for chunk in _stdin_chunks():
+        for chunk in stdin_chunks():
             stream.feed(chunk)
     stream.finish()
     _warn(stream)
-
-
-def _check_arguments(texts: list[str]) -> None:
-    """Bytes that are not UTF-8 reach Python as lone surrogates; refuse them before they reach the output."""
-    for number, text in enumerate(texts, 1):
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            byte = ord(text[exc.start]) - 0xDC00  # os.fsdecode's surrogateescape: U+DC80–U+DCFF are bytes 0x80–0xFF
-            shown = f"byte 0x{byte:02x}" if 0x80 <= byte <= 0xFF else f"U+{ord(text[exc.start]):04X}"
-            raise SeqlabError(f"argument {number} is not valid UTF-8 ({shown})") from None
-
-
-def _stdin_chunks(size: int = 1 << 16) -> Iterator[bytes | str]:
-    """Whatever standard input has ready, up to `size` bytes: a typed line at once, a file in big batches.
-    Falls back to sys.stdin's binary buffer, or its text, where it has no file descriptor (tests)."""
-    stdin = sys.stdin
-    if stdin is None:  # started with stdin closed
-        raise SeqlabError("no words given and standard input is closed")
-    try:
-        fd = stdin.fileno()
-        read = partial(os.read, fd, size)
-    except (AttributeError, OSError, ValueError):
-        buffer = getattr(stdin, "buffer", None)
-        read = partial(getattr(buffer, "read1", buffer.read), size) if buffer is not None else partial(stdin.read, size)
-    try:
-        while chunk := read():
-            yield chunk
-    except OSError as exc:
-        raise SeqlabError(f"cannot read standard input: {exc.strerror or exc}") from None
 
 
 def _write(text: str) -> None:

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import codecs
+import os
 import re
+import sys
 from collections import Counter
-from typing import Callable
+from functools import partial
+from typing import Callable, Iterator
 
 from seqlab.errors import SeqlabError
 from seqlab.translit.config import MAX_WORD_LENGTH
@@ -131,3 +134,33 @@ class TextStream:
         if self.top_k > 1:
             return self._line_text + "\n" if not self._line_words and (self._line_text or self._line_cut) else ""
         return "\n" if self._last not in ("", "\n") else ""
+
+
+def check_arguments(texts: list[str]) -> None:
+    """Bytes that are not UTF-8 reach Python as lone surrogates; refuse them before they reach the output."""
+    for number, text in enumerate(texts, 1):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            byte = ord(text[exc.start]) - 0xDC00  # os.fsdecode's surrogateescape: U+DC80–U+DCFF are bytes 0x80–0xFF
+            shown = f"byte 0x{byte:02x}" if 0x80 <= byte <= 0xFF else f"U+{ord(text[exc.start]):04X}"
+            raise SeqlabError(f"argument {number} is not valid UTF-8 ({shown})") from None
+
+
+def stdin_chunks(size: int = 1 << 16) -> Iterator[bytes | str]:
+    """Whatever standard input has ready, up to `size` bytes: a typed line at once, a file in big batches.
+    Falls back to sys.stdin's binary buffer, or its text, where it has no file descriptor (tests)."""
+    stdin = sys.stdin
+    if stdin is None:  # started with stdin closed
+        raise SeqlabError("no words given and standard input is closed")
+    try:
+        fd = stdin.fileno()
+        read = partial(os.read, fd, size)
+    except (AttributeError, OSError, ValueError):
+        buffer = getattr(stdin, "buffer", None)
+        read = partial(getattr(buffer, "read1", buffer.read), size) if buffer is not None else partial(stdin.read, size)
+    try:
+        while chunk := read():
+            yield chunk
+    except OSError as exc:
+        raise SeqlabError(f"cannot read standard input: {exc.strerror or exc}") from None
