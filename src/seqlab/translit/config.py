@@ -113,9 +113,16 @@ class DecodingConfig(Options):
         return from_dict(cls, section, f"{where}: decoding", ignore=DECODING_RECORD)
 
 
+@dataclass
+class RescorerWeight(Options):
+    """The weight ν of one rescoring model (config.json `decoding.rescorers`, see rescore.py)."""
+
+    weight: float = opt(0.0, help="Weight of the rescorer's length-normalized log-probability.", low=0.0, high=10.0)
+
+
 # What `seqlab translit prior` records beside the decoding values (read back for reports, never used to decode).
 DECODING_RECORD = ("dev_accuracy", "dev_accuracy_without_prior", "prior_source", "prior_words", "prior_tokens",
-                   "prior_sources")
+                   "prior_sources", "rescorers")
 
 
 @dataclass

@@ -17,6 +17,7 @@ from seqlab.translit.decode import beam_search, candidate_score, greedy_decode, 
 from seqlab.translit.lexicon import Lexicon
 from seqlab.translit.model import Seq2Seq
 from seqlab.translit.prior import WordPrior
+from seqlab.translit.rescore import Rescorer, forced_scores, load_rescorers, rescorer_weights
 from seqlab.translit.vocab import Vocabs, make_batch
 
 # A run of letters (any script) is a word to transliterate; digits, spaces and punctuation pass through.
@@ -37,9 +38,11 @@ class Transliterator:
     length-sorted batches."""
 
     def __init__(self, model: Seq2Seq, vocabs: Vocabs, config: dict | None = None, batch_size: int = 256,
-                 prior: WordPrior | None = None, lexicon: Lexicon | None = None):
+                 prior: WordPrior | None = None, lexicon: Lexicon | None = None,
+                 rescorers: Sequence[Rescorer] = (), rescorer_weights: Sequence[float] = ()):
         self.model, self.vocabs, self.config, self.batch_size = model.eval(), vocabs, config or {}, batch_size
         self.prior, self.lexicon = prior, lexicon
+        self.rescorers, self.rescorer_weights = list(rescorers), tuple(rescorer_weights)
         self.decoding = DecodingConfig.from_config(self.config)
 
     def unknown_characters(self, words: Iterable[str]) -> Counter:
@@ -70,7 +73,17 @@ class Transliterator:
                                 for h in word_hyps]
         if self.lexicon is not None:
             self._add_lexicon_candidates(words, results)
+        if self.rescorers:
+            self._add_rescores(words, results)
         return results
+
+    def _add_rescores(self, words: Sequence[str], results: list[list[Candidate]]) -> None:
+        """Each rescorer's log-probability of every candidate, by forced decoding (see rescore.py)."""
+        pairs = [(words[row], c.word) for row, candidates in enumerate(results) for c in candidates]
+        per_rescorer = [forced_scores(r, pairs, self.batch_size, self.device) for r in self.rescorers]
+        scores = iter(zip(*per_rescorer))
+        for row, candidates in enumerate(results):
+            results[row] = [c._replace(rescores=tuple(next(scores))) for c in candidates]
 
     def _add_lexicon_candidates(self, words: Sequence[str], results: list[list[Candidate]]) -> None:
         """Give beam candidates their lexicon counts, and score the lexicon's other words by forced decoding."""
@@ -113,7 +126,7 @@ class Transliterator:
         lists = []
         for scored in self.scored_candidates(words, s.beam_size):
             ranked = _distinct(w for w, _ in rank(scored, s.length_penalty, s.prior_weight, self.prior,
-                                                  s.lexicon_weight))
+                                                  s.lexicon_weight, self.rescorer_weights))
             lists.append(_offer_taught(ranked, {c.word for c in scored if c.lexicon_count}, s.beam_size))
         return lists
 
@@ -162,18 +175,20 @@ class Candidate(NamedTuple):
     log_prob: float
     length: int
     lexicon_count: int = 0
+    rescores: tuple[float, ...] = ()  # log P_i(y | x) under each rescorer of the model folder
 
 
 def rank(candidates: Sequence[tuple], length_penalty: float, prior_weight: float, prior: WordPrior | None,
-         lexicon_weight: float = 0.0) -> list[tuple[str, float]]:
+         lexicon_weight: float = 0.0, rescorer_weights: Sequence[float] = ()) -> list[tuple[str, float]]:
     """Order candidates (`Candidate`s or (word, log-prob, length) tuples) by `candidate_score`, best first; the
     prior counts only when one is loaded and its weight is positive."""
     weight = prior_weight if prior is not None and prior_weight > 0 else 0.0
     scored = []
     for c in (Candidate(*candidate) for candidate in candidates):
         prior_log_prob = prior.log_prob(c.word) if weight else 0.0
+        rescore = sum(w * lp for w, lp in zip(rescorer_weights, c.rescores))
         scored.append((c.word, candidate_score(c.log_prob, c.length, length_penalty, weight, prior_log_prob,
-                                               lexicon_weight, c.lexicon_count)))
+                                               lexicon_weight, c.lexicon_count, rescore)))
     return sorted(scored, key=lambda ws: ws[1], reverse=True)
 
 
@@ -199,4 +214,7 @@ def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 2
     path = Path(model_dir) if model_dir else PRETRAINED_DIR
     model, vocabs, config = load_model(path)
     model.to(target)
-    return Transliterator(model, vocabs, config, batch_size, WordPrior.load(path), Lexicon.load(path))
+    rescorers = load_rescorers(path, target)
+    weights = rescorer_weights(config, [r.name for r in rescorers], str(path / "config.json"))
+    return Transliterator(model, vocabs, config, batch_size, WordPrior.load(path), Lexicon.load(path), rescorers,
+                          weights)
