@@ -24,6 +24,7 @@ def test_stats_prints_counts_and_json(lyrics_dir, capsys):
     assert report["per_epoch"]["packing"]["kept_share"] == 1.0
 
 
+@pytest.mark.slow
 def test_train_generate_evaluate_end_to_end(lyrics_dir, tmp_path, tokenizer, capsys):
     start = make_tiny_gpt2(tmp_path / "start", tokenizer)
     out = tmp_path / "run"

@@ -259,6 +259,7 @@ def test_over_long_words_pass_through_with_one_warning(capsys, monkeypatch, tmp_
     assert err == f"warning: 3 word(s) longer than {MAX_WORD_LENGTH} characters were left as they are\n"
 
 
+@pytest.mark.slow
 def test_a_megabyte_word_on_stdin_passes_through_in_a_second_in_flat_memory(capsys, monkeypatch, tmp_path):
     """1,048,576 letters used to run past 120 s and 2 GB; now it is written through 64 KiB at a time."""
 
@@ -283,6 +284,7 @@ def test_a_megabyte_word_on_stdin_passes_through_in_a_second_in_flat_memory(caps
     assert capsys.readouterr().err.count("longer than") == 1
 
 
+@pytest.mark.slow
 def test_stdin_is_decoded_in_batches_in_order_with_warnings_once(capsys, monkeypatch, tmp_path, shared_data):
     """Issue 9 #26: one decoding call per 64 KiB read, not per line; output order = input order."""
     from seqlab.translit.predict import Transliterator, load_transliterator
@@ -310,6 +312,7 @@ def test_stdin_is_decoded_in_batches_in_order_with_warnings_once(capsys, monkeyp
     assert err == "warning: characters never seen in training were read as <unk>: çéï\n"
 
 
+@pytest.mark.slow
 def test_predict_answers_a_typed_line_at_once(tmp_path):
     """A pipe to a real process: the first line's answer comes before stdin is closed; bad bytes end it."""
     import subprocess
@@ -332,6 +335,7 @@ def test_predict_answers_a_typed_line_at_once(tmp_path):
     assert err == b"error: standard input line 2 is not valid UTF-8 (byte 0xff); convert it with iconv first\n"
 
 
+@pytest.mark.slow
 def test_a_closed_output_pipe_ends_predict_quietly(trained):
     """`seqlab translit predict < big.txt | head -1`: exit 0, no traceback (the reader has what it wants)."""
     import contextlib

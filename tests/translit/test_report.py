@@ -92,6 +92,7 @@ def embedded_pngs(page: str) -> list[tuple[str, Image.Image]]:
     return images
 
 
+@pytest.mark.slow
 def test_report_has_every_section_and_decodable_images(report):
     _, out, _ = report
     page = (out / "report.html").read_text(encoding="utf-8")
@@ -130,6 +131,7 @@ def test_predictions_csv_and_accuracy_match(report):
     assert info["trial"] == 0 and info["epochs_run"] == 2
 
 
+@pytest.mark.slow
 def test_rerun_reuses_final_model(report, tmp_path, capsys):
     sweep, _, _ = report
     before = (sweep / "final" / "best.safetensors").stat().st_mtime_ns
@@ -138,6 +140,7 @@ def test_rerun_reuses_final_model(report, tmp_path, capsys):
     assert "reused" in (tmp_path / "again" / "report.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_interrupted_final_run_is_resumed(report, tmp_path):
     sweep, _, _ = report
     (sweep / "final" / "final.json").unlink()  # as if killed after epoch 2, before the run was marked finished

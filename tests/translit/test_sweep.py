@@ -209,6 +209,7 @@ def test_grid_sampler_and_pruning(tmp_path, space_file, sweep_data):
     assert main(sweep_args(tmp_path / "g2", sweep_data, space_file, 5, "--sampler", "grid")) == 2
 
 
+@pytest.mark.slow
 def test_wandb_offline_logs_every_trial(tmp_path, monkeypatch, space_file, sweep_data):
     try:
         import wandb  # noqa: F401
