@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Sequence
 
 import torch
 
 from seqlab.translit.model import Seq2Seq, map_state, reorder_state
-from seqlab.translit.vocab import EOS_ID, PAD_ID, SOS_ID
+from seqlab.translit.vocab import EOS_ID, PAD_ID, SOS_ID, Vocabs, make_batch
 
 
 def max_output_lengths(lengths: torch.Tensor) -> torch.Tensor:
@@ -143,3 +144,16 @@ def _collect(tokens: torch.Tensor, scores: torch.Tensor, lengths: torch.Tensor,
                                    float(normalized[row, beam])))
         results.append(hyps)
     return results
+
+
+def forced_scores(model: Seq2Seq, vocabs: Vocabs, pairs: Sequence[tuple[str, str]], batch_size: int,
+                  device: torch.device) -> list[float]:
+    """log P(native | roman) under `model` for every (romanization, native word) pair, in batches."""
+    scores: list[float] = []
+    for start in range(0, len(pairs), batch_size):
+        chunk = pairs[start : start + batch_size]
+        sources = [vocabs.source.encode(roman.lower()) for roman, _ in chunk]
+        targets = [vocabs.target.encode(native, add_eos=True) for _, native in chunk]
+        batch = make_batch(list(range(len(chunk))), sources, targets).to(device)
+        scores += score_targets(model, batch.source, batch.source_lengths, batch.target).tolist()
+    return scores

@@ -13,11 +13,11 @@ from seqlab.errors import SeqlabError
 from seqlab.options import check_fields
 from seqlab.translit.checkpoint import PRETRAINED_DIR, load_model
 from seqlab.translit.config import MAX_WORD_LENGTH, DecodingConfig
-from seqlab.translit.decode import beam_search, candidate_score, greedy_decode, score_targets
+from seqlab.translit.decode import beam_search, candidate_score, forced_scores, greedy_decode
 from seqlab.translit.lexicon import Lexicon
 from seqlab.translit.model import Seq2Seq
 from seqlab.translit.prior import WordPrior
-from seqlab.translit.rescore import Rescorer, forced_scores, load_rescorers, rescorer_weights
+from seqlab.translit.rescore import Rescorer, load_rescorers, rescorer_weights
 from seqlab.translit.vocab import Vocabs, make_batch
 
 # A run of letters (any script) is a word to transliterate; digits, spaces and punctuation pass through.
@@ -80,7 +80,7 @@ class Transliterator:
     def _add_rescores(self, words: Sequence[str], results: list[list[Candidate]]) -> None:
         """Each rescorer's log-probability of every candidate, by forced decoding (see rescore.py)."""
         pairs = [(words[row], c.word) for row, candidates in enumerate(results) for c in candidates]
-        per_rescorer = [forced_scores(r, pairs, self.batch_size, self.device) for r in self.rescorers]
+        per_rescorer = [forced_scores(r.model, r.vocabs, pairs, self.batch_size, self.device) for r in self.rescorers]
         scores = iter(zip(*per_rescorer))
         for row, candidates in enumerate(results):
             results[row] = [c._replace(rescores=tuple(next(scores))) for c in candidates]
@@ -93,14 +93,10 @@ class Transliterator:
             results[row] = [c._replace(lexicon_count=entries.get(c.word, 0)) for c in results[row]]
             in_beam = {c.word for c in results[row]}
             missing += [(row, native, count) for native, count in entries.items() if native not in in_beam]
-        for start in range(0, len(missing), self.batch_size):
-            chunk = missing[start : start + self.batch_size]
-            sources = [self.vocabs.source.encode(words[row].lower()) for row, _, _ in chunk]
-            targets = [self.vocabs.target.encode(native, add_eos=True) for _, native, _ in chunk]
-            batch = make_batch(list(range(len(chunk))), sources, targets).to(self.device)
-            scores = score_targets(self.model, batch.source, batch.source_lengths, batch.target).tolist()
-            for (row, native, count), log_prob in zip(chunk, scores):
-                results[row].append(Candidate(native, log_prob, len(native) + 1, count))
+        pairs = [(words[row], native) for row, native, _ in missing]
+        scores = forced_scores(self.model, self.vocabs, pairs, self.batch_size, self.device)
+        for (row, native, count), log_prob in zip(missing, scores):
+            results[row].append(Candidate(native, log_prob, len(native) + 1, count))
 
     def settings(self, beam_size: int | None = None, length_penalty: float | None = None,
                  prior_weight: float | None = None, lexicon_weight: float | None = None) -> DecodingConfig:

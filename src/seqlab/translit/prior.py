@@ -27,6 +27,36 @@ DEVANAGARI_WORD = re.compile(r"[\u0900-\u0963\u0966-\u097F]+")
 SMOOTHING = 0.1
 
 
+def read_text_lines(path: Path) -> list[str]:
+    """The lines of a UTF-8 text file, gzip-compressed when it ends in .gz."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as handle:
+            return handle.read().splitlines()
+    except (UnicodeDecodeError, OSError, EOFError) as exc:
+        raise DataError(f"{path}: cannot read as UTF-8 text ({exc})") from None
+
+
+def count_words(lines: Iterable[str]) -> Counter:
+    """Devanagari words of some text, counted."""
+    counts: Counter = Counter()
+    for line in lines:
+        counts.update(DEVANAGARI_WORD.findall(line))
+    return counts
+
+
+def parse_counts(lines: Iterable[str], path: Path, error: type[Exception], hint: str = "") -> Counter:
+    """WORD<TAB>COUNT lines (a Devanagari word, a whole count ≥ 0) → counts; `error` names FILE:LINE."""
+    counts: Counter = Counter()
+    for lineno, line in enumerate(lines, start=1):
+        word, tab, count = line.partition("\t")
+        if not tab or not DEVANAGARI_WORD.fullmatch(word) or not (count.isascii() and count.isdigit()):
+            raise error(f"{path}:{lineno}: expected WORD<TAB>COUNT (a Devanagari word, a whole count ≥ 0), got "
+                        f"{line[:60]!r}{hint}")
+        counts[word] += int(count)
+    return counts
+
+
 class WordPrior:
     def __init__(self, counts: Counter):
         if not counts:
@@ -37,19 +67,11 @@ class WordPrior:
 
     @classmethod
     def from_lines(cls, lines: Iterable[str]) -> "WordPrior":
-        counts: Counter = Counter()
-        for line in lines:
-            counts.update(DEVANAGARI_WORD.findall(line))
-        return cls(counts)
+        return cls(count_words(lines))
 
     @classmethod
     def from_text_file(cls, path: Path) -> "WordPrior":
-        opener = gzip.open if path.suffix == ".gz" else open
-        try:
-            with opener(path, "rt", encoding="utf-8") as handle:
-                return cls.from_lines(handle)
-        except (UnicodeDecodeError, OSError, EOFError) as exc:
-            raise DataError(f"{path}: cannot read as UTF-8 text ({exc})") from None
+        return cls.from_lines(read_text_lines(path))
 
     def log_prob(self, word: str) -> float:
         count = self.counts.get(word, 0)
@@ -72,13 +94,8 @@ class WordPrior:
         except UnicodeDecodeError as exc:
             raise CheckpointError(f"{path}: not UTF-8 ({exc.reason}); delete it and run "
                                   "`seqlab translit prior`") from None
-        counts: Counter = Counter()
-        for lineno, line in enumerate(lines, start=1):
-            fields = line.split("\t")
-            if len(fields) != 2 or not fields[0] or not (fields[1].isascii() and fields[1].isdigit()):
-                raise CheckpointError(f"{path}:{lineno}: expected WORD<TAB>COUNT with a whole count ≥ 0, got "
-                                      f"{line[:60]!r}; delete the file and run `seqlab translit prior` again")
-            counts[fields[0]] = int(fields[1])
+        counts = parse_counts(lines, path, CheckpointError,
+                              "; delete the file and run `seqlab translit prior` again")
         return cls(counts)
 
 

@@ -14,7 +14,6 @@ tuned on dev (`tune.py`); the mixture is stored as pseudo-counts summing to `PSE
 """
 from __future__ import annotations
 
-import gzip
 import itertools
 from collections import Counter
 from dataclasses import dataclass
@@ -26,7 +25,14 @@ import wordfreq
 from seqlab.datadir import candidate_roots
 from seqlab.errors import DataError
 from seqlab.translit.corpus import relative_paths
-from seqlab.translit.prior import DEVANAGARI_WORD, WordPrior, wikipedia_sample
+from seqlab.translit.prior import (
+    DEVANAGARI_WORD,
+    WordPrior,
+    count_words,
+    parse_counts,
+    read_text_lines,
+    wikipedia_sample,
+)
 
 PSEUDO_TOKENS = 10**8  # a mixture's total pseudo-count: the rarest word then counts ~1, unseen words 0.1
 LICENSES = {"wikipedia": "CC BY-SA 4.0 (Dakshina v1.0)", "wordfreq": "CC BY-SA 4.0 (wordfreq data)"}
@@ -58,28 +64,15 @@ def evaluation_sentences(lang: str, data_dir: str | None = None) -> set[str]:
         for split in ("dev", "test"):
             path = root / romanized / f"{lang}.romanized.rejoined.{split}.native.txt"
             if path.is_file():
-                sentences.update(line.strip() for line in _read_lines(path) if line.strip())
+                sentences.update(line.strip() for line in read_text_lines(path) if line.strip())
     return sentences
-
-
-def _read_lines(path: Path) -> list[str]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rt", encoding="utf-8") as handle:
-            return handle.read().splitlines()
-    except (UnicodeDecodeError, OSError, EOFError) as exc:
-        raise DataError(f"{path}: cannot read as UTF-8 text ({exc})") from None
 
 
 def from_text(path: Path, exclude: set[str], name: str | None = None, license: str | None = None) -> PriorSource:
     """Devanagari words of a text file, without the lines in `exclude` (the evaluation sentences)."""
-    counts: Counter = Counter()
-    dropped = 0
-    for line in _read_lines(path):
-        if line.strip() in exclude:
-            dropped += 1
-            continue
-        counts.update(DEVANAGARI_WORD.findall(line))
+    lines = read_text_lines(path)
+    kept = [line for line in lines if line.strip() not in exclude]
+    dropped, counts = len(lines) - len(kept), count_words(kept)
     if not counts:
         raise DataError(f"{path}: holds no Devanagari words")
     return PriorSource(name or path.name, counts, license or LICENSES.get(name or "", "as given by the user"),
@@ -88,13 +81,7 @@ def from_text(path: Path, exclude: set[str], name: str | None = None, license: s
 
 def from_counts(path: Path) -> PriorSource:
     """A WORD<TAB>COUNT file (for instance a prior.tsv of another model)."""
-    counts: Counter = Counter()
-    for lineno, line in enumerate(_read_lines(path), start=1):
-        fields = line.split("\t")
-        if len(fields) != 2 or not DEVANAGARI_WORD.fullmatch(fields[0]) or not (
-                fields[1].isascii() and fields[1].isdigit()):
-            raise DataError(f"{path}:{lineno}: expected DEVANAGARI-WORD<TAB>COUNT, got {line[:60]!r}")
-        counts[fields[0]] += int(fields[1])
+    counts = parse_counts(read_text_lines(path), path, DataError)
     if not counts:
         raise DataError(f"{path}: holds no word counts")
     return PriorSource(path.name, counts)

@@ -19,9 +19,8 @@ from seqlab.errors import CheckpointError, SeqlabError
 from seqlab.options import check_value
 from seqlab.translit.checkpoint import load_model
 from seqlab.translit.config import RescorerWeight
-from seqlab.translit.decode import score_targets
 from seqlab.translit.model import Seq2Seq
-from seqlab.translit.vocab import Vocabs, make_batch
+from seqlab.translit.vocab import Vocabs
 
 RESCORERS_DIR = "rescorers"
 
@@ -59,18 +58,3 @@ def load_rescorers(folder: Path, device: torch.device) -> list[Rescorer]:
         model, vocabs, _ = load_model(path)
         rescorers.append(Rescorer(path.name, model.to(device), vocabs))
     return rescorers
-
-
-def forced_scores(rescorer: Rescorer, pairs: Sequence[tuple[str, str]], batch_size: int,
-                  device: torch.device) -> list[float]:
-    """log P(native | roman) under `rescorer` for every (romanization, candidate) pair."""
-    scores: list[float] = []
-    for start in range(0, len(pairs), batch_size):
-        chunk = pairs[start : start + batch_size]
-        sources = [rescorer.vocabs.source.encode(roman.lower()) for roman, _ in chunk]
-        targets = [rescorer.vocabs.target.encode(native, add_eos=True) for _, native in chunk]
-        batch = make_batch(list(range(len(chunk))), sources, targets).to(device)
-        scores += score_targets(rescorer.model, batch.source, batch.source_lengths, batch.target).tolist()
-    return scores
-
-
