@@ -69,8 +69,6 @@ class StudyLock:
         self.url, self.key = url, zlib.crc32(f"seqlab-sweep:{study}".encode()) & 0x7FFFFFFF
         if url.startswith("sqlite"):
             path = Path(url[len("sqlite:///"):])
-            if path.is_dir():
-                raise SeqlabError(f"--storage {url}: {path} is a folder, not a database file")
             output_dir(path.parent, "--storage")
             self.lock_path = Path(f"{path}.lock")
             self.created = not self.lock_path.exists()  # so a failed first use can leave nothing behind

@@ -310,7 +310,10 @@ def check_options(opts: SweepOptions) -> None:
     check_all([(bool(opts.study.strip()), "--study must not be empty")])
     output_dir(opts.out, "--out")
     if opts.storage.startswith("sqlite:///"):
-        output_dir(Path(opts.storage[len("sqlite:///"):]).parent, "--storage")
+        database = Path(opts.storage[len("sqlite:///"):])
+        if database.is_dir():
+            raise SeqlabError(f"--storage {opts.storage}: {database} is a folder, not a database file")
+        output_dir(database.parent, "--storage")
     opts.train.validate()
     if opts.wandb:
         _import_wandb()
