@@ -49,3 +49,10 @@ def test_a_model_of_the_other_direction_is_refused(reverse_run, capsys):
     _, run = reverse_run
     assert main(["translit", "predict", "--model", str(run), "--direction", "roman-to-native", "ghar"]) == 2
     assert "transliterates native-to-roman, not roman-to-native" in capsys.readouterr().err
+
+
+def test_the_shipped_reverse_model(capsys):
+    assert main(["translit", "predict", "--direction", "native-to-roman", "घर", "दिल्ली"]) == 0
+    assert capsys.readouterr().out == "ghar\ndilli\n"
+    assert main(["translit", "predict", "--direction", "native-to-roman", "--sentence", "मेरा email a@b.com है।"]) == 0
+    assert capsys.readouterr().out == "mera email a@b.com hai।\n"

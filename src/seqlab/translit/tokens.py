@@ -13,7 +13,7 @@ from typing import Iterator
 
 from seqlab.translit.config import DIRECTIONS
 
-DEVANAGARI_RUN = r"[\u0900-\u097F\u200c\u200d]+"  # letters, vowel signs, virama, nukta, digits; ZWNJ/ZWJ inside
+DEVANAGARI_RUN = r"[\u0900-\u0963\u0971-\u097F\u200c\u200d]+"  # letters and signs, not danda or digits; ZWNJ/ZWJ
 _NOT_DEVANAGARI_LETTER = r"(?:(?![\u0900-\u097F])[^\W\d_])"
 _PASS_THROUGH = (
     r"(?P<url>(?:https?://|www\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}])"
