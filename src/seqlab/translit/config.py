@@ -114,6 +114,9 @@ class DecodingConfig(Options):
     context_lexicon_weight: float = opt(0.0, "--context-lexicon-weight", "Weight μ of log(1 + training-lexicon "
                                         "count) when a sentence's words are chosen jointly (running text repeats "
                                         "the lexicon's frequent words; dev word lists never do).", low=0.0, high=100.0)
+    nasal_penalty: Optional[float] = opt(None, "--nasal-penalty", "Sentence context: a candidate ending in a vowel "
+                                         "also offers its spelling with a final nasal (में for `me`), scored this "
+                                         "much lower (unset = off).", low=0.0, high=100.0)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], where: str = "config.json") -> "DecodingConfig":
