@@ -386,6 +386,16 @@ def test_halving_rung_retrains_the_best_trials_on_full_data_and_picks_by_full_da
     assert again["finished"] and again["results"][missing]["dev_accuracy"] == record["results"][missing]["dev_accuracy"]
     assert again["winner"] == winner
 
+    argv[argv.index("--trials") + 1] = "4"  # extending the study reranks the rung; finished runs are kept
+    assert main(argv) == 0
+    study = load_sweep(out)[1]
+    extended = study.user_attrs[RUNG_ATTR]
+    complete = [t for t in study.get_trials() if t.state == optuna.trial.TrialState.COMPLETE]
+    top = [t.number for t in sorted(complete, key=lambda t: (-t.value, t.number))[:2]]
+    assert extended["finished"] and extended["candidates"] == top and {str(n) for n in top} <= set(extended["results"])
+    assert all(extended["results"][k] == again["results"][k] for k in again["results"])
+    assert extended["winner"] == chosen_trial(study, complete).number == pick_winner(extended)
+
     argv[argv.index("--halving-epochs") + 1] = "4"  # the rung's settings are fixed once it has started
     assert main(argv) == 2
     assert "halving rung of study 'halving' ran with top 2, epochs 8" in capsys.readouterr().err

@@ -50,7 +50,7 @@ def pick_winner(record: dict) -> int:
     """The trial number with the best full-data dev accuracy; ties go to the better proxy rank."""
     results = record["results"]
     order = {number: rank for rank, number in enumerate(record["candidates"])}
-    return max((int(n) for n in results), key=lambda n: (results[str(n)]["dev_accuracy"], -order[n]))
+    return max((n for n in order if str(n) in results), key=lambda n: (results[str(n)]["dev_accuracy"], -order[n]))
 
 
 def settings(opts: SweepOptions) -> dict:
@@ -66,13 +66,15 @@ def _candidates(study, top: int) -> list[int]:
 def _claim(opts: SweepOptions, study) -> tuple[Optional[dict], str]:
     """Under the study lock: create or take over the rung, or say why this worker leaves it alone."""
     record, now = rung_record(study), time.time()
-    wanted = settings(opts)
+    wanted, candidates = settings(opts), _candidates(study, opts.halving_top)
     if record is None:
-        record = {**wanted, "candidates": _candidates(study, opts.halving_top), "results": {}, "finished": False}
+        record = {**wanted, "candidates": candidates, "results": {}, "finished": False}
     elif {k: record.get(k) for k in wanted} != wanted:
         raise SeqlabError(f"the halving rung of study {opts.study!r} ran with top {record.get('top')}, epochs "
                           f"{record.get('epochs')}, budget {record.get('budget')}; repeat those options or pick a "
                           "new --out")
+    elif record["candidates"] != candidates:  # the study was extended (--trials): rerank, keep finished runs
+        record = {**record, "candidates": candidates, "finished": False, "winner": None}
     if record["finished"]:
         return None, "done"
     if record.get("owner") not in (None, opts.worker) and now - record.get("lease_ts", 0) < 3 * opts.heartbeat:
@@ -163,7 +165,7 @@ def run_rung(opts: SweepOptions, study, lock: StudyLock, echo: Callable[[str], N
                 echo(f"halving: trial {number:4d} full-data dev acc {entry['dev_accuracy']:.4f} (proxy "
                      f"{entry['proxy_dev_accuracy']:.4f}; epoch {entry['best_epoch']}) {time.time() - began:6.1f} s")
             record = _update(study, lock, opts.worker,
-                             lambda r: {**r, "finished": True, "winner": pick_winner(r) if r["results"] else None})
+                             lambda r: {**r, "finished": True, "winner": pick_winner(r) if r["candidates"] else None})
     except LeaseLost:
         echo("another worker took the halving rung over; this worker stops here")
         return rung_record(study)
@@ -179,7 +181,8 @@ def describe_rung(study) -> list[str]:
     record = rung_record(study)
     if record is None:
         return []
-    state = "finished" if record["finished"] else f"unfinished ({len(record['results'])}/{len(record['candidates'])})"
+    done = sum(str(n) in record["results"] for n in record["candidates"])
+    state = "finished" if record["finished"] else f"unfinished ({done}/{len(record['candidates'])})"
     lines = [f"halving rung {state}: top {record['top']} trials on the full training data, "
              f"{record['epochs']} epochs" + (f", {record['budget']:g} min each" if record["budget"] else "")]
     for number in record["candidates"]:
@@ -200,7 +203,7 @@ def chosen_trial(study, complete: list):
     if record is None or (record["finished"] and record.get("winner") is None):
         return max(complete, key=lambda t: t.value)
     if not record["finished"]:
+        done = sum(str(n) in record["results"] for n in record["candidates"])
         raise SeqlabError(f"the halving rung of study {study.study_name!r} is unfinished "
-                          f"({len(record['results'])}/{len(record['candidates'])} runs); rerun the sweep command "
-                          "to finish it")
+                          f"({done}/{len(record['candidates'])} runs); rerun the sweep command to finish it")
     return next(t for t in complete if t.number == record["winner"])
