@@ -399,3 +399,16 @@ def test_halving_rung_retrains_the_best_trials_on_full_data_and_picks_by_full_da
     argv[argv.index("--halving-epochs") + 1] = "4"  # the rung's settings are fixed once it has started
     assert main(argv) == 2
     assert "halving rung of study 'halving' ran with top 2, epochs 8" in capsys.readouterr().err
+
+
+def test_a_sweep_from_before_a_new_training_option_resumes(tmp_path, capsys, space_file, sweep_data):
+    """sweep.json written before TrainConfig gained a field (here `precision`) lacks it; that means the default."""
+    out = tmp_path / "old"
+    argv = sweep_args(out, sweep_data, space_file, 2, "--timeout", "0.0001")
+    assert main(argv) == 0
+    info = json.loads((out / "sweep.json").read_text())
+    del info["train"]["precision"]
+    (out / "sweep.json").write_text(json.dumps(info))
+    assert main(argv) == 0
+    assert main(argv + ["--trial-budget", "1"]) == 2  # a real difference is still refused
+    assert "holds a sweep with a different train" in capsys.readouterr().err

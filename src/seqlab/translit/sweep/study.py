@@ -34,7 +34,7 @@ from seqlab.errors import SeqlabError, check_all, first_line
 from seqlab.io import output_dir, read_jsonl, write_json_atomic
 from seqlab.options import check_fields
 from seqlab.translit import checkpoint as ckpt
-from seqlab.translit.config import ModelConfig, SweepOptions
+from seqlab.translit.config import ModelConfig, SweepOptions, TrainConfig
 from seqlab.translit.model import Seq2Seq, count_parameters
 from seqlab.translit.sweep import space as sweep_space
 from seqlab.translit.sweep.halving import run_rung
@@ -81,6 +81,8 @@ def write_sweep_json(opts: SweepOptions, invocation: dict) -> None:
     record = {"study": opts.study, "storage": public_url(opts.storage), "space": opts.space,
               "trials_target": opts.trials, "train": asdict(opts.train)}
     old = _read_sweep_json(path) if path.exists() else None
+    if old is not None and isinstance(old.get("train"), dict):  # a TrainConfig option added since: its default
+        old = {**old, "train": {**asdict(TrainConfig()), **old["train"]}}
     if old is not None:
         for key in ("study", "storage", "space", "train"):
             if old.get(key) != record[key]:
