@@ -1,0 +1,116 @@
+"""The served transliterator: the model in one decoding thread, an LRU cache of word → candidates, and the
+micro-batcher in front of it. Everything the endpoints decode goes through here, so the event loop never runs
+the model and no two decodings share the model at once."""
+from __future__ import annotations
+
+import asyncio
+import functools
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Optional, Sequence
+
+from seqlab.serve.batching import MicroBatcher
+from seqlab.serve.config import ServeOptions
+from seqlab.translit.predict import Transliterator
+
+
+class CandidateCache:
+    """Least-recently-used (word, beam) → candidates; thread-safe, since the decoding thread fills it."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key: tuple[str, int]) -> Optional[list[str]]:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: tuple[str, int], value: list[str]) -> None:
+        if not self.size:
+            return
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def forget(self, word: str) -> None:
+        """Drop every beam's entry for `word` (after the user dictionary learned a pick for it)."""
+        with self._lock:
+            for key in [key for key in self._items if key[0] == word]:
+                del self._items[key]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class TranslitEngine:
+    """Candidates and sentences for the endpoints: cache first, then the micro-batcher or one batched call."""
+
+    def __init__(self, translit: Transliterator, options: ServeOptions,
+                 on_batch: Optional[Callable[[int], None]] = None,
+                 on_cache: Optional[Callable[[bool], None]] = None) -> None:
+        self.translit, self.options = translit, options
+        self.cache = CandidateCache(options.cache_size)
+        self._on_cache = on_cache or (lambda hit: None)
+        self._on_batch = on_batch or (lambda size: None)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seqlab-decode")
+        self.batcher = MicroBatcher(self._decode, self.run, options.max_batch, options.max_wait_ms / 1000, on_batch)
+
+    async def run(self, function: Callable, *args):
+        """Run a blocking call in the decoding thread (the only thread that touches the model)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, functools.partial(function, *args))
+
+    def beam_for(self, k: int) -> int:
+        return max(self.options.beam_size, k)
+
+    def _decode(self, words: list[str], beam: int) -> list[list[str]]:
+        """In the decoding thread: decode, then remember the lists."""
+        results = self.translit.candidates(words, beam_size=beam)
+        for word, result in zip(words, results):
+            self.cache.put((word, beam), result)
+        return results
+
+    async def word(self, word: str, k: int) -> list[str]:
+        """The k best candidates of one word (a GET /tl request)."""
+        key = (word.lower(), self.beam_for(k))
+        cached = self.cache.get(key)
+        self._on_cache(cached is not None)
+        if cached is None:
+            if self.options.micro_batching:
+                cached = await self.batcher.submit(*key)
+            else:
+                self._on_batch(1)
+                cached = (await self.run(self._decode, [key[0]], key[1]))[0]
+        return cached[:k]
+
+    async def words(self, words: Sequence[str], k: int) -> list[list[str]]:
+        """The k best candidates of many words, the uncached ones decoded in one batched call."""
+        beam = self.beam_for(k)
+        keys = [w.lower() for w in words]
+        found = {key: self.cache.get((key, beam)) for key in dict.fromkeys(keys)}
+        missing = [key for key, value in found.items() if value is None]
+        for key in found:
+            self._on_cache(key not in missing)
+        if missing:
+            self._on_batch(len(missing))
+            found.update(zip(missing, await self.run(self._decode, missing, beam)))
+        return [found[key][:k] for key in keys]
+
+    async def text(self, text: str) -> tuple[str, list[str], int]:
+        """Sentence mode: `Transliterator.transliterate_text` (digits, punctuation and spacing kept)."""
+        return await self.run(self.translit.transliterate_text, text)
+
+    def unknown_characters(self, words: Sequence[str]) -> list[str]:
+        return sorted(self.translit.unknown_characters(words))
+
+    def forget(self, word: str) -> None:
+        self.cache.forget(word.lower())
+
+    async def close(self) -> None:
+        await self.batcher.close()
+        self._thread.shutdown(wait=False, cancel_futures=True)
