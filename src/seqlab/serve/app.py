@@ -13,7 +13,7 @@ import os
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -26,6 +26,7 @@ from seqlab.serve.limits import BodyLimit, install_error_handlers
 from seqlab.serve.lyrics import LyricsService
 from seqlab.serve.metrics import Metrics
 from seqlab.serve.routes import router
+from seqlab.translit.userdict import UserDictionary, default_user_dictionary_path
 
 PAGES = Path(__file__).parent / "pages"
 log = logging.getLogger("seqlab.serve")
@@ -41,20 +42,14 @@ class ServerState:
     lang: str
     model_name: str
     lyrics: Optional[LyricsService] = None
-    user_dictionary: Any = None
+    user_dictionary: Optional[UserDictionary] = None
 
 
-def _user_dictionary(options: ServeOptions, translit) -> Any:
-    """The user dictionary learned picks go to (None when learning is off or the module is missing)."""
-    if options.read_only:
-        return None
-    try:
-        from seqlab.translit.userdict import UserDictionary, default_user_dictionary_path
-    except ImportError:
-        return None
-    path = Path(options.user_dictionary) if options.user_dictionary else default_user_dictionary_path()
+def _user_dictionary(options: ServeOptions, lang: str) -> UserDictionary:
+    """The user dictionary: learned picks are offered first (also with --read-only, which only stops learning)."""
+    path = Path(options.user_dictionary) if options.user_dictionary else default_user_dictionary_path(lang)
     dictionary = UserDictionary(path)
-    translit.user_dictionary = dictionary  # Transliterator.candidates ranks learned words first
+    dictionary.pairs()  # a corrupt file is a one-line error now, not a failed request later
     return dictionary
 
 
@@ -64,10 +59,11 @@ def load_state(options: ServeOptions) -> ServerState:
 
     metrics = Metrics()
     translit = load_transliterator(options.model, device=options.device, rescorers=options.rescorers)
-    engine = TranslitEngine(translit, options, metrics.observe_batch, metrics.observe_cache)
     lang = str(translit.config.get("train", {}).get("lang") or "hi")
-    state = ServerState(options, engine, metrics, lang, options.model or f"shipped ({lang})")
-    state.user_dictionary = _user_dictionary(options, translit)
+    translit.user_dictionary = _user_dictionary(options, lang)
+    engine = TranslitEngine(translit, options, metrics.observe_batch, metrics.observe_cache)
+    state = ServerState(options, engine, metrics, lang, options.model or f"shipped ({lang})", None,
+                        translit.user_dictionary)
     if options.lyrics_model:
         state.lyrics = LyricsService(options.lyrics_model, options.device, options.max_lyrics_length,
                                      lambda outcome: metrics.lyrics_tokens.labels(outcome).inc())

@@ -1,9 +1,14 @@
 """The served transliterator: the model in one decoding thread, an LRU cache of word → candidates, and the
 micro-batcher in front of it. Everything the endpoints decode goes through here, so the event loop never runs
-the model and no two decodings share the model at once."""
+the model and no two decodings share the model at once.
+
+The cache holds the model's lists only; the user dictionary's words are put first on every request (a lookup
+that reloads the file when it changed), so a pick learned by any worker process is offered at once by all.
+"""
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 import threading
 from collections import OrderedDict
@@ -37,12 +42,6 @@ class CandidateCache:
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
-    def forget(self, word: str) -> None:
-        """Drop every beam's entry for `word` (after the user dictionary learned a pick for it)."""
-        with self._lock:
-            for key in [key for key in self._items if key[0] == word]:
-                del self._items[key]
-
     def __len__(self) -> int:
         return len(self._items)
 
@@ -54,6 +53,8 @@ class TranslitEngine:
                  on_batch: Optional[Callable[[int], None]] = None,
                  on_cache: Optional[Callable[[bool], None]] = None) -> None:
         self.translit, self.options = translit, options
+        self.model_only = copy.copy(translit)  # the same model, prior and lexicon, without the user dictionary
+        self.model_only.user_dictionary = None
         self.cache = CandidateCache(options.cache_size)
         self._on_cache = on_cache or (lambda hit: None)
         self._on_batch = on_batch or (lambda size: None)
@@ -70,7 +71,7 @@ class TranslitEngine:
 
     def _decode(self, words: list[str], beam: int) -> list[list[str]]:
         """In the decoding thread: decode, then remember the lists."""
-        results = self.translit.candidates(words, beam_size=beam)
+        results = self.model_only.candidates(words, beam_size=beam)
         for word, result in zip(words, results):
             self.cache.put((word, beam), result)
         return results
@@ -86,7 +87,7 @@ class TranslitEngine:
             else:
                 self._on_batch(1)
                 cached = (await self.run(self._decode, [key[0]], key[1]))[0]
-        return cached[:k]
+        return self._learned_first([word], [cached], k)[0]
 
     async def words(self, words: Sequence[str], k: int) -> list[list[str]]:
         """The k best candidates of many words, the uncached ones decoded in one batched call."""
@@ -99,17 +100,19 @@ class TranslitEngine:
         if missing:
             self._on_batch(len(missing))
             found.update(zip(missing, await self.run(self._decode, missing, beam)))
-        return [found[key][:k] for key in keys]
+        return self._learned_first(words, [found[key] for key in keys], k)
 
     async def text(self, text: str) -> tuple[str, list[str], int]:
         """Sentence mode: `Transliterator.transliterate_text` (digits, punctuation and spacing kept)."""
         return await self.run(self.translit.transliterate_text, text)
 
+    def _learned_first(self, words: Sequence[str], lists: list[list[str]], k: int) -> list[list[str]]:
+        """The first k of each list, after the user's learned spellings (Transliterator's own rule)."""
+        lists = [found[:k] for found in lists]
+        return self.translit._learned_first(words, lists, k) if self.translit.user_dictionary else lists
+
     def unknown_characters(self, words: Sequence[str]) -> list[str]:
         return sorted(self.translit.unknown_characters(words))
-
-    def forget(self, word: str) -> None:
-        self.cache.forget(word.lower())
 
     async def close(self) -> None:
         await self.batcher.close()

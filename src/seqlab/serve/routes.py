@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from seqlab.serve.limits import ApiError, check_k, check_word, check_words
 from seqlab.serve.lyrics import LyricsRequest
-from seqlab.translit.config import MAX_WORD_LENGTH
 
 router = APIRouter()
 
@@ -86,32 +85,24 @@ def _check_learn(request: Request, body: LearnRequest, need_native: bool):
     state = _state(request)
     if state.options.read_only:
         raise ApiError(403, "this server is read-only: learning is off (started with --read-only)")
-    if state.user_dictionary is None:
-        raise ApiError(503, "no user dictionary is available on this server")
     _language(request, body.lang)
     check_word(body.roman, "roman")
-    native = body.native
-    if native is not None or need_native:
-        if not native or len(native) > 2 * MAX_WORD_LENGTH or any(c.isspace() or not c.isprintable() for c in native):
-            raise ApiError(400, f"native must be one word of at most {2 * MAX_WORD_LENGTH} characters, without "
-                                "spaces")
+    if need_native and not body.native:
+        raise ApiError(400, "native is missing: give the Devanagari word that was picked")
     return state
 
 
 @router.post("/learn", summary="Remember a picked candidate: later suggestions for `roman` rank it first")
 async def learn(request: Request, body: LearnRequest) -> dict:
     state = _check_learn(request, body, need_native=True)
-    await state.engine.run(state.user_dictionary.learn, body.roman.lower(), body.native)
-    state.engine.forget(body.roman)
+    await state.engine.run(state.user_dictionary.learn, body.roman, body.native)  # SeqlabError → 400
     return {"learned": {"roman": body.roman.lower(), "native": body.native}}
 
 
 @router.delete("/learn", summary="Forget learned picks for `roman` (one, or all when `native` is omitted)")
 async def forget(request: Request, body: LearnRequest) -> dict:
     state = _check_learn(request, body, need_native=False)
-    removed = await state.engine.run(state.user_dictionary.forget, body.roman.lower(), body.native)
-    state.engine.forget(body.roman)
-    return {"forgotten": removed}
+    return {"forgotten": await state.engine.run(state.user_dictionary.forget, body.roman, body.native)}
 
 
 @router.post("/lyrics/generate", summary="Generate lyrics from a prompt, streamed as Server-Sent Events")
@@ -143,7 +134,7 @@ async def languages(request: Request) -> dict:
 async def healthz(request: Request) -> dict:
     state = _state(request)
     return {"status": "ok", "lang": state.lang, "model": state.model_name, "lyrics_model": state.lyrics is not None,
-            "read_only": state.options.read_only or state.user_dictionary is None,
+            "read_only": state.options.read_only,
             "micro_batching": state.options.micro_batching, "beam_size": state.options.beam_size,
             "rescorers": state.options.rescorers, "cached_words": len(state.engine.cache)}
 

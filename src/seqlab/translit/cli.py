@@ -14,6 +14,7 @@ import typer
 from seqlab.errors import SeqlabError
 from seqlab.io import output_dir
 from seqlab.options import check_value, cli_option
+from seqlab.translit import cli_dictionary
 from seqlab.translit.config import (
     MAX_WORD_LENGTH,
     DecodingConfig,
@@ -24,6 +25,8 @@ from seqlab.translit.config import (
 )
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+for _command in (cli_dictionary.learn, cli_dictionary.forget, cli_dictionary.export):
+    app.command()(_command)
 
 # Options several commands share.
 DATASET = cli_option(TrainConfig, "dataset")
@@ -76,6 +79,7 @@ def train(
                                        help=f"{TrainConfig.device} (default) | cpu | cuda | cuda:N; "
                                             "on --resume: as saved."),
     extra_train: Optional[str] = cli_option(TrainConfig, "extra_train"),
+    direction: str = cli_option(TrainConfig, "direction"),
     dataset: str = DATASET, lang: str = LANG, data_dir: Optional[str] = DATA_DIR, skip_bad_lines: bool = SKIP_BAD,
 ) -> None:
     """Train a character seq2seq model; writes config, vocab, metrics and checkpoints to a run directory."""
@@ -198,6 +202,8 @@ def predict(
     model: Optional[Path] = MODEL,
     device: str = cli_option(TrainConfig, "device", default="cpu",
                              help="auto | cpu (default: few words decode fastest on the CPU) | cuda | cuda:N"),
+    user_dictionary: Optional[Path] = cli_dictionary.USER_DICTIONARY,
+    no_user_dictionary: bool = typer.Option(False, "--no-user-dictionary", help="Ignore the learned pairs."),
 ) -> None:
     """Arguments, --sentence and stdin all go through one TextStream, so they are treated alike."""
     from seqlab.translit.predict import load_transliterator
@@ -211,7 +217,8 @@ def predict(
                           "(or on stdin) to get one line of candidates per word")
     texts = list(words or []) + ([sentence] if sentence is not None else [])
     check_arguments(texts)
-    translit = load_transliterator(model, device=device)
+    learned = None if no_user_dictionary else cli_dictionary.open_user_dictionary(user_dictionary)
+    translit = load_transliterator(model, device=device, user_dictionary=learned)
     stream = TextStream(translit, _write, beam_size, top_k)
     if texts:
         stream.feed("\n".join(texts) + "\n")

@@ -21,6 +21,8 @@ CELLS = ("rnn", "gru", "lstm")
 ATTENTIONS = ("none", "bahdanau", "luong")
 DATASETS = ("dakshina", "aksharantar")
 SPLITS = ("train", "dev", "test")
+# Which column of a corpus is the input: romanized Latin → Devanagari (the default), or the reverse.
+DIRECTIONS = ("roman-to-native", "native-to-roman")
 MAX_VOCAB = 100_000  # characters: real vocabularies hold about 70; far more means a corrupt file
 MAX_BEAM = 100
 # Longest romanized word `predict` transliterates: Dakshina's longest Hindi romanization has 20 characters
@@ -66,6 +68,8 @@ class TrainConfig(Options):
     extra_train: Optional[str] = opt(None, "--extra-train", "Also train on this dataset's training split "
                                      "(deduplicated; dev and test stay --dataset's): " + " | ".join(DATASETS) + ".",
                                      choices=DATASETS)
+    direction: str = opt(DIRECTIONS[0], "--direction", "Romanized → native script, or the reverse (same network, "
+                         "columns swapped): " + " | ".join(DIRECTIONS) + ".", choices=DIRECTIONS)
     limit_train: Optional[int] = opt(None, "--limit-train", "Use only the first N training pairs.", low=1)
     epochs: int = opt(20, "--epochs", "Maximum epochs.", low=1)
     time_budget: Optional[float] = opt(None, "--time-budget", "Stop after this many minutes.", low=0.0, low_open=True)
@@ -160,6 +164,8 @@ class FinalOptions:
     patience: int = opt(5, "--patience", "Early stopping of the final run: epochs without dev gain.", low=1)
     time_budget: Optional[float] = opt(None, "--time-budget", "Minutes for the final training.", low=0.0,
                                        low_open=True)
+    direction: str = opt(DIRECTIONS[0], "--direction", "Romanized → native script, or the reverse (same network, "
+                         "columns swapped): " + " | ".join(DIRECTIONS) + ".", choices=DIRECTIONS)
     limit_train: Optional[int] = opt(None, "--limit-train", "Final run: first N training pairs only.", low=1)
     dataset: Optional[str] = opt(None, "--dataset", "Dataset (default: the sweep's).", choices=DATASETS)
     lang: Optional[str] = opt(None, "--lang", "Language (default: the sweep's).")

@@ -29,7 +29,7 @@ from tqdm import tqdm
 from seqlab.datadir import cache_dir, candidate_roots
 from seqlab.errors import DataError
 from seqlab.io import atomic_path
-from seqlab.translit.config import DATASETS, SPLITS
+from seqlab.translit.config import DATASETS, DIRECTIONS, SPLITS
 
 DAKSHINA_URL = "https://storage.googleapis.com/gresearch/dakshina/dakshina_dataset_v1.0.tar"
 DAKSHINA_TOP = "dakshina_dataset_v1.0"
@@ -249,9 +249,16 @@ def _non_empty(pairs: list[Pair], path: Path, skipped: int) -> list[Pair]:
 
 
 def load_split(
-    dataset: str, lang: str, split: str, data_dir: str | None = None, skip_bad_lines: bool = False
+    dataset: str, lang: str, split: str, data_dir: str | None = None, skip_bad_lines: bool = False,
+    direction: str = DIRECTIONS[0],
 ) -> tuple[list[Pair], int]:
-    """Locate and read one split; return (pairs, bad lines skipped)."""
+    """Locate and read one split; return (pairs, bad lines skipped). For native-to-roman the columns are swapped:
+    the native word is the input and each attested romanization a target."""
+    if direction not in DIRECTIONS:
+        raise DataError(f"unknown direction {direction!r}; choose one of: {', '.join(DIRECTIONS)}")
     path = find_split(dataset, lang, split, data_dir)
     reader = read_dakshina_tsv if dataset == "dakshina" else read_aksharantar_csv
-    return reader(path, skip_bad_lines)
+    pairs, skipped = reader(path, skip_bad_lines)
+    if direction == "native-to-roman":
+        pairs = [Pair(p.target, p.source, p.count) for p in pairs]
+    return pairs, skipped

@@ -18,6 +18,7 @@ from seqlab.translit.lexicon import Lexicon
 from seqlab.translit.model import Seq2Seq
 from seqlab.translit.prior import WordPrior
 from seqlab.translit.rescore import Rescorer, load_rescorers, rescorer_weights
+from seqlab.translit.userdict import UserDictionary
 from seqlab.translit.vocab import Vocabs, make_batch
 
 # A run of letters (any script) is a word to transliterate; digits, spaces and punctuation pass through.
@@ -39,9 +40,10 @@ class Transliterator:
 
     def __init__(self, model: Seq2Seq, vocabs: Vocabs, config: dict | None = None, batch_size: int = 256,
                  prior: WordPrior | None = None, lexicon: Lexicon | None = None,
-                 rescorers: Sequence[Rescorer] = (), rescorer_weights: Sequence[float] = ()):
+                 rescorers: Sequence[Rescorer] = (), rescorer_weights: Sequence[float] = (),
+                 user_dictionary: UserDictionary | None = None):
         self.model, self.vocabs, self.config, self.batch_size = model.eval(), vocabs, config or {}, batch_size
-        self.prior, self.lexicon = prior, lexicon
+        self.prior, self.lexicon, self.user_dictionary = prior, lexicon, user_dictionary
         self.rescorers, self.rescorer_weights = list(rescorers), tuple(rescorer_weights)
         self.decoding = DecodingConfig.from_config(self.config)
 
@@ -124,6 +126,16 @@ class Transliterator:
             ranked = _distinct(w for w, _ in rank(scored, s.length_penalty, s.prior_weight, self.prior,
                                                   s.lexicon_weight, self.rescorer_weights))
             lists.append(_offer_taught(ranked, {c.word for c in scored if c.lexicon_count}, s.beam_size))
+        return self._learned_first(words, lists, s.beam_size)
+
+    def _learned_first(self, words: Sequence[str], lists: list[list[str]], k: int) -> list[list[str]]:
+        """The user's own spellings (userdict.py) lead each list, newest first; the list keeps its length."""
+        if self.user_dictionary is None:
+            return lists
+        for row, word in enumerate(words):
+            learned = self.user_dictionary.lookup(word)
+            if learned:
+                lists[row] = _distinct(learned + lists[row])[: max(k, len(learned))]
         return lists
 
     def transliterate(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
@@ -138,7 +150,7 @@ class Transliterator:
             tokens, _ = greedy_decode(self.model, batch.source, batch.source_lengths)
             for row, ids in zip(batch.index.tolist(), tokens.tolist()):
                 results[row] = self.vocabs.target.decode(ids)
-        return results
+        return [best[0] for best in self._learned_first(words, [[r] for r in results], 1)]
 
     def attention(self, word: str) -> tuple[str, torch.Tensor | None]:
         """Greedy output and its attention matrix (output chars × input chars), None without attention."""
@@ -202,11 +214,12 @@ def _distinct(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 256,
-                        device: str = "cpu", rescorers: bool = True) -> Transliterator:
+def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 256, device: str = "cpu",
+                        user_dictionary: UserDictionary | None = None, rescorers: bool = True) -> Transliterator:
     """Load a run directory or model folder; without one, the Hindi model shipped with seqlab.
-    Decoding defaults to the CPU: single words are faster there than a GPU round trip. `rescorers=False` leaves
-    the folder's rescorer models out (about 3x faster decoding, for servers)."""
+    Decoding defaults to the CPU: single words are faster there than a GPU round trip. A user dictionary is
+    used only when given (evaluation never sees one). `rescorers=False` leaves the folder's rescorer models out
+    (about 3x faster decoding, for servers)."""
     target = resolve_device(device)  # a wrong --device fails before the model is read
     path = Path(model_dir) if model_dir else PRETRAINED_DIR
     model, vocabs, config = load_model(path)
@@ -214,4 +227,4 @@ def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 2
     members = load_rescorers(path, target) if rescorers else []
     weights = rescorer_weights(config, [r.name for r in members], str(path / "config.json")) if rescorers else ()
     return Transliterator(model, vocabs, config, batch_size, WordPrior.load(path), Lexicon.load(path), members,
-                          weights)
+                          weights, user_dictionary)

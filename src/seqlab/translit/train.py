@@ -53,11 +53,12 @@ def seed_everything(seed: int) -> None:
 def load_data(cfg: TrainConfig) -> tuple[list[Pair], list[Pair], dict]:
     """Train pairs (plus --extra-train's training split, without repeated (source, target) pairs; then cut to
     --limit-train) and dev pairs of the main dataset, and what was skipped or added."""
-    train, skipped_train = load_split(cfg.dataset, cfg.lang, "train", cfg.data_dir, cfg.skip_bad_lines)
-    dev, skipped_dev = load_split(cfg.dataset, cfg.lang, "dev", cfg.data_dir, cfg.skip_bad_lines)
+    train, skipped_train = load_split(cfg.dataset, cfg.lang, "train", cfg.data_dir, cfg.skip_bad_lines, cfg.direction)
+    dev, skipped_dev = load_split(cfg.dataset, cfg.lang, "dev", cfg.data_dir, cfg.skip_bad_lines, cfg.direction)
     info = {"skipped_train_lines": skipped_train, "skipped_dev_lines": skipped_dev}
     if cfg.extra_train:
-        extra, skipped_extra = load_split(cfg.extra_train, cfg.lang, "train", cfg.data_dir, cfg.skip_bad_lines)
+        extra, skipped_extra = load_split(cfg.extra_train, cfg.lang, "train", cfg.data_dir, cfg.skip_bad_lines,
+                                          cfg.direction)
         seen, added = {(p.source, p.target) for p in train}, []
         for pair in extra:
             if (pair.source, pair.target) not in seen:

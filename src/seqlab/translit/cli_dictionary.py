@@ -1,0 +1,95 @@
+"""`seqlab translit learn | forget | export`: the user dictionary (userdict.py) from the command line."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from seqlab.errors import SeqlabError
+from seqlab.io import write_text_atomic
+from seqlab.translit.userdict import USER_DICTIONARY_ENV, UserDictionary, default_user_dictionary_path
+
+USER_DICTIONARY = typer.Option(None, "--user-dictionary", help="The user dictionary file (default: "
+                               f"${USER_DICTIONARY_ENV}, else user-dictionary-hi.tsv in the per-user data folder).")
+MAX_PAIRS_FILE_BYTES = 64 * 2**20
+
+
+def open_user_dictionary(path: Optional[Path]) -> UserDictionary:
+    return UserDictionary(path if path is not None else default_user_dictionary_path())
+
+
+def _read_pairs_file(path: Path) -> list[tuple[str, str]]:
+    """ROMAN<TAB>NATIVE lines (blank lines skipped); a bad line is an error naming it."""
+    if path.is_dir() or not path.exists():
+        raise SeqlabError(f"--file {path}: " + ("is a folder" if path.is_dir() else "no such file"))
+    if path.stat().st_size > MAX_PAIRS_FILE_BYTES:
+        raise SeqlabError(f"--file {path}: over {MAX_PAIRS_FILE_BYTES >> 20} MB, too large for a pairs file")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise SeqlabError(f"--file {path}: not UTF-8 text; convert it with iconv first") from None
+    pairs = []
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) != 2:
+            raise SeqlabError(f"--file {path}:{lineno}: expected ROMAN<TAB>NATIVE, got {line[:60]!r}")
+        pairs.append((fields[0], fields[1]))
+    return pairs
+
+
+def learn(
+    roman: Optional[str] = typer.Argument(None, help="The romanized word, as you type it."),
+    native: Optional[str] = typer.Argument(None, help="How you want it written."),
+    pairs_file: Optional[Path] = typer.Option(None, "--file", help="Learn every ROMAN<TAB>NATIVE line of a file."),
+    user_dictionary: Optional[Path] = USER_DICTIONARY,
+) -> None:
+    """Remember your own spelling: from now on ROMAN is offered as NATIVE first (words, sentences, server)."""
+    from seqlab.translit.userdict import check_pair
+
+    dictionary = open_user_dictionary(user_dictionary)
+    if pairs_file is not None:
+        if roman is not None:
+            raise SeqlabError("give either ROMAN NATIVE or --file, not both")
+        pairs = _read_pairs_file(pairs_file)
+        for lineno, pair in enumerate(pairs, start=1):
+            try:
+                check_pair(*pair)
+            except SeqlabError as exc:
+                raise SeqlabError(f"--file {pairs_file}, pair {lineno}: {exc}") from None
+        count = dictionary.learn_many(pairs)
+        typer.echo(f"learned {count} pair(s) into {dictionary.path}")
+        return
+    if roman is None or native is None:
+        raise SeqlabError("give ROMAN and NATIVE (e.g. `seqlab translit learn mera मेरा`), or --file PAIRS.tsv")
+    dictionary.learn(roman, native)
+    typer.echo(f"learned {roman.strip().lower()} → {native.strip()} ({dictionary.path})")
+
+
+def forget(
+    roman: str = typer.Argument(..., help="The romanized word to forget."),
+    native: Optional[str] = typer.Argument(None, help="Only this spelling of it (default: all of them)."),
+    user_dictionary: Optional[Path] = USER_DICTIONARY,
+) -> None:
+    """Forget learned spellings of ROMAN."""
+    dictionary = open_user_dictionary(user_dictionary)
+    removed = dictionary.forget(roman, native)
+    if not removed:
+        raise SeqlabError(f"{roman!r}{f' → {native!r}' if native else ''} is not in {dictionary.path}")
+    typer.echo(f"forgot {removed} pair(s) of {roman.strip().lower()} ({dictionary.path})")
+
+
+def export(
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (default: stdout)."),
+    user_dictionary: Optional[Path] = USER_DICTIONARY,
+) -> None:
+    """Print the learned pairs as ROMAN<TAB>NATIVE lines, oldest first (`learn --file` reads them back)."""
+    text = "".join(f"{r}\t{n}\n" for r, n in open_user_dictionary(user_dictionary).pairs())
+    if output is None:
+        typer.echo(text, nl=False)
+    elif output.is_dir():
+        raise SeqlabError(f"--output {output} is a folder")
+    else:
+        write_text_atomic(output, text)
