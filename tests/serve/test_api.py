@@ -164,3 +164,16 @@ def test_server_keeps_serving_after_a_client_disconnects_mid_stream(server):
     assert events[-1][0] == "done"
     assert httpx.get(f"{server.url}/tl/hi/ghar").json()["result"][0] == "घर"
     assert "Traceback" not in server.log
+
+
+def test_learned_pick_ranks_first_and_can_be_forgotten(server):
+    before = httpx.get(f"{server.url}/tl/hi/kal").json()["result"]
+    pick = before[2]
+    learned = httpx.post(f"{server.url}/learn", json={"lang": "hi", "roman": "Kal", "native": pick})
+    assert learned.status_code == 200, learned.text
+    after = httpx.get(f"{server.url}/tl/hi/kal").json()["result"]
+    assert after[0] == pick and len(after) == 5 and set(after) <= set(before) | {pick}
+    words = httpx.post(f"{server.url}/transliterate", json={"words": ["kal"]}).json()["result"][0]
+    assert words[0] == pick
+    assert httpx.request("DELETE", f"{server.url}/learn", json={"roman": "kal"}).json()["forgotten"] == 1
+    assert httpx.get(f"{server.url}/tl/hi/kal").json()["result"] == before

@@ -118,7 +118,7 @@ class LyricsService:
         sink = _ToLoop(loop, queue)
         job = loop.run_in_executor(self._thread, functools.partial(
             sample, self.model, self.tokenizer, prompt, cfg, stream=sink, log=io.StringIO()))
-        job.add_done_callback(lambda _: queue.put_nowait(_DONE))
+        job.add_done_callback(lambda done: (done.cancelled() or done.exception(), queue.put_nowait(_DONE)))
         try:
             if warning:
                 yield _event({"warning": warning}, "warning")
