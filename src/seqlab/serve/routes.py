@@ -3,6 +3,7 @@ POST /transliterate), learning, lyrics, languages, health and metrics. They vali
 engines (engine.py, lyrics.py), which run the models off the event loop."""
 from __future__ import annotations
 
+import os
 from typing import Optional
 
 from fastapi import APIRouter, Query, Request
@@ -133,7 +134,8 @@ async def languages(request: Request) -> dict:
 @router.get("/healthz", summary="Liveness and what is loaded")
 async def healthz(request: Request) -> dict:
     state = _state(request)
-    return {"status": "ok", "lang": state.lang, "model": state.model_name, "lyrics_model": state.lyrics is not None,
+    return {"status": "ok", "pid": os.getpid(), "lang": state.lang, "model": state.model_name,
+            "lyrics_model": state.lyrics is not None,
             "read_only": state.options.read_only,
             "micro_batching": state.options.micro_batching, "beam_size": state.options.beam_size,
             "rescorers": state.options.rescorers, "cached_words": len(state.engine.cache)}
