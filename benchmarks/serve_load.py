@@ -7,7 +7,8 @@ Run by hand, alone on the machine (the client shares its cores with the server, 
     flock /tmp/seqlab-bench.lock env OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 .venv/bin/python benchmarks/serve_load.py
     … benchmarks/serve_load.py --modes batched --clients 32 --profile 15     # where the server's time goes
     … benchmarks/serve_load.py --modes none --rss 100000                      # memory after 100k requests
-The candidate cache is off (--cache-size 0) unless --cache is given, so every request is decoded by the model.
+The candidate cache is off (--cache-size 0) unless --cache is given, so every request is decoded by the model;
+`--cache 50000 --warm` decodes every test word once first, so the levels then measure the HTTP layer alone.
 """
 from __future__ import annotations
 
@@ -128,8 +129,9 @@ def rss_mb(pid: int) -> float:
 
 def profile(pid: int, seconds: int, out: Path) -> str:
     """py-spy samples of the server while it is under load: the share of samples in each part of the stack."""
-    subprocess.run(["py-spy", "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "250",
-                    "--format", "raw", "--output", str(out), "--nonblocking", "--threads"], check=True,
+    spy = Path(sys.executable).with_name("py-spy")
+    subprocess.run([str(spy) if spy.exists() else "py-spy", "record", "--pid", str(pid), "--duration", str(seconds),
+                    "--rate", "250", "--format", "raw", "--output", str(out), "--nonblocking", "--threads"], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     parts = {"model (torch ops in the decoding thread)": ("torch/", "seqlab/translit/model.py"),
              "decoding Python (beam bookkeeping, ranking, lexicon)": ("seqlab/translit",),
@@ -170,12 +172,17 @@ def main() -> None:
     parser.add_argument("--time-cap", type=float, default=15.0, help="Seconds per level at most.")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw")
     parser.add_argument("--cache", type=int, default=0, help="Server --cache-size (0: every request decoded).")
+    parser.add_argument("--warm", action="store_true", help="Fill the cache with every test word first (with "
+                        "--cache: then the levels measure the HTTP layer, not the model).")
+    parser.add_argument("--vocab", type=int, default=0, help="Use only the first N distinct test words.")
     parser.add_argument("--server-args", default="", help="More `seqlab serve` options, space-separated.")
     parser.add_argument("--profile", type=int, default=0, help="Seconds of py-spy profile at 32 clients.")
     parser.add_argument("--rss", type=int, default=0, help="Requests for the memory check (e.g. 100000).")
     args = parser.parse_args()
     pairs, _ = load_split("dakshina", "hi", "test")
     words = [p.source for p in pairs]
+    if args.vocab:
+        words = list(dict.fromkeys(words))[: args.vocab]
     folder = Path(tempfile.mkdtemp(prefix="seqlab-serve-load-"))
     common = ["--user-dictionary", str(folder / "userdict.tsv"), "--read-only", *args.server_args.split()]
     print(f"{len(words)} Dakshina test words; client: {args.client}; cache-size {args.cache}; OMP_NUM_THREADS="
@@ -186,6 +193,10 @@ def main() -> None:
         process, url = start_server(extra, folder / f"server-{mode}.log")
         try:
             run_load(url, words, 8, 200, 10, 10_000, args.client)  # warm-up
+            if args.warm:
+                distinct = list(dict.fromkeys(words))
+                for start in range(0, len(distinct), 500):
+                    httpx.post(url + "/transliterate", json={"words": distinct[start : start + 500]}, timeout=600)
             for clients in (int(c) for c in args.clients.split(",")):
                 result = run_load(url, words, clients, args.requests, args.time_cap, offset, args.client)
                 offset += result["requests"]
