@@ -36,6 +36,11 @@ def test_letters_never_seen_in_training_are_read_as_predict_reads_them(server):
     assert answer["unknown_characters"] == ["é"] and all(is_devanagari(w) for w in answer["result"])
 
 
+def test_cors_is_off_without_cors_origin(server):
+    answer = httpx.get(f"{server.url}/tl/hi/ghar", headers={"Origin": "http://elsewhere.test"})
+    assert answer.status_code == 200 and "access-control-allow-origin" not in answer.headers
+
+
 def test_languages_health_docs_and_pages(server):
     assert httpx.get(f"{server.url}/languages").json()["languages"][0]["code"] == "hi"
     health = httpx.get(f"{server.url}/healthz").json()

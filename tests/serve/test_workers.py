@@ -1,5 +1,5 @@
 """Scale-out: `--workers 2` serves from two processes that answer alike; `--read-only` refuses learning but still
-offers the picks already in the user dictionary file (which every worker reads)."""
+offers the picks already in the user dictionary file (which every worker reads); --cors-origin allows that origin."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,7 +14,8 @@ pytestmark = pytest.mark.slow
 def test_two_workers_read_only(tmp_path: Path):
     dictionary = tmp_path / "userdict.tsv"
     dictionary.write_text("kal\tकाल\n", encoding="utf-8")
-    server = Server("--workers", "2", "--read-only", "--user-dictionary", str(dictionary), log_dir=tmp_path)
+    server = Server("--workers", "2", "--read-only", "--user-dictionary", str(dictionary), "--cors-origin",
+                    "http://app.test", log_dir=tmp_path)
     try:
         pids, answers = set(), set()
         for _ in range(300):  # a new connection each time: the kernel hands them to either worker
@@ -29,6 +30,8 @@ def test_two_workers_read_only(tmp_path: Path):
         assert refused.status_code == 403 and "read-only" in refused.json()["error"]
         assert httpx.get(f"{server.url}/healthz").json()["read_only"] is True
         assert dictionary.read_text(encoding="utf-8") == "kal\tकाल\n"
+        cors = httpx.get(f"{server.url}/tl/hi/ghar", headers={"Origin": "http://app.test"})
+        assert cors.headers["access-control-allow-origin"] == "http://app.test"
     finally:
         server.stop()
     assert "Traceback" not in server.log

@@ -24,7 +24,7 @@ from seqlab.serve.config import OPTIONS_ENV, ServeOptions
 from seqlab.serve.engine import TranslitEngine
 from seqlab.serve.limits import BodyLimit, install_error_handlers
 from seqlab.serve.lyrics import LyricsService
-from seqlab.serve.metrics import Metrics
+from seqlab.serve.metrics import Metrics, MetricsMiddleware
 from seqlab.serve.routes import router
 from seqlab.translit.userdict import UserDictionary, default_user_dictionary_path
 
@@ -66,7 +66,7 @@ def load_state(options: ServeOptions) -> ServerState:
                         translit.user_dictionary)
     if options.lyrics_model:
         state.lyrics = LyricsService(options.lyrics_model, options.device, options.max_lyrics_length,
-                                     lambda outcome: metrics.lyrics_tokens.labels(outcome).inc())
+                                     lambda outcome: metrics.lyrics_streams.labels(outcome).inc())
     return state
 
 
@@ -99,19 +99,8 @@ def create_app(options: ServeOptions, state: Optional[ServerState] = None) -> Fa
         app.add_middleware(CORSMiddleware, allow_origins=[options.cors_origin], allow_methods=["GET", "POST",
                            "DELETE"], allow_headers=["content-type"])
     app.add_middleware(BodyLimit, limit=options.max_body)
-    app.add_middleware(_metrics_middleware(state.metrics))
+    app.add_middleware(MetricsMiddleware, metrics=state.metrics)
     return app
-
-
-def _metrics_middleware(metrics: Metrics):
-    class Counted:
-        def __init__(self, app) -> None:
-            self.call = metrics.middleware(app)
-
-        async def __call__(self, scope, receive, send):
-            await self.call(scope, receive, send)
-
-    return Counted
 
 
 def app_from_env() -> FastAPI:
