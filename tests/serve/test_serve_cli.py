@@ -7,7 +7,7 @@ from seqlab.cli import main
 
 
 @pytest.mark.parametrize("args,fragment", [
-    (["--port", "70000"], "--port must be an integer in 0–65535"),
+    (["--port", "70000"], "--port must be an integer in 1–65535"),
     (["--default-k", "20"], "--default-k 20 is larger than --max-k 10"),
     (["--max-wait-ms", "-1"], "--max-wait-ms must be"),
     (["--model", "/nonexistent/seqlab-model"], "does not exist"),

@@ -30,6 +30,8 @@ def test_two_workers_read_only(tmp_path: Path):
         assert refused.status_code == 403 and "read-only" in refused.json()["error"]
         assert httpx.get(f"{server.url}/healthz").json()["read_only"] is True
         assert dictionary.read_text(encoding="utf-8") == "kal\tकाल\n"
+        no_lyrics = httpx.post(f"{server.url}/lyrics/generate", json={})
+        assert no_lyrics.status_code == 503 and "no lyrics model is loaded" in no_lyrics.json()["error"]
         cors = httpx.get(f"{server.url}/tl/hi/ghar", headers={"Origin": "http://app.test"})
         assert cors.headers["access-control-allow-origin"] == "http://app.test"
     finally:

@@ -17,7 +17,7 @@ class ServeOptions(Options):
     """How `seqlab serve` runs; every value is validated the same way from the CLI and from OPTIONS_ENV."""
 
     host: str = opt("127.0.0.1", "--host", "Address to bind; 0.0.0.0 exposes the server to the network.")
-    port: int = opt(8000, "--port", "TCP port (0 = any free port).", low=0, high=65535)
+    port: int = opt(8000, "--port", "TCP port.", low=1, high=65535)
     model: Optional[str] = opt(None, "--model", "Transliteration run directory or model folder (default: the "
                                "shipped Hindi model).")
     lyrics_model: Optional[str] = opt(None, "--lyrics-model", "Lyrics model folder or smollm2-135m (default: none; "
