@@ -10,7 +10,8 @@
 # Then it sets up the rescorers (the run's epoch-17 weights, and the previous shipped model `dakshina-small`,
 # itself reproduced by this script as of commit 9a975ef and copied here from the package), attaches the
 # leak-free word prior (Wikipedia sample + wordfreq) and tunes beam-10 reranking on dev (mixture, α, λ, μ,
-# rescorer weights), then copies the files that inference needs.
+# rescorer weights), counts the sentence-context bigram model and tunes its weight on the tune half of the dev
+# sentences, then copies the files that inference needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run=${1:-runs/shipped-hi}
@@ -24,8 +25,9 @@ cp "$run/config.json" "$run/vocab.json" "$run/rescorers/epoch-17/"
 cp "$run/last.safetensors" "$run/rescorers/epoch-17/model.safetensors"   # after the 17th (last) epoch
 cp -r "$dest/rescorers/dakshina-small" "$run/rescorers/"
 $bin/seqlab translit prior --model "$run" --beam-size 10
+$bin/seqlab translit context --model "$run"   # sentence context: bigram counts, κ tuned on dev sentences (tune half)
 mkdir -p "$dest"
-cp "$run/config.json" "$run/vocab.json" "$run/prior.tsv" "$run/lexicon.tsv" "$dest/"
+cp "$run/config.json" "$run/vocab.json" "$run/prior.tsv" "$run/lexicon.tsv" "$run/context.tsv.gz" "$dest/"
 cp "$run/best.safetensors" "$dest/model.safetensors"
 rm -rf "$dest/rescorers/epoch-17" && cp -r "$run/rescorers/epoch-17" "$dest/rescorers/"
 echo "shipped model updated in $dest"

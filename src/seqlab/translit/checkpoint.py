@@ -27,6 +27,9 @@ from seqlab.translit.vocab import Vocabs
 CONFIG, VOCAB, METRICS = "config.json", "vocab.json", "metrics.jsonl"
 BEST, LAST, SHIPPED, TRAIN_STATE = "best.safetensors", "last.safetensors", "model.safetensors", "train_state.pt"
 PRETRAINED_DIR = Path(__file__).parent / "pretrained" / "hi"
+# The shipped model of each direction (config.DIRECTIONS): romanized → Devanagari, and the reverse.
+PRETRAINED_DIRS = {"roman-to-native": PRETRAINED_DIR,
+                   "native-to-roman": Path(__file__).parent / "pretrained" / "hi-native-to-roman"}
 
 
 def save_weights(model: Seq2Seq, path: Path, metadata: dict[str, str] | None = None) -> None:

@@ -12,9 +12,9 @@ from typing import List, Optional
 import typer
 
 from seqlab.errors import SeqlabError
-from seqlab.io import output_dir
+from seqlab.io import RunLock, output_dir
 from seqlab.options import check_value, cli_option
-from seqlab.translit import cli_dictionary
+from seqlab.translit import cli_dictionary, cli_sentences
 from seqlab.translit.config import (
     MAX_WORD_LENGTH,
     DecodingConfig,
@@ -25,8 +25,9 @@ from seqlab.translit.config import (
 )
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-for _command in (cli_dictionary.learn, cli_dictionary.forget, cli_dictionary.export):
+for _command in (cli_dictionary.learn, cli_dictionary.forget, cli_dictionary.export, cli_sentences.context):
     app.command()(_command)
+app.command("evaluate-sentences")(cli_sentences.evaluate_sentences)
 
 # Options several commands share.
 DATASET = cli_option(TrainConfig, "dataset")
@@ -38,6 +39,8 @@ BEAM = cli_option(DecodingConfig, "beam_size", default=None)
 LENGTH_PENALTY = cli_option(DecodingConfig, "length_penalty", default=None)
 PRIOR_WEIGHT = cli_option(DecodingConfig, "prior_weight", default=None)
 DEVICE_AUTO = cli_option(TrainConfig, "device")
+DIRECTION = typer.Option(None, "--direction", help="roman-to-native | native-to-roman (default: the model's; "
+                         "without --model, picks the shipped model of that direction).")
 AS_JSON = typer.Option(False, "--json", help="Print the summary as JSON on the last line of stdout.")
 
 
@@ -118,23 +121,27 @@ def evaluate(
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for the predictions CSV and JSON summary."),
     as_json: bool = AS_JSON,
     device: str = DEVICE_AUTO,
+    direction: Optional[str] = DIRECTION,
     dataset: str = DATASET, lang: str = LANG, data_dir: Optional[str] = DATA_DIR, skip_bad_lines: bool = SKIP_BAD,
 ) -> None:
-    """Word accuracy (top-1, top-k, any attested reference) and CER of a model on a split."""
-    from seqlab.translit.checkpoint import PRETRAINED_DIR
+    """Word accuracy (top-1, top-k, any attested reference) and CER of a model on a split (for native-to-roman,
+    "any reference" is any attested romanization of the word)."""
+    from seqlab.translit.checkpoint import PRETRAINED_DIRS
     from seqlab.translit.corpus import load_split
     from seqlab.translit.evaluate import evaluate_pairs, write_results
     from seqlab.translit.predict import load_transliterator
 
     _check_top_k(top_k)
     out_dir = output_dir(out or _default_out(model), "--out")  # a bad folder fails before the decoding
-    translit = load_transliterator(model, device=device)
-    pairs, skipped = load_split(dataset, lang, split, data_dir, skip_bad_lines)
+    translit = load_transliterator(model, device=device, direction=direction)
+    pairs, skipped = load_split(dataset, lang, split, data_dir, skip_bad_lines, translit.direction)
     summary, rows = evaluate_pairs(translit, pairs, beam_size, top_k, length_penalty, prior_weight, lexicon_weight)
     beam_size = summary["beam_size"]
-    summary = {"split": split, "dataset": dataset, "lang": lang, "model": str(model or PRETRAINED_DIR),
+    summary = {"split": split, "dataset": dataset, "lang": lang, "direction": translit.direction,
+               "model": str(model or PRETRAINED_DIRS[translit.direction]),
                "skipped_lines": skipped, **summary}
-    csv_path, json_path = write_results(out_dir, f"{dataset}_{lang}_{split}_beam{beam_size}", summary, rows)
+    stem = f"{dataset}_{lang}_{split}_beam{beam_size}" + ("_reverse" if translit.direction != "roman-to-native" else "")
+    csv_path, json_path = write_results(out_dir, stem, summary, rows)
     if summary["unknown_characters"]:
         typer.echo(f"warning: {sum(summary['unknown_characters'].values())} input characters never seen in training "
                    f"were read as <unk>: {''.join(summary['unknown_characters'])}", err=True)
@@ -173,9 +180,10 @@ def prior(
     names = list(sources or []) + ([str(text)] if text else [])
     exclude = evaluation_sentences(lang, data_dir)
     loaded = [load_source(name, lang, data_dir, exclude) for name in (names or ["wikipedia", "wordfreq"])]
-    translit = load_transliterator(model)
+    translit = load_transliterator(model)  # a missing or broken model folder is reported before any locking
     dev, _ = load_split(dataset, lang, "dev", data_dir)
-    result = tune_decoding(model, translit, loaded, dev, beam_size)
+    with RunLock(model, "model folder"):  # one writer of prior.tsv and config.json at a time
+        result = tune_decoding(model, translit, loaded, dev, beam_size)
     for source, weight in zip(loaded, (s["weight"] for s in result["prior_sources"])):
         typer.echo(f"source {source.name}: {len(source.counts):,} words, {source.tokens:,} tokens, "
                    f"{source.dropped_lines:,} evaluation-sentence lines dropped; mixture weight {weight}")
@@ -204,6 +212,9 @@ def predict(
                              help="auto | cpu (default: few words decode fastest on the CPU) | cuda | cuda:N"),
     user_dictionary: Optional[Path] = cli_dictionary.USER_DICTIONARY,
     no_user_dictionary: bool = typer.Option(False, "--no-user-dictionary", help="Ignore the learned pairs."),
+    no_context: bool = typer.Option(False, "--no-context", help="Sentences and stdin: choose each word alone, "
+                                    "without the bigram model of the sentence context."),
+    direction: Optional[str] = DIRECTION,
 ) -> None:
     """Arguments, --sentence and stdin all go through one TextStream, so they are treated alike."""
     from seqlab.translit.predict import load_transliterator
@@ -218,8 +229,8 @@ def predict(
     texts = list(words or []) + ([sentence] if sentence is not None else [])
     check_arguments(texts)
     learned = None if no_user_dictionary else cli_dictionary.open_user_dictionary(user_dictionary)
-    translit = load_transliterator(model, device=device, user_dictionary=learned)
-    stream = TextStream(translit, _write, beam_size, top_k)
+    translit = load_transliterator(model, device=device, user_dictionary=learned, direction=direction)
+    stream = TextStream(translit, _write, beam_size, top_k, context=not no_context)
     if texts:
         stream.feed("\n".join(texts) + "\n")
     else:

@@ -109,6 +109,11 @@ class DecodingConfig(Options):
                               "(0 = off).", low=0.0, high=100.0)
     lexicon_weight: float = opt(0.0, "--lexicon-weight", "Weight μ of log(1 + training-lexicon count) in reranking; "
                                 "lexicon words are candidates whatever μ is.", low=0.0, high=100.0)
+    context_weight: float = opt(0.0, "--context-weight", "Weight κ of the word bigram model that chooses a "
+                                "sentence's words jointly (0 = word by word).", low=0.0, high=100.0)
+    context_lexicon_weight: float = opt(0.0, "--context-lexicon-weight", "Weight μ of log(1 + training-lexicon "
+                                        "count) when a sentence's words are chosen jointly (running text repeats "
+                                        "the lexicon's frequent words; dev word lists never do).", low=0.0, high=100.0)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], where: str = "config.json") -> "DecodingConfig":
@@ -126,7 +131,8 @@ class RescorerWeight(Options):
 
 # What `seqlab translit prior` records beside the decoding values (read back for reports, never used to decode).
 DECODING_RECORD = ("dev_accuracy", "dev_accuracy_without_prior", "prior_source", "prior_words", "prior_tokens",
-                   "prior_sources", "rescorers")
+                   "prior_sources", "rescorers", "context_tune_wer", "context_tune_wer_without",
+                   "context_tune_sentences", "context_bigrams", "context_sources")
 
 
 @dataclass

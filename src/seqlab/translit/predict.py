@@ -11,18 +11,19 @@ import torch
 from seqlab.device import resolve_device
 from seqlab.errors import SeqlabError
 from seqlab.options import check_fields
-from seqlab.translit.checkpoint import PRETRAINED_DIR, load_model
-from seqlab.translit.config import MAX_WORD_LENGTH, DecodingConfig
+from seqlab.translit.checkpoint import PRETRAINED_DIRS, load_model
+from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH, DecodingConfig
+from seqlab.translit.context import BigramContext
 from seqlab.translit.decode import beam_search, candidate_score, forced_scores, greedy_decode
 from seqlab.translit.lexicon import Lexicon
 from seqlab.translit.model import Seq2Seq
 from seqlab.translit.prior import WordPrior
 from seqlab.translit.rescore import Rescorer, load_rescorers, rescorer_weights
+from seqlab.translit.sentence import CandidateCache, Lattice, lattice
+from seqlab.translit.tokens import word_matches
 from seqlab.translit.userdict import UserDictionary
 from seqlab.translit.vocab import Vocabs, make_batch
 
-# A run of letters (any script) is a word to transliterate; digits, spaces and punctuation pass through.
-WORD = re.compile(r"[^\W\d_]+")
 LEADING_WORD = re.compile(r"[^\W\d_]*")  # the letters a text starts with (possibly none)
 
 
@@ -41,11 +42,13 @@ class Transliterator:
     def __init__(self, model: Seq2Seq, vocabs: Vocabs, config: dict | None = None, batch_size: int = 256,
                  prior: WordPrior | None = None, lexicon: Lexicon | None = None,
                  rescorers: Sequence[Rescorer] = (), rescorer_weights: Sequence[float] = (),
-                 user_dictionary: UserDictionary | None = None):
+                 user_dictionary: UserDictionary | None = None, context: BigramContext | None = None):
         self.model, self.vocabs, self.config, self.batch_size = model.eval(), vocabs, config or {}, batch_size
         self.prior, self.lexicon, self.user_dictionary = prior, lexicon, user_dictionary
         self.rescorers, self.rescorer_weights = list(rescorers), tuple(rescorer_weights)
         self.decoding = DecodingConfig.from_config(self.config)
+        self.direction = model_direction(self.config)
+        self.context, self._cache = context, CandidateCache()
 
     def unknown_characters(self, words: Iterable[str]) -> Counter:
         """Input characters the model never saw in training (they are read as <unk>)."""
@@ -101,18 +104,21 @@ class Transliterator:
             results[row].append(Candidate(native, log_prob, len(native) + 1, count))
 
     def settings(self, beam_size: int | None = None, length_penalty: float | None = None,
-                 prior_weight: float | None = None, lexicon_weight: float | None = None) -> DecodingConfig:
-        """The decoding actually used: given values, else the model's defaults; no prior (lexicon), no weight."""
-        d = self.decoding
-        chosen = DecodingConfig(d.beam_size if beam_size is None else beam_size,
-                                d.length_penalty if length_penalty is None else length_penalty,
-                                d.prior_weight if prior_weight is None else prior_weight,
-                                d.lexicon_weight if lexicon_weight is None else lexicon_weight)
+                 prior_weight: float | None = None, lexicon_weight: float | None = None,
+                 context_weight: float | None = None, context_lexicon_weight: float | None = None) -> DecodingConfig:
+        """The decoding actually used: given values, else the model's defaults; no prior (lexicon, bigram model),
+        no weight."""
+        given = {"beam_size": beam_size, "length_penalty": length_penalty, "prior_weight": prior_weight,
+                 "lexicon_weight": lexicon_weight, "context_weight": context_weight,
+                 "context_lexicon_weight": context_lexicon_weight}
+        chosen = DecodingConfig(**{k: getattr(self.decoding, k) if v is None else v for k, v in given.items()})
         check_fields(chosen)  # a NaN or negative weight is refused, never silently ignored
         if self.prior is None:
-            chosen.prior_weight = 0.0
+            chosen.prior_weight = chosen.context_weight = 0.0
         if self.lexicon is None:
-            chosen.lexicon_weight = 0.0
+            chosen.lexicon_weight = chosen.context_lexicon_weight = 0.0
+        if self.context is None:
+            chosen.context_weight = 0.0
         return chosen
 
     def candidates(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
@@ -165,14 +171,52 @@ class Transliterator:
         longer than MAX_WORD_LENGTH too."""
         return self.transliterate_text(text, beam_size)[0]
 
-    def transliterate_text(self, text: str, beam_size: int | None = None) -> tuple[str, list[str], int]:
+    def transliterate_text(self, text: str, beam_size: int | None = None, context: bool = True,
+                           context_weight: float | None = None) -> tuple[str, list[str], int]:
         """`transliterate_sentence` for text of any size (many lines at once: one batched decoding); also
-        returns the words decoded and the number of words left as they were for being too long."""
-        words = [m.group(0) for m in WORD.finditer(text)]
-        short = [w for w in words if len(w) <= MAX_WORD_LENGTH]
-        outputs = iter(self.transliterate(short, beam_size) if short else [])
-        result = WORD.sub(lambda m: next(outputs) if len(m.group(0)) <= MAX_WORD_LENGTH else m.group(0), text)
-        return result, short, len(words) - len(short)
+        returns the words decoded and the number of words left as they were for being too long. Each line's
+        words are chosen jointly with the bigram model (context.py) unless `context` is False or the model has
+        none; tokens that are not words (tokens.py) and words longer than MAX_WORD_LENGTH are kept as they are."""
+        matches = list(word_matches(text, self.direction))
+        short = [m for m in matches if len(m.group(0)) <= MAX_WORD_LENGTH]
+        outputs = iter(self._choose_lines(text, short, beam_size, context, context_weight))
+        pieces, end = [], 0
+        for m in matches:
+            pieces += [text[end : m.start()], next(outputs) if len(m.group(0)) <= MAX_WORD_LENGTH else m.group(0)]
+            end = m.end()
+        return "".join(pieces) + text[end:], [m.group(0) for m in short], len(matches) - len(short)
+
+    def _choose_lines(self, text: str, matches: list[re.Match], beam_size: int | None, context: bool,
+                      context_weight: float | None) -> list[str]:
+        """The output word of each match: greedy, or each line's lattice chosen word by word or jointly."""
+        s = self.settings(beam_size, context_weight=context_weight)
+        words = [m.group(0) for m in matches]
+        if s.beam_size == 1 or not words:
+            return self.transliterate(words, 1) if words else []
+        lines: dict[int, list[str]] = {}
+        line, position = 0, 0
+        for m in matches:
+            line, position = line + text.count("\n", position, m.start()), m.start()
+            lines.setdefault(line, []).append(m.group(0))
+        joint = context and s.context_weight > 0  # settings() zeroes κ without a bigram model or prior
+        mu = s.context_lexicon_weight if joint else s.lexicon_weight
+        outputs = []
+        for lat in self.lattices(list(lines.values()), s.beam_size, lexicon_weight=mu):
+            outputs += lat.choose(s.prior_weight, self.context if joint else None, s.context_weight, self.prior)
+        return outputs
+
+    def lattices(self, lines: list[list[str]], beam_size: int | None = None,
+                 lexicon_weight: float | None = None) -> list[Lattice]:
+        """Each line's words with their scored candidates (decoded once per distinct word, cached)."""
+        s = self.settings(beam_size, lexicon_weight=lexicon_weight)
+        flat = [w for line in lines for w in line]
+        scored = iter(self._cache.get_many(flat, (s.beam_size,), lambda ws: self.scored_candidates(ws, s.beam_size)))
+        learned = iter(self._learned_first(flat, [[] for _ in flat], 1))
+        result = []
+        for line in lines:
+            result.append(lattice(line, [next(scored) for _ in line], s, self.rescorer_weights, self.prior,
+                                  [(next(learned) or [None])[0] for _ in line]))
+        return result
 
 
 class Candidate(NamedTuple):
@@ -214,17 +258,32 @@ def _distinct(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+def model_direction(config: dict, where: str = "config.json") -> str:
+    """Which way a model transliterates (config.json train.direction; models before it are roman-to-native)."""
+    direction = (config.get("train") or {}).get("direction", DIRECTIONS[0])
+    if direction not in DIRECTIONS:
+        raise SeqlabError(f"{where}: train.direction is {direction!r}; expected one of {', '.join(DIRECTIONS)}")
+    return direction
+
+
 def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 256, device: str = "cpu",
-                        user_dictionary: UserDictionary | None = None, rescorers: bool = True) -> Transliterator:
-    """Load a run directory or model folder; without one, the Hindi model shipped with seqlab.
+                        user_dictionary: UserDictionary | None = None, direction: str | None = None,
+                        rescorers: bool = True) -> Transliterator:
+    """Load a run directory or model folder; without one, the Hindi model shipped with seqlab for `direction`
+    (default romanized → Devanagari). A model of another direction than a given one is refused.
     Decoding defaults to the CPU: single words are faster there than a GPU round trip. A user dictionary is
     used only when given (evaluation never sees one). `rescorers=False` leaves the folder's rescorer models out
     (about 3x faster decoding, for servers)."""
     target = resolve_device(device)  # a wrong --device fails before the model is read
-    path = Path(model_dir) if model_dir else PRETRAINED_DIR
+    if direction is not None and direction not in DIRECTIONS:
+        raise SeqlabError(f"unknown direction {direction!r}; choose one of: {', '.join(DIRECTIONS)}")
+    path = Path(model_dir) if model_dir else PRETRAINED_DIRS[direction or DIRECTIONS[0]]
     model, vocabs, config = load_model(path)
+    if direction is not None and model_direction(config) != direction:
+        raise SeqlabError(f"{path} transliterates {model_direction(config)}, not {direction}; drop --direction or "
+                          "give a model of that direction")
     model.to(target)
     members = load_rescorers(path, target) if rescorers else []
     weights = rescorer_weights(config, [r.name for r in members], str(path / "config.json")) if rescorers else ()
     return Transliterator(model, vocabs, config, batch_size, WordPrior.load(path), Lexicon.load(path), members,
-                          weights, user_dictionary)
+                          weights, user_dictionary, BigramContext.load(path))

@@ -11,10 +11,15 @@ from typing import Callable, Iterator
 
 from seqlab.errors import SeqlabError
 from seqlab.translit.config import MAX_WORD_LENGTH
-from seqlab.translit.predict import LEADING_WORD, WORD, Transliterator
+from seqlab.translit.predict import LEADING_WORD, Transliterator
+from seqlab.translit.tokens import TOKENS, word_matches
 
-_WORD_OR_NEWLINE = re.compile(r"[^\W\d_]+|\n")
+# The tokens of tokens.py, and line ends: top-k mode writes a line of candidates per word to transliterate.
+_TOKEN_OR_NEWLINE = {direction: re.compile(pattern.pattern + r"|(?P<newline>\n)")
+                     for direction, pattern in TOKENS.items()}
 _LINE_TEXT_LIMIT = 1 << 16  # characters of an unfinished line held back before its start is written
+_MAX_TOKEN_HELD = 4096  # a trailing run without spaces (URL, e-mail) held back whole up to this length
+_NON_SPACE = re.compile(r"\S*")
 
 
 class TextStream:
@@ -30,8 +35,9 @@ class TextStream:
     """
 
     def __init__(self, translit: Transliterator, write: Callable[[str], object], beam_size: int | None = None,
-                 top_k: int = 1, source: str = "standard input"):
+                 top_k: int = 1, source: str = "standard input", context: bool = True):
         self.translit, self.write, self.beam_size, self.top_k, self.source = translit, write, beam_size, top_k, source
+        self.context = context  # each line's words chosen jointly (context.py), where the model has a bigram model
         self.unknown: Counter = Counter()  # characters never seen in training, read as <unk>
         self.too_long = 0  # words longer than MAX_WORD_LENGTH, written as they are
         self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
@@ -70,9 +76,10 @@ class TextStream:
             out.append(text[:run] + ("\n" if self.top_k > 1 and not self._in_long else ""))
             text = text[run:]
         cut = len(text) if final else text.rfind("\n") + 1  # whole lines, unless the last one is very long:
-        if len(text) - cut > _LINE_TEXT_LIMIT:  # then all of it but its last (maybe unfinished) word
+        if len(text) - cut > _LINE_TEXT_LIMIT:  # then all of it but its last (maybe unfinished) token
             last_word = LEADING_WORD.match(text[-MAX_WORD_LENGTH - 1 :][::-1]).end()
-            cut = len(text) - last_word
+            last_token = _NON_SPACE.match(text[-_MAX_TOKEN_HELD - 1 :][::-1]).end()  # an address may go on too
+            cut = len(text) - (last_token if last_token <= _MAX_TOKEN_HELD else last_word)
             if last_word > MAX_WORD_LENGTH:  # an over-long word has begun: write it as it comes
                 cut = len(text) - LEADING_WORD.match(text[::-1]).end()
                 self.too_long += 1
@@ -92,21 +99,23 @@ class TextStream:
             return ""
         if self.top_k > 1:
             return self._emit_candidates(text)
-        result, words, too_long = self.translit.transliterate_text(text, self.beam_size)
+        result, words, too_long = self.translit.transliterate_text(text, self.beam_size, self.context)
         self.unknown.update(self.translit.unknown_characters(words))
         self.too_long += too_long
         return result
 
     def _emit_candidates(self, text: str) -> str:
-        words = [m.group(0) for m in WORD.finditer(text)]
+        words = [m.group(0) for m in word_matches(text, self.translit.direction)]
         short = [w for w in words if len(w) <= MAX_WORD_LENGTH]
         self.unknown.update(self.translit.unknown_characters(short))
         self.too_long += len(words) - len(short)
         beam = max(self.top_k, self.beam_size or 1)
         ranked = iter(self.translit.candidates(short, beam) if short else [])
         out, start = [], 0
-        for m in _WORD_OR_NEWLINE.finditer(text):
+        for m in _TOKEN_OR_NEWLINE[self.translit.direction].finditer(text):
             token = m.group(0)
+            if m.lastgroup not in ("newline", "word"):  # passed-through tokens get no candidate line
+                continue
             if token == "\n":
                 if not self._line_words:
                     out.append(self._line_text + text[start : m.end()])

@@ -82,7 +82,8 @@ def tune_decoding(model_dir: Path, translit: Transliterator, sources: list[Prior
                    key=lambda g: (g["dev_accuracy"], -sum(g["rescorer_weights"]), -g["prior_weight"]))
     prior.save(model_dir)
     config = read_config(model_dir)
-    config["decoding"] = {
+    kept = {k: v for k, v in config.get("decoding", {}).items() if k.startswith("context_")}  # `context`'s own
+    config["decoding"] = {**kept,
         "beam_size": beam_size, "length_penalty": best["length_penalty"], "prior_weight": best["prior_weight"],
         "lexicon_weight": best["lexicon_weight"],
         "dev_accuracy": best["dev_accuracy"], "dev_accuracy_without_prior": without["dev_accuracy"],

@@ -1,0 +1,107 @@
+"""`seqlab translit context` and `seqlab translit evaluate-sentences`: sentence context (context.py) from the
+command line — counting the bigram model, tuning κ on the tune half of the dev sentences, and WER by error type."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from seqlab.errors import SeqlabError
+
+LIMIT = typer.Option(None, "--limit", min=1, help="Only the first N sentences of the half (a quick check).")
+DATA_DIR = typer.Option(None, "--data-dir", help="Data root; else $SEQLAB_DATA_DIR, ./data.")
+LANG = typer.Option("hi", "--lang", help="Language code.")
+
+
+def _sentences(lang: str, half: str, data_dir: Optional[str], limit: Optional[int]):
+    from seqlab.translit.sentence_eval import load_sentences
+
+    romans, natives = load_sentences(lang, half, data_dir)
+    return romans[:limit], natives[:limit]
+
+
+def context(
+    model: Path = typer.Option(..., "--model", help="Model folder or run directory to attach the bigram model to."),
+    sources: Optional[List[Path]] = typer.Option(None, "--text", help="Repeatable: Devanagari text (.txt/.gz), one "
+                                                 "sentence per line. Default: Dakshina's Wikipedia sample."),
+    limit: Optional[int] = LIMIT,
+    lang: str = LANG, data_dir: Optional[str] = DATA_DIR,
+) -> None:
+    """Count a word bigram model (evaluation sentences dropped first), tune its weight κ on the tune half of the
+    Dakshina dev sentences, and save both as the model's default sentence context."""
+    from seqlab.io import RunLock, write_json_atomic
+    from seqlab.translit.checkpoint import CONFIG, read_config
+    from seqlab.translit.context import BigramContext
+    from seqlab.translit.predict import load_transliterator
+    from seqlab.translit.prior import read_text_lines, wikipedia_sample
+    from seqlab.translit.prior_sources import evaluation_sentences
+    from seqlab.translit.sentence_eval import sentence_words, tune_context, word_by_word
+
+    translit = load_transliterator(model)  # a missing or broken model folder is reported before any counting
+    if translit.prior is None:
+        raise SeqlabError(f"{model} has no word prior (prior.tsv): run `seqlab translit prior --model {model}` "
+                          "first; the bigram model backs off to it")
+    exclude = evaluation_sentences(lang, data_dir)
+    paths = list(sources or []) or [wikipedia_sample(lang, data_dir)]
+    text_lines, dropped = [], 0
+    for path in paths:
+        text = read_text_lines(Path(path))
+        kept = [line for line in text if line.strip() not in exclude]
+        text_lines, dropped = text_lines + kept, dropped + len(text) - len(kept)
+    bigrams = BigramContext.from_lines(text_lines)
+    with RunLock(model, "model folder"):
+        translit.context = bigrams
+        romans, natives = _sentences(lang, "tune", data_dir, limit)
+        lines = sentence_words(translit, romans)
+        without = word_by_word(translit, lines, natives).wer
+        best, grid = tune_context(translit, lines, natives)
+        bigrams.save(model)
+        config = read_config(model)
+        config.setdefault("decoding", {}).update(
+            context_weight=best["context_weight"], context_lexicon_weight=best["context_lexicon_weight"],
+            context_tune_wer=round(best["wer"], 4), context_tune_wer_without=round(without, 4),
+            context_tune_sentences=len(romans), context_bigrams=len(bigrams),
+            context_sources=[{"name": Path(p).name, "dropped_evaluation_lines": dropped} for p in paths])
+        write_json_atomic(model / CONFIG, config)
+    typer.echo(f"bigram model: {len(bigrams):,} bigrams from {len(text_lines):,} lines; {dropped:,} "
+               f"evaluation-sentence lines dropped\n(κ, μ) grid on {len(romans):,} tune sentences: "
+               + ", ".join(f"({row['context_weight']}, {row['context_lexicon_weight']}): {row['wer']:.4f}"
+                           for row in grid)
+               + f"\ntune-half WER {without:.4f} word by word → {best['wer']:.4f} with context "
+               f"(κ={best['context_weight']}, μ={best['context_lexicon_weight']}); saved in {model / CONFIG}")
+
+
+def evaluate_sentences(
+    model: Optional[Path] = typer.Option(None, "--model", help="Model folder (default: the shipped Hindi model)."),
+    half: str = typer.Option("report", "--half", help="tune | report | all (κ is tuned on 'tune')."),
+    beam_size: Optional[int] = typer.Option(None, "--beam-size", help="Beam (default: the model's)."),
+    limit: Optional[int] = LIMIT,
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on the last line."),
+    lang: str = LANG, data_dir: Optional[str] = DATA_DIR,
+) -> None:
+    """Word error rate on Dakshina's romanized dev sentences, word by word and with sentence context, by error
+    type (Devanagari letters only; see sentence_eval.py)."""
+    from seqlab.translit.predict import load_transliterator
+    from seqlab.translit.sentence_eval import sentence_words, with_context, word_by_word
+
+    translit = load_transliterator(model)
+    romans, natives = _sentences(lang, half, data_dir, limit)
+    s = translit.settings(beam_size)
+    lines = sentence_words(translit, romans)
+    rows = {"word by word": word_by_word(translit, lines, natives, beam_size)}
+    if s.context_weight > 0:
+        rows["with context"] = with_context(translit, lines, natives, beam_size)
+    summary = {"half": half, "sentences": len(romans), "beam_size": s.beam_size, "context_weight": s.context_weight,
+               "context_lexicon_weight": s.context_lexicon_weight,
+               **{name: report.summary() for name, report in rows.items()}}
+    typer.echo(f"{len(romans):,} dev sentences ({half} half), {rows['word by word'].reference_words:,} reference "
+               f"words, beam {s.beam_size}")
+    for name, report in rows.items():
+        r = report.summary()
+        typer.echo(f"  {name:<13} WER {r['wer']:.4f}  (choice {r['choice_errors']:.4f}, spelling "
+                   f"{r['spelling_errors']:.4f}, split/join {r['split/join_errors']:.4f})\n"
+                   f"    most frequent choice errors: {', '.join(r['top_choice_confusions'][:6])}")
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False))

@@ -1,0 +1,124 @@
+"""Sentence context: a word bigram model over native-script sentences, and each sentence's words chosen jointly.
+
+Word by word, `main` is मैं or में and `ki` की or कि only by chance: the letters do not decide, the neighbours
+do. Each word to transliterate gets its candidate list as in word mode (beam ∪ lexicon, with the model's and the
+rescorers' scores), and a sentence's words are chosen together by Viterbi over that lattice, maximizing
+
+    Σ_i  s(y_i)  +  κ · log P(y_i | y_{i-1})
+
+where s is `decode.candidate_score` without its prior term and P is an interpolated absolute-discounting bigram
+model (Kneser–Ney's discounting, D = 0.75) whose lower order is the model's tuned unigram word prior:
+
+    P(w | v) = max(c(v, w) − D, 0) / c(v)  +  D · N₁₊(v •) / c(v) · P_prior(w),     P(w | v) = P_prior(w) if c(v) = 0.
+
+With no context (an unseen previous word) this is the word prior, so context mode never knows less than word
+mode. The bigram counts come from the same leak-free text as the prior (evaluation sentences dropped) and are
+kept in the model folder as `context.tsv.gz` (PREVIOUS<TAB>WORD<TAB>COUNT, `<s>` starting a line); κ is tuned on
+one half of Dakshina's dev sentences (`seqlab translit context`) and saved as `decoding.context_weight`.
+"""
+from __future__ import annotations
+
+import gzip
+import io
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from seqlab.errors import CheckpointError
+from seqlab.io import atomic_path
+from seqlab.translit.prior import DEVANAGARI_WORD, WordPrior
+
+CONTEXT_FILE = "context.tsv.gz"
+START = "<s>"
+DISCOUNT = 0.75
+MAX_CONTEXT_BYTES = 256 * 2**20  # uncompressed; the shipped file is a few MB
+
+
+class BigramContext:
+    """Counts c(v, w) of word w after word v (or after START), and the interpolated P(w | v) above."""
+
+    def __init__(self, counts: dict[str, Counter]):
+        self.counts = counts
+        self.totals = {v: sum(c.values()) for v, c in counts.items()}
+        self.types = {v: len(c) for v, c in counts.items()}
+
+    @classmethod
+    def from_lines(cls, lines: Iterable[str]) -> "BigramContext":
+        """Bigrams of the Devanagari words of each line (a line is a sentence; START begins it)."""
+        counts: dict[str, Counter] = {}
+        for line in lines:
+            words = [START] + DEVANAGARI_WORD.findall(line)
+            for previous, word in zip(words, words[1:]):
+                counts.setdefault(previous, Counter())[word] += 1
+        return cls(counts)
+
+    def log_prob(self, word: str, previous: str, prior: WordPrior) -> float:
+        base = math.exp(prior.log_prob(word))
+        following = self.counts.get(previous)
+        if not following:
+            return math.log(base)
+        total = self.totals[previous]
+        return math.log(max(following.get(word, 0) - DISCOUNT, 0.0) / total
+                        + DISCOUNT * self.types[previous] / total * base)
+
+    def transitions(self, previous: Sequence[str], words: Sequence[str], prior: WordPrior) -> np.ndarray:
+        """log P(words[j] | previous[i]) as a (len(previous), len(words)) array."""
+        return np.array([[self.log_prob(w, v, prior) for w in words] for v in previous], dtype=np.float64)
+
+    def __len__(self) -> int:
+        return sum(self.types.values())
+
+    def save(self, folder: Path) -> Path:
+        path = Path(folder) / CONTEXT_FILE
+        lines = "".join(f"{v}\t{w}\t{c}\n" for v in sorted(self.counts) for w, c in sorted(self.counts[v].items()))
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(gzip.compress(lines.encode("utf-8"), mtime=0))
+        return path
+
+    @classmethod
+    def load(cls, folder: Path) -> "BigramContext | None":
+        path = Path(folder) / CONTEXT_FILE
+        if not path.is_file():
+            return None
+        hint = "; delete it and run `seqlab translit context` again"
+        try:
+            with gzip.open(path, "rb") as handle:
+                raw = handle.read(MAX_CONTEXT_BYTES + 1)
+            if len(raw) > MAX_CONTEXT_BYTES:
+                raise CheckpointError(f"{path}: over {MAX_CONTEXT_BYTES >> 20} MB uncompressed{hint}")
+            text = raw.decode("utf-8")
+        except (OSError, EOFError, UnicodeDecodeError) as exc:
+            raise CheckpointError(f"{path}: not a gzip-compressed UTF-8 file ({exc}){hint}") from None
+        counts: dict[str, Counter] = {}
+        for lineno, line in enumerate(io.StringIO(text), start=1):
+            fields = line.rstrip("\n").split("\t")
+            if (len(fields) != 3 or not (fields[0] == START or DEVANAGARI_WORD.fullmatch(fields[0]))
+                    or not DEVANAGARI_WORD.fullmatch(fields[1]) or not (fields[2].isascii() and fields[2].isdigit())
+                    or int(fields[2]) < 1):
+                raise CheckpointError(f"{path}:{lineno}: expected PREVIOUS<TAB>WORD<TAB>COUNT, got {line[:60]!r}"
+                                      f"{hint}")
+            counts.setdefault(fields[0], Counter())[fields[1]] += int(fields[2])
+        return cls(counts)
+
+
+def best_path(emissions: Sequence[np.ndarray], start: np.ndarray, transitions: Sequence[np.ndarray],
+              weight: float) -> list[int]:
+    """Viterbi: the candidate index per word maximizing Σ emissions + weight · (start + Σ transitions).
+
+    emissions[i] has shape (K_i,); start (K_0,) is log P(y_0 | START); transitions[i-1] has shape (K_{i-1}, K_i).
+    """
+    if not emissions:
+        return []
+    score = emissions[0] + weight * start  # (K_0,)
+    back = []
+    for emission, transition in zip(emissions[1:], transitions):
+        total = score[:, None] + weight * transition  # (K_prev, K_i)
+        back.append(total.argmax(axis=0))
+        score = total.max(axis=0) + emission
+    path = [int(score.argmax())]
+    for pointers in reversed(back):
+        path.append(int(pointers[path[-1]]))
+    return path[::-1]

@@ -1,0 +1,103 @@
+"""Whole sentences: each line's words as a lattice of candidates, chosen word by word or jointly (context.py).
+
+`Transliterator.transliterate_text` and the sentence evaluation both go through `Lattice`, so what is measured
+is what users get. A word's candidates are its word-mode candidates (beam ∪ lexicon, scored by the model and the
+rescorers); its emission is `candidate_score` without the prior term, and its prior the unigram log-probability.
+Word mode picks argmax(emission + λ·prior) per word (word mode's ranking rule); context mode runs Viterbi with
+the bigram model in place of the prior.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from seqlab.translit.context import START, BigramContext, best_path
+from seqlab.translit.decode import candidate_score
+from seqlab.translit.prior import WordPrior
+
+CACHE_WORDS = 20_000  # words whose scored candidates are kept (LRU): running text repeats its words
+
+
+@dataclass
+class Lattice:
+    """One line's words to transliterate, each with its candidates, emissions and prior log-probabilities."""
+
+    words: list[str]
+    candidates: list[list[str]]
+    emissions: list[np.ndarray]
+    priors: list[np.ndarray]
+    learned: list[str | None]  # the user's own spelling of the word (userdict.py), which always wins
+    _scored_with: tuple | None = field(default=None, repr=False, compare=False)
+    _transitions: tuple | None = field(default=None, repr=False, compare=False)
+
+    def choose(self, prior_weight: float, context: BigramContext | None = None, context_weight: float = 0.0,
+               prior: WordPrior | None = None) -> list[str]:
+        """The chosen word per position: jointly with the bigram model when `context` and its weight are given."""
+        if not self.words:
+            return []
+        if context is None or context_weight <= 0 or prior is None:
+            picks = [int(np.argmax(e + prior_weight * p)) if len(e) else -1 for e, p in zip(self.emissions,
+                                                                                                 self.priors)]
+        else:
+            picks = self._joint(context, context_weight, prior)
+        return [learned or (c[i] if i >= 0 else "") for learned, c, i in zip(self.learned, self.candidates, picks)]
+
+    def _joint(self, context: BigramContext, weight: float, prior: WordPrior) -> list[int]:
+        """Viterbi; a learned word is the only candidate of its position, an empty list a single empty one."""
+        options = [[learned] if learned else (c or [""]) for learned, c in zip(self.learned, self.candidates)]
+        emissions = [np.zeros(1) if learned or not len(e) else e
+                     for learned, e in zip(self.learned, self.emissions)]
+        if self._scored_with != (id(context), id(prior)):  # the bigram scores do not depend on κ: tuning reuses them
+            start = np.array([context.log_prob(w, START, prior) for w in options[0]])
+            pairs = zip(options, options[1:])
+            self._transitions = start, [context.transitions(prev, cur, prior) for prev, cur in pairs]
+            self._scored_with = (id(context), id(prior))
+        start, transitions = self._transitions
+        path = best_path(emissions, start, transitions, weight)
+        return [i if not learned and len(c) else (0 if len(c) else -1)
+                for i, learned, c in zip(path, self.learned, self.candidates)]
+
+
+class CandidateCache:
+    """word (lower-case) → its scored candidates, least recently used dropped first; bounded memory."""
+
+    def __init__(self, size: int = CACHE_WORDS):
+        self.size, self.entries = size, OrderedDict()
+
+    def get_many(self, words: Sequence[str], key: tuple, score: Callable[[list[str]], list]) -> list:
+        """Scored candidates per word, computing only the words not cached under `key` (decoding settings)."""
+        results, missing = {}, []
+        for word in dict.fromkeys(w.lower() for w in words):
+            entry = self.entries.get((word, key))
+            if entry is None:
+                missing.append(word)
+            else:
+                self.entries.move_to_end((word, key))
+                results[word] = entry
+        if missing:
+            for word, scored in zip(missing, score(missing)):
+                results[word] = self.entries[(word, key)] = scored
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return [results[w.lower()] for w in words]
+
+
+def lattice(words: list[str], scored: list[list], settings, rescorer_weights: Sequence[float],
+            prior: WordPrior | None, learned: list[str | None]) -> Lattice:
+    """A `Lattice` from word-mode candidates (`Transliterator.scored_candidates`) and the decoding settings."""
+    candidates, emissions, priors = [], [], []
+    for word_candidates in scored:
+        first: dict = {}
+        for c in word_candidates:
+            first.setdefault(c.word, c)  # a word twice (beam and lexicon): its first, higher-ranked copy
+        distinct = list(first.values())
+        candidates.append([c.word for c in distinct])
+        emissions.append(np.array([
+            candidate_score(c.log_prob, c.length, settings.length_penalty, 0.0, 0.0, settings.lexicon_weight,
+                            c.lexicon_count, sum(w * lp for w, lp in zip(rescorer_weights, c.rescores)))
+            for c in distinct]))
+        priors.append(np.array([prior.log_prob(c.word) if prior is not None else 0.0 for c in distinct]))
+    return Lattice(words, candidates, emissions, priors, learned)

@@ -1,0 +1,169 @@
+"""Sentence evaluation: word error rate on Dakshina's romanized dev sentences, by error type, and tuning κ.
+
+WER follows the issue's definition: only Devanagari letters count (U+0900–U+0963, U+0971–U+097F; danda, digits
+and punctuation are not words), and it is the word-level edit distance over the number of reference words.
+The 5,000 dev sentences are split in two fixed halves: κ is tuned on the first ("tune"), WER is reported on the
+second ("report"); no component is ever trained on either.
+
+Error types, from one minimum-edit alignment per sentence:
+- choice: a substituted word whose reference was among that input word's candidates (ranking or context chose
+  another: what the bigram model can fix);
+- spelling: a substituted word whose reference was not a candidate (the model never proposed it);
+- split/join: inserted or deleted words (the romanized and native sentences split words differently).
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from seqlab.datadir import candidate_roots
+from seqlab.errors import DataError
+from seqlab.translit.config import MAX_WORD_LENGTH
+from seqlab.translit.corpus import relative_paths
+from seqlab.translit.prior import read_text_lines
+from seqlab.translit.sentence import Lattice
+from seqlab.translit.tokens import words as input_words
+
+WER_LETTERS = re.compile(r"[\u0900-\u0963\u0971-\u097F]+")
+HALVES = ("tune", "report", "all")
+CONTEXT_WEIGHTS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 0.9, 1.0, 1.25, 1.5)
+CONTEXT_LEXICON_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)
+MAX_SENTENCE_FILE_BYTES = 64 * 2**20
+
+
+def wer_words(text: str) -> list[str]:
+    """The words WER counts: maximal runs of Devanagari letters."""
+    return WER_LETTERS.findall(text)
+
+
+def sentence_files(lang: str, split: str, data_dir: str | None = None) -> tuple[Path, Path]:
+    """Dakshina's romanized sentence files (roman, native) of a split, found under the data roots."""
+    folder = relative_paths("dakshina", lang, "train")[0].parent.parent / "romanized"
+    for _, root in candidate_roots(data_dir):
+        roman, native = (root / folder / f"{lang}.romanized.rejoined.{split}.{kind}.txt"
+                         for kind in ("roman", "native"))
+        if roman.is_file() and native.is_file():
+            return roman, native
+    raise DataError(f"Dakshina romanized {split} sentences for '{lang}' not found (expected "
+                    f"<data root>/{folder}/{lang}.romanized.rejoined.{split}.roman.txt and .native.txt; give "
+                    "--data-dir or set $SEQLAB_DATA_DIR)")
+
+
+def load_sentences(lang: str, half: str, data_dir: str | None = None) -> tuple[list[str], list[str]]:
+    """(romanized, native) dev sentences of one half ('tune': the first, 'report': the second, or 'all')."""
+    if half not in HALVES:
+        raise DataError(f"unknown half {half!r}; choose one of: {', '.join(HALVES)}")
+    roman_path, native_path = sentence_files(lang, "dev", data_dir)
+    for path in (roman_path, native_path):
+        if path.stat().st_size > MAX_SENTENCE_FILE_BYTES:
+            raise DataError(f"{path}: over {MAX_SENTENCE_FILE_BYTES >> 20} MB, not a Dakshina sentence file")
+    roman, native = read_text_lines(roman_path), read_text_lines(native_path)
+    if len(roman) != len(native) or not roman:
+        raise DataError(f"{roman_path} and {native_path} must have the same number of lines (not zero); "
+                        f"found {len(roman)} and {len(native)}")
+    middle = len(roman) // 2
+    part = {"tune": slice(0, middle), "report": slice(middle, None), "all": slice(None)}[half]
+    return roman[part], native[part]
+
+
+def align(reference: list[str], hypothesis: list[str]) -> list[tuple[str, int, int]]:
+    """One minimum-edit alignment: ('ok' | 'sub' | 'del' | 'ins', reference index, hypothesis index) steps."""
+    rows, cols = len(reference) + 1, len(hypothesis) + 1
+    cost = [[i + j if i * j == 0 else 0 for j in range(cols)] for i in range(rows)]
+    for i in range(1, rows):
+        for j in range(1, cols):
+            cost[i][j] = min(cost[i - 1][j] + 1, cost[i][j - 1] + 1,
+                             cost[i - 1][j - 1] + (reference[i - 1] != hypothesis[j - 1]))
+    steps, i, j = [], rows - 1, cols - 1
+    while i > 0 or j > 0:
+        same = i > 0 and j > 0 and reference[i - 1] == hypothesis[j - 1]
+        if i > 0 and j > 0 and cost[i][j] == cost[i - 1][j - 1] + (not same):
+            steps.append(("ok" if same else "sub", i - 1, j - 1))
+            i, j = i - 1, j - 1
+        elif i > 0 and cost[i][j] == cost[i - 1][j] + 1:
+            steps.append(("del", i - 1, j))
+            i -= 1
+        else:
+            steps.append(("ins", i, j - 1))
+            j -= 1
+    return steps[::-1]
+
+
+@dataclass
+class WerReport:
+    reference_words: int = 0
+    errors: Counter = field(default_factory=Counter)  # choice, spelling, split/join
+    confusions: Counter = field(default_factory=Counter)  # (reference, hypothesis) of choice errors
+
+    @property
+    def wer(self) -> float:
+        return sum(self.errors.values()) / max(self.reference_words, 1)
+
+    def summary(self, top: int = 10) -> dict:
+        n = max(self.reference_words, 1)
+        return {"wer": round(self.wer, 4), "reference_words": self.reference_words,
+                **{f"{kind}_errors": round(self.errors[kind] / n, 4) for kind in ("choice", "spelling", "split/join")},
+                "top_choice_confusions": [f"{r}→{h} ×{c}" for (r, h), c in self.confusions.most_common(top)]}
+
+
+def score_sentence(report: WerReport, reference: str, outputs: list[str], lat: Lattice) -> None:
+    """Add one sentence's errors; `outputs` are the chosen words of `lat` (one per input word)."""
+    hypothesis, offered = [], []
+    for output, candidates in zip(outputs, lat.candidates):
+        for word in wer_words(output):
+            hypothesis.append(word)
+            offered.append(candidates)
+    ref = wer_words(reference)
+    report.reference_words += len(ref)
+    for op, i, j in align(ref, hypothesis):
+        if op == "sub":
+            kind = "choice" if ref[i] in offered[j] else "spelling"
+            report.errors[kind] += 1
+            if kind == "choice":
+                report.confusions[(ref[i], hypothesis[j])] += 1
+        elif op != "ok":
+            report.errors["split/join"] += 1
+
+
+def evaluate_lattices(lattices: list[Lattice], references: list[str], choose) -> WerReport:
+    """WER of `choose(lattice) -> outputs` over sentences."""
+    report = WerReport()
+    for lat, reference in zip(lattices, references):
+        score_sentence(report, reference, choose(lat), lat)
+    return report
+
+
+def sentence_words(translit, romans: list[str]) -> list[list[str]]:
+    """Each sentence's words to transliterate, as `transliterate_text` finds them (pass-through tokens out)."""
+    return [[w for w in input_words(line, translit.direction) if len(w) <= MAX_WORD_LENGTH] for line in romans]
+
+
+def word_by_word(translit, lines: list[list[str]], references: list[str], beam_size: int | None = None) -> WerReport:
+    s = translit.settings(beam_size)
+    lattices = translit.lattices(lines, beam_size)
+    return evaluate_lattices(lattices, references, lambda lat: lat.choose(s.prior_weight))
+
+
+def with_context(translit, lines: list[list[str]], references: list[str], beam_size: int | None = None,
+                 context_weight: float | None = None, lexicon_weight: float | None = None) -> WerReport:
+    s = translit.settings(beam_size, context_weight=context_weight, context_lexicon_weight=lexicon_weight)
+    lattices = translit.lattices(lines, beam_size, lexicon_weight=s.context_lexicon_weight)
+    return evaluate_lattices(lattices, references, lambda lat: lat.choose(
+        s.prior_weight, translit.context, s.context_weight, translit.prior))
+
+
+def tune_context(translit, lines: list[list[str]], references: list[str], weights=CONTEXT_WEIGHTS,
+                 lexicon_weights=CONTEXT_LEXICON_WEIGHTS) -> tuple[dict, list[dict]]:
+    """The (κ, μ) with the lowest WER on these sentences (ties: the smaller weights), and the whole grid.
+    Candidates are decoded once (the cache); the bigram scores once per μ."""
+    grid = []
+    for mu in lexicon_weights:
+        lattices = translit.lattices(lines, lexicon_weight=mu)
+        for weight in weights:
+            report = evaluate_lattices(lattices, references, lambda lat, w=weight: lat.choose(
+                0.0, translit.context, w, translit.prior))
+            grid.append({"context_weight": weight, "context_lexicon_weight": mu, "wer": report.wer})
+    best = min(grid, key=lambda row: (row["wer"], row["context_weight"], row["context_lexicon_weight"]))
+    return best, grid
