@@ -59,6 +59,7 @@ BAD_REQUESTS = [
     ("GET", "/tl/hi/gh!r", None, None, 400, "'!'"),
     ("GET", "/tl/hi/ghar%20pani", None, None, 400, "not a letter"),
     ("GET", "/tl/hi/12", None, None, 400, "not a letter"),
+    ("GET", "/tl/hi/घर", None, None, 400, "already in the output script"),
     ("GET", "/tl/hi/", None, None, 404, "no such page"),
     ("GET", "/tl/xx/ghar", None, None, 404, "unknown language 'xx'"),
     ("GET", "/tl/hi/ghar?k=0", None, None, 400, "k must be"),

@@ -26,6 +26,7 @@ from seqlab.serve.limits import BodyLimit, install_error_handlers
 from seqlab.serve.lyrics import LyricsService
 from seqlab.serve.metrics import Metrics, MetricsMiddleware
 from seqlab.serve.routes import router
+from seqlab.translit.config import DIRECTIONS
 from seqlab.translit.userdict import UserDictionary, default_user_dictionary_path
 
 PAGES = Path(__file__).parent / "pages"
@@ -43,6 +44,7 @@ class ServerState:
     model_name: str
     lyrics: Optional[LyricsService] = None
     user_dictionary: Optional[UserDictionary] = None
+    direction: str = DIRECTIONS[0]
 
 
 def _user_dictionary(options: ServeOptions, lang: str) -> UserDictionary:
@@ -55,7 +57,7 @@ def _user_dictionary(options: ServeOptions, lang: str) -> UserDictionary:
 
 def load_state(options: ServeOptions) -> ServerState:
     """Load the models (seconds); SeqlabError on a bad folder, before the server binds its port."""
-    from seqlab.translit.predict import load_transliterator
+    from seqlab.translit.predict import load_transliterator, model_direction
 
     metrics = Metrics()
     translit = load_transliterator(options.model, device=options.device, rescorers=options.rescorers)
@@ -63,7 +65,7 @@ def load_state(options: ServeOptions) -> ServerState:
     translit.user_dictionary = _user_dictionary(options, lang)
     engine = TranslitEngine(translit, options, metrics.observe_batch, metrics.observe_cache)
     state = ServerState(options, engine, metrics, lang, options.model or f"shipped ({lang})", None,
-                        translit.user_dictionary)
+                        translit.user_dictionary, model_direction(translit.config))
     if options.lyrics_model:
         state.lyrics = LyricsService(options.lyrics_model, options.device, options.max_lyrics_length,
                                      lambda outcome: metrics.lyrics_streams.labels(outcome).inc())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Sequence
 
 from fastapi import FastAPI, Request
@@ -13,10 +14,11 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from seqlab.errors import SeqlabError
-from seqlab.translit.config import MAX_WORD_LENGTH
-from seqlab.translit.predict import WORD
+from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH
+from seqlab.translit.tokens import TOKENS
 
 log = logging.getLogger("seqlab.serve")
+_LETTERS = re.compile(r"[^\W\d_]*")
 
 
 class ApiError(Exception):
@@ -35,29 +37,33 @@ def _shown(value: str, limit: int = 24) -> str:
     return repr(value if len(value) <= limit else value[:limit] + "…")
 
 
-def check_word(word: str, where: str = "word") -> str:
-    """A word is one run of letters (as `predict` splits text) of at most MAX_WORD_LENGTH characters. Letters the
-    model never saw are allowed (read as <unk>, as `predict` does, and reported); anything else is refused."""
+def check_word(word: str, where: str = "word", direction: str = DIRECTIONS[0]) -> str:
+    """A word is what `predict` transliterates as one word (tokens.py: a run of letters of the input script) of at
+    most MAX_WORD_LENGTH characters. Letters the model never saw are allowed (read as <unk>, as `predict` does, and
+    reported); anything else is refused, naming the first character that is not a letter."""
     if not word:
         raise ApiError(400, f"{where} is empty")
     if len(word) > MAX_WORD_LENGTH:
         raise ApiError(400, f"{where} is {len(word):,} characters long; the limit is {MAX_WORD_LENGTH}")
-    match = WORD.match(word)
-    end = match.end() if match else 0
+    match = TOKENS[direction].fullmatch(word)
+    if match is not None and match.lastgroup == "word":
+        return word
+    end = _LETTERS.match(word).end()
     if end < len(word):
         bad = word[end]
         raise ApiError(400, f"{where} {_shown(word)} has {bad!r} (U+{ord(bad):04X}), which is not a letter; send "
                             "digits, spaces and punctuation as text (POST /transliterate with \"text\")")
-    return word
+    raise ApiError(400, f"{where} {_shown(word)} is already in the output script ({direction} model); in text it "
+                        "passes through untouched")
 
 
-def check_words(words: Sequence[str], limit: int) -> None:
+def check_words(words: Sequence[str], limit: int, direction: str = DIRECTIONS[0]) -> None:
     if not words:
         raise ApiError(400, "words is empty: give at least one word")
     if len(words) > limit:
         raise ApiError(400, f"too many words: {len(words):,}; the limit is {limit:,} per request")
     for index, word in enumerate(words):
-        check_word(word, f"words[{index}]")
+        check_word(word, f"words[{index}]", direction)
 
 
 def check_k(k: int, limit: int) -> int:

@@ -54,7 +54,7 @@ async def candidates(request: Request, lang: str, word: str,
     state = _state(request)
     _language(request, lang)
     k = check_k(state.options.default_k if k is None else k, state.options.max_k)
-    check_word(word)
+    check_word(word, direction=state.direction)
     answer = {"result": await state.engine.word(word, k)}
     unknown = state.engine.unknown_characters([word])
     if unknown:
@@ -77,7 +77,7 @@ async def transliterate(request: Request, body: TransliterateRequest) -> dict:
         return {"result": result, "words": len(words), "too_long": too_long,
                 "unknown_characters": state.engine.unknown_characters(words)}
     k = check_k(state.options.default_k if body.k is None else body.k, state.options.max_k)
-    check_words(body.words, state.options.max_words)
+    check_words(body.words, state.options.max_words, state.direction)
     return {"result": await state.engine.words(body.words, k),
             "unknown_characters": state.engine.unknown_characters(body.words)}
 
@@ -134,7 +134,8 @@ async def languages(request: Request) -> dict:
 @router.get("/healthz", summary="Liveness and what is loaded")
 async def healthz(request: Request) -> dict:
     state = _state(request)
-    return {"status": "ok", "pid": os.getpid(), "lang": state.lang, "model": state.model_name,
+    return {"status": "ok", "pid": os.getpid(), "lang": state.lang, "direction": state.direction,
+            "model": state.model_name,
             "lyrics_model": state.lyrics is not None,
             "read_only": state.options.read_only,
             "micro_batching": state.options.micro_batching, "beam_size": state.options.beam_size,
