@@ -17,6 +17,7 @@ def tiny_lyrics_model(tmp_path_factory) -> Path:
 def server(tmp_path_factory, tiny_lyrics_model):
     folder = tmp_path_factory.mktemp("serve")
     running = Server("--lyrics-model", str(tiny_lyrics_model), "--user-dictionary", str(folder / "userdict.tsv"),
-                     "--max-words", "50", "--max-body", "4096", "--max-lyrics-length", "200", log_dir=folder)
+                     "--max-words", "50", "--max-body", "4096", "--max-batch", "16", "--max-lyrics-length", "200",
+                     log_dir=folder)
     yield running
     running.stop()

@@ -31,6 +31,14 @@ def test_transliterate_words_as_one_batch_and_sentences_as_predict(server):
     assert text["result"] == "घर 2 बजे, पानी!\n\nघर" and text["words"] == 4
 
 
+def test_large_requests_are_decoded_in_pieces_with_the_same_answers(server):
+    words = [f"{w}{s}" for w in ("ram", "sham", "gop", "kish", "mad") for s in ("a", "i", "u", "an", "on", "ee", "al")]
+    batch = httpx.post(f"{server.url}/transliterate", json={"words": words, "k": 3}).json()["result"]
+    assert len(batch) == 35 and batch == [httpx.get(f"{server.url}/tl/hi/{w}?k=3").json()["result"] for w in words]
+    text = httpx.post(f"{server.url}/transliterate", json={"text": "ghar pani\n" * 150}).json()
+    assert text["result"] == "घर पानी\n" * 150 and text["words"] == 300
+
+
 def test_letters_never_seen_in_training_are_read_as_predict_reads_them(server):
     answer = httpx.get(f"{server.url}/tl/hi/gharé").json()
     assert answer["unknown_characters"] == ["é"] and all(is_devanagari(w) for w in answer["result"])

@@ -90,21 +90,32 @@ class TranslitEngine:
         return self._learned_first([word], [cached], k)[0]
 
     async def words(self, words: Sequence[str], k: int) -> list[list[str]]:
-        """The k best candidates of many words, the uncached ones decoded in one batched call."""
+        """The k best candidates of many words, the uncached ones decoded in batches of up to --max-batch words:
+        between two batches the decoding thread serves the single-word requests waiting meanwhile, so a large
+        request never holds up the type-ahead ones for long."""
         beam = self.beam_for(k)
         keys = [w.lower() for w in words]
         found = {key: self.cache.get((key, beam)) for key in dict.fromkeys(keys)}
         missing = [key for key, value in found.items() if value is None]
         for key in found:
             self._on_cache(key not in missing)
-        if missing:
-            self._on_batch(len(missing))
-            found.update(zip(missing, await self.run(self._decode, missing, beam)))
+        step = self.options.max_batch
+        for start in range(0, len(missing), step):
+            chunk = missing[start : start + step]
+            self._on_batch(len(chunk))
+            found.update(zip(chunk, await self.run(self._decode, chunk, beam)))
         return self._learned_first(words, [found[key] for key in keys], k)
 
     async def text(self, text: str) -> tuple[str, list[str], int]:
-        """Sentence mode: `Transliterator.transliterate_text` (digits, punctuation and spacing kept)."""
-        return await self.run(self.translit.transliterate_text, text)
+        """Sentence mode: `Transliterator.transliterate_text` (digits, punctuation and spacing kept), a few lines
+        at a time (sentence context is per line, so the result is the same) for the reason given in `words`."""
+        pieces, words, too_long = [], [], 0
+        for chunk in _line_chunks(text, self.options.max_batch * 8):
+            result, decoded, long_words = await self.run(self.translit.transliterate_text, chunk)
+            pieces.append(result)
+            words += decoded
+            too_long += long_words
+        return "".join(pieces), words, too_long
 
     def _learned_first(self, words: Sequence[str], lists: list[list[str]], k: int) -> list[list[str]]:
         """The first k of each list, after the user's learned spellings (Transliterator's own rule)."""
@@ -117,3 +128,14 @@ class TranslitEngine:
     async def close(self) -> None:
         await self.batcher.close()
         self._thread.shutdown(wait=False, cancel_futures=True)
+
+
+def _line_chunks(text: str, size: int) -> list[str]:
+    """`text` cut after line ends into pieces of about `size` characters (a longer line stays whole)."""
+    chunks, start = [], 0
+    while start < len(text):
+        cut = text.rfind("\n", start, start + size) + 1
+        end = cut if cut > start else (text.find("\n", start + size) + 1 or len(text))
+        chunks.append(text[start:end])
+        start = end
+    return chunks
