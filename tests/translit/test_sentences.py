@@ -130,3 +130,12 @@ def test_wer_counts_devanagari_letters_only_and_types_the_errors():
     score_sentence(report, "और मैं घर।", ["ओर", "मैं", "घार"], lat)
     assert report.reference_words == 3 and report.errors == {"choice": 1, "spelling": 1}
     assert report.confusions == {("और", "ओर"): 1} and report.wer == pytest.approx(2 / 3)
+
+
+def test_nasal_variants_join_only_words_the_prior_knows():
+    from seqlab.translit.sentence import nasal_variants
+
+    words, scores = ["मे", "है", "घर", "में"], [-0.3, -0.5, -1.0, -2.5]
+    nasal_variants(words, scores, 1.0, WordPrior({"में": 80, "हैं": 40, "घरं": 0, "मेँ": 0}))
+    assert words == ["मे", "है", "घर", "में", "हैं"]  # घर ends in a consonant; unknown spellings never join
+    assert scores == [-0.3, -0.5, -1.0, -1.3, -1.5]  # में keeps the better of its own score and मे's − 1

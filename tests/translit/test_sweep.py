@@ -318,3 +318,97 @@ def test_a_stalled_worker_gives_way_to_the_retry(tmp_path, postgres_url, space_f
     _, study = load_sweep(out)
     check_trials(study, 2)
     assert study.trials[0].state == optuna.trial.TrialState.FAIL
+
+
+# successive halving ------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_halving_rung_retrains_the_best_trials_on_full_data_and_picks_by_full_data_dev(
+        tmp_path, capsys, space_file, real_pairs):
+    """Proxy trials on 100 pairs, then the best 2 again on all 1,500 pairs for 8 epochs (so that they learn
+    something: dev holds short training words); the winner is the rung's best."""
+    from seqlab.translit.sweep.halving import RUNG_ATTR, chosen_trial, pick_winner
+
+    train = real_pairs[::20][:1500]
+    data = write_dakshina(tmp_path / "data", {"train": train, "dev": [p for p in train if len(p[0]) <= 4][:60],
+                                              "test": real_pairs[17::400][:20]})
+    out = tmp_path / "halving"
+    argv = sweep_args(out, data, space_file, 3, "--halving-top", 2, "--halving-epochs", 8)
+    argv[argv.index("--limit-train") + 1] = "100"
+    assert main(argv) == 0
+    stdout = capsys.readouterr().out
+    info, study = load_sweep(out)
+    record = study.user_attrs[RUNG_ATTR]
+    complete = [t for t in study.get_trials() if t.state == optuna.trial.TrialState.COMPLETE]
+    by_proxy = sorted(complete, key=lambda t: (-t.value, t.number))
+    assert info["halving"] == {"top": 2, "epochs": 8, "budget": None}
+    assert record["finished"] and record["candidates"] == [t.number for t in by_proxy[:2]]
+    assert set(record["results"]) == {str(n) for n in record["candidates"]}
+    for number, entry in record["results"].items():  # the rung's runs: full data, the rung's epochs, no pruning
+        run = Path(entry["run_dir"])
+        assert run == (out / "halving" / f"trial-{int(number):04d}").resolve()
+        config = json.loads((run / "config.json").read_text())
+        assert config["train"]["limit_train"] is None and config["data"]["train_pairs"] == 1500
+        assert config["train"]["epochs"] == 8 and 1 <= entry["epochs_run"] <= 8  # early stopping still applies
+        assert entry["proxy_dev_accuracy"] == study.trials[int(number)].value
+        metrics = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+        assert entry["dev_accuracy"] == max(m["dev_accuracy"] for m in metrics)
+    winner = max(record["candidates"], key=lambda n: (record["results"][str(n)]["dev_accuracy"],
+                                                       -record["candidates"].index(n)))
+    assert record["winner"] == winner == chosen_trial(study, complete).number
+    assert "halving rung finished" in stdout and f"winner (full-data dev): trial {winner}" in stdout
+    assert max(e["dev_accuracy"] for e in record["results"].values()) > 0  # the full-data stage learned
+
+    # The report trains and describes the rung's winner, with both stages side by side.
+    assert main(["translit", "report", str(out), "--final-epochs", "1", "--limit-train", "100"]) == 0
+    assert json.loads((out / "final" / "final.json").read_text())["trial"] == winner
+    page = (out / "report" / "report.md").read_text(encoding="utf-8")
+    assert f"Trial {winner}: dev accuracy" in page and "Chosen by successive halving" in page
+    assert "full-data dev accuracy" in page and f"{winner} ★" in page
+
+    # The pick follows the full-data stage even where it disagrees with the proxy stage.
+    flipped = {"candidates": [4, 7], "results": {"4": {"dev_accuracy": 0.30}, "7": {"dev_accuracy": 0.41}}}
+    assert pick_winner(flipped) == 7
+    assert pick_winner({**flipped, "results": {"4": {"dev_accuracy": 0.4}, "7": {"dev_accuracy": 0.4}}}) == 4
+
+    # A live lease of another worker is left alone; a stale one is taken over and the missing run redone.
+    missing = str(record["candidates"][1])
+    unfinished = {**record, "finished": False, "winner": None, "owner": "elsewhere:1", "lease_ts": time.time(),
+                  "results": {k: v for k, v in record["results"].items() if k != missing}}
+    study.set_user_attr(RUNG_ATTR, unfinished)
+    with pytest.raises(SeqlabError, match="halving rung .* is unfinished"):
+        chosen_trial(study, complete)
+    assert main(argv) == 0
+    assert "worker elsewhere:1 is running the halving rung" in capsys.readouterr().out
+    assert not load_sweep(out)[1].user_attrs[RUNG_ATTR]["finished"]
+    study.set_user_attr(RUNG_ATTR, {**unfinished, "lease_ts": 0.0})
+    assert main(argv) == 0
+    again = load_sweep(out)[1].user_attrs[RUNG_ATTR]
+    assert again["finished"] and again["results"][missing]["dev_accuracy"] == record["results"][missing]["dev_accuracy"]
+    assert again["winner"] == winner
+
+    argv[argv.index("--trials") + 1] = "4"  # extending the study reranks the rung; finished runs are kept
+    assert main(argv) == 0
+    study = load_sweep(out)[1]
+    extended = study.user_attrs[RUNG_ATTR]
+    complete = [t for t in study.get_trials() if t.state == optuna.trial.TrialState.COMPLETE]
+    top = [t.number for t in sorted(complete, key=lambda t: (-t.value, t.number))[:2]]
+    assert extended["finished"] and extended["candidates"] == top and {str(n) for n in top} <= set(extended["results"])
+    assert all(extended["results"][k] == again["results"][k] for k in again["results"])
+    assert extended["winner"] == chosen_trial(study, complete).number == pick_winner(extended)
+
+    argv[argv.index("--halving-epochs") + 1] = "4"  # the rung's settings are fixed once it has started
+    assert main(argv) == 2
+    assert "halving rung of study 'halving' ran with top 2, epochs 8" in capsys.readouterr().err
+
+
+def test_a_sweep_from_before_a_new_training_option_resumes(tmp_path, capsys, space_file, sweep_data):
+    """sweep.json written before TrainConfig gained a field (here `precision`) lacks it; that means the default."""
+    out = tmp_path / "old"
+    argv = sweep_args(out, sweep_data, space_file, 2, "--timeout", "0.0001")
+    assert main(argv) == 0
+    info = json.loads((out / "sweep.json").read_text())
+    del info["train"]["precision"]
+    (out / "sweep.json").write_text(json.dumps(info))
+    assert main(argv) == 0
+    assert main(argv + ["--trial-budget", "1"]) == 2  # a real difference is still refused
+    assert "holds a sweep with a different train" in capsys.readouterr().err

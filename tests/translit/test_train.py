@@ -118,3 +118,22 @@ def test_extra_train_adds_another_datasets_training_pairs_once(tmp_path, real_pa
     info = json.loads((tmp_path / "run" / "config.json").read_text())["data"]
     assert (info["train_pairs"], info["extra_train_pairs"], info["extra_train_duplicates"]) == (70, 30, 10)
     assert info["dev_pairs"] == 10  # dev (and test) stay the main dataset's
+
+
+def test_bf16_autocast_trains_fp32_weights_and_old_runs_load_as_fp32(tmp_path, small_data):
+    """--precision bf16 computes in bfloat16 but keeps fp32 weights (saved, resumed and decoded as usual);
+    a config.json written before the option existed means fp32, how that run was trained."""
+    result = train(tiny_model(cell="lstm", attention="luong"), quick(small_data, precision="bf16"), tmp_path / "run")
+    metrics = [json.loads(line) for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert metrics[1]["train_loss"] < metrics[0]["train_loss"] < 10
+    fp32 = train(tiny_model(cell="lstm", attention="luong"), quick(small_data), tmp_path / "fp32")
+    reference = fp32.history[0]["train_loss"]  # same seed and batches: bf16 rounding shows, but only just
+    assert metrics[0]["train_loss"] != reference and abs(metrics[0]["train_loss"] / reference - 1) < 0.02
+    weights = load_file(str(result.run_dir / "best.safetensors"))
+    assert all(w.dtype == torch.float32 for w in weights.values())
+    assert resume(result.run_dir, epochs=3, show_progress=False).epochs_run == 3
+    assert json.loads((result.run_dir / "config.json").read_text())["train"]["precision"] == "bf16"
+    saved = {k: v for k, v in TrainConfig().__dict__.items() if k != "precision"}
+    assert TrainConfig.from_dict(saved, "old config.json: train").precision == "fp32"
+    with pytest.raises(SeqlabError, match="precision"):
+        TrainConfig.from_dict({**saved, "precision": "fp16"}, "config.json: train")

@@ -83,6 +83,7 @@ def train(
                                             "on --resume: as saved."),
     extra_train: Optional[str] = cli_option(TrainConfig, "extra_train"),
     direction: str = cli_option(TrainConfig, "direction"),
+    precision: str = cli_option(TrainConfig, "precision"),
     dataset: str = DATASET, lang: str = LANG, data_dir: Optional[str] = DATA_DIR, skip_bad_lines: bool = SKIP_BAD,
 ) -> None:
     """Train a character seq2seq model; writes config, vocab, metrics and checkpoints to a run directory."""
@@ -307,6 +308,9 @@ def sweep(
     heartbeat: int = cli_option(SweepOptions, "heartbeat"),
     use_wandb: bool = cli_option(SweepOptions, "wandb"),
     wandb_project: str = cli_option(SweepOptions, "wandb_project"),
+    halving_top: int = cli_option(SweepOptions, "halving_top"),
+    halving_epochs: Optional[int] = cli_option(SweepOptions, "halving_epochs"),
+    halving_budget: Optional[float] = cli_option(SweepOptions, "halving_budget"),
     dataset: str = DATASET, lang: str = LANG, data_dir: Optional[str] = DATA_DIR, skip_bad_lines: bool = SKIP_BAD,
 ) -> None:
     """Hyperparameter search with Optuna: each trial trains a model, scored on dev word accuracy."""
@@ -320,7 +324,8 @@ def sweep(
     opts = SweepOptions(out=out, space=sweep_space.load_space(space), trials=trials, train=cfg,
                         space_file=str(space or sweep_space.DEFAULT_SPACE), study=study or out.resolve().name,
                         storage=storage_url(storage, out), sampler=sampler, pruner=pruner, timeout=timeout, seed=seed,
-                        heartbeat=heartbeat, wandb=use_wandb, wandb_project=wandb_project)
+                        heartbeat=heartbeat, wandb=use_wandb, wandb_project=wandb_project,
+                        halving_top=halving_top, halving_epochs=halving_epochs, halving_budget=halving_budget)
     check_options(opts)
     load_data(cfg)  # a missing or broken dataset is reported before any trial starts
     run_sweep(opts)
@@ -328,6 +333,7 @@ def sweep(
 
 
 def _print_sweep_summary(opts) -> None:
+    from seqlab.translit.sweep.halving import describe_rung
     from seqlab.translit.sweep.study import describe_params, load_sweep, trial_counts
 
     _, study = load_sweep(opts.out, opts.storage)
@@ -339,6 +345,8 @@ def _print_sweep_summary(opts) -> None:
         best = max(complete, key=lambda t: t.value)
         typer.echo(f"best trial {best.number}: dev acc {best.value:.4f}  {describe_params(best.params)}\n"
                    f"  run: {best.user_attrs.get('run_dir')}")
+    for line in describe_rung(study):  # successive halving: the full-data rung and its winner
+        typer.echo(line)
     typer.echo(f"sweep: {opts.out}")
 
 

@@ -61,16 +61,18 @@ def context(
         config = read_config(model)
         config.setdefault("decoding", {}).update(
             context_weight=best["context_weight"], context_lexicon_weight=best["context_lexicon_weight"],
+            nasal_penalty=best["nasal_penalty"],
             context_tune_wer=round(best["wer"], 4), context_tune_wer_without=round(without, 4),
             context_tune_sentences=len(romans), context_bigrams=len(bigrams),
             context_sources=[{"name": Path(p).name, "dropped_evaluation_lines": dropped} for p in paths])
         write_json_atomic(model / CONFIG, config)
     typer.echo(f"bigram model: {len(bigrams):,} bigrams from {len(text_lines):,} lines; {dropped:,} "
-               f"evaluation-sentence lines dropped\n(κ, μ) grid on {len(romans):,} tune sentences: "
-               + ", ".join(f"({row['context_weight']}, {row['context_lexicon_weight']}): {row['wer']:.4f}"
-                           for row in grid)
+               f"evaluation-sentence lines dropped\n(κ, μ, nasal penalty) grid on {len(romans):,} tune sentences: "
+               + ", ".join(f"({row['context_weight']}, {row['context_lexicon_weight']}, {row['nasal_penalty']}): "
+                           f"{row['wer']:.4f}" for row in grid)
                + f"\ntune-half WER {without:.4f} word by word → {best['wer']:.4f} with context "
-               f"(κ={best['context_weight']}, μ={best['context_lexicon_weight']}); saved in {model / CONFIG}")
+               f"(κ={best['context_weight']}, μ={best['context_lexicon_weight']}, nasal penalty "
+               f"{best['nasal_penalty']}); saved in {model / CONFIG}")
 
 
 def evaluate_sentences(
@@ -94,7 +96,7 @@ def evaluate_sentences(
     if s.context_weight > 0:
         rows["with context"] = with_context(translit, lines, natives, beam_size)
     summary = {"half": half, "sentences": len(romans), "beam_size": s.beam_size, "context_weight": s.context_weight,
-               "context_lexicon_weight": s.context_lexicon_weight,
+               "context_lexicon_weight": s.context_lexicon_weight, "nasal_penalty": s.nasal_penalty,
                **{name: report.summary() for name, report in rows.items()}}
     typer.echo(f"{len(romans):,} dev sentences ({half} half), {rows['word by word'].reference_words:,} reference "
                f"words, beam {s.beam_size}")

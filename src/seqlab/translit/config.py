@@ -30,6 +30,7 @@ MAX_BEAM = 100
 MAX_WORD_LENGTH = 64
 MAX_SEED = 2**63 - 1  # torch.manual_seed takes a signed 64-bit integer
 SAMPLERS, PRUNERS = ("tpe", "random", "grid"), ("median", "hyperband", "none")
+PRECISIONS = ("fp32", "bf16")
 
 
 @dataclass
@@ -88,6 +89,10 @@ class TrainConfig(Options):
                              high=MAX_BEAM)
     seed: int = opt(0, "--seed", "Random seed (runs are deterministic on CPU).", low=0, high=MAX_SEED)
     device: str = opt("auto", "--device", DEVICE_HELP)
+    # Runs saved before this option existed lack the key and load as fp32, which is how they were trained.
+    precision: str = opt("fp32", "--precision", "Training arithmetic: fp32, or bf16 autocast (matrix products and "
+                         "RNN layers in bfloat16, weights, loss and optimizer in fp32; faster on CPUs with AVX-512 "
+                         "BF16 and on recent GPUs; dev scoring stays fp32).", choices=PRECISIONS)
     show_progress: bool = opt(True, help="Progress bar and per-epoch lines.")
 
     def validate(self) -> None:
@@ -114,6 +119,9 @@ class DecodingConfig(Options):
     context_lexicon_weight: float = opt(0.0, "--context-lexicon-weight", "Weight μ of log(1 + training-lexicon "
                                         "count) when a sentence's words are chosen jointly (running text repeats "
                                         "the lexicon's frequent words; dev word lists never do).", low=0.0, high=100.0)
+    nasal_penalty: Optional[float] = opt(None, "--nasal-penalty", "Sentence context: a candidate ending in a vowel "
+                                         "also offers its spelling with a final nasal (में for `me`), scored this "
+                                         "much lower (unset = off).", low=0.0, high=100.0)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], where: str = "config.json") -> "DecodingConfig":
@@ -157,6 +165,13 @@ class SweepOptions:
     wandb: bool = opt(False, "--wandb", "Also log every trial to Weights & Biases (offline unless WANDB_MODE says "
                       "otherwise).")
     wandb_project: str = opt("seqlab-translit", "--wandb-project", "W&B project name.")
+    halving_top: int = opt(0, "--halving-top", "Successive halving: once the study is finished, train the best N "
+                           "complete trials again on the full training data (no --limit-train) and pick the winner "
+                           "by that dev accuracy (0 = off: the best proxy trial wins).", low=0, high=1000)
+    halving_epochs: Optional[int] = opt(None, "--halving-epochs", "Epoch limit of each full-data run "
+                                        "(default: --epochs).", low=1, high=100_000)
+    halving_budget: Optional[float] = opt(None, "--halving-budget", "Minutes per full-data run at most "
+                                          "(default: no limit).", low=0.0, low_open=True)
     progress: bool = True
     space_file: str = "space"
     worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")

@@ -105,12 +105,13 @@ class Transliterator:
 
     def settings(self, beam_size: int | None = None, length_penalty: float | None = None,
                  prior_weight: float | None = None, lexicon_weight: float | None = None,
-                 context_weight: float | None = None, context_lexicon_weight: float | None = None) -> DecodingConfig:
+                 context_weight: float | None = None, context_lexicon_weight: float | None = None,
+                 nasal_penalty: float | None = None) -> DecodingConfig:
         """The decoding actually used: given values, else the model's defaults; no prior (lexicon, bigram model),
         no weight."""
         given = {"beam_size": beam_size, "length_penalty": length_penalty, "prior_weight": prior_weight,
                  "lexicon_weight": lexicon_weight, "context_weight": context_weight,
-                 "context_lexicon_weight": context_lexicon_weight}
+                 "context_lexicon_weight": context_lexicon_weight, "nasal_penalty": nasal_penalty}
         chosen = DecodingConfig(**{k: getattr(self.decoding, k) if v is None else v for k, v in given.items()})
         check_fields(chosen)  # a NaN or negative weight is refused, never silently ignored
         if self.prior is None:
@@ -201,13 +202,14 @@ class Transliterator:
         joint = context and s.context_weight > 0  # settings() zeroes κ without a bigram model or prior
         mu = s.context_lexicon_weight if joint else s.lexicon_weight
         outputs = []
-        for lat in self.lattices(list(lines.values()), s.beam_size, lexicon_weight=mu):
+        for lat in self.lattices(list(lines.values()), s.beam_size, mu, s.nasal_penalty if joint else None):
             outputs += lat.choose(s.prior_weight, self.context if joint else None, s.context_weight, self.prior)
         return outputs
 
-    def lattices(self, lines: list[list[str]], beam_size: int | None = None,
-                 lexicon_weight: float | None = None) -> list[Lattice]:
-        """Each line's words with their scored candidates (decoded once per distinct word, cached)."""
+    def lattices(self, lines: list[list[str]], beam_size: int | None = None, lexicon_weight: float | None = None,
+                 nasal_penalty: float | None = None) -> list[Lattice]:
+        """Each line's words with their scored candidates (decoded once per distinct word, cached); with
+        `nasal_penalty`, their nasalized spellings too (sentence.nasal_variants)."""
         s = self.settings(beam_size, lexicon_weight=lexicon_weight)
         flat = [w for line in lines for w in line]
         scored = iter(self._cache.get_many(flat, (s.beam_size,), lambda ws: self.scored_candidates(ws, s.beam_size)))
@@ -215,7 +217,7 @@ class Transliterator:
         result = []
         for line in lines:
             result.append(lattice(line, [next(scored) for _ in line], s, self.rescorer_weights, self.prior,
-                                  [(next(learned) or [None])[0] for _ in line]))
+                                  [(next(learned) or [None])[0] for _ in line], nasal_penalty))
         return result
 
 

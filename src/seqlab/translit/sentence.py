@@ -4,7 +4,7 @@
 is what users get. A word's candidates are its word-mode candidates (beam ∪ lexicon, scored by the model and the
 rescorers); its emission is `candidate_score` without the prior term, and its prior the unigram log-probability.
 Word mode picks argmax(emission + λ·prior) per word (word mode's ranking rule); context mode runs Viterbi with
-the bigram model in place of the prior.
+the bigram model in place of the prior, over candidates that may include nasalized spellings (`nasal_variants`).
 """
 from __future__ import annotations
 
@@ -50,11 +50,12 @@ class Lattice:
         options = [[learned] if learned else (c or [""]) for learned, c in zip(self.learned, self.candidates)]
         emissions = [np.zeros(1) if learned or not len(e) else e
                      for learned, e in zip(self.learned, self.emissions)]
-        if self._scored_with != (id(context), id(prior)):  # the bigram scores do not depend on κ: tuning reuses them
+        used = self._scored_with
+        if used is None or used[0] is not context or used[1] is not prior:  # not κ-dependent: tuning reuses them
             start = np.array([context.log_prob(w, START, prior) for w in options[0]])
             pairs = zip(options, options[1:])
             self._transitions = start, [context.transitions(prev, cur, prior) for prev, cur in pairs]
-            self._scored_with = (id(context), id(prior))
+            self._scored_with = (context, prior)
         start, transitions = self._transitions
         path = best_path(emissions, start, transitions, weight)
         return [i if not learned and len(c) else (0 if len(c) else -1)
@@ -86,18 +87,43 @@ class CandidateCache:
 
 
 def lattice(words: list[str], scored: list[list], settings, rescorer_weights: Sequence[float],
-            prior: WordPrior | None, learned: list[str | None]) -> Lattice:
-    """A `Lattice` from word-mode candidates (`Transliterator.scored_candidates`) and the decoding settings."""
+            prior: WordPrior | None, learned: list[str | None], nasal_penalty: float | None = None) -> Lattice:
+    """A `Lattice` from word-mode candidates (`Transliterator.scored_candidates`) and the decoding settings;
+    with `nasal_penalty`, each candidate's nasalized spellings join too (`nasal_variants`)."""
     candidates, emissions, priors = [], [], []
     for word_candidates in scored:
         first: dict = {}
         for c in word_candidates:
             first.setdefault(c.word, c)  # a word twice (beam and lexicon): its first, higher-ranked copy
         distinct = list(first.values())
-        candidates.append([c.word for c in distinct])
-        emissions.append(np.array([
-            candidate_score(c.log_prob, c.length, settings.length_penalty, 0.0, 0.0, settings.lexicon_weight,
-                            c.lexicon_count, sum(w * lp for w, lp in zip(rescorer_weights, c.rescores)))
-            for c in distinct]))
-        priors.append(np.array([prior.log_prob(c.word) if prior is not None else 0.0 for c in distinct]))
+        words_here = [c.word for c in distinct]
+        scores = [candidate_score(c.log_prob, c.length, settings.length_penalty, 0.0, 0.0, settings.lexicon_weight,
+                                  c.lexicon_count, sum(w * lp for w, lp in zip(rescorer_weights, c.rescores)))
+                  for c in distinct]
+        if nasal_penalty is not None and prior is not None:
+            nasal_variants(words_here, scores, nasal_penalty, prior)
+        candidates.append(words_here)
+        emissions.append(np.array(scores))
+        priors.append(np.array([prior.log_prob(w) if prior is not None else 0.0 for w in words_here]))
     return Lattice(words, candidates, emissions, priors, learned)
+
+
+def nasal_variants(words: list[str], scores: list[float], penalty: float, prior: WordPrior) -> None:
+    """People typing running text drop a word's final nasal: `me` for में, `hai` for हैं, `dono` for दोनों. The
+    models learned from word lists, whose annotators wrote it (`mein`), so the nasalized word gets a poor score
+    or no place among the candidates. A candidate ending in a vowel therefore lends its score, less `penalty`,
+    to its spellings with anusvara or chandrabindu appended, when the word prior knows them (a word seen in
+    text, never an invented one); the bigram model then chooses. Edits `words` and `scores` in place."""
+    for word, score in list(zip(words, scores)):
+        if not word or word[-1] not in _VOWEL_ENDINGS:
+            continue
+        for variant in (word + "\u0902", word + "\u0901"):  # anusvara ं, chandrabindu ँ
+            if variant in words:
+                i = words.index(variant)
+                scores[i] = max(scores[i], score - penalty)
+            elif prior.counts.get(variant, 0) > 0:
+                words.append(variant)
+                scores.append(score - penalty)
+
+
+_VOWEL_ENDINGS = set("\u093e\u093f\u0940\u0941\u0942\u0947\u0948\u094b\u094c") | set("अआइईउऊएऐओऔ")

@@ -13,6 +13,7 @@ Error types, from one minimum-edit alignment per sentence:
 """
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,8 +29,9 @@ from seqlab.translit.tokens import words as input_words
 
 WER_LETTERS = re.compile(r"[\u0900-\u0963\u0971-\u097F]+")
 HALVES = ("tune", "report", "all")
-CONTEXT_WEIGHTS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 0.9, 1.0, 1.25, 1.5)
-CONTEXT_LEXICON_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)
+CONTEXT_WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.75, 0.9, 1.2)
+CONTEXT_LEXICON_WEIGHTS = (0.0, 0.5, 1.0)
+NASAL_PENALTIES = (None, 0.0, 0.5, 1.0, 2.0)  # None: no nasal variants
 MAX_SENTENCE_FILE_BYTES = 64 * 2**20
 
 
@@ -146,24 +148,25 @@ def word_by_word(translit, lines: list[list[str]], references: list[str], beam_s
     return evaluate_lattices(lattices, references, lambda lat: lat.choose(s.prior_weight))
 
 
-def with_context(translit, lines: list[list[str]], references: list[str], beam_size: int | None = None,
-                 context_weight: float | None = None, lexicon_weight: float | None = None) -> WerReport:
-    s = translit.settings(beam_size, context_weight=context_weight, context_lexicon_weight=lexicon_weight)
-    lattices = translit.lattices(lines, beam_size, lexicon_weight=s.context_lexicon_weight)
+def with_context(translit, lines: list[list[str]], references: list[str], beam_size: int | None = None) -> WerReport:
+    s = translit.settings(beam_size)
+    lattices = translit.lattices(lines, beam_size, s.context_lexicon_weight, s.nasal_penalty)
     return evaluate_lattices(lattices, references, lambda lat: lat.choose(
         s.prior_weight, translit.context, s.context_weight, translit.prior))
 
 
 def tune_context(translit, lines: list[list[str]], references: list[str], weights=CONTEXT_WEIGHTS,
-                 lexicon_weights=CONTEXT_LEXICON_WEIGHTS) -> tuple[dict, list[dict]]:
-    """The (κ, μ) with the lowest WER on these sentences (ties: the smaller weights), and the whole grid.
-    Candidates are decoded once (the cache); the bigram scores once per μ."""
+                 lexicon_weights=CONTEXT_LEXICON_WEIGHTS, nasal_penalties=NASAL_PENALTIES) -> tuple[dict, list[dict]]:
+    """The (κ, μ, nasal penalty) with the lowest WER on these sentences (ties: the smaller weights, no nasal
+    variants), and the whole grid. Candidates are decoded once (the cache); the bigram scores once per (μ, π)."""
     grid = []
-    for mu in lexicon_weights:
-        lattices = translit.lattices(lines, lexicon_weight=mu)
+    for mu, penalty in itertools.product(lexicon_weights, nasal_penalties):
+        lattices = translit.lattices(lines, None, mu, penalty)
         for weight in weights:
             report = evaluate_lattices(lattices, references, lambda lat, w=weight: lat.choose(
                 0.0, translit.context, w, translit.prior))
-            grid.append({"context_weight": weight, "context_lexicon_weight": mu, "wer": report.wer})
-    best = min(grid, key=lambda row: (row["wer"], row["context_weight"], row["context_lexicon_weight"]))
+            grid.append({"context_weight": weight, "context_lexicon_weight": mu, "nasal_penalty": penalty,
+                         "wer": report.wer})
+    best = min(grid, key=lambda row: (row["wer"], row["context_weight"], row["context_lexicon_weight"],
+                                      -1 if row["nasal_penalty"] is None else row["nasal_penalty"]))
     return best, grid

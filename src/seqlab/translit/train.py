@@ -27,7 +27,7 @@ from seqlab.translit.lexicon import Lexicon
 from seqlab.translit.metrics import word_accuracy
 from seqlab.translit.model import Seq2Seq, count_parameters
 from seqlab.translit.predict import Transliterator
-from seqlab.translit.vocab import PAD_ID, Vocabs, encode_pairs, iterate_batches
+from seqlab.translit.vocab import PAD_ID, Batch, Vocabs, encode_pairs, iterate_batches
 
 
 @dataclass
@@ -132,7 +132,27 @@ class Trainer:
         self.best_epoch, self.bad_epochs = int(state["best_epoch"]), int(state["bad_epochs"])
         self.elapsed = float(state["elapsed"])
 
-    # one epoch -------------------------------------------------------------------------------
+    # one step and one epoch ----------------------------------------------------------------
+    def train_step(self, batch: Batch) -> torch.Tensor:
+        """One optimizer step on one batch; returns the batch's summed token loss as a float64 tensor, left on
+        the device so that no step waits for a .item() (benchmarks/translit_speed.py times this)."""
+        batch = batch.to(self.device)
+        # forward: teacher-forced logits for every target position, (B, T, V); with --precision bf16 the matrix
+        # products and RNN layers run in bfloat16 under autocast while the weights stay fp32
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.cfg.precision == "bf16"):
+            logits = self.model(batch.source, batch.source_lengths, batch.target, self.cfg.teacher_forcing)
+        # loss, in fp32: (B, T, V) → (B·T, V) against (B·T,) targets; padding positions are ignored
+        loss = self.loss_fn(logits.float().reshape(-1, logits.size(-1)), batch.target.reshape(-1))
+        # backward: fresh gradients for this batch only
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        # clip: one exploding batch must not wreck the RNN weights
+        nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip_norm)
+        # step, then advance the warmup/cosine schedule by one batch
+        self.optimizer.step()
+        self.scheduler.step()
+        return loss.detach().double() * (batch.target != PAD_ID).sum()
+
     def train_epoch(self, deadline: float | None) -> dict:
         """One pass over the shuffled training pairs; stops early (partial epoch) past `deadline`."""
         self.model.train()
@@ -141,32 +161,22 @@ class Trainer:
         total_batches = math.ceil(len(self.sources) / self.cfg.batch_size)
         bar = tqdm(batches, total=total_batches, desc=f"epoch {self.epoch + 1}", unit="batch",
                    disable=not self.cfg.show_progress, leave=False, dynamic_ncols=True, mininterval=1.0)
-        loss_sum, tokens, pairs, start, stopped = 0.0, 0, 0, time.perf_counter(), False
-        for batch in bar:
-            batch = batch.to(self.device)
-            # forward: teacher-forced logits for every target position, (B, T, V)
-            logits = self.model(batch.source, batch.source_lengths, batch.target, self.cfg.teacher_forcing)
-            # loss: (B, T, V) → (B·T, V) against (B·T,) targets; padding positions are ignored
-            loss = self.loss_fn(logits.reshape(-1, logits.size(-1)), batch.target.reshape(-1))
-            # backward: fresh gradients for this batch only
-            self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            # clip: one exploding batch must not wreck the RNN weights
-            nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip_norm)
-            # step, then advance the warmup/cosine schedule by one batch
-            self.optimizer.step()
-            self.scheduler.step()
-            # bookkeeping: token-weighted mean loss and throughput for the progress bar
-            n_tokens = int((batch.target != PAD_ID).sum())
-            loss_sum, tokens, pairs = loss_sum + loss.item() * n_tokens, tokens + n_tokens, pairs + len(batch)
-            bar.set_postfix(loss=f"{loss_sum / tokens:.3f}", pairs_per_s=f"{pairs / (time.perf_counter() - start):.0f}")
+        loss_sum, tokens, pairs = torch.zeros((), dtype=torch.float64, device=self.device), 0, 0
+        start, stopped = time.perf_counter(), False
+        for index, batch in enumerate(bar):
+            loss_sum += self.train_step(batch)
+            # bookkeeping: token-weighted mean loss (read back only for the progress bar) and throughput
+            tokens, pairs = tokens + int(sum(len(self.targets[i]) for i in batch.index.tolist())), pairs + len(batch)
+            if self.cfg.show_progress and index % 50 == 0:
+                bar.set_postfix(loss=f"{loss_sum.item() / tokens:.3f}",
+                                pairs_per_s=f"{pairs / (time.perf_counter() - start):.0f}")
             if deadline is not None and time.monotonic() > deadline:
                 stopped = True
                 break
         bar.close()
         seconds = time.perf_counter() - start
-        return {"train_loss": loss_sum / max(tokens, 1), "pairs": pairs, "pairs_per_s": pairs / max(seconds, 1e-9),
-                "epoch_seconds": seconds, "partial": stopped}
+        return {"train_loss": loss_sum.item() / max(tokens, 1), "pairs": pairs,
+                "pairs_per_s": pairs / max(seconds, 1e-9), "epoch_seconds": seconds, "partial": stopped}
 
     def dev_accuracy(self) -> float:
         translit = Transliterator(self.model, self.vocabs)

@@ -31,6 +31,7 @@ from seqlab.translit.predict import load_transliterator
 from seqlab.translit.report import plots
 from seqlab.translit.report.plots import devanagari_font
 from seqlab.translit.report.render import Section, write_report
+from seqlab.translit.sweep.halving import chosen_trial, rung_record
 from seqlab.translit.sweep.space import trial_configs
 from seqlab.translit.sweep.study import load_sweep
 from seqlab.translit.train import resume, train
@@ -184,7 +185,7 @@ def sweep_sections(sweep_dir: Path, meta: dict, study, trials: list) -> list[Sec
         "accuracy_vs_parameters.png", plots.accuracy_vs_parameters(points) if points else None,
         "Dev accuracy vs parameter count plot", "no trial recorded its parameter count"))
     names = sorted({p for t in study.trials for p in t.params})
-    best = max(trials, key=lambda t: t.value).number
+    best = chosen_trial(study, trials).number
     rows = [[f"{t.number}{' ★' if t.number == best else ''}", t.state.name.lower(), t.value,
              *[t.params.get(n) for n in names], t.user_attrs.get("parameters"),
              duration(t.user_attrs.get("train_seconds")), t.user_attrs.get("best_epoch")] for t in study.trials]
@@ -194,11 +195,13 @@ def sweep_sections(sweep_dir: Path, meta: dict, study, trials: list) -> list[Sec
 
 
 def final_sections(best, run_dir: Path, info: dict, cfg, summary: dict, rows: list[dict], csv_name: str,
-                   attention_maps: list[tuple[str, str, Any]]) -> list[Section]:
+                   attention_maps: list[tuple[str, str, Any]], rung: dict | None = None) -> list[Section]:
     """Best configuration, how the final run went, and the test-set results and analyses."""
 
     config = Section("Best configuration").text(
         f"Trial {best.number}: dev accuracy {best.value:.4f} during the sweep.")
+    if rung and rung.get("winner") is not None:
+        rung_section(config, rung)
     config.table(["parameter", "value"], [[k, v] for k, v in best.params.items()])
     how = "reused from an earlier report run" if info["reused"] else "trained now"
     final = Section("Final training").text(
@@ -230,6 +233,20 @@ def final_sections(best, run_dir: Path, info: dict, cfg, summary: dict, rows: li
                                                        "Accuracy by word length plot")
     lengths.table(["input length", "words", "accuracy"], [[n, c, f"{a:.3f}"] for n, c, a in buckets])
     return [config, final, test, samples, lengths, confusion_section(rows), attention_section(attention_maps)]
+
+
+def rung_section(section: Section, rung: dict) -> Section:
+    """Both stages of successive halving: each candidate's proxy and full-data dev accuracy."""
+    budget = f", at most {rung['budget']:g} min" if rung["budget"] else ""
+    section.text(f"Chosen by successive halving: the best {len(rung['candidates'])} proxy trials were trained again "
+                 f"on the full training data ({_plural(rung['epochs'], 'epoch')}{budget} each), and the best "
+                 f"full-data dev accuracy won: trial {rung['winner']}.")
+    results = rung["results"]
+    return section.table(
+        ["trial", "proxy dev accuracy", "full-data dev accuracy", "best epoch", "train time"],
+        [[f"{n}{' ★' if n == rung['winner'] else ''}", results[str(n)]["proxy_dev_accuracy"],
+          results[str(n)]["dev_accuracy"], results[str(n)]["best_epoch"], duration(results[str(n)]["train_seconds"])]
+         for n in rung["candidates"] if str(n) in results])
 
 
 def confusion_section(rows: list[dict], top: int = 20) -> Section:
@@ -264,7 +281,7 @@ def make_report(sweep_dir: Path, out: Path | None, opts: FinalOptions, beam_size
     devanagari_font()  # fail before hours of training, not after
     meta, study = load_sweep(sweep_dir)
     trials = completed_trials(study, sweep_dir)
-    best = max(trials, key=lambda t: t.value)
+    best = chosen_trial(study, trials)  # the full-data rung's winner when the sweep ran one (halving.py)
     beam = int(beam_size or best.params.get("beam_size", 1))
     check_value(DecodingConfig, "beam_size", beam)
     check_value(DecodingConfig, "beam_size", top_k, label="--top-k")
@@ -281,6 +298,6 @@ def make_report(sweep_dir: Path, out: Path | None, opts: FinalOptions, beam_size
         for word in attention_words(rows):
             output, weights = translit.attention(word)
             maps.append((word, output, weights.detach().cpu().numpy()))
-    sections += final_sections(best, run_dir, info, cfg, summary, rows, csv_path.name, maps)
+    sections += final_sections(best, run_dir, info, cfg, summary, rows, csv_path.name, maps, rung_record(study))
     path = write_report(out, f"Transliteration sweep report: {Path(sweep_dir).resolve().name}", sections)
     return {"report": str(path), "markdown": str(out / "report.md"), "predictions": str(csv_path), **summary}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import inspect
+import threading
 import warnings
 import zlib
 from pathlib import Path
@@ -67,6 +68,7 @@ class StudyLock:
 
     def __init__(self, url: str, study: str, heartbeat: Optional[int] = None):
         self.url, self.key = url, zlib.crc32(f"seqlab-sweep:{study}".encode()) & 0x7FFFFFFF
+        self._threads = threading.Lock()  # flock does not exclude threads of one process (the rung's lease thread)
         if url.startswith("sqlite"):
             path = Path(url[len("sqlite:///"):])
             output_dir(path.parent, "--storage")
@@ -88,11 +90,12 @@ class StudyLock:
     @contextlib.contextmanager
     def held(self):
         if self.url.startswith("sqlite"):
-            fcntl.flock(self._file, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(self._file, fcntl.LOCK_UN)
+            with self._threads:
+                fcntl.flock(self._file, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(self._file, fcntl.LOCK_UN)
             return
 
         conn = self._connect()

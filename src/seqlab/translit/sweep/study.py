@@ -4,6 +4,7 @@ Layout of SWEEP_DIR (read by `seqlab translit report` through `load_sweep`):
     sweep.json               study name, storage URL, parsed space, trial target, common TrainConfig, times
     study.db                 the default SQLite storage
     trials/trial-NNNN/       each trial's run directory (same format as `seqlab translit train`)
+    halving/trial-NNNN/      with --halving-top N: the best N trials trained again on the full data (halving.py)
     wandb/                   W&B run files with --wandb
 
 Several workers (processes or machines) may share one study through `--storage postgresql://…`. Each
@@ -33,9 +34,11 @@ from seqlab.errors import SeqlabError, check_all, first_line
 from seqlab.io import output_dir, read_jsonl, write_json_atomic
 from seqlab.options import check_fields
 from seqlab.translit import checkpoint as ckpt
-from seqlab.translit.config import ModelConfig, SweepOptions
+from seqlab.translit.config import ModelConfig, SweepOptions, TrainConfig
 from seqlab.translit.model import Seq2Seq, count_parameters
 from seqlab.translit.sweep import space as sweep_space
+from seqlab.translit.sweep.halving import run_rung
+from seqlab.translit.sweep.halving import settings as halving_settings
 from seqlab.translit.sweep.storage import (
     STUDY_DB,
     StudyLock,
@@ -78,6 +81,8 @@ def write_sweep_json(opts: SweepOptions, invocation: dict) -> None:
     record = {"study": opts.study, "storage": public_url(opts.storage), "space": opts.space,
               "trials_target": opts.trials, "train": asdict(opts.train)}
     old = _read_sweep_json(path) if path.exists() else None
+    if old is not None and isinstance(old.get("train"), dict):  # a TrainConfig option added since: its default
+        old = {**old, "train": {**asdict(TrainConfig()), **old["train"]}}
     if old is not None:
         for key in ("study", "storage", "space", "train"):
             if old.get(key) != record[key]:
@@ -85,6 +90,7 @@ def write_sweep_json(opts: SweepOptions, invocation: dict) -> None:
                                   f"(see {path}) to resume it, or pick a new --out")
     invocations = [i for i in (old or {}).get("invocations", []) if i.get("id") != invocation["id"]] + [invocation]
     write_json_atomic(path, {**record, "sampler": opts.sampler, "pruner": opts.pruner, "seed": opts.seed,
+                             "halving": halving_settings(opts),
                              "started": (old or {}).get("started", invocation["started"]),
                              "finished": invocation.get("finished"), "seconds": _union_seconds(invocations),
                              "invocations": invocations})
@@ -261,6 +267,9 @@ def run_sweep(opts: SweepOptions) -> dict[str, int]:
                    disable=not opts.progress, dynamic_ncols=True)
         try:
             counts = _loop(opts, study, lock, bar, invocation)
+            bar.close()
+            if opts.halving_top and counts["finished"] >= opts.trials:  # the full-data rung (halving.py)
+                run_rung(opts, study, lock, lambda message: _echo(opts, message))
         finally:
             bar.close()
             with lock.held():
