@@ -28,6 +28,7 @@ demo-translit:
 	$(BIN)/seqlab translit evaluate --split test
 	$(BIN)/seqlab translit predict ghar pani dilli namaste
 	$(BIN)/seqlab translit predict --sentence "mera naam seqlab hai, aur main 2 saal ka hoon."
+	@echo "Serve it: $(BIN)/seqlab serve   (then open http://127.0.0.1:8000/ to type Hindi; API docs at /docs)"
 
 # A few fine-tuning steps of SmolLM2-135M (shipped in a PyPI package) on a few songs, then generation.
 demo-lyrics:
@@ -36,7 +37,7 @@ demo-lyrics:
 	    --max-steps 20 --max-train-songs 40 --max-val-songs 10 --block-size 128 --lr 1e-4 --no-progress
 	$(BIN)/seqlab lyrics generate --model runs/lyrics-demo --prompt "When the sun rises and stars begin to fade" --seed 0
 
-# The tests start a real PostgreSQL server and draw Devanagari text: both come from Debian packages.
+# The tests start a real PostgreSQL server, draw Devanagari text and drive a headless Chromium: all from Debian packages.
 system-packages:
 	bash scripts/install-system-packages.sh
 

@@ -7,6 +7,7 @@ import typer
 
 from seqlab.errors import SeqlabError, first_line
 from seqlab.lyrics.cli import app as lyrics_app
+from seqlab.serve.cli import serve
 from seqlab.translit.cli import app as translit_app
 
 app = typer.Typer(
@@ -20,6 +21,7 @@ app = typer.Typer(
 app.add_typer(translit_app, name="translit", help="Romanized Hindi → Devanagari with a character RNN encoder–decoder.")
 app.add_typer(lyrics_app, name="lyrics",
               help="Fine-tune GPT-2 (or any causal LM) on lyrics and generate from a prompt.")
+app.command(name="serve")(serve)
 
 
 def main(argv: list[str] | None = None) -> int:

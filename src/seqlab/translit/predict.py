@@ -269,11 +269,13 @@ def model_direction(config: dict, where: str = "config.json") -> str:
 
 
 def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 256, device: str = "cpu",
-                        user_dictionary: UserDictionary | None = None, direction: str | None = None) -> Transliterator:
+                        user_dictionary: UserDictionary | None = None, direction: str | None = None,
+                        rescorers: bool = True) -> Transliterator:
     """Load a run directory or model folder; without one, the Hindi model shipped with seqlab for `direction`
     (default romanized → Devanagari). A model of another direction than a given one is refused.
     Decoding defaults to the CPU: single words are faster there than a GPU round trip. A user dictionary is
-    used only when given (evaluation never sees one)."""
+    used only when given (evaluation never sees one). `rescorers=False` leaves the folder's rescorer models out
+    (about 3x faster decoding, for servers)."""
     target = resolve_device(device)  # a wrong --device fails before the model is read
     if direction is not None and direction not in DIRECTIONS:
         raise SeqlabError(f"unknown direction {direction!r}; choose one of: {', '.join(DIRECTIONS)}")
@@ -283,7 +285,7 @@ def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 2
         raise SeqlabError(f"{path} transliterates {model_direction(config)}, not {direction}; drop --direction or "
                           "give a model of that direction")
     model.to(target)
-    rescorers = load_rescorers(path, target)
-    weights = rescorer_weights(config, [r.name for r in rescorers], str(path / "config.json"))
-    return Transliterator(model, vocabs, config, batch_size, WordPrior.load(path), Lexicon.load(path), rescorers,
+    members = load_rescorers(path, target) if rescorers else []
+    weights = rescorer_weights(config, [r.name for r in members], str(path / "config.json")) if rescorers else ()
+    return Transliterator(model, vocabs, config, batch_size, WordPrior.load(path), Lexicon.load(path), members,
                           weights, user_dictionary, BigramContext.load(path))

@@ -1,0 +1,52 @@
+"""What the server's decoding choices cost in accuracy and buy in speed, measured in one run on the Dakshina Hindi
+test split: the CLI's default (beam 10 + rescorers), `seqlab serve`'s default (beam 5 + prior + lexicon, no
+rescorers), `--rescorers` at beam 5, and — not an option of the server, a measurement for later — the same model
+with torch's dynamic int8 quantization of its LSTM and linear layers.
+
+Run by hand:
+    flock /tmp/seqlab-bench.lock env OMP_NUM_THREADS=1 .venv/bin/python benchmarks/serve_decoding.py
+Prints top-1 word accuracy (exact match per pair) and words/s of one batched pass over the split.
+"""
+from __future__ import annotations
+
+import copy
+import time
+import warnings
+
+import torch
+
+from seqlab.translit.corpus import load_split
+from seqlab.translit.predict import load_transliterator
+
+
+def measure(translit, words: list[str], gold: list[str], beam: int) -> tuple[float, float]:
+    start = time.perf_counter()
+    output = translit.candidates(words, beam_size=beam)
+    seconds = time.perf_counter() - start
+    return sum(o[0] == g for o, g in zip(output, gold)) / len(gold), len(words) / seconds
+
+
+def main() -> None:
+    torch.set_num_threads(1)
+    pairs, _ = load_split("dakshina", "hi", "test")
+    words, gold = [p.source for p in pairs], [p.target for p in pairs]
+    full, plain = load_transliterator(), load_transliterator(rescorers=False)
+    quantized = copy.copy(plain)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao.quantization is deprecated: why the server does not offer it
+        quantized.model = torch.ao.quantization.quantize_dynamic(copy.deepcopy(plain.model),
+                                                                 {torch.nn.LSTM, torch.nn.Linear}, dtype=torch.qint8)
+    rows = [("CLI default: beam 10 + prior + lexicon + rescorers", full, 10),
+            ("seqlab serve --rescorers (beam 5)", full, 5),
+            ("seqlab serve default: beam 5 + prior + lexicon", plain, 5),
+            ("(not offered) serve default, int8 dynamic quantization", quantized, 5)]
+    print(f"{len(words)} Dakshina test pairs, 1 thread")
+    base = None
+    for name, translit, beam in rows:
+        accuracy, speed = measure(translit, words, gold, beam)
+        base = base or speed
+        print(f"{name:58s} top-1 {100 * accuracy:5.2f}%  {speed:6.0f} words/s ({speed / base:.1f}x)", flush=True)
+
+
+if __name__ == "__main__":
+    main()

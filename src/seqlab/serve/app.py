@@ -1,0 +1,116 @@
+"""The FastAPI app of `seqlab serve`: models loaded once per process, endpoints (routes.py), the two web pages
+(pages/, plain HTML/JS/CSS shipped in the package: no build step, no CDN), metrics and the limits on bad input.
+
+`create_app(options)` builds it; `app_from_env()` is the factory each worker process of `--workers N` calls
+(uvicorn imports it by name and the options travel as JSON in $SEQLAB_SERVE_OPTIONS). A process holds nothing
+a request leaves behind except caches, so any number of them can serve behind a load balancer (learned picks,
+when learning is on, live in the user dictionary file).
+"""
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from seqlab.serve.config import OPTIONS_ENV, ServeOptions
+from seqlab.serve.engine import TranslitEngine
+from seqlab.serve.limits import BodyLimit, install_error_handlers
+from seqlab.serve.lyrics import LyricsService
+from seqlab.serve.metrics import Metrics, MetricsMiddleware
+from seqlab.serve.routes import router
+from seqlab.translit.config import DIRECTIONS
+from seqlab.translit.userdict import UserDictionary, default_user_dictionary_path
+
+PAGES = Path(__file__).parent / "pages"
+log = logging.getLogger("seqlab.serve")
+
+
+@dataclass
+class ServerState:
+    """What the endpoints share (app.state.seqlab)."""
+
+    options: ServeOptions
+    engine: TranslitEngine
+    metrics: Metrics
+    lang: str
+    model_name: str
+    lyrics: Optional[LyricsService] = None
+    user_dictionary: Optional[UserDictionary] = None
+    direction: str = DIRECTIONS[0]
+
+
+def _user_dictionary(options: ServeOptions, lang: str) -> UserDictionary:
+    """The user dictionary: learned picks are offered first (also with --read-only, which only stops learning)."""
+    path = Path(options.user_dictionary) if options.user_dictionary else default_user_dictionary_path(lang)
+    dictionary = UserDictionary(path)
+    dictionary.pairs()  # a corrupt file is a one-line error now, not a failed request later
+    return dictionary
+
+
+def load_state(options: ServeOptions) -> ServerState:
+    """Load the models (seconds); SeqlabError on a bad folder, before the server binds its port."""
+    from seqlab.translit.predict import load_transliterator, model_direction
+
+    metrics = Metrics()
+    translit = load_transliterator(options.model, device=options.device, rescorers=options.rescorers)
+    lang = str(translit.config.get("train", {}).get("lang") or "hi")
+    translit.user_dictionary = _user_dictionary(options, lang)
+    engine = TranslitEngine(translit, options, metrics.observe_batch, metrics.observe_cache)
+    state = ServerState(options, engine, metrics, lang, options.model or f"shipped ({lang})", None,
+                        translit.user_dictionary, model_direction(translit.config))
+    if options.lyrics_model:
+        state.lyrics = LyricsService(options.lyrics_model, options.device, options.max_lyrics_length,
+                                     lambda outcome: metrics.lyrics_streams.labels(outcome).inc())
+    return state
+
+
+def create_app(options: ServeOptions, state: Optional[ServerState] = None) -> FastAPI:
+    state = state or load_state(options)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        await state.engine.close()
+        if state.lyrics is not None:
+            state.lyrics.close()
+
+    app = FastAPI(title="seqlab", summary="Romanized Hindi → Devanagari (type-ahead candidates, sentences) and "
+                  "lyrics generation.", version=_version(), lifespan=lifespan)
+    app.state.seqlab = state
+    install_error_handlers(app)
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=PAGES), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def editor() -> FileResponse:
+        return FileResponse(PAGES / "index.html")
+
+    @app.get("/lyrics", include_in_schema=False)
+    async def lyrics_page() -> FileResponse:
+        return FileResponse(PAGES / "lyrics.html")
+
+    if options.cors_origin:
+        app.add_middleware(CORSMiddleware, allow_origins=[options.cors_origin], allow_methods=["GET", "POST",
+                           "DELETE"], allow_headers=["content-type"])
+    app.add_middleware(BodyLimit, limit=options.max_body)
+    app.add_middleware(MetricsMiddleware, metrics=state.metrics)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The factory uvicorn's worker processes call (`--workers N`)."""
+    return create_app(ServeOptions.from_env(os.environ[OPTIONS_ENV]))
+
+
+def _version() -> str:
+    from seqlab import __version__
+
+    return __version__

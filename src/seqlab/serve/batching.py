@@ -1,0 +1,89 @@
+"""Micro-batching: concurrent single-word requests become one decoder call, as model servers batch requests.
+
+A character RNN decodes 32 words in one batched beam search in little more time than one word (the cost is
+per step, not per word), so the server collects the words that arrive close together and decodes them at once.
+One decoding runs at a time, in the decoding thread; the words that arrive meanwhile wait in the queue and form
+the next batch. When the queue holds fewer words than the last batch had (clients are about to send again), the
+batcher waits up to `max_wait` seconds for them; after a batch of one (a single client) it does not wait at all,
+so a lone typist never pays the wait.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import Awaitable, Callable, Optional
+
+Decode = Callable[[list[str], int], list[list[str]]]  # (words, beam) → candidates per word, in the decoding thread
+RunInThread = Callable[..., Awaitable]  # runs a blocking call in the decoding thread
+
+
+class MicroBatcher:
+    """Queues (word, beam) requests and decodes them in batches of at most `max_batch` words."""
+
+    def __init__(self, decode: Decode, run: RunInThread, max_batch: int, max_wait: float,
+                 on_batch: Optional[Callable[[int], None]] = None) -> None:
+        self.decode, self.run, self.max_batch, self.max_wait = decode, run, max_batch, max_wait
+        self.on_batch = on_batch or (lambda size: None)
+        self._pending: deque[tuple[str, int, asyncio.Future]] = deque()
+        self._arrived: Optional[asyncio.Event] = None
+        self._task: Optional[asyncio.Task] = None
+        self._last_size = 1
+
+    async def submit(self, word: str, beam: int) -> list[str]:
+        """The candidates of `word`, decoded with the words that arrive around the same time."""
+        loop = asyncio.get_running_loop()
+        if self._task is None or self._task.done():
+            self._arrived = asyncio.Event()
+            self._task = loop.create_task(self._serve())
+        future: asyncio.Future = loop.create_future()
+        self._pending.append((word, beam, future))
+        self._arrived.set()
+        return await future
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def _serve(self) -> None:
+        while True:
+            while not self._pending:
+                self._arrived.clear()
+                await self._arrived.wait()
+            await self._gather()
+            batch = [self._pending.popleft() for _ in range(min(self.max_batch, len(self._pending)))]
+            self._last_size = len(batch)
+            self.on_batch(len(batch))
+            for beam in sorted({beam for _, beam, _ in batch}):
+                await self._decode_group([item for item in batch if item[1] == beam], beam)
+
+    async def _gather(self) -> None:
+        """Wait up to max_wait for as many words as the last batch had (none after a batch of one)."""
+        target = min(self.max_batch, self._last_size)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.max_wait
+        while len(self._pending) < target:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            self._arrived.clear()
+            try:
+                await asyncio.wait_for(self._arrived.wait(), remaining)
+            except asyncio.TimeoutError:
+                return
+
+    async def _decode_group(self, items: list[tuple[str, int, asyncio.Future]], beam: int) -> None:
+        words = list(dict.fromkeys(word for word, _, _ in items))  # a word asked for twice is decoded once
+        try:
+            results = dict(zip(words, await self.run(self.decode, words, beam)))
+        except Exception as exc:  # handed to each waiting request, which answers with an error
+            for _, _, future in items:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for word, _, future in items:
+            if not future.done():  # a client that disconnected cancelled its future
+                future.set_result(results[word])

@@ -1,0 +1,74 @@
+"""Every option of `seqlab serve`, declared once: default, range, CLI flag and help (torch- and FastAPI-free, so
+`seqlab --help` stays fast). The limits here are the server's bad-input rules: each one is a 4xx answer."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any, Optional
+
+from seqlab.options import Options, check_fields, from_dict, opt
+from seqlab.translit.config import MAX_BEAM, MAX_WORD_LENGTH
+
+OPTIONS_ENV = "SEQLAB_SERVE_OPTIONS"  # how `--workers N` hands the options to each worker process (JSON)
+
+
+@dataclass
+class ServeOptions(Options):
+    """How `seqlab serve` runs; every value is validated the same way from the CLI and from OPTIONS_ENV."""
+
+    host: str = opt("127.0.0.1", "--host", "Address to bind; 0.0.0.0 exposes the server to the network.")
+    port: int = opt(8000, "--port", "TCP port.", low=1, high=65535)
+    model: Optional[str] = opt(None, "--model", "Transliteration run directory or model folder (default: the "
+                               "shipped Hindi model).")
+    lyrics_model: Optional[str] = opt(None, "--lyrics-model", "Lyrics model folder or smollm2-135m (default: none; "
+                                      "POST /lyrics/generate then answers 503).")
+    workers: int = opt(1, "--workers", "Worker processes (each loads the models; the server is stateless).", low=1,
+                       high=64)
+    beam_size: int = opt(5, "--beam-size", "Beam of the served decoding (prior and lexicon always on).", low=1,
+                         high=MAX_BEAM)
+    rescorers: bool = opt(False, "--rescorers", "Also rescore with the model folder's rescorer models (about 3x "
+                          "slower; the CLI's default decoding).")
+    default_k: int = opt(5, "--default-k", "Candidates per word when a request gives no k.", low=1, high=MAX_BEAM)
+    max_k: int = opt(10, "--max-k", "Largest k a request may ask for.", low=1, high=MAX_BEAM)
+    max_words: int = opt(1000, "--max-words", "Most words in one POST /transliterate.", low=1, high=1_000_000)
+    max_text: int = opt(20_000, "--max-text", "Most characters of text in one POST /transliterate.", low=1,
+                        high=10_000_000)
+    max_body: int = opt(1 << 20, "--max-body", "Largest request body in bytes (413 above it).", low=64,
+                        high=1 << 30)
+    max_batch: int = opt(64, "--max-batch", "Most words the micro-batcher decodes in one call.", low=1, high=4096)
+    max_wait_ms: float = opt(2.0, "--max-wait-ms", "How long the micro-batcher waits for more words.", low=0.0,
+                             high=1000.0)
+    micro_batching: bool = opt(True, "--micro-batching", "Decode concurrent single-word requests together "
+                               "(--no-micro-batching: one decoder call per request, for comparison).")
+    cache_size: int = opt(50_000, "--cache-size", "Words whose candidates are kept in an LRU cache (0 = off).",
+                          low=0, high=10_000_000)
+    max_lyrics_length: int = opt(400, "--max-lyrics-length", "Largest max_length a lyrics request may ask for.",
+                                 low=1, high=100_000)
+    read_only: bool = opt(False, "--read-only", "Refuse POST /learn (shared servers).")
+    user_dictionary: Optional[str] = opt(None, "--user-dictionary", "File of learned picks (default: the user's "
+                                         "data folder).")
+    cors_origin: Optional[str] = opt(None, "--cors-origin", "Allow browser pages from this origin (e.g. "
+                                     "http://localhost:3000, or *); CORS is off without it.")
+    access_log: bool = opt(False, "--access-log", "Log every request (off: it costs throughput).")
+    device: str = opt("cpu", "--device", "Device of the models: cpu | cuda | cuda:N | auto.")
+
+    def validate(self) -> None:
+        check_fields(self)
+        if self.default_k > self.max_k:
+            from seqlab.errors import SeqlabError
+
+            raise SeqlabError(f"--default-k {self.default_k} is larger than --max-k {self.max_k}")
+
+    def to_env(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_env(cls, text: str) -> "ServeOptions":
+        data: Any = json.loads(text)
+        options = from_dict(cls, data, OPTIONS_ENV)
+        options.validate()
+        return options
+
+    @property
+    def word_limit(self) -> int:
+        return MAX_WORD_LENGTH

@@ -1,0 +1,141 @@
+"""The served transliterator: the model in one decoding thread, an LRU cache of word → candidates, and the
+micro-batcher in front of it. Everything the endpoints decode goes through here, so the event loop never runs
+the model and no two decodings share the model at once.
+
+The cache holds the model's lists only; the user dictionary's words are put first on every request (a lookup
+that reloads the file when it changed), so a pick learned by any worker process is offered at once by all.
+"""
+from __future__ import annotations
+
+import asyncio
+import copy
+import functools
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Optional, Sequence
+
+from seqlab.serve.batching import MicroBatcher
+from seqlab.serve.config import ServeOptions
+from seqlab.translit.predict import Transliterator
+
+
+class CandidateCache:
+    """Least-recently-used (word, beam) → candidates; thread-safe, since the decoding thread fills it."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key: tuple[str, int]) -> Optional[list[str]]:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: tuple[str, int], value: list[str]) -> None:
+        if not self.size:
+            return
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class TranslitEngine:
+    """Candidates and sentences for the endpoints: cache first, then the micro-batcher or one batched call."""
+
+    def __init__(self, translit: Transliterator, options: ServeOptions,
+                 on_batch: Optional[Callable[[int], None]] = None,
+                 on_cache: Optional[Callable[[bool], None]] = None) -> None:
+        self.translit, self.options = translit, options
+        self.model_only = copy.copy(translit)  # the same model, prior and lexicon, without the user dictionary
+        self.model_only.user_dictionary = None
+        self.cache = CandidateCache(options.cache_size)
+        self._on_cache = on_cache or (lambda hit: None)
+        self._on_batch = on_batch or (lambda size: None)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seqlab-decode")
+        self.batcher = MicroBatcher(self._decode, self.run, options.max_batch, options.max_wait_ms / 1000, on_batch)
+
+    async def run(self, function: Callable, *args):
+        """Run a blocking call in the decoding thread (the only thread that touches the model)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, functools.partial(function, *args))
+
+    def beam_for(self, k: int) -> int:
+        return max(self.options.beam_size, k)
+
+    def _decode(self, words: list[str], beam: int) -> list[list[str]]:
+        """In the decoding thread: decode, then remember the lists."""
+        results = self.model_only.candidates(words, beam_size=beam)
+        for word, result in zip(words, results):
+            self.cache.put((word, beam), result)
+        return results
+
+    async def word(self, word: str, k: int) -> list[str]:
+        """The k best candidates of one word (a GET /tl request)."""
+        key = (word.lower(), self.beam_for(k))
+        cached = self.cache.get(key)
+        self._on_cache(cached is not None)
+        if cached is None:
+            if self.options.micro_batching:
+                cached = await self.batcher.submit(*key)
+            else:
+                self._on_batch(1)
+                cached = (await self.run(self._decode, [key[0]], key[1]))[0]
+        return self._learned_first([word], [cached], k)[0]
+
+    async def words(self, words: Sequence[str], k: int) -> list[list[str]]:
+        """The k best candidates of many words, the uncached ones decoded in batches of up to --max-batch words:
+        between two batches the decoding thread serves the single-word requests waiting meanwhile, so a large
+        request never holds up the type-ahead ones for long."""
+        beam = self.beam_for(k)
+        keys = [w.lower() for w in words]
+        found = {key: self.cache.get((key, beam)) for key in dict.fromkeys(keys)}
+        missing = [key for key, value in found.items() if value is None]
+        for key in found:
+            self._on_cache(key not in missing)
+        step = self.options.max_batch
+        for start in range(0, len(missing), step):
+            chunk = missing[start : start + step]
+            self._on_batch(len(chunk))
+            found.update(zip(chunk, await self.run(self._decode, chunk, beam)))
+        return self._learned_first(words, [found[key] for key in keys], k)
+
+    async def text(self, text: str) -> tuple[str, list[str], int]:
+        """Sentence mode: `Transliterator.transliterate_text` (digits, punctuation and spacing kept), a few lines
+        at a time (sentence context is per line, so the result is the same) for the reason given in `words`."""
+        pieces, words, too_long = [], [], 0
+        for chunk in _line_chunks(text, self.options.max_batch * 8):
+            result, decoded, long_words = await self.run(self.translit.transliterate_text, chunk)
+            pieces.append(result)
+            words += decoded
+            too_long += long_words
+        return "".join(pieces), words, too_long
+
+    def _learned_first(self, words: Sequence[str], lists: list[list[str]], k: int) -> list[list[str]]:
+        """The first k of each list, after the user's learned spellings (Transliterator's own rule)."""
+        lists = [found[:k] for found in lists]
+        return self.translit._learned_first(words, lists, k) if self.translit.user_dictionary else lists
+
+    def unknown_characters(self, words: Sequence[str]) -> list[str]:
+        return sorted(self.translit.unknown_characters(words))
+
+    async def close(self) -> None:
+        await self.batcher.close()
+        self._thread.shutdown(wait=False, cancel_futures=True)
+
+
+def _line_chunks(text: str, size: int) -> list[str]:
+    """`text` cut after line ends into pieces of about `size` characters (a longer line stays whole)."""
+    chunks, start = [], 0
+    while start < len(text):
+        cut = text.rfind("\n", start, start + size) + 1
+        end = cut if cut > start else (text.find("\n", start + size) + 1 or len(text))
+        chunks.append(text[start:end])
+        start = end
+    return chunks

@@ -1,0 +1,141 @@
+"""POST /lyrics/generate: the lyrics job's own sampler (`seqlab.lyrics.generate.sample`, the recipe's defaults)
+run in its own thread, its text streamed to the client as Server-Sent Events while the tokens are produced.
+
+The sampler writes to a file-like stream; here that stream hands each piece to the event loop. When the client
+goes away, the next write raises, which ends `model.generate` at once: an abandoned request stops costing CPU.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import io
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from typing import AsyncIterator, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from seqlab.lyrics.config import RECIPE_PROMPT, GenerationConfig
+from seqlab.options import default_of
+from seqlab.serve.limits import ApiError
+
+MAX_PROMPT = 4000  # characters; the model's context is checked in tokens as well
+
+_DONE = object()
+
+
+def _default(name: str):
+    return default_of(GenerationConfig, name)
+
+
+class LyricsRequest(BaseModel):
+    """The sampling knobs, with `seqlab lyrics generate`'s defaults (from GenerationConfig)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    prompt: str = Field(RECIPE_PROMPT, description="Text the lyrics start with.")
+    max_length: int = Field(_default("max_length"), description="Total tokens, prompt included.")
+    seed: Optional[int] = Field(None, description="Same seed, same text.")
+    top_k: int = Field(_default("top_k"))
+    top_p: float = Field(_default("top_p"))
+    temperature: float = Field(_default("temperature"))
+    repetition_penalty: float = Field(_default("repetition_penalty"))
+
+
+class _Cancelled(Exception):
+    """Raised inside generation when its client has gone."""
+
+
+class _ToLoop(io.TextIOBase):
+    """A text stream whose writes (from the generating thread) land in an asyncio queue."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> None:
+        self.loop, self.queue, self.cancelled = loop, queue, False
+
+    def write(self, text: str) -> int:
+        if self.cancelled:
+            raise _Cancelled()
+        if text:
+            self.loop.call_soon_threadsafe(self.queue.put_nowait, text)
+        return len(text)
+
+
+def _event(data: dict, name: Optional[str] = None) -> str:
+    head = f"event: {name}\n" if name else ""
+    return f"{head}data: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+class LyricsService:
+    """A loaded lyrics model; one generation at a time (others wait their turn in the thread's queue)."""
+
+    def __init__(self, model_dir: str, device: str, max_length: int, on_outcome=None) -> None:
+        from seqlab.lyrics.model import load_trained
+
+        self.name, self.max_length = model_dir, max_length
+        self.model, self.tokenizer = load_trained(model_dir, device=device)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seqlab-lyrics")
+        self._on_outcome = on_outcome or (lambda outcome: None)
+
+    def defaults(self) -> dict:
+        return {"prompt": RECIPE_PROMPT, **{k: v for k, v in asdict(GenerationConfig()).items()
+                                            if k in LyricsRequest.model_fields}}
+
+    def config(self, request: LyricsRequest) -> GenerationConfig:
+        """The request as the sampler's config, checked against the same ranges as the CLI's options."""
+        if not request.prompt.strip():
+            raise ApiError(400, "prompt is empty")
+        if len(request.prompt) > MAX_PROMPT:
+            raise ApiError(400, f"prompt is {len(request.prompt):,} characters; the limit is {MAX_PROMPT:,}")
+        if request.max_length > self.max_length:
+            raise ApiError(400, f"max_length must be at most {self.max_length} on this server, got "
+                                f"{request.max_length}")
+        values = request.model_dump(exclude={"prompt"})
+        cfg = GenerationConfig(**values)
+        cfg.validate()  # SeqlabError → 400, naming the knob
+        return cfg
+
+    def _check_budget(self, prompt: str, cfg: GenerationConfig) -> Optional[str]:
+        """In the lyrics thread (tokenizers are not shared across threads): refuse a prompt too long to continue."""
+        from seqlab.lyrics.generate import new_token_budget
+        from seqlab.lyrics.model import context_length
+
+        tokens = len(self.tokenizer(prompt).input_ids)
+        return new_token_budget(tokens, cfg, context_length(self.model))[1]
+
+    async def prepare(self, request: LyricsRequest) -> tuple[GenerationConfig, Optional[str]]:
+        cfg = self.config(request)
+        loop = asyncio.get_running_loop()
+        warning = await loop.run_in_executor(self._thread, self._check_budget, request.prompt, cfg)
+        return cfg, warning
+
+    async def stream(self, prompt: str, cfg: GenerationConfig, warning: Optional[str]) -> AsyncIterator[str]:
+        """SSE events: `data: {"text": …}` pieces (the prompt first), then `event: done` (or `event: error`)."""
+        from seqlab.lyrics.generate import sample
+
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue = asyncio.Queue()
+        sink = _ToLoop(loop, queue)
+        job = loop.run_in_executor(self._thread, functools.partial(
+            sample, self.model, self.tokenizer, prompt, cfg, stream=sink, log=io.StringIO()))
+        job.add_done_callback(lambda done: (done.cancelled() or done.exception(), queue.put_nowait(_DONE)))
+        try:
+            if warning:
+                yield _event({"warning": warning}, "warning")
+            while (piece := await queue.get()) is not _DONE:
+                yield _event({"text": piece})
+            error = job.exception()
+            if error is None:
+                result = job.result()
+                self._on_outcome("done")
+                yield _event({"new_tokens": result.new_tokens, "seconds": round(result.seconds, 3)}, "done")
+            else:
+                self._on_outcome("error")
+                yield _event({"error": str(error).splitlines()[0] if str(error) else type(error).__name__}, "error")
+        finally:
+            if not job.done():  # the client left mid-stream: stop generating at the next token
+                sink.cancelled = True
+                self._on_outcome("disconnected")
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=False, cancel_futures=True)

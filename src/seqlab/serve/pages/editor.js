@@ -1,0 +1,185 @@
+// Type-ahead Hindi editor: the Latin word before the cursor gets a dropdown of Devanagari candidates (GET /tl),
+// anchored at the cursor. Space/Enter/Tab commit the highlighted one, arrows move, a digit picks, Esc keeps Latin.
+// No framework, no build step, no network but this server.
+"use strict";
+
+const LANG = "hi";
+const K = 5;
+const editor = document.getElementById("editor");
+const list = document.getElementById("suggestions");
+const statusLine = document.getElementById("status");
+const learnBox = document.getElementById("learn");
+const cache = new Map(); // romanized word (lower case) → Promise of its candidates
+let open = null; // {start, end, word, items, index} while the dropdown shows
+let dismissed = null; // "start:word" the user pressed Esc on: keep it Latin
+let readOnly = true;
+
+function say(text) { statusLine.textContent = text; }
+
+function candidatesOf(word) {
+  const key = word.toLowerCase();
+  if (!cache.has(key)) {
+    const request = fetch(`/tl/${LANG}/${encodeURIComponent(key)}?k=${K}`)
+      .then((r) => (r.ok ? r.json() : { result: [] }))
+      .then((body) => body.result || [])
+      .catch(() => { cache.delete(key); return []; });
+    cache.set(key, request);
+  }
+  return cache.get(key);
+}
+
+// The run of Latin letters that ends at the cursor (none when the cursor is inside a word or after a non-letter).
+function wordAtCursor() {
+  if (editor.selectionStart !== editor.selectionEnd) return null;
+  const caret = editor.selectionStart;
+  const text = editor.value;
+  if (/[A-Za-z]/.test(text.charAt(caret))) return null;
+  const match = /[A-Za-z]+$/.exec(text.slice(0, caret));
+  return match ? { start: caret - match[0].length, end: caret, word: match[0] } : null;
+}
+
+// Where the cursor is, in pixels inside the editor's box: a hidden copy of the text up to the cursor.
+function caretPosition(position) {
+  const style = getComputedStyle(editor);
+  const mirror = document.createElement("div");
+  for (const name of ["boxSizing", "width", "paddingTop", "paddingRight", "paddingBottom", "paddingLeft",
+    "borderTopWidth", "borderRightWidth", "borderBottomWidth", "borderLeftWidth", "fontFamily", "fontSize",
+    "fontWeight", "lineHeight", "letterSpacing", "wordSpacing", "textIndent", "tabSize"]) {
+    mirror.style[name] = style[name];
+  }
+  Object.assign(mirror.style, { position: "absolute", visibility: "hidden", whiteSpace: "pre-wrap",
+    overflowWrap: "break-word", top: "0", left: "-9999px" });
+  mirror.textContent = editor.value.slice(0, position);
+  const marker = document.createElement("span");
+  marker.textContent = "\u200b";
+  mirror.appendChild(marker);
+  document.body.appendChild(mirror);
+  const top = marker.offsetTop - editor.scrollTop;
+  const left = marker.offsetLeft - editor.scrollLeft;
+  const height = parseFloat(style.lineHeight) || marker.offsetHeight;
+  mirror.remove();
+  return { top, left, height };
+}
+
+function render() {
+  if (!open) {
+    list.hidden = true;
+    list.replaceChildren();
+    editor.setAttribute("aria-expanded", "false");
+    editor.removeAttribute("aria-activedescendant");
+    return;
+  }
+  list.replaceChildren(...open.items.map((item, i) => {
+    const li = document.createElement("li");
+    li.id = `candidate-${i}`;
+    li.setAttribute("role", "option");
+    li.setAttribute("aria-selected", String(i === open.index));
+    if (i === open.items.length - 1) li.className = "latin";
+    const number = document.createElement("span");
+    number.className = "num";
+    number.textContent = String(i + 1);
+    li.append(number, document.createTextNode(item));
+    li.addEventListener("mousedown", (event) => { event.preventDefault(); commit(open, i, ""); });
+    return li;
+  }));
+  const where = caretPosition(open.start);
+  list.style.left = `${editor.offsetLeft + where.left}px`;
+  list.style.top = `${editor.offsetTop + where.top + where.height + 2}px`;
+  list.hidden = false;
+  editor.setAttribute("aria-expanded", "true");
+  editor.setAttribute("aria-activedescendant", `candidate-${open.index}`);
+}
+
+async function refresh() {
+  const span = wordAtCursor();
+  if (!span || dismissed === `${span.start}:${span.word}`) { open = null; render(); return; }
+  const found = await candidatesOf(span.word);
+  const now = wordAtCursor();
+  if (!now || now.start !== span.start || now.word !== span.word) return; // typed on meanwhile
+  open = found.length ? { ...span, items: [...found, span.word], index: 0 } : null;
+  render();
+}
+
+// Replace the word at span with its candidate `index` (the last item is the Latin word itself) plus `suffix`.
+async function commit(span, index, suffix) {
+  const found = await candidatesOf(span.word);
+  const items = [...found, span.word];
+  const choice = items[Math.min(index, items.length - 1)];
+  if (editor.value.slice(span.start, span.end) !== span.word) return; // the text changed under us
+  const caret = editor.selectionStart;
+  const replacement = choice + suffix;
+  editor.setRangeText(replacement, span.start, span.end, "preserve");
+  const delta = replacement.length - span.word.length;
+  const after = caret >= span.end ? caret + delta : span.start + replacement.length;
+  editor.setSelectionRange(after, after);
+  open = null;
+  render();
+  if (learnBox.checked && !readOnly && index > 0 && index < found.length) learn(span.word, choice);
+}
+
+async function learn(roman, native) {
+  const response = await fetch("/learn", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ lang: LANG, roman, native }) });
+  cache.delete(roman.toLowerCase());
+  say(response.ok ? `Learned: ${roman} → ${native}` : "Could not save the pick");
+}
+
+editor.addEventListener("keydown", (event) => {
+  if (event.isComposing || event.ctrlKey || event.metaKey || event.altKey) return;
+  const key = event.key;
+  if (open && (key === "ArrowDown" || key === "ArrowUp")) {
+    event.preventDefault();
+    const n = open.items.length;
+    open.index = (open.index + (key === "ArrowDown" ? 1 : n - 1)) % n;
+    render();
+  } else if (open && /^[1-9]$/.test(key) && Number(key) <= open.items.length) {
+    event.preventDefault();
+    commit(open, Number(key) - 1, "");
+  } else if (open && key === "Escape") {
+    event.preventDefault();
+    dismissed = `${open.start}:${open.word}`;
+    open = null;
+    render();
+  } else if (key === " " || key === "Enter" || key === "Tab") {
+    const span = wordAtCursor();
+    if (!span || dismissed === `${span.start}:${span.word}`) return; // nothing to commit: the key does its usual
+    event.preventDefault();
+    const index = open && open.start === span.start && open.word === span.word ? open.index : 0;
+    if (key === " ") { // the space goes in at once, so fast typing never runs two words together
+      const caret = editor.selectionStart;
+      editor.setRangeText(" ", caret, caret, "end");
+    }
+    commit(span, index, "");
+  }
+});
+
+editor.addEventListener("input", refresh); // an Esc-kept word stays Latin until it changes (its key changes)
+editor.addEventListener("click", refresh);
+editor.addEventListener("blur", () => { open = null; render(); });
+editor.addEventListener("scroll", () => { if (open) render(); });
+
+document.getElementById("convert-all").addEventListener("click", async () => {
+  say("Transliterating…");
+  const response = await fetch("/transliterate", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ lang: LANG, text: editor.value }) });
+  const body = await response.json();
+  if (response.ok) { editor.value = body.result; say(`Transliterated ${body.words} words.`); }
+  else say(`Error: ${body.error}`);
+  editor.focus();
+});
+
+document.getElementById("copy").addEventListener("click", async () => {
+  try {
+    await navigator.clipboard.writeText(editor.value);
+  } catch (error) {
+    editor.select();
+    document.execCommand("copy");
+  }
+  say("Copied.");
+});
+
+fetch("/healthz").then((r) => r.json()).then((health) => {
+  readOnly = health.read_only;
+  learnBox.disabled = readOnly;
+  if (readOnly) learnBox.parentElement.title = "This server does not learn (read-only).";
+}).catch(() => {});

@@ -1,0 +1,148 @@
+"""The HTTP endpoints: transliteration (varnam/IndicXlit-compatible GET /tl/{lang}/{word}, batch and sentence
+POST /transliterate), learning, lyrics, languages, health and metrics. They validate, then hand the work to the
+engines (engine.py, lyrics.py), which run the models off the event loop."""
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from seqlab.serve.limits import ApiError, check_k, check_word, check_words
+from seqlab.serve.lyrics import LyricsRequest
+
+router = APIRouter()
+
+LANGUAGE_NAMES = {"hi": ("Hindi", "Devanagari"), "mr": ("Marathi", "Devanagari"), "bn": ("Bengali", "Bengali"),
+                  "ta": ("Tamil", "Tamil"), "te": ("Telugu", "Telugu"), "gu": ("Gujarati", "Gujarati")}
+
+
+class TransliterateRequest(BaseModel):
+    """Either `words` (candidates per word) or `text` (whole sentences: digits, punctuation and spacing kept)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    lang: str = Field("hi", description="Language code (GET /languages).")
+    words: Optional[list[str]] = Field(None, description="Words (runs of letters) to give candidates for.")
+    text: Optional[str] = Field(None, description="Text to transliterate as `predict --sentence` does.")
+    k: Optional[int] = Field(None, description="Candidates per word (words mode).")
+
+
+class LearnRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    lang: str = "hi"
+    roman: str = Field(..., description="The romanized word as typed.")
+    native: Optional[str] = Field(None, description="The Devanagari word picked (DELETE: omit to forget all).")
+
+
+def _state(request: Request):
+    return request.app.state.seqlab
+
+
+def _language(request: Request, lang: str) -> None:
+    state = _state(request)
+    if lang != state.lang:
+        raise ApiError(404, f"unknown language {lang[:20]!r}; this server has: {state.lang}")
+
+
+@router.get("/tl/{lang}/{word}", summary="Top-k candidates of one word (varnam/IndicXlit format)")
+async def candidates(request: Request, lang: str, word: str,
+                     k: Optional[int] = Query(None, description="How many candidates (default 5).")) -> dict:
+    state = _state(request)
+    _language(request, lang)
+    k = check_k(state.options.default_k if k is None else k, state.options.max_k)
+    check_word(word, direction=state.direction)
+    answer = {"result": await state.engine.word(word, k)}
+    unknown = state.engine.unknown_characters([word])
+    if unknown:
+        answer["unknown_characters"] = unknown
+    return answer
+
+
+@router.post("/transliterate", summary="Candidates of many words (one batch), or whole sentences")
+async def transliterate(request: Request, body: TransliterateRequest) -> dict:
+    state = _state(request)
+    _language(request, body.lang)
+    if (body.words is None) == (body.text is None):
+        raise ApiError(400, "give exactly one of \"words\" (a list of words) or \"text\" (sentences)")
+    if body.text is not None:
+        if body.k is not None:
+            raise ApiError(400, "k applies to \"words\", not to \"text\"")
+        if len(body.text) > state.options.max_text:
+            raise ApiError(400, f"text is {len(body.text):,} characters; the limit is {state.options.max_text:,}")
+        result, words, too_long = await state.engine.text(body.text)
+        return {"result": result, "words": len(words), "too_long": too_long,
+                "unknown_characters": state.engine.unknown_characters(words)}
+    k = check_k(state.options.default_k if body.k is None else body.k, state.options.max_k)
+    check_words(body.words, state.options.max_words, state.direction)
+    return {"result": await state.engine.words(body.words, k),
+            "unknown_characters": state.engine.unknown_characters(body.words)}
+
+
+def _check_learn(request: Request, body: LearnRequest, need_native: bool):
+    state = _state(request)
+    if state.options.read_only:
+        raise ApiError(403, "this server is read-only: learning is off (started with --read-only)")
+    _language(request, body.lang)
+    check_word(body.roman, "roman")
+    if need_native and not body.native:
+        raise ApiError(400, "native is missing: give the Devanagari word that was picked")
+    return state
+
+
+@router.post("/learn", summary="Remember a picked candidate: later suggestions for `roman` rank it first")
+async def learn(request: Request, body: LearnRequest) -> dict:
+    state = _check_learn(request, body, need_native=True)
+    await state.engine.run(state.user_dictionary.learn, body.roman, body.native)  # SeqlabError → 400
+    return {"learned": {"roman": body.roman.lower(), "native": body.native}}
+
+
+@router.delete("/learn", summary="Forget learned picks for `roman` (one, or all when `native` is omitted)")
+async def forget(request: Request, body: LearnRequest) -> dict:
+    state = _check_learn(request, body, need_native=False)
+    return {"forgotten": await state.engine.run(state.user_dictionary.forget, body.roman, body.native)}
+
+
+@router.post("/lyrics/generate", summary="Generate lyrics from a prompt, streamed as Server-Sent Events")
+async def lyrics_generate(request: Request, body: LyricsRequest):
+    lyrics = _state(request).lyrics
+    if lyrics is None:
+        raise ApiError(503, "no lyrics model is loaded: start the server with --lyrics-model DIR (or smollm2-135m)")
+    cfg, warning = await lyrics.prepare(body)
+    return StreamingResponse(lyrics.stream(body.prompt, cfg, warning), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@router.get("/lyrics/info", summary="Whether a lyrics model is loaded, and the sampling defaults")
+async def lyrics_info(request: Request) -> dict:
+    lyrics = _state(request).lyrics
+    defaults = lyrics.defaults() if lyrics else LyricsRequest().model_dump()
+    return {"loaded": lyrics is not None, "model": lyrics.name if lyrics else None, "defaults": defaults,
+            "max_length_limit": _state(request).options.max_lyrics_length}
+
+
+@router.get("/languages", summary="The languages this server transliterates")
+async def languages(request: Request) -> dict:
+    lang = _state(request).lang
+    name, script = LANGUAGE_NAMES.get(lang, (lang, "unknown"))
+    return {"languages": [{"code": lang, "name": name, "script": script}]}
+
+
+@router.get("/healthz", summary="Liveness and what is loaded")
+async def healthz(request: Request) -> dict:
+    state = _state(request)
+    return {"status": "ok", "pid": os.getpid(), "lang": state.lang, "direction": state.direction,
+            "model": state.model_name,
+            "lyrics_model": state.lyrics is not None,
+            "read_only": state.options.read_only,
+            "micro_batching": state.options.micro_batching, "beam_size": state.options.beam_size,
+            "rescorers": state.options.rescorers, "cached_words": len(state.engine.cache)}
+
+
+@router.get("/metrics", summary="Prometheus metrics (text format)")
+async def metrics(request: Request) -> Response:
+    state = _state(request)
+    return Response(state.metrics.render(), media_type=state.metrics.content_type)

@@ -1,0 +1,23 @@
+"""One real server for the serving tests: the shipped Hindi model, a tiny lyrics model and a user dictionary in a
+temporary folder; started once per session (a few seconds), stopped at the end."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from serve_helpers import Server, make_tiny_gpt2
+
+
+@pytest.fixture(scope="session")
+def tiny_lyrics_model(tmp_path_factory) -> Path:
+    return make_tiny_gpt2(tmp_path_factory.mktemp("tiny-lyrics"), tmp_path_factory.mktemp("tokenizer-cache"))
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, tiny_lyrics_model):
+    folder = tmp_path_factory.mktemp("serve")
+    running = Server("--lyrics-model", str(tiny_lyrics_model), "--user-dictionary", str(folder / "userdict.tsv"),
+                     "--max-words", "50", "--max-body", "4096", "--max-batch", "16", "--max-lyrics-length", "200",
+                     log_dir=folder)
+    yield running
+    running.stop()

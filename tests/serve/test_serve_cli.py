@@ -1,0 +1,25 @@
+"""`seqlab serve` refuses bad options and model folders in one line, before it binds a port."""
+from __future__ import annotations
+
+import pytest
+
+from seqlab.cli import main
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["--port", "70000"], "--port must be an integer in 1–65535"),
+    (["--default-k", "20"], "--default-k 20 is larger than --max-k 10"),
+    (["--max-wait-ms", "-1"], "--max-wait-ms must be"),
+    (["--model", "/nonexistent/seqlab-model"], "does not exist"),
+])
+def test_bad_options_are_one_line_errors(args, fragment, capsys):
+    assert main(["serve", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and fragment in err and "\n" not in err, err
+
+
+def test_defaults_are_loopback_and_no_cors():
+    from seqlab.serve.config import ServeOptions
+
+    options = ServeOptions()
+    assert options.host == "127.0.0.1" and options.cors_origin is None and not options.read_only
