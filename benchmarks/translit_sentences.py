@@ -19,8 +19,8 @@ from seqlab.translit.sentence_eval import load_sentences
 from seqlab.translit.tokens import words
 
 
-def words_per_second(model: str | None, text: str, **options) -> float:
-    translit = load_transliterator(model)
+def words_per_second(model: str | None, text: str, rescorers: bool = True, **options) -> float:
+    translit = load_transliterator(model, rescorers=rescorers)
     translit.transliterate_text("mera ghar", **options)  # warm-up (allocations, not the cache's words)
     translit._cache.entries.clear()
     start = time.perf_counter()
@@ -39,7 +39,8 @@ def main() -> None:
     text = "\n".join(romans[: args.sentences])
     settings = {"greedy, word by word": {"beam_size": 1, "context": False},
                 "default decoding, word by word": {"context": False},
-                "default decoding, with context": {"context": True}}
+                "default decoding, with context": {"context": True},
+                "beam 5, no rescorers (the server's), with context": {"beam_size": 5, "rescorers": False}}
     rates = {name: words_per_second(args.model, text, **options) for name, options in settings.items()}
     reference = rates["greedy, word by word"]
     print(json.dumps({"threads": args.threads, "sentences": args.sentences, "words": len(words(text)),

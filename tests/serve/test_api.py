@@ -31,6 +31,14 @@ def test_transliterate_words_as_one_batch_and_sentences_as_predict(server):
     assert text["result"] == "घर 2 बजे, पानी!\n\nघर" and text["words"] == 4
 
 
+def test_rtl_gives_romanizations_of_a_devanagari_word(server):
+    answer = httpx.get(f"{server.url}/rtl/hi/घर", params={"k": 3}).json()
+    assert answer["result"][0] == "ghar" and len(answer["result"]) == 3 and all(w.isascii() for w in answer["result"])
+    refused = httpx.get(f"{server.url}/rtl/hi/ghar")
+    assert refused.status_code == 400 and "already in the output script" in refused.json()["error"]
+    assert httpx.get(f"{server.url}/rtl/xx/घर").status_code == 404
+
+
 def test_large_requests_are_decoded_in_pieces_with_the_same_answers(server):
     words = [f"{w}{s}" for w in ("ram", "sham", "gop", "kish", "mad") for s in ("a", "i", "u", "an", "on", "ee", "al")]
     batch = httpx.post(f"{server.url}/transliterate", json={"words": words, "k": 3}).json()["result"]

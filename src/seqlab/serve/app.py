@@ -13,13 +13,14 @@ import os
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from seqlab.errors import SeqlabError
 from seqlab.serve.config import OPTIONS_ENV, ServeOptions
 from seqlab.serve.engine import TranslitEngine
 from seqlab.serve.limits import BodyLimit, install_error_handlers
@@ -28,6 +29,9 @@ from seqlab.serve.metrics import Metrics, MetricsMiddleware
 from seqlab.serve.routes import router
 from seqlab.translit.config import DIRECTIONS
 from seqlab.translit.userdict import UserDictionary, default_user_dictionary_path
+
+if TYPE_CHECKING:  # torch is imported when the models load, not when `seqlab --help` imports this module
+    from seqlab.translit.predict import Transliterator
 
 PAGES = Path(__file__).parent / "pages"
 log = logging.getLogger("seqlab.serve")
@@ -45,6 +49,7 @@ class ServerState:
     lyrics: Optional[LyricsService] = None
     user_dictionary: Optional[UserDictionary] = None
     direction: str = DIRECTIONS[0]
+    reverse: Optional[Transliterator] = None  # Devanagari → Latin, for GET /rtl (decoded in the engine's thread)
 
 
 def _user_dictionary(options: ServeOptions, lang: str) -> UserDictionary:
@@ -66,6 +71,11 @@ def load_state(options: ServeOptions) -> ServerState:
     engine = TranslitEngine(translit, options, metrics.observe_batch, metrics.observe_cache)
     state = ServerState(options, engine, metrics, lang, options.model or f"shipped ({lang})", None,
                         translit.user_dictionary, model_direction(translit.config))
+    if options.reverse_model or not options.model:
+        state.reverse = load_transliterator(options.reverse_model, device=options.device,
+                                            direction=None if options.reverse_model else "native-to-roman")
+        if model_direction(state.reverse.config) != "native-to-roman":
+            raise SeqlabError(f"--reverse-model {options.reverse_model}: not a native-to-roman model")
     if options.lyrics_model:
         state.lyrics = LyricsService(options.lyrics_model, options.device, options.max_lyrics_length,
                                      lambda outcome: metrics.lyrics_streams.labels(outcome).inc())

@@ -20,6 +20,9 @@ class ServeOptions(Options):
     port: int = opt(8000, "--port", "TCP port.", low=1, high=65535)
     model: Optional[str] = opt(None, "--model", "Transliteration run directory or model folder (default: the "
                                "shipped Hindi model).")
+    reverse_model: Optional[str] = opt(None, "--reverse-model", "Devanagari → Latin model folder for GET "
+                                       "/rtl/{lang}/{word} (default: the shipped Hindi reverse model with the "
+                                       "shipped forward model; none with --model).")
     lyrics_model: Optional[str] = opt(None, "--lyrics-model", "Lyrics model folder or smollm2-135m (default: none; "
                                       "POST /lyrics/generate then answers 503).")
     workers: int = opt(1, "--workers", "Worker processes (each loads the models; the server is stateless).", low=1,

@@ -120,7 +120,7 @@ class TranslitEngine:
     def _learned_first(self, words: Sequence[str], lists: list[list[str]], k: int) -> list[list[str]]:
         """The first k of each list, after the user's learned spellings (Transliterator's own rule)."""
         lists = [found[:k] for found in lists]
-        return self.translit._learned_first(words, lists, k) if self.translit.user_dictionary else lists
+        return self.translit.learned_first(words, lists, k) if self.translit.user_dictionary else lists
 
     def unknown_characters(self, words: Sequence[str]) -> list[str]:
         return sorted(self.translit.unknown_characters(words))

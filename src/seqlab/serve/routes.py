@@ -62,6 +62,19 @@ async def candidates(request: Request, lang: str, word: str,
     return answer
 
 
+@router.get("/rtl/{lang}/{word}", summary="Top-k romanizations of one Devanagari word (the reverse direction)")
+async def romanizations(request: Request, lang: str, word: str,
+                        k: Optional[int] = Query(None, description="How many candidates (default 5).")) -> dict:
+    state = _state(request)
+    _language(request, lang)
+    if state.reverse is None:
+        raise ApiError(503, "no reverse (Devanagari → Latin) model is loaded; start the server with --reverse-model")
+    k = check_k(state.options.default_k if k is None else k, state.options.max_k)
+    check_word(word, direction="native-to-roman")
+    result = await state.engine.run(state.reverse.candidates, [word], max(k, state.options.beam_size))
+    return {"result": result[0][:k]}
+
+
 @router.post("/transliterate", summary="Candidates of many words (one batch), or whole sentences")
 async def transliterate(request: Request, body: TransliterateRequest) -> dict:
     state = _state(request)

@@ -80,6 +80,8 @@ def evaluate_sentences(
     half: str = typer.Option("report", "--half", help="tune | report | all (κ is tuned on 'tune')."),
     beam_size: Optional[int] = typer.Option(None, "--beam-size", help="Beam (default: the model's)."),
     limit: Optional[int] = LIMIT,
+    rescorers: bool = typer.Option(True, "--rescorers/--no-rescorers", help="Rescore with the model folder's "
+                                   "rescorer models (the CLI default; `seqlab serve` leaves them out for speed)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on the last line."),
     lang: str = LANG, data_dir: Optional[str] = DATA_DIR,
 ) -> None:
@@ -88,14 +90,15 @@ def evaluate_sentences(
     from seqlab.translit.predict import load_transliterator
     from seqlab.translit.sentence_eval import sentence_words, with_context, word_by_word
 
-    translit = load_transliterator(model)
+    translit = load_transliterator(model, rescorers=rescorers)
     romans, natives = _sentences(lang, half, data_dir, limit)
     s = translit.settings(beam_size)
     lines = sentence_words(translit, romans)
     rows = {"word by word": word_by_word(translit, lines, natives, beam_size)}
     if s.context_weight > 0:
         rows["with context"] = with_context(translit, lines, natives, beam_size)
-    summary = {"half": half, "sentences": len(romans), "beam_size": s.beam_size, "context_weight": s.context_weight,
+    summary = {"half": half, "sentences": len(romans), "beam_size": s.beam_size, "rescorers": len(translit.rescorers),
+               "context_weight": s.context_weight,
                "context_lexicon_weight": s.context_lexicon_weight, "nasal_penalty": s.nasal_penalty,
                **{name: report.summary() for name, report in rows.items()}}
     typer.echo(f"{len(romans):,} dev sentences ({half} half), {rows['word by word'].reference_words:,} reference "

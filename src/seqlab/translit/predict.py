@@ -133,9 +133,9 @@ class Transliterator:
             ranked = _distinct(w for w, _ in rank(scored, s.length_penalty, s.prior_weight, self.prior,
                                                   s.lexicon_weight, self.rescorer_weights))
             lists.append(_offer_taught(ranked, {c.word for c in scored if c.lexicon_count}, s.beam_size))
-        return self._learned_first(words, lists, s.beam_size)
+        return self.learned_first(words, lists, s.beam_size)
 
-    def _learned_first(self, words: Sequence[str], lists: list[list[str]], k: int) -> list[list[str]]:
+    def learned_first(self, words: Sequence[str], lists: list[list[str]], k: int) -> list[list[str]]:
         """The user's own spellings (userdict.py) lead each list, newest first; the list keeps its length."""
         if self.user_dictionary is None:
             return lists
@@ -157,7 +157,7 @@ class Transliterator:
             tokens, _ = greedy_decode(self.model, batch.source, batch.source_lengths)
             for row, ids in zip(batch.index.tolist(), tokens.tolist()):
                 results[row] = self.vocabs.target.decode(ids)
-        return [best[0] for best in self._learned_first(words, [[r] for r in results], 1)]
+        return [best[0] for best in self.learned_first(words, [[r] for r in results], 1)]
 
     def attention(self, word: str) -> tuple[str, torch.Tensor | None]:
         """Greedy output and its attention matrix (output chars × input chars), None without attention."""
@@ -213,7 +213,7 @@ class Transliterator:
         s = self.settings(beam_size, lexicon_weight=lexicon_weight)
         flat = [w for line in lines for w in line]
         scored = iter(self._cache.get_many(flat, (s.beam_size,), lambda ws: self.scored_candidates(ws, s.beam_size)))
-        learned = iter(self._learned_first(flat, [[] for _ in flat], 1))
+        learned = iter(self.learned_first(flat, [[] for _ in flat], 1))
         result = []
         for line in lines:
             result.append(lattice(line, [next(scored) for _ in line], s, self.rescorer_weights, self.prior,
