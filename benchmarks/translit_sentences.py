@@ -1,7 +1,7 @@
 """Sentence mode's speed: words/s over Dakshina dev sentences with context, without, and greedy word by word.
 
 Run by hand on an otherwise idle machine:
-    .venv/bin/python benchmarks/translit_sentences.py [--model DIR] [--sentences 500] [--threads 2]
+    .venv/bin/python benchmarks/translit_sentences.py [--model DIR] [--sentences 500] [--threads 2] [--fast-only]
 Each setting decodes the same sentences (report half) with a fresh model (a cold word cache, as a new process
 has) through `transliterate_text`, all lines in one call as stdin's batches do; each words/s is also given as
 a ratio to greedy word-by-word decoding measured in the same run.
@@ -33,6 +33,8 @@ def main() -> None:
     parser.add_argument("--model", default=None)
     parser.add_argument("--sentences", type=int, default=500)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--fast-only", action="store_true", help="Only greedy (the reference) and the server's "
+                        "setting: for many sentences, where the default decoding takes minutes.")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     romans, _ = load_sentences("hi", "report")
@@ -41,6 +43,8 @@ def main() -> None:
                 "default decoding, word by word": {"context": False},
                 "default decoding, with context": {"context": True},
                 "beam 5, no rescorers (the server's), with context": {"beam_size": 5, "rescorers": False}}
+    if args.fast_only:
+        settings = {k: v for k, v in settings.items() if "default" not in k}
     rates = {name: words_per_second(args.model, text, **options) for name, options in settings.items()}
     reference = rates["greedy, word by word"]
     print(json.dumps({"threads": args.threads, "sentences": args.sentences, "words": len(words(text)),
