@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from seqlab.cli import main
+from seqlab.translit.checkpoint import PRETRAINED_DIR
 
 
 @pytest.mark.parametrize("args,fragment", [
@@ -11,6 +12,7 @@ from seqlab.cli import main
     (["--default-k", "20"], "--default-k 20 is larger than --max-k 10"),
     (["--max-wait-ms", "-1"], "--max-wait-ms must be"),
     (["--model", "/nonexistent/seqlab-model"], "does not exist"),
+    (["--reverse-model", str(PRETRAINED_DIR)], "not a native-to-roman model"),
 ])
 def test_bad_options_are_one_line_errors(args, fragment, capsys):
     assert main(["serve", *args]) == 2

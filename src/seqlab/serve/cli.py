@@ -11,6 +11,7 @@ def serve(
     host: str = cli_option(ServeOptions, "host"),
     port: int = cli_option(ServeOptions, "port"),
     model: Optional[str] = cli_option(ServeOptions, "model"),
+    reverse_model: Optional[str] = cli_option(ServeOptions, "reverse_model"),
     lyrics_model: Optional[str] = cli_option(ServeOptions, "lyrics_model"),
     workers: int = cli_option(ServeOptions, "workers"),
     beam_size: int = cli_option(ServeOptions, "beam_size"),
