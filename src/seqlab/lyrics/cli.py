@@ -24,15 +24,12 @@ DEVICE = cli_option(EvalConfig, "device")
 AS_JSON = typer.Option(False, "--json", help="Print the numbers as JSON on the last line of stdout.")
 
 
-def _quiet_transformers() -> None:
+def _quiet_transformers(progress: bool = True) -> None:
     """Only errors from transformers, and no "Loading weights" bar, so an error found after loading stays one line.
-    Hub downloads keep their bars; the Trainer's are --progress/--no-progress."""
-    import huggingface_hub.utils
-    import transformers
+    Other bars (hub downloads, the GGUF conversion, the Trainer's) show only with --progress on a terminal."""
+    from seqlab.lyrics.progress import set_progress
 
-    transformers.logging.set_verbosity_error()
-    transformers.logging.disable_progress_bar()
-    huggingface_hub.utils.enable_progress_bars()
+    set_progress(progress)
 
 
 @app.command()
@@ -97,6 +94,8 @@ def train(
 def generate(
     model: str = cli_option(EvalConfig, "model", help="Trained folder (model + tokenizer) or smollm2-135m."),
     prompt: str = cli_option(EvalConfig, "prompt", help="Text the lyrics start with."),
+    artist: Optional[str] = typer.Option(None, "--artist", help="Write in this artist's style (one the model was "
+                                         "trained with; see `seqlab lyrics artists`)."),
     max_length: int = cli_option(GenerationConfig, "max_length"),
     max_new_tokens: Optional[int] = cli_option(GenerationConfig, "max_new_tokens"),
     top_k: int = cli_option(GenerationConfig, "top_k"),
@@ -107,22 +106,46 @@ def generate(
     seed: Optional[int] = cli_option(GenerationConfig, "seed"),
     greedy: bool = typer.Option(False, "--greedy", help="Greedy decoding instead of sampling."),
     stream: bool = typer.Option(True, "--stream/--no-stream", help="Print tokens as they are generated."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Also write the texts to FILE, one block "
+                                          "per text with its settings and seed in a header."),
     device: str = DEVICE,
+    progress: bool = cli_option(TrainConfig, "show_progress"),
 ) -> None:
     """Generate lyrics from a prompt; stops at EOS or the length limit."""
-    from seqlab.lyrics.generate import sample
+    from seqlab.lyrics.conditioning import find_artist, prefix_ids, read_artists
+    from seqlab.lyrics.generate import sample, write_songs
     from seqlab.lyrics.model import load_trained
 
     cfg = GenerationConfig.from_cli(dict(locals()), do_sample=not greedy)
-    _quiet_transformers()
+    known = find_artist(read_artists(model), artist, f"model {model}") if artist is not None else None
+    _quiet_transformers(progress)
     loaded, tokenizer = load_trained(model, device=device)
-    result = sample(loaded, tokenizer, prompt, cfg, stream=sys.stdout if stream else None)
+    result = sample(loaded, tokenizer, prompt, cfg, stream=sys.stdout if stream else None,
+                    prefix=prefix_ids(tokenizer, known))
     if not stream:
         for index, text in enumerate(result.texts):
             if len(result.texts) > 1:
                 typer.echo(f"--- {index + 1} ---")
             typer.echo(text)
+    if output is not None:
+        settings = {"model": model, "artist": known.name if known else None, "prompt": prompt,
+                    **{k: v for k, v in vars(cfg).items() if k not in ("seed", "num_return_sequences")}}
+        write_songs(output, result, settings)
     typer.echo(f"[{result.new_tokens} tokens, {result.tokens_per_second:.1f} tokens/s]", err=True)
+
+
+@app.command()
+def artists(model: str = cli_option(EvalConfig, "model", help="Trained folder."), as_json: bool = AS_JSON) -> None:
+    """The artists a trained model knows (for `generate --artist`), with their training songs."""
+    from seqlab.lyrics.conditioning import read_artists
+
+    known = read_artists(model)
+    width = max(len(a.name) for a in known)
+    for artist in known:
+        typer.echo(f"{artist.name:<{width}}  {artist.train_songs:>6} songs")
+    if as_json:
+        typer.echo(json.dumps([{"name": a.name, "key": a.key, "train_songs": a.train_songs} for a in known],
+                              ensure_ascii=False))
 
 
 @app.command()

@@ -47,6 +47,13 @@ class TrainConfig(Options):
     max_train_songs: Optional[int] = opt(None, "--max-train-songs", "Train on the first N songs.", low=1)
     max_val_songs: Optional[int] = opt(None, "--max-val-songs", "Validate on the first N songs.", low=1)
     seed: int = opt(42, "--seed", "Random seed of the split, shuffling and initialization.", low=0, high=MAX_SEED)
+    artist_prefix: bool = opt(True, "--artist-prefix", "Start each training song with <|artist|>NAME<|lyrics|> so "
+                              "`generate --artist` works (--no-artist-prefix: plain lyrics only).")
+    unconditioned_share: float = opt(0.2, "--unconditioned-share", "With --artist-prefix: share of training songs "
+                                     "without the prefix, so generation without --artist still works.", low=0.0,
+                                     high=1.0)
+    hold_out_artist: Optional[str] = opt(None, "--hold-out-artist", "Leave this artist's songs out of training and "
+                                         "validation (to measure lyrics of an unseen artist).")
     lora: bool = opt(False, "--lora", "Train LoRA adapters (peft); merged into the saved model.")
     lora_r: int = opt(8, "--lora-r", "LoRA rank.", low=1, high=4096)
     resume: bool = opt(False, "--resume", "Continue from the last checkpoint in --output-dir.")
