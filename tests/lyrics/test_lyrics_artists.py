@@ -72,6 +72,18 @@ def test_artist_conditioned_run_end_to_end(lyrics_dir, tmp_path, tiny_model_dir,
     args = ["lyrics", "generate", "--model", str(out), "--prompt", "Sunrise", "--max-new-tokens", "6", "--seed", "7"]
     code, text, err = run_cli([*args, "--artist", "artist_two", "--no-stream"], capsys)
     assert code == 0 and text.startswith("Sunrise") and "<|artist|>" not in text, err
+    code, stdout, err = run_cli(["lyrics", "artist-eval", "--model", str(out), "--songs-per-artist", "2",
+                                 "--block-size", "16", "--style-artists", "2", "--samples", "1", "--max-new-tokens",
+                                 "8", "--json"], capsys)
+    assert code == 0, err
+    assert "| artist | songs | tokens | right prefix |" in stdout
+    report = json.loads(stdout.strip().splitlines()[-1])
+    assert report["artists_scored"] == len(report["prefix_table"]) >= 1
+    for row in report["prefix_table"]:  # the prefix changes the context, so the three numbers differ
+        assert row["wrong_artist"] != row["artist"] and row["tokens"] > 0
+        assert len({row["right_perplexity"], row["wrong_perplexity"], row["none_perplexity"]}) == 3
+    assert len(report["ngram_table"]) == 2
+    assert all(0.0 <= row["own_share_4"] <= 1.0 for row in report["ngram_table"])
     code, _, err = run_cli([*args, "--artist", "Artist Tow"], capsys)
     assert_one_line_error(code, err, "unknown artist 'Artist Tow'", "close matches: Artist Two")
     code, _, err = run_cli(["lyrics", "artists", "--model", str(tiny_model_dir)], capsys)

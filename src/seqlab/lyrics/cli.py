@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from seqlab.lyrics.config import EvalConfig, GenerationConfig, TrainConfig
+from seqlab.lyrics.config import ArtistEvalConfig, EvalConfig, GenerationConfig, TrainConfig
 from seqlab.options import check_value, cli_option
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -71,6 +71,9 @@ def train(
     max_train_songs: Optional[int] = cli_option(TrainConfig, "max_train_songs"),
     max_val_songs: Optional[int] = cli_option(TrainConfig, "max_val_songs"),
     seed: int = SEED,
+    artist_prefix: bool = cli_option(TrainConfig, "artist_prefix"),
+    unconditioned_share: float = cli_option(TrainConfig, "unconditioned_share"),
+    hold_out_artist: Optional[str] = cli_option(TrainConfig, "hold_out_artist"),
     lora: bool = cli_option(TrainConfig, "lora"),
     lora_r: int = cli_option(TrainConfig, "lora_r"),
     resume: bool = cli_option(TrainConfig, "resume"),
@@ -163,18 +166,51 @@ def evaluate(
     prompt: str = cli_option(EvalConfig, "prompt"),
     max_length: int = cli_option(EvalConfig, "max_length"),
     sample_seed: int = cli_option(EvalConfig, "sample_seed"),
+    compare_to: Optional[str] = cli_option(EvalConfig, "compare_to"),
     device: str = DEVICE,
+    progress: bool = cli_option(TrainConfig, "show_progress"),
     as_json: bool = AS_JSON,
 ) -> None:
-    """Validation perplexity; distinct-1/2, repeated-line rate and 8-gram memorization of generated samples."""
+    """Perplexity (overall and per file), optionally against a second model (--compare-to); distinct-1/2,
+    repeated-line rate and 8-gram memorization of generated samples."""
     from seqlab.lyrics.evaluate import evaluate as run_evaluation
+    from seqlab.lyrics.evaluate import format_per_file
 
     options = {k: (str(v) if isinstance(v, Path) else v) for k, v in locals().items()}
-    cfg = EvalConfig.from_cli(options, show_progress=not as_json)
+    cfg = EvalConfig.from_cli(options, show_progress=progress and not as_json)
     cfg.validate()
-    _quiet_transformers()
+    _quiet_transformers(cfg.show_progress)
     result = run_evaluation(cfg)
     for key, value in result.items():
-        typer.echo(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
+        if key != "per_file":
+            typer.echo(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
+    typer.echo(format_per_file(result))
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+
+
+@app.command("artist-eval")
+def artist_eval(
+    model: str = cli_option(ArtistEvalConfig, "model"),
+    songs_per_artist: int = cli_option(ArtistEvalConfig, "songs_per_artist"),
+    block_size: int = cli_option(ArtistEvalConfig, "block_size"),
+    batch_size: int = cli_option(ArtistEvalConfig, "batch_size"),
+    style_artists: int = cli_option(ArtistEvalConfig, "style_artists"),
+    samples: int = cli_option(ArtistEvalConfig, "samples"),
+    max_new_tokens: int = cli_option(ArtistEvalConfig, "max_new_tokens"),
+    seed: int = cli_option(ArtistEvalConfig, "seed"),
+    device: str = cli_option(ArtistEvalConfig, "device"),
+    progress: bool = cli_option(TrainConfig, "show_progress"),
+    as_json: bool = AS_JSON,
+) -> None:
+    """Does artist conditioning work? Held-out perplexity with the right, a wrong and no artist prefix per artist,
+    and the n-gram share of conditioned samples in the artist's own vs. other artists' training songs."""
+    from seqlab.lyrics.artist_eval import artist_eval as run_artist_eval
+    from seqlab.lyrics.artist_eval import format_tables
+
+    cfg = ArtistEvalConfig.from_cli(dict(locals()), show_progress=progress and not as_json)
+    _quiet_transformers(cfg.show_progress)
+    result = run_artist_eval(cfg)
+    typer.echo(format_tables(result))
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))

@@ -148,7 +148,8 @@ def conditioned_tokens(tokenizer, songs: Sequence[str], keys: Sequence[str], unc
 
 
 def prefix_ids(tokenizer, artist: Artist | None) -> list[int]:
-    """Token ids that start a conditioned generation or scored song (none for unconditioned)."""
+    """Token ids that start a conditioned generation: EOS, then the prefix, as a song starts inside the packed
+    training stream (after the previous song's EOS); none for an unconditioned one."""
     if artist is None:
         return []
-    return tokenizer(prefix_text(artist.name), add_special_tokens=False)["input_ids"]
+    return [tokenizer.eos_token_id] + tokenizer(prefix_text(artist.name), add_special_tokens=False)["input_ids"]

@@ -106,6 +106,8 @@ class EvalConfig(Options):
     max_length: int = opt(100, "--max-length", "Total tokens of each sample, prompt included; capped at the model's "
                           "context.", low=1, high=1_000_000)
     sample_seed: int = opt(0, "--sample-seed", "Random seed of the generated samples.", low=0, high=MAX_SEED)
+    compare_to: Optional[str] = opt(None, "--compare-to", "Also score this model (e.g. smollm2-135m, the base "
+                                    "model) on the same songs: a perplexity and per-file column for each.")
     device: str = opt("auto", "--device", DEVICE_HELP)
     show_progress: bool = True
 
@@ -114,3 +116,22 @@ class EvalConfig(Options):
 
         check_fields(self)
         resolve_device(self.device)  # before any data is read
+
+
+@dataclass
+class ArtistEvalConfig(Options):
+    """Every option of `seqlab lyrics artist-eval` (kept cheap: a few short held-out songs per artist)."""
+
+    model: str = opt("gpt2-lyrics", "--model", "Artist-conditioned run folder.")
+    songs_per_artist: int = opt(3, "--songs-per-artist", "Held-out (validation) songs scored per artist.", low=1,
+                                high=10_000)
+    block_size: int = opt(64, "--block-size", "Lyric tokens scored per song (the song's start).", low=2,
+                          high=MAX_BLOCK)
+    batch_size: int = opt(8, "--batch-size", "Sequences per forward pass.", low=1, high=65536)
+    style_artists: int = opt(5, "--style-artists", "Artists (most training songs first) whose conditioned samples "
+                             "get the n-gram check (0 = skip).", low=0, high=10_000)
+    samples: int = opt(4, "--samples", "Samples per artist for the n-gram check.", low=1, high=1000)
+    max_new_tokens: int = opt(64, "--max-new-tokens", "Tokens per sample.", low=1, high=100_000)
+    seed: int = opt(0, "--seed", "Random seed of the wrong-artist draw and the samples.", low=0, high=MAX_SEED)
+    device: str = opt("auto", "--device", DEVICE_HELP)
+    show_progress: bool = False
