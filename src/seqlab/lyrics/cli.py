@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from seqlab.lyrics.config import ArtistEvalConfig, EvalConfig, GenerationConfig, TrainConfig
+from seqlab.lyrics.config import ArtistEvalConfig, EvalConfig, GenerationConfig, SpeedConfig, TrainConfig
 from seqlab.options import check_value, cli_option
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -112,17 +112,23 @@ def generate(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Also write the texts to FILE, one block "
                                           "per text with its settings and seed in a header."),
     device: str = DEVICE,
+    dtype: str = cli_option(SpeedConfig, "dtype"),
+    quantize: str = cli_option(SpeedConfig, "quantize"),
+    compile: bool = cli_option(SpeedConfig, "compile"),
     progress: bool = cli_option(TrainConfig, "show_progress"),
 ) -> None:
     """Generate lyrics from a prompt; stops at EOS or the length limit."""
     from seqlab.lyrics.conditioning import find_artist, prefix_ids, read_artists
     from seqlab.lyrics.generate import sample, write_songs
     from seqlab.lyrics.model import load_trained
+    from seqlab.lyrics.speed import prepare
 
     cfg = GenerationConfig.from_cli(dict(locals()), do_sample=not greedy)
+    speed = SpeedConfig.from_cli(dict(locals()))
     known = find_artist(read_artists(model), artist, f"model {model}") if artist is not None else None
     _quiet_transformers(progress)
     loaded, tokenizer = load_trained(model, device=device)
+    loaded = prepare(loaded, speed)
     result = sample(loaded, tokenizer, prompt, cfg, stream=sys.stdout if stream else None,
                     prefix=prefix_ids(tokenizer, known))
     if not stream:
@@ -132,7 +138,8 @@ def generate(
             typer.echo(text)
     if output is not None:
         settings = {"model": model, "artist": known.name if known else None, "prompt": prompt,
-                    **{k: v for k, v in vars(cfg).items() if k not in ("seed", "num_return_sequences")}}
+                    **{k: v for k, v in vars(cfg).items() if k not in ("seed", "num_return_sequences")},
+                    **vars(speed)}
         write_songs(output, result, settings)
     typer.echo(f"[{result.new_tokens} tokens, {result.tokens_per_second:.1f} tokens/s]", err=True)
 

@@ -17,6 +17,8 @@ RECIPE_PROMPT = "When the sun rises and stars begin to fade"
 MAX_BLOCK = 4096  # tokens; a model's own context may be smaller and is checked when it is loaded
 MAX_SEED = 2**32 - 1  # numpy's and transformers' set_seed limit
 MODEL_SIZES = ("tiny", "small")
+DTYPES = ("auto", "float32", "bfloat16")
+QUANTIZE = ("auto", "none", "int8")
 
 
 @dataclass
@@ -83,6 +85,18 @@ class GenerationConfig(Options):
                                     low=0.0, high=100.0, low_open=True)
     num_return_sequences: int = opt(1, "--num-return-sequences", "Texts to generate.", low=1, high=1000)
     seed: Optional[int] = opt(None, "--seed", "Random seed: same seed, same text.", low=0, high=MAX_SEED)
+
+
+@dataclass
+class SpeedConfig(Options):
+    """How the model runs while generating (benchmarks/lyrics_generate_speed.py measures each choice)."""
+
+    dtype: str = opt("auto", "--dtype", "Dtype while generating: float32 | bfloat16 | auto (bfloat16 with int8 "
+                     "weights, else float32).", choices=DTYPES)
+    quantize: str = opt("auto", "--quantize", "int8: int8 weights, one scale per row (CPU only) | none | auto "
+                        "(int8 on a CPU, none on a GPU).", choices=QUANTIZE)
+    compile: bool = opt(False, "--compile", "torch.compile the forward pass (with a static KV cache); pays off "
+                        "only for long generations.")
 
 
 @dataclass

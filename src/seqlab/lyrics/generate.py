@@ -55,6 +55,7 @@ class Generated:
     new_tokens: int
     seconds: float
     seeds: list[int] = field(default_factory=list)  # text i is reproduced by --seed seeds[i] -n 1
+    new_ids: list[list[int]] = field(default_factory=list)  # the generated token ids of each text
 
     @property
     def tokens_per_second(self) -> float:
@@ -103,7 +104,7 @@ def sample(model, tokenizer, prompt: str, cfg: GenerationConfig, stream: TextIO 
 
     model.eval()
     seeds = sequence_seeds(cfg)
-    texts, new_tokens, start = [], 0, time.perf_counter()
+    texts, new_ids, new_tokens, start = [], [], 0, time.perf_counter()
     for index, seed in enumerate(seeds):
         set_seed(seed)
         streamer = None
@@ -120,8 +121,9 @@ def sample(model, tokenizer, prompt: str, cfg: GenerationConfig, stream: TextIO 
                                  pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
                                  streamer=streamer)
         new_tokens += out.shape[1] - input_ids.shape[1]
+        new_ids.append(out[0, input_ids.shape[1]:].tolist())
         texts.append(tokenizer.decode(out[0, len(prefix or []):], skip_special_tokens=True))
-    return Generated(texts, new_tokens, time.perf_counter() - start, seeds)
+    return Generated(texts, new_tokens, time.perf_counter() - start, seeds, new_ids)
 
 
 def write_songs(path: str | Path, result: Generated, settings: dict) -> None:
@@ -142,13 +144,18 @@ def generate_lyrics(model_dir: str, prompt: str = RECIPE_PROMPT, stream: TextIO 
     """Python API: load a trained folder (or `smollm2-135m`) and return the generated strings.
 
     `options` are GenerationConfig fields (max_length, top_k, top_p, temperature, repetition_penalty,
-    num_return_sequences, seed, …). Pass stream=sys.stdout to watch the tokens arrive.
+    num_return_sequences, seed, …) and SpeedConfig fields (dtype, quantize, compile). Pass stream=sys.stdout to
+    watch the tokens arrive.
     """
-    from seqlab.lyrics.model import load_trained
+    from dataclasses import fields
 
-    cfg = GenerationConfig(**options)
+    from seqlab.lyrics.config import SpeedConfig
+    from seqlab.lyrics.model import load_trained
+    from seqlab.lyrics.speed import prepare
+
+    speed_names = {f.name for f in fields(SpeedConfig)}
+    cfg = GenerationConfig(**{k: v for k, v in options.items() if k not in speed_names})
+    speed = SpeedConfig(**{k: v for k, v in options.items() if k in speed_names})
     cfg.validate()
     model, tokenizer = load_trained(model_dir, device=device)
-    return sample(model, tokenizer, prompt, cfg, stream).texts
-
-
+    return sample(prepare(model, speed), tokenizer, prompt, cfg, stream).texts
