@@ -12,7 +12,8 @@ Correctness: whether each arm gives the plain arm's tokens for the same seed; ea
 lyrics (teacher-forced, the same tokens for all arms: a faster arm must model lyrics as well as float32 does); and
 the perplexity of each arm's sampled continuations under the float32 model (mean over seeds ± standard error).
 
-    OMP_NUM_THREADS=1 flock /tmp/seqlab-bench.lock .venv/bin/python benchmarks/lyrics_generate_speed.py --seeds 6
+    OMP_NUM_THREADS=1 flock /tmp/seqlab-bench.lock .venv/bin/python benchmarks/lyrics_generate_speed.py --seeds 6 \
+        --data data/poetry
 """
 from __future__ import annotations
 
@@ -55,9 +56,9 @@ def seqlab_arm(model, tokenizer, tokens: int, speed: SpeedConfig):
     return run, prepared
 
 
-def lyrics_blocks(tokenizer, songs: int, block: int) -> list[dict]:
+def lyrics_blocks(data: str | None, tokenizer, songs: int, block: int) -> list[dict]:
     """Every 700th song of the corpus, cut to `block` tokens: a fixed held-out-style text to score each arm on."""
-    chosen = load_corpus().songs.song.tolist()[::700][:songs]
+    chosen = load_corpus(data).songs.song.tolist()[::700][:songs]
     ids = [tokenizer(song, add_special_tokens=False)["input_ids"][:block] for song in chosen]
     return [{"input_ids": x, "attention_mask": [1] * len(x)} for x in ids]
 
@@ -74,6 +75,7 @@ def continuation_nll(model, tokenizer, continuation: list[int]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="smollm2-135m")
+    parser.add_argument("--data", default=None, help="lyrics folder (default: poetry/ under $SEQLAB_DATA_DIR)")
     parser.add_argument("--tokens", type=int, default=48, help="new tokens per sample")
     parser.add_argument("--seeds", type=int, default=6)
     parser.add_argument("--score-songs", type=int, default=12, help="held-out songs (128 tokens) each arm scores")
@@ -84,7 +86,7 @@ def main() -> None:
     reference, tokenizer = load_model(args.model)
     reference.eval()
     arms = {"plain": plain_arm(reference, tokenizer, args.tokens)}
-    blocks = lyrics_blocks(tokenizer, args.score_songs, 128)
+    blocks = lyrics_blocks(args.data, tokenizer, args.score_songs, 128)
     scored = {"plain": perplexity(reference, blocks, batch_size=1)[0]}
     configs = {"seqlab-f32": SpeedConfig(quantize="none", dtype="float32"),
                "seqlab-bf16": SpeedConfig(quantize="none", dtype="bfloat16"),

@@ -141,7 +141,8 @@ def generate(
                     **{k: v for k, v in vars(cfg).items() if k not in ("seed", "num_return_sequences")},
                     **vars(speed)}
         write_songs(output, result, settings)
-    typer.echo(f"[{result.new_tokens} tokens, {result.tokens_per_second:.1f} tokens/s]", err=True)
+    seeds = f"seed {result.seeds[0]}" + (f"–{result.seeds[-1]}" if len(result.seeds) > 1 else "")
+    typer.echo(f"[{result.new_tokens} tokens, {result.tokens_per_second:.1f} tokens/s, {seeds}]", err=True)
 
 
 @app.command()

@@ -111,7 +111,8 @@ class EvalConfig(Options):
                               high=MAX_SEED)
     val_fraction: Optional[float] = opt(None, "--val-fraction", "Validation share (default: the run's, else 0.1).",
                                         low=0.0, high=1.0, low_open=True, high_open=True)
-    max_val_songs: Optional[int] = opt(None, "--max-val-songs", "Use the first N validation songs.", low=1)
+    max_val_songs: Optional[int] = opt(None, "--max-val-songs", "Use the first N validation songs (with --split "
+                                       "all: the first N songs).", low=1)
     block_size: int = opt(256, "--block-size", "Tokens per scored block; at most the model's context.", low=2,
                           high=MAX_BLOCK)
     batch_size: int = opt(4, "--batch-size", "Blocks per forward pass.", low=1, high=65536)

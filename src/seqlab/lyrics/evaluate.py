@@ -46,7 +46,8 @@ def eval_frames(cfg: EvalConfig) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     corpus = load_corpus(data, data_dir)
     songs = corpus.songs
     if cfg.split == "all":
-        return songs, songs, f"all {len(songs)} songs of {corpus.source}"
+        chosen = songs.iloc[: cfg.max_val_songs] if cfg.max_val_songs else songs
+        return songs, chosen, f"{'first' if cfg.max_val_songs else 'all'} {len(chosen)} songs of {corpus.source}"
     if cfg.data is None and run.get("hold_out_artist"):  # the run's own split left that artist out
         from seqlab.lyrics.conditioning import artist_key
 
