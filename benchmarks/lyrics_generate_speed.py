@@ -6,7 +6,7 @@ Arms (each generates one sample per seed, the seeds interleaved so load changes 
   seqlab-f32   seqlab's sample() with --quantize none --dtype float32
   seqlab-bf16  --quantize none --dtype bfloat16
   seqlab-int8 (default)  int8 weights + bfloat16 activations (seqlab's CPU default, --quantize auto)
-  seqlab-int8-compile  the same plus --compile (static KV cache + torch.compile), only with --with-compile
+  seqlab-f32-compile  --compile (static KV cache + torch.compile, float32), only with --with-compile
 
 Correctness: whether each arm gives the plain arm's tokens for the same seed; each arm's own perplexity on held-out
 lyrics (teacher-forced, the same tokens for all arms: a faster arm must model lyrics as well as float32 does); and
@@ -92,7 +92,7 @@ def main() -> None:
                "seqlab-bf16": SpeedConfig(quantize="none", dtype="bfloat16"),
                "seqlab-int8 (default)": SpeedConfig()}
     if args.with_compile:
-        configs["seqlab-int8-compile"] = SpeedConfig(compile=True)
+        configs["seqlab-f32-compile"] = SpeedConfig(compile=True)  # float32: int8 cannot be compiled
     for name, speed in configs.items():
         model, _ = load_model(args.model)  # each arm its own copy: bf16/compile change the model
         arms[name], prepared = seqlab_arm(model, tokenizer, args.tokens, speed)

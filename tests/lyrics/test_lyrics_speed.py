@@ -20,6 +20,9 @@ def test_auto_means_int8_and_bfloat16_on_cpu_and_float32_on_gpu():
     assert resolved(SpeedConfig(quantize="int8", dtype="float32"), CPU) == ("float32", "int8")
     with pytest.raises(SeqlabError, match="--quantize int8 runs on the CPU only"):
         resolved(SpeedConfig(quantize="int8"), GPU)
+    assert resolved(SpeedConfig(compile=True), CPU) == ("float32", "none")
+    with pytest.raises(SeqlabError, match="--compile works with --quantize none only"):
+        resolved(SpeedConfig(compile=True, quantize="int8"), CPU)
     with pytest.raises(SeqlabError, match="--dtype must be one of auto, float32, bfloat16"):
         SpeedConfig(dtype="int4").validate()
 

@@ -58,11 +58,16 @@ def quantize_int8(model) -> int:
 
 
 def resolved(cfg: SpeedConfig, device: torch.device) -> tuple[str, str]:
-    """(dtype, quantize) with 'auto' decided: int8 weights + bfloat16 on a CPU, float32 and no int8 on a GPU."""
-    quantize = cfg.quantize if cfg.quantize != "auto" else ("int8" if device.type == "cpu" else "none")
+    """(dtype, quantize) with 'auto' decided: int8 weights + bfloat16 on a CPU, float32 and no int8 on a GPU or
+    with --compile (torch 2.13's inductor cannot lower the int8-weight kernel's input: a LoweringException)."""
+    auto_int8 = device.type == "cpu" and not cfg.compile
+    quantize = cfg.quantize if cfg.quantize != "auto" else ("int8" if auto_int8 else "none")
     dtype = cfg.dtype if cfg.dtype != "auto" else ("bfloat16" if quantize == "int8" else "float32")
     if quantize == "int8" and device.type != "cpu":
         raise SeqlabError(f"--quantize int8 runs on the CPU only, not on {device}; use --quantize none")
+    if quantize == "int8" and cfg.compile:
+        raise SeqlabError("--compile works with --quantize none only (torch.compile cannot compile the int8-weight "
+                          "kernel)")
     return dtype, quantize
 
 
