@@ -30,13 +30,15 @@ NGRAMS = (8, 4)  # 8-grams as in `evaluate`'s memorization; 4-grams, since a sho
 
 
 def run_split(model: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The run's own train/validation songs, rebuilt from its lyrics_run.json (validated like command options)."""
+    """The run's own train/validation songs, rebuilt from its lyrics_run.json (validated like command options);
+    all of the validation split, whatever --max-val-songs the run was validated on."""
     path = Path(model).expanduser() / RUN_CONFIG
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))["config"]
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
         raise SeqlabError(f"{path} is missing or corrupt ({exc}); artist-eval needs a run folder") from exc
     cfg = TrainConfig.from_dict(saved, str(path))
+    cfg.max_val_songs = None  # it only shortened validation during training; every validation song is unseen
     train, val, _ = corpus_frames(cfg)
     return train, val
 
