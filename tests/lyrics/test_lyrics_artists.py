@@ -84,6 +84,10 @@ def test_artist_conditioned_run_end_to_end(lyrics_dir, tmp_path, tiny_model_dir,
         assert len({row["right_perplexity"], row["wrong_perplexity"], row["none_perplexity"]}) == 3
     assert len(report["ngram_table"]) == 2
     assert all(0.0 <= row["own_share_4"] <= 1.0 for row in report["ngram_table"])
+    from seqlab.lyrics import generate_lyrics
+
+    api = generate_lyrics(str(out), "Sunrise", artist="Artist Two", max_new_tokens=6, seed=7, device="cpu")
+    assert api == [text.strip()]  # the Python API, same defaults, same text
     code, _, err = run_cli([*args, "--artist", "Artist Tow"], capsys)
     assert_one_line_error(code, err, "unknown artist 'Artist Tow'", "close matches: Artist Two")
     code, _, err = run_cli(["lyrics", "artists", "--model", str(tiny_model_dir)], capsys)

@@ -140,15 +140,16 @@ def write_songs(path: str | Path, result: Generated, settings: dict) -> None:
 
 
 def generate_lyrics(model_dir: str, prompt: str = RECIPE_PROMPT, stream: TextIO | None = None,
-                    device: str = "auto", **options) -> list[str]:
+                    device: str = "auto", artist: str | None = None, **options) -> list[str]:
     """Python API: load a trained folder (or `smollm2-135m`) and return the generated strings.
 
-    `options` are GenerationConfig fields (max_length, top_k, top_p, temperature, repetition_penalty,
-    num_return_sequences, seed, …) and SpeedConfig fields (dtype, quantize, compile). Pass stream=sys.stdout to
-    watch the tokens arrive.
+    `artist` conditions on one of the run's artists (see `seqlab lyrics artists`). `options` are GenerationConfig
+    fields (max_length, top_k, top_p, temperature, repetition_penalty, num_return_sequences, seed, …) and
+    SpeedConfig fields (dtype, quantize, compile). Pass stream=sys.stdout to watch the tokens arrive.
     """
     from dataclasses import fields
 
+    from seqlab.lyrics.conditioning import find_artist, prefix_ids, read_artists
     from seqlab.lyrics.config import SpeedConfig
     from seqlab.lyrics.model import load_trained
     from seqlab.lyrics.speed import prepare
@@ -157,5 +158,6 @@ def generate_lyrics(model_dir: str, prompt: str = RECIPE_PROMPT, stream: TextIO 
     cfg = GenerationConfig(**{k: v for k, v in options.items() if k not in speed_names})
     speed = SpeedConfig(**{k: v for k, v in options.items() if k in speed_names})
     cfg.validate()
+    known = find_artist(read_artists(model_dir), artist, f"model {model_dir}") if artist is not None else None
     model, tokenizer = load_trained(model_dir, device=device)
-    return sample(prepare(model, speed), tokenizer, prompt, cfg, stream).texts
+    return sample(prepare(model, speed), tokenizer, prompt, cfg, stream, prefix=prefix_ids(tokenizer, known)).texts
