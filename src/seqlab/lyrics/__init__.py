@@ -5,6 +5,7 @@ Python API::
     from seqlab.lyrics import generate_lyrics, load_corpus
     corpus = load_corpus("data/poetry")              # files / songs DataFrames, duplicates report
     generate_lyrics("gpt2-lyrics", "When the sun rises and stars begin to fade", seed=0, num_return_sequences=2)
+    generate_lyrics("gpt2-lyrics", "Down the road", artist="Bob Dylan", seed=0)   # an artist-conditioned run
 
 The heavy modules (torch, transformers) load on first use, so importing this package is cheap.
 """

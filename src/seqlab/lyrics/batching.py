@@ -26,29 +26,41 @@ def tokenize_songs(tokenizer, songs: list[str]) -> list[list[int]]:
     return [list(song) + [tokenizer.eos_token_id] for song in ids]
 
 
-def pack(token_lists: list[list[int]], block_size: int) -> list[Example]:
+def pack(token_lists: list[list[int]], block_size: int, label_lists: list[list[int]] | None = None) -> list[Example]:
     """run_clm's group_texts: concatenate all songs (EOS-separated) and cut into `block_size` blocks.
 
     Unlike group_texts the last, shorter block is kept (and padded by the collator): nothing is truncated away.
+    `label_lists` (same shapes as `token_lists`, -100 where a token is context only, e.g. an artist prefix) are cut
+    the same way and travel with each block as "labels".
     """
     if block_size < 2:
         raise SeqlabError(f"--block-size must be at least 2, got {block_size}")
     stream = [token for tokens in token_lists for token in tokens]
-    blocks = [stream[i : i + block_size] for i in range(0, len(stream), block_size)]
-    if blocks and len(blocks[-1]) < 2:  # a 1-token block has nothing to predict
-        blocks.pop()
-    return [{"input_ids": block, "attention_mask": [1] * len(block)} for block in blocks]
+    starts = range(0, len(stream), block_size)
+    examples = [{"input_ids": stream[i : i + block_size], "attention_mask": [1] * len(stream[i : i + block_size])}
+                for i in starts]
+    if label_lists is not None:
+        labels = [label for song in label_lists for label in song]
+        for example, i in zip(examples, starts):
+            example["labels"] = labels[i : i + block_size]
+    if examples and len(examples[-1]["input_ids"]) < 2:  # a 1-token block has nothing to predict
+        examples.pop()
+    return examples
 
 
-def pad_to_max(token_lists: list[list[int]], max_length: int, pad_id: int) -> list[Example]:
+def pad_to_max(token_lists: list[list[int]], max_length: int, pad_id: int,
+               label_lists: list[list[int]] | None = None) -> list[Example]:
     """the original recipe: every song padded or truncated to exactly `max_length` tokens."""
     if max_length < 2:
         raise SeqlabError(f"--block-size must be at least 2, got {max_length}")
     examples = []
-    for tokens in token_lists:
+    for index, tokens in enumerate(token_lists):
         tokens = tokens[:max_length]
         pad = max_length - len(tokens)
-        examples.append({"input_ids": tokens + [pad_id] * pad, "attention_mask": [1] * len(tokens) + [0] * pad})
+        example = {"input_ids": tokens + [pad_id] * pad, "attention_mask": [1] * len(tokens) + [0] * pad}
+        if label_lists is not None:
+            example["labels"] = label_lists[index][:max_length] + [-100] * pad
+        examples.append(example)
     return examples
 
 
@@ -57,9 +69,12 @@ def build_examples(tokenizer, songs: list[str], block_size: int, packing: bool =
     return examples_from_tokens(tokenize_songs(tokenizer, songs), block_size, packing, tokenizer.pad_token_id)
 
 
-def examples_from_tokens(token_lists: list[list[int]], block_size: int, packing: bool, pad_id: int) -> list[Example]:
+def examples_from_tokens(token_lists: list[list[int]], block_size: int, packing: bool, pad_id: int,
+                         label_lists: list[list[int]] | None = None) -> list[Example]:
     """The same from already tokenized songs, for callers that also need the token counts."""
-    return pack(token_lists, block_size) if packing else pad_to_max(token_lists, block_size, pad_id)
+    if packing:
+        return pack(token_lists, block_size, label_lists)
+    return pad_to_max(token_lists, block_size, pad_id, label_lists)
 
 
 @dataclass
@@ -97,8 +112,12 @@ class EosKeepingCollator(DataCollatorForLanguageModeling):
         super().__init__(tokenizer=tokenizer, mlm=False, pad_to_multiple_of=pad_to_multiple_of)
 
     def torch_call(self, examples: list[Any]) -> dict[str, Any]:
-        batch = super().torch_call(examples)
+        given = [example.get("labels") for example in examples]
+        batch = super().torch_call([{k: v for k, v in example.items() if k != "labels"} for example in examples])
         labels = batch["input_ids"].clone()
+        for row, row_labels in enumerate(given):  # an example's own labels (-100 on an artist prefix) win
+            if row_labels is not None:
+                labels[row, : len(row_labels)] = torch.tensor(row_labels, dtype=labels.dtype)
         if "attention_mask" in batch:
             labels[batch["attention_mask"] == 0] = -100
         batch["labels"] = labels

@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from seqlab.lyrics.config import EvalConfig, GenerationConfig, TrainConfig
+from seqlab.lyrics.config import ArtistEvalConfig, EvalConfig, GenerationConfig, SpeedConfig, TrainConfig
 from seqlab.options import check_value, cli_option
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -24,15 +24,12 @@ DEVICE = cli_option(EvalConfig, "device")
 AS_JSON = typer.Option(False, "--json", help="Print the numbers as JSON on the last line of stdout.")
 
 
-def _quiet_transformers() -> None:
+def _quiet_transformers(progress: bool = True) -> None:
     """Only errors from transformers, and no "Loading weights" bar, so an error found after loading stays one line.
-    Hub downloads keep their bars; the Trainer's are --progress/--no-progress."""
-    import huggingface_hub.utils
-    import transformers
+    Other bars (hub downloads, the GGUF conversion, the Trainer's) show only with --progress on a terminal."""
+    from seqlab.lyrics.progress import set_progress
 
-    transformers.logging.set_verbosity_error()
-    transformers.logging.disable_progress_bar()
-    huggingface_hub.utils.enable_progress_bars()
+    set_progress(progress)
 
 
 @app.command()
@@ -74,6 +71,9 @@ def train(
     max_train_songs: Optional[int] = cli_option(TrainConfig, "max_train_songs"),
     max_val_songs: Optional[int] = cli_option(TrainConfig, "max_val_songs"),
     seed: int = SEED,
+    artist_prefix: bool = cli_option(TrainConfig, "artist_prefix"),
+    unconditioned_share: float = cli_option(TrainConfig, "unconditioned_share"),
+    hold_out_artist: Optional[str] = cli_option(TrainConfig, "hold_out_artist"),
     lora: bool = cli_option(TrainConfig, "lora"),
     lora_r: int = cli_option(TrainConfig, "lora_r"),
     resume: bool = cli_option(TrainConfig, "resume"),
@@ -97,6 +97,8 @@ def train(
 def generate(
     model: str = cli_option(EvalConfig, "model", help="Trained folder (model + tokenizer) or smollm2-135m."),
     prompt: str = cli_option(EvalConfig, "prompt", help="Text the lyrics start with."),
+    artist: Optional[str] = typer.Option(None, "--artist", help="Write in this artist's style (one the model was "
+                                         "trained with; see `seqlab lyrics artists`)."),
     max_length: int = cli_option(GenerationConfig, "max_length"),
     max_new_tokens: Optional[int] = cli_option(GenerationConfig, "max_new_tokens"),
     top_k: int = cli_option(GenerationConfig, "top_k"),
@@ -107,22 +109,54 @@ def generate(
     seed: Optional[int] = cli_option(GenerationConfig, "seed"),
     greedy: bool = typer.Option(False, "--greedy", help="Greedy decoding instead of sampling."),
     stream: bool = typer.Option(True, "--stream/--no-stream", help="Print tokens as they are generated."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Also write the texts to FILE, one block "
+                                          "per text with its settings and seed in a header."),
     device: str = DEVICE,
+    dtype: str = cli_option(SpeedConfig, "dtype"),
+    quantize: str = cli_option(SpeedConfig, "quantize"),
+    compile: bool = cli_option(SpeedConfig, "compile"),
+    progress: bool = cli_option(TrainConfig, "show_progress"),
 ) -> None:
     """Generate lyrics from a prompt; stops at EOS or the length limit."""
-    from seqlab.lyrics.generate import sample
+    from seqlab.lyrics.conditioning import find_artist, prefix_ids, read_artists
+    from seqlab.lyrics.generate import sample, write_songs
     from seqlab.lyrics.model import load_trained
+    from seqlab.lyrics.speed import prepare
 
     cfg = GenerationConfig.from_cli(dict(locals()), do_sample=not greedy)
-    _quiet_transformers()
+    speed = SpeedConfig.from_cli(dict(locals()))
+    known = find_artist(read_artists(model), artist, f"model {model}") if artist is not None else None
+    _quiet_transformers(progress)
     loaded, tokenizer = load_trained(model, device=device)
-    result = sample(loaded, tokenizer, prompt, cfg, stream=sys.stdout if stream else None)
+    loaded = prepare(loaded, speed)
+    result = sample(loaded, tokenizer, prompt, cfg, stream=sys.stdout if stream else None,
+                    prefix=prefix_ids(tokenizer, known))
     if not stream:
         for index, text in enumerate(result.texts):
             if len(result.texts) > 1:
                 typer.echo(f"--- {index + 1} ---")
             typer.echo(text)
-    typer.echo(f"[{result.new_tokens} tokens, {result.tokens_per_second:.1f} tokens/s]", err=True)
+    if output is not None:
+        settings = {"model": model, "artist": known.name if known else None, "prompt": prompt,
+                    **{k: v for k, v in vars(cfg).items() if k not in ("seed", "num_return_sequences")},
+                    **vars(speed)}
+        write_songs(output, result, settings)
+    seeds = f"seed {result.seeds[0]}" + (f"–{result.seeds[-1]}" if len(result.seeds) > 1 else "")
+    typer.echo(f"[{result.new_tokens} tokens, {result.tokens_per_second:.1f} tokens/s, {seeds}]", err=True)
+
+
+@app.command()
+def artists(model: str = cli_option(EvalConfig, "model", help="Trained folder."), as_json: bool = AS_JSON) -> None:
+    """The artists a trained model knows (for `generate --artist`), with their training songs."""
+    from seqlab.lyrics.conditioning import read_artists
+
+    known = read_artists(model)
+    width = max(len(a.name) for a in known)
+    for artist in known:
+        typer.echo(f"{artist.name:<{width}}  {artist.train_songs:>6} songs")
+    if as_json:
+        typer.echo(json.dumps([{"name": a.name, "key": a.key, "train_songs": a.train_songs} for a in known],
+                              ensure_ascii=False))
 
 
 @app.command()
@@ -140,18 +174,51 @@ def evaluate(
     prompt: str = cli_option(EvalConfig, "prompt"),
     max_length: int = cli_option(EvalConfig, "max_length"),
     sample_seed: int = cli_option(EvalConfig, "sample_seed"),
+    compare_to: Optional[str] = cli_option(EvalConfig, "compare_to"),
     device: str = DEVICE,
+    progress: bool = cli_option(TrainConfig, "show_progress"),
     as_json: bool = AS_JSON,
 ) -> None:
-    """Validation perplexity; distinct-1/2, repeated-line rate and 8-gram memorization of generated samples."""
+    """Perplexity (overall and per file), optionally against a second model (--compare-to); distinct-1/2,
+    repeated-line rate and 8-gram memorization of generated samples."""
     from seqlab.lyrics.evaluate import evaluate as run_evaluation
+    from seqlab.lyrics.evaluate import format_per_file
 
     options = {k: (str(v) if isinstance(v, Path) else v) for k, v in locals().items()}
-    cfg = EvalConfig.from_cli(options, show_progress=not as_json)
+    cfg = EvalConfig.from_cli(options, show_progress=progress and not as_json)
     cfg.validate()
-    _quiet_transformers()
+    _quiet_transformers(cfg.show_progress)
     result = run_evaluation(cfg)
     for key, value in result.items():
-        typer.echo(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
+        if key != "per_file":
+            typer.echo(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
+    typer.echo(format_per_file(result))
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+
+
+@app.command("artist-eval")
+def artist_eval(
+    model: str = cli_option(ArtistEvalConfig, "model"),
+    songs_per_artist: int = cli_option(ArtistEvalConfig, "songs_per_artist"),
+    block_size: int = cli_option(ArtistEvalConfig, "block_size"),
+    batch_size: int = cli_option(ArtistEvalConfig, "batch_size"),
+    style_artists: int = cli_option(ArtistEvalConfig, "style_artists"),
+    samples: int = cli_option(ArtistEvalConfig, "samples"),
+    max_new_tokens: int = cli_option(ArtistEvalConfig, "max_new_tokens"),
+    seed: int = cli_option(ArtistEvalConfig, "seed"),
+    device: str = cli_option(ArtistEvalConfig, "device"),
+    progress: bool = cli_option(TrainConfig, "show_progress"),
+    as_json: bool = AS_JSON,
+) -> None:
+    """Does artist conditioning work? Held-out perplexity with the right, a wrong and no artist prefix per artist,
+    and the n-gram share of conditioned samples in the artist's own vs. other artists' training songs."""
+    from seqlab.lyrics.artist_eval import artist_eval as run_artist_eval
+    from seqlab.lyrics.artist_eval import format_tables
+
+    cfg = ArtistEvalConfig.from_cli(dict(locals()), show_progress=progress and not as_json)
+    _quiet_transformers(cfg.show_progress)
+    result = run_artist_eval(cfg)
+    typer.echo(format_tables(result))
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))

@@ -17,6 +17,8 @@ RECIPE_PROMPT = "When the sun rises and stars begin to fade"
 MAX_BLOCK = 4096  # tokens; a model's own context may be smaller and is checked when it is loaded
 MAX_SEED = 2**32 - 1  # numpy's and transformers' set_seed limit
 MODEL_SIZES = ("tiny", "small")
+DTYPES = ("auto", "float32", "bfloat16")
+QUANTIZE = ("auto", "none", "int8")
 
 
 @dataclass
@@ -47,6 +49,13 @@ class TrainConfig(Options):
     max_train_songs: Optional[int] = opt(None, "--max-train-songs", "Train on the first N songs.", low=1)
     max_val_songs: Optional[int] = opt(None, "--max-val-songs", "Validate on the first N songs.", low=1)
     seed: int = opt(42, "--seed", "Random seed of the split, shuffling and initialization.", low=0, high=MAX_SEED)
+    artist_prefix: bool = opt(True, "--artist-prefix", "Start each training song with <|artist|>NAME<|lyrics|> so "
+                              "`generate --artist` works (--no-artist-prefix: plain lyrics only).")
+    unconditioned_share: float = opt(0.2, "--unconditioned-share", "With --artist-prefix: share of training songs "
+                                     "without the prefix, so generation without --artist still works.", low=0.0,
+                                     high=1.0)
+    hold_out_artist: Optional[str] = opt(None, "--hold-out-artist", "Leave this artist's songs out of training and "
+                                         "validation (to measure lyrics of an unseen artist).")
     lora: bool = opt(False, "--lora", "Train LoRA adapters (peft); merged into the saved model.")
     lora_r: int = opt(8, "--lora-r", "LoRA rank.", low=1, high=4096)
     resume: bool = opt(False, "--resume", "Continue from the last checkpoint in --output-dir.")
@@ -79,6 +88,18 @@ class GenerationConfig(Options):
 
 
 @dataclass
+class SpeedConfig(Options):
+    """How the model runs while generating (benchmarks/lyrics_generate_speed.py measures each choice)."""
+
+    dtype: str = opt("auto", "--dtype", "Dtype while generating: float32 | bfloat16 | auto (bfloat16 with int8 "
+                     "weights, else float32).", choices=DTYPES)
+    quantize: str = opt("auto", "--quantize", "int8: int8 weights, one scale per row (CPU only) | none | auto "
+                        "(int8 on a CPU, none on a GPU).", choices=QUANTIZE)
+    compile: bool = opt(False, "--compile", "torch.compile the forward pass (with a static KV cache); pays off "
+                        "only for long generations.")
+
+
+@dataclass
 class EvalConfig(Options):
     """Every option of `seqlab lyrics evaluate`; split options left unset take the run's own (lyrics_run.json)."""
 
@@ -90,7 +111,8 @@ class EvalConfig(Options):
                               high=MAX_SEED)
     val_fraction: Optional[float] = opt(None, "--val-fraction", "Validation share (default: the run's, else 0.1).",
                                         low=0.0, high=1.0, low_open=True, high_open=True)
-    max_val_songs: Optional[int] = opt(None, "--max-val-songs", "Use the first N validation songs.", low=1)
+    max_val_songs: Optional[int] = opt(None, "--max-val-songs", "Use the first N validation songs (with --split "
+                                       "all: the first N songs).", low=1)
     block_size: int = opt(256, "--block-size", "Tokens per scored block; at most the model's context.", low=2,
                           high=MAX_BLOCK)
     batch_size: int = opt(4, "--batch-size", "Blocks per forward pass.", low=1, high=65536)
@@ -99,6 +121,8 @@ class EvalConfig(Options):
     max_length: int = opt(100, "--max-length", "Total tokens of each sample, prompt included; capped at the model's "
                           "context.", low=1, high=1_000_000)
     sample_seed: int = opt(0, "--sample-seed", "Random seed of the generated samples.", low=0, high=MAX_SEED)
+    compare_to: Optional[str] = opt(None, "--compare-to", "Also score this model (e.g. smollm2-135m, the base "
+                                    "model) on the same songs: a perplexity and per-file column for each.")
     device: str = opt("auto", "--device", DEVICE_HELP)
     show_progress: bool = True
 
@@ -107,3 +131,22 @@ class EvalConfig(Options):
 
         check_fields(self)
         resolve_device(self.device)  # before any data is read
+
+
+@dataclass
+class ArtistEvalConfig(Options):
+    """Every option of `seqlab lyrics artist-eval` (kept cheap: a few short held-out songs per artist)."""
+
+    model: str = opt("gpt2-lyrics", "--model", "Artist-conditioned run folder.")
+    songs_per_artist: int = opt(3, "--songs-per-artist", "Held-out (validation) songs scored per artist.", low=1,
+                                high=10_000)
+    block_size: int = opt(64, "--block-size", "Lyric tokens scored per song (the song's start).", low=2,
+                          high=MAX_BLOCK)
+    batch_size: int = opt(8, "--batch-size", "Sequences per forward pass.", low=1, high=65536)
+    style_artists: int = opt(5, "--style-artists", "Artists (most training songs first) whose conditioned samples "
+                             "get the n-gram check (0 = skip).", low=0, high=10_000)
+    samples: int = opt(4, "--samples", "Samples per artist for the n-gram check.", low=1, high=1000)
+    max_new_tokens: int = opt(64, "--max-new-tokens", "Tokens per sample.", low=1, high=100_000)
+    seed: int = opt(0, "--seed", "Random seed of the wrong-artist draw and the samples.", low=0, high=MAX_SEED)
+    device: str = opt("auto", "--device", DEVICE_HELP)
+    show_progress: bool = False

@@ -16,6 +16,7 @@ import pandas as pd
 
 from seqlab.datadir import candidate_roots
 from seqlab.errors import DataError, first_line
+from seqlab.lyrics.conditioning import artist_key
 from seqlab.lyrics.dedup import line_set, search_near_duplicates
 
 MIN_CHARS = 50  # the original recipe keeps files with more than 50 characters
@@ -70,7 +71,7 @@ def split_songs(text: str, max_lines: int = MAX_SONG_LINES) -> list[str]:
 
 def artist_name(file_name: str) -> str:
     """'Kanye_West.txt' and 'kanye-west.txt' both become 'kanye west'."""
-    return re.sub(r"[-_]+", " ", Path(file_name).stem).strip().lower()
+    return artist_key(Path(file_name).stem)
 
 
 def shown(name: object) -> str:
@@ -164,7 +165,7 @@ def _read_csv(path: Path) -> tuple[list[dict], list[tuple[str, str]]]:
     kept, dropped = [], []
     for row, record in enumerate(frame.to_dict("records"), start=2):
         name = f"{path.name}:{row}"
-        artist = record[artist_col].strip().lower() if artist_col else artist_name(path.name)
+        artist = artist_key(record[artist_col]) if artist_col and record[artist_col].strip() else artist_name(path.name)
         row_kept, row_dropped = _keep_or_drop(name, artist, normalize(record[text_col]))
         kept += row_kept
         dropped += row_dropped
@@ -174,6 +175,16 @@ def _read_csv(path: Path) -> tuple[list[dict], list[tuple[str, str]]]:
 def find_near_duplicates(files: pd.DataFrame, threshold: float = NEAR_DUP_THRESHOLD) -> list[tuple[str, str, float]]:
     """Pairs of files whose distinct lines overlap by at least `threshold` (of the smaller file's lines)."""
     return search_near_duplicates(files.file.tolist(), files.text.tolist(), threshold).pairs
+
+
+def merge_duplicate_artists(files: pd.DataFrame, pairs: list[tuple[str, str, float]]) -> pd.DataFrame:
+    """The later file of a near-duplicate pair takes the earlier file's artist: two copies of one artist's lyrics
+    are one artist, whatever the file names say. Only for folders of files: two CSV rows that share their lines
+    (a cover) may well be two artists."""
+    artist = dict(zip(files.file, files.artist))
+    for first, second, _ in pairs:
+        artist[second] = artist[first]
+    return files.assign(artist=files.file.map(artist))
 
 
 def _build_songs(files: pd.DataFrame, pairs: list[tuple[str, str, float]]) -> tuple[pd.DataFrame, int, int]:
@@ -216,20 +227,32 @@ def load_corpus(data: str | os.PathLike | None = None, data_dir: str | os.PathLi
                         f"{MAX_CONTROL_SHARE:.0%} of them control characters): {reasons}")
     files = pd.DataFrame(kept, columns=["file", "artist", "text"])
     pairs = find_near_duplicates(files)
+    if path.is_dir():
+        files = merge_duplicate_artists(files, pairs)
     songs, exact, near = _build_songs(files, pairs)
     return LyricsCorpus(path, files, dropped, songs, exact, near, pairs)
 
 
-def split_by_song(songs: list[str], val_fraction: float, seed: int) -> tuple[list[str], list[str]]:
-    """Seeded train/validation split of whole songs (never lines), so no validation line is seen in training."""
+def split_indices(count: int, val_fraction: float, seed: int) -> tuple[list[int], list[int]]:
+    """Seeded train/validation split of song positions: (train in corpus order, validation in drawn order)."""
     if not 0.0 < val_fraction < 1.0:
         raise DataError(f"--val-fraction must be in (0, 1), got {val_fraction}")
-    if len(songs) < 2:
-        raise DataError(f"need at least 2 songs to make a train/validation split, got {len(songs)}")
-    order = list(range(len(songs)))
+    if count < 2:
+        raise DataError(f"need at least 2 songs to make a train/validation split, got {count}")
+    order = list(range(count))
     random.Random(seed).shuffle(order)
-    n_val = min(len(songs) - 1, max(1, round(len(songs) * val_fraction)))
+    n_val = min(count - 1, max(1, round(count * val_fraction)))
     val_ids = set(order[:n_val])
-    train = [s for i, s in enumerate(songs) if i not in val_ids]
-    val = [songs[i] for i in order[:n_val]]
-    return train, val
+    return [i for i in range(count) if i not in val_ids], order[:n_val]
+
+
+def split_by_song(songs: list[str], val_fraction: float, seed: int) -> tuple[list[str], list[str]]:
+    """Seeded train/validation split of whole songs (never lines), so no validation line is seen in training."""
+    train, val = split_indices(len(songs), val_fraction, seed)
+    return [songs[i] for i in train], [songs[i] for i in val]
+
+
+def split_frame(songs: pd.DataFrame, val_fraction: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The same split of a songs DataFrame (file and artist kept with each song)."""
+    train, val = split_indices(len(songs), val_fraction, seed)
+    return songs.iloc[train].reset_index(drop=True), songs.iloc[val].reset_index(drop=True)

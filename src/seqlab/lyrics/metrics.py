@@ -68,27 +68,57 @@ def perplexity(model, blocks: list[dict], batch_size: int = 4, show_progress: bo
 
     Returns (perplexity, number of predicted tokens).
     """
+    totals = grouped_nll(model, blocks, None, batch_size, show_progress)
+    nll, count = totals.get(0, (0.0, 0))
+    return (safe_exp(nll / count), count) if count else (float("nan"), 0)
+
+
+@torch.no_grad()
+def grouped_nll(model, blocks: list[dict], groups: list[list] | None = None, batch_size: int = 4,
+                show_progress: bool = False) -> dict:
+    """{group: (summed NLL, predicted tokens)}: each predicted token counts for the group of its position.
+
+    `groups[b][i]` (an int ≥ 0) names the source (file, artist, …) of token i of block b, so one forward pass over
+    packed blocks gives per-file numbers whose totals are exactly the whole perplexity's. Without `groups` every token
+    is group 0. A block's "labels" (-100 = context only, e.g. an artist prefix) choose which tokens are predicted.
+    """
     model.eval()
     device = next(model.parameters()).device
-    nll, count = 0.0, 0
+    totals: dict = {}
     for start in tqdm(range(0, len(blocks), batch_size), desc="perplexity", disable=not show_progress, leave=False):
         batch = blocks[start : start + batch_size]
         width = max(len(b["input_ids"]) for b in batch)
         ids = torch.zeros(len(batch), width, dtype=torch.long)
         mask = torch.zeros(len(batch), width, dtype=torch.long)
+        target = torch.full((len(batch), width), -100, dtype=torch.long)
         for row, block in enumerate(batch):
-            ids[row, : len(block["input_ids"])] = torch.tensor(block["input_ids"])
-            mask[row, : len(block["input_ids"])] = torch.tensor(block["attention_mask"])
-        ids, mask = ids.to(device), mask.to(device)
-        logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
-        target = ids[:, 1:]
-        keep = mask[:, 1:].bool()
-        losses = torch.nn.functional.cross_entropy(logits.transpose(1, 2), target, reduction="none")
-        nll += float(losses[keep].sum())
-        count += int(keep.sum())
-    if count == 0:
-        return float("nan"), 0
-    return safe_exp(nll / count), count
+            size = len(block["input_ids"])
+            ids[row, :size] = torch.tensor(block["input_ids"])
+            mask[row, :size] = torch.tensor(block["attention_mask"])
+            target[row, :size] = torch.tensor(block.get("labels", block["input_ids"]))
+        logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits[:, :-1].float().cpu()
+        target = target[:, 1:].masked_fill(mask[:, 1:] == 0, -100)
+        losses = torch.nn.functional.cross_entropy(logits.transpose(1, 2), target, reduction="none",
+                                                   ignore_index=-100)
+        keep = target != -100
+        if groups is None:
+            _add(totals, 0, float(losses[keep].sum()), int(keep.sum()))
+            continue
+        source = torch.full_like(target, -1)
+        for row in range(len(batch)):
+            row_groups = groups[start + row][1:]  # the group of each predicted (target) position
+            source[row, : len(row_groups)] = torch.tensor(row_groups, dtype=torch.long)
+        chosen, chosen_losses = source[keep], losses[keep].double()
+        sums = torch.bincount(chosen, weights=chosen_losses)
+        counts = torch.bincount(chosen)
+        for group in counts.nonzero().flatten().tolist():
+            _add(totals, group, float(sums[group]), int(counts[group]))
+    return totals
+
+
+def _add(totals: dict, group: int, nll: float, count: int) -> None:
+    old_nll, old_count = totals.get(group, (0.0, 0))
+    totals[group] = (old_nll + nll, old_count + count)
 
 
 def safe_exp(loss: float) -> float:

@@ -16,6 +16,7 @@ import torch
 
 from seqlab.datadir import cache_dir
 from seqlab.errors import CheckpointError, SeqlabError, first_line
+from seqlab.lyrics.progress import quiet_step
 from seqlab.lyrics.tokenizer import MAX_LENGTH, configure, load_gpt2_tokenizer
 
 HUB_URL = "https://huggingface.co"
@@ -119,8 +120,9 @@ def smollm2_dir(cache: Path | None = None) -> Path:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     gguf = _smollm2_gguf()
-    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+    with quiet_step(f"converting {gguf.name} to a Hugging Face folder once (about 20 s)"):
+        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
     quantizer = getattr(model, "hf_quantizer", None)
     if quantizer is not None:  # weights are already dequantized to float32; drop the GGUF marker so it can be saved
         quantizer.remove_quantization_config(model)

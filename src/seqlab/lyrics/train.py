@@ -28,10 +28,12 @@ from seqlab.lyrics.batching import (
     token_stats,
     tokenize_songs,
 )
+from seqlab.lyrics.conditioning import ARTISTS_FILE, artist_key, close_matches, conditioned_tokens, write_artists
 from seqlab.lyrics.config import TrainConfig
-from seqlab.lyrics.corpus import load_corpus, split_by_song
+from seqlab.lyrics.corpus import load_corpus, split_frame
 from seqlab.lyrics.metrics import safe_exp
 from seqlab.lyrics.model import check_block_size, count_parameters, from_scratch, load_model
+from seqlab.lyrics.progress import bars_enabled
 
 RUN_CONFIG = "lyrics_run.json"
 METRICS = "metrics.jsonl"
@@ -48,20 +50,48 @@ class TrainResult:
     train_seconds: float
 
 
-def corpus_split(cfg: TrainConfig) -> tuple[list[str], list[str], dict]:
-    """Train/validation songs; the validation split depends only on data, seed and val fraction."""
+def corpus_frames(cfg: TrainConfig):
+    """Train/validation songs as DataFrames (file, artist, song); the validation split depends only on data, seed,
+    val fraction and the held-out artist."""
     corpus = load_corpus(cfg.data, cfg.data_dir)
-    train, val = split_by_song(corpus.songs.song.tolist(), cfg.val_fraction, cfg.seed)
+    songs, held_out = corpus.songs, None
+    if cfg.hold_out_artist:
+        held_out = artist_key(cfg.hold_out_artist)
+        known = sorted(set(songs.artist))
+        if held_out not in known:
+            similar = close_matches(held_out, known)
+            raise SeqlabError(f"--hold-out-artist {cfg.hold_out_artist!r} is not an artist of {corpus.source}"
+                              + (f"; close matches: {', '.join(similar)}" if similar else ""))
+        songs = songs[songs.artist != held_out].reset_index(drop=True)
+    train, val = split_frame(songs, cfg.val_fraction, cfg.seed)
     if cfg.max_train_songs:
-        train = train[: cfg.max_train_songs]
+        train = train.iloc[: cfg.max_train_songs]
     if cfg.max_val_songs:
-        val = val[: cfg.max_val_songs]
+        val = val.iloc[: cfg.max_val_songs]
     info = {"source": str(corpus.source), "files_kept": len(corpus.files), "files_dropped": len(corpus.dropped),
             "songs": len(corpus.songs), "train_songs": len(train), "val_songs": len(val),
             "exact_duplicate_songs_dropped": corpus.exact_duplicates,
             "near_duplicate_songs_dropped": corpus.near_duplicate_songs,
-            "near_duplicate_files": [[a, b, round(share, 4)] for a, b, share in corpus.near_duplicate_pairs]}
+            "near_duplicate_files": [[a, b, round(share, 4)] for a, b, share in corpus.near_duplicate_pairs],
+            "held_out_artist": held_out, "held_out_songs": len(corpus.songs) - len(songs)}
     return train, val, info
+
+
+def corpus_split(cfg: TrainConfig) -> tuple[list[str], list[str], dict]:
+    """Train/validation songs as text only."""
+    train, val, info = corpus_frames(cfg)
+    return train.song.tolist(), val.song.tolist(), info
+
+
+def _train_examples(cfg: TrainConfig, tokenizer, train):
+    """(examples, source token count, artists): with --artist-prefix each conditioned song starts with its prefix."""
+    if cfg.artist_prefix:
+        ids, labels, artists = conditioned_tokens(tokenizer, train.song.tolist(), train.artist.tolist(),
+                                                  cfg.unconditioned_share, cfg.seed)
+    else:
+        ids, labels, artists = tokenize_songs(tokenizer, train.song.tolist()), None, []
+    examples = examples_from_tokens(ids, cfg.block_size, cfg.packing, tokenizer.pad_token_id, labels)
+    return examples, sum(map(len, ids)), artists
 
 
 def _has_run(out: Path) -> bool:
@@ -85,6 +115,7 @@ def _clear_old_run(cfg: TrainConfig, out: Path) -> None:
         for item in out.glob("checkpoint-*"):
             shutil.rmtree(item)
         (out / METRICS).unlink(missing_ok=True)
+        (out / ARTISTS_FILE).unlink(missing_ok=True)
 
 
 def _model_and_tokenizer(cfg: TrainConfig):
@@ -121,7 +152,7 @@ def _training_args(cfg: TrainConfig, out: Path):
         logging_steps=min(cfg.logging_steps, cfg.max_steps or cfg.logging_steps), save_total_limit=2,
         load_best_model_at_end=True, metric_for_best_model="eval_loss", greater_is_better=False,
         fp16=cuda, use_cpu=not cuda, report_to="none", seed=cfg.seed, data_seed=cfg.seed,
-        disable_tqdm=not cfg.show_progress, dataloader_drop_last=False,
+        disable_tqdm=not bars_enabled(cfg.show_progress), dataloader_drop_last=False,
     )
 
 
@@ -152,19 +183,19 @@ def build_trainer(cfg: TrainConfig, hold: ExitStack | None = None):
     cfg.validate()
     out = _check_output_dir(cfg)
     set_seed(cfg.seed)
-    train_songs, val_songs, info = corpus_split(cfg)
+    train_songs, val_songs, info = corpus_frames(cfg)
     args = _training_args(cfg, out)
     with args.main_process_first(desc="load model"):  # SmolLM2 is converted once, by the main process
         model, tokenizer = _model_and_tokenizer(cfg)
-    train_tokens = tokenize_songs(tokenizer, train_songs)
-    train_ex = examples_from_tokens(train_tokens, cfg.block_size, cfg.packing, tokenizer.pad_token_id)
-    val_ex = build_examples(tokenizer, val_songs, cfg.block_size, packing=True)
+    train_ex, source_tokens, artists = _train_examples(cfg, tokenizer, train_songs)
+    val_ex = build_examples(tokenizer, val_songs.song.tolist(), cfg.block_size, packing=True)
     if not train_ex or not val_ex:
         raise SeqlabError("too little text to make a training and a validation block")
     if hold is not None and int(os.environ.get("RANK", "0")) == 0:  # torchrun's other ranks share the folder
         hold.enter_context(RunLock(output_dir(out, "--output-dir"), "--output-dir"))
     _clear_old_run(cfg, out)
-    info["train_tokens"] = token_stats(train_ex, sum(map(len, train_tokens)), cfg.block_size).as_dict()
+    info["train_tokens"] = token_stats(train_ex, source_tokens, cfg.block_size).as_dict()
+    info["artists"] = len(artists)
     info["parameters"] = count_parameters(model)
     info["trainable_parameters"] = count_parameters(model, trainable_only=True)
     trainer = Trainer(model=model, args=args, train_dataset=ExampleDataset(train_ex),
@@ -173,6 +204,8 @@ def build_trainer(cfg: TrainConfig, hold: ExitStack | None = None):
     if trainer.is_world_process_zero():
         write_json_atomic(out / RUN_CONFIG, {"seqlab_version": __version__, "job": "lyrics",
                                              "config": asdict(cfg), "data": info})
+        if artists:
+            write_artists(out, artists, cfg.unconditioned_share)
     return trainer, tokenizer, info
 
 
