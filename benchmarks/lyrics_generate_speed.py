@@ -12,7 +12,7 @@ Correctness: whether each arm gives the plain arm's tokens for the same seed; ea
 lyrics (teacher-forced, the same tokens for all arms: a faster arm must model lyrics as well as float32 does); and
 the perplexity of each arm's sampled continuations under the float32 model (mean over seeds ± standard error).
 
-    OMP_NUM_THREADS=1 flock /tmp/seqlab-bench.lock .venv/bin/python benchmarks/lyrics_generate_speed.py --seeds 6 \
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/lyrics_generate_speed.py --seeds 6 \
         --data data/poetry
 """
 from __future__ import annotations

@@ -4,7 +4,7 @@ rescorers), `--rescorers` at beam 5, and — not an option of the server, a meas
 with torch's dynamic int8 quantization of its LSTM and linear layers.
 
 Run by hand:
-    flock /tmp/seqlab-bench.lock env OMP_NUM_THREADS=1 .venv/bin/python benchmarks/serve_decoding.py
+    env OMP_NUM_THREADS=1 .venv/bin/python benchmarks/serve_decoding.py
 Prints top-1 word accuracy (exact match per pair) and words/s of one batched pass over the split.
 """
 from __future__ import annotations

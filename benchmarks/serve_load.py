@@ -4,7 +4,7 @@ after --requests answers or --time-cap seconds, whichever comes first. Optional:
 --rss N requests against after the first 1,000, and a py-spy profile of the server under 32 clients.
 
 Run by hand, alone on the machine (the client shares its cores with the server, which itself limits the numbers):
-    flock /tmp/seqlab-bench.lock env OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 .venv/bin/python benchmarks/serve_load.py
+    env OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 .venv/bin/python benchmarks/serve_load.py
     … benchmarks/serve_load.py --modes batched --clients 32 --profile 15     # where the server's time goes
     … benchmarks/serve_load.py --modes none --rss 100000                      # memory after 100k requests
 The candidate cache is off (--cache-size 0) unless --cache is given, so every request is decoded by the model;

@@ -3,7 +3,7 @@ network, initial weights and batches, timed in the same run), against the core's
 greedy words/s at batch 256 and batch-1 latency.
 
 Run by hand; on a shared machine, one thread, serialized with other benchmarks:
-    OMP_NUM_THREADS=1 flock /tmp/seqlab-bench.lock .venv/bin/python benchmarks/translit_speed.py \
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/translit_speed.py \
         [--network gru|small|shipped] [--model RUN_DIR] [--device cuda] [--skip-decoding]
 Training loops are interleaved round by round and reported as the median of per-round ratios to the reference
 loop, so a neighbour's load slows every loop alike. FLOPs per pair come from the `analyze` formulas.
