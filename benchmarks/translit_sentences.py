@@ -22,7 +22,7 @@ from seqlab.translit.tokens import words
 def words_per_second(model: str | None, text: str, rescorers: bool = True, **options) -> float:
     translit = load_transliterator(model, rescorers=rescorers)
     translit.transliterate_text("mera ghar", **options)  # warm-up (allocations, not the cache's words)
-    translit._cache.entries.clear()
+    translit.candidate_cache.clear()
     start = time.perf_counter()
     _, decoded, _ = translit.transliterate_text(text, **options)
     return len(decoded) / (time.perf_counter() - start)

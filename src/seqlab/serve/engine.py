@@ -10,40 +10,13 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
-import threading
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Optional, Sequence
 
+from seqlab.cache import LruCache
 from seqlab.serve.batching import MicroBatcher
 from seqlab.serve.config import ServeOptions
 from seqlab.translit.predict import Transliterator
-
-
-class CandidateCache:
-    """Least-recently-used (word, beam) → candidates; thread-safe, since the decoding thread fills it."""
-
-    def __init__(self, size: int) -> None:
-        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, key: tuple[str, int]) -> Optional[list[str]]:
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: tuple[str, int], value: list[str]) -> None:
-        if not self.size:
-            return
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
 class TranslitEngine:
@@ -55,7 +28,7 @@ class TranslitEngine:
         self.translit, self.options = translit, options
         self.model_only = copy.copy(translit)  # the same model, prior and lexicon, without the user dictionary
         self.model_only.user_dictionary = None
-        self.cache = CandidateCache(options.cache_size)
+        self.cache = LruCache(options.cache_size)
         self._on_cache = on_cache or (lambda hit: None)
         self._on_batch = on_batch or (lambda size: None)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seqlab-decode")

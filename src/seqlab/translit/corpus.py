@@ -67,6 +67,12 @@ def relative_paths(dataset: str, lang: str, split: str) -> list[Path]:
     return [Path(f"aksharantar_{code}") / name, Path("aksharantar") / code / name, Path(code) / name, Path(name)]
 
 
+def romanized_sentences(lang: str, split: str, kind: str) -> Path:
+    """Where Dakshina's romanized sentence set of a split lies under a data root (`kind`: roman or native)."""
+    folder = relative_paths("dakshina", lang, "train")[0].parent.parent / "romanized"
+    return folder / f"{lang}.romanized.rejoined.{split}.{kind}.txt"
+
+
 def find_split(dataset: str, lang: str, split: str, data_dir: str | None = None, download: bool = True) -> Path:
     """Return the path of one split file, downloading Dakshina if needed; raise DataError naming every option."""
     if dataset not in DATASETS:

@@ -5,8 +5,9 @@ from collections import defaultdict
 from typing import Sequence
 
 
-def edit_table(a: str, b: str) -> list[list[int]]:
-    """Levenshtein dynamic programme with unit costs: cell [i][j] is the distance between a[:i] and b[:j]."""
+def edit_table(a: Sequence, b: Sequence) -> list[list[int]]:
+    """Levenshtein dynamic programme with unit costs over characters or words: cell [i][j] is the distance between
+    a[:i] and b[:j]."""
     table = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
     for i in range(1, len(a) + 1):
         for j in range(1, len(b) + 1):

@@ -8,6 +8,7 @@ from typing import Iterable, NamedTuple, Sequence
 
 import torch
 
+from seqlab.cache import LruCache
 from seqlab.device import resolve_device
 from seqlab.errors import SeqlabError
 from seqlab.options import check_fields
@@ -19,11 +20,12 @@ from seqlab.translit.lexicon import Lexicon
 from seqlab.translit.model import Seq2Seq
 from seqlab.translit.prior import WordPrior
 from seqlab.translit.rescore import Rescorer, load_rescorers, rescorer_weights
-from seqlab.translit.sentence import CandidateCache, Lattice, lattice
+from seqlab.translit.sentence import Lattice, lattice
 from seqlab.translit.tokens import word_matches
 from seqlab.translit.userdict import UserDictionary
 from seqlab.translit.vocab import Vocabs, make_batch
 
+CACHE_WORDS = 20_000  # distinct words whose scored candidates sentence mode keeps: running text repeats its words
 LEADING_WORD = re.compile(r"[^\W\d_]*")  # the letters a text starts with (possibly none)
 
 
@@ -48,7 +50,7 @@ class Transliterator:
         self.rescorers, self.rescorer_weights = list(rescorers), tuple(rescorer_weights)
         self.decoding = DecodingConfig.from_config(self.config)
         self.direction = model_direction(self.config)
-        self.context, self._cache = context, CandidateCache()
+        self.context, self.candidate_cache = context, LruCache(CACHE_WORDS)
 
     def unknown_characters(self, words: Iterable[str]) -> Counter:
         """Input characters the model never saw in training (they are read as <unk>)."""
@@ -212,12 +214,14 @@ class Transliterator:
         `nasal_penalty`, their nasalized spellings too (sentence.nasal_variants)."""
         s = self.settings(beam_size, lexicon_weight=lexicon_weight)
         flat = [w for line in lines for w in line]
-        scored = iter(self._cache.get_many(flat, (s.beam_size,), lambda ws: self.scored_candidates(ws, s.beam_size)))
-        learned = iter(self.learned_first(flat, [[] for _ in flat], 1))
+        keys = [(w.lower(), s.beam_size) for w in flat]
+        scored = iter(self.candidate_cache.get_many(
+            keys, lambda missing: self.scored_candidates([w for w, _ in missing], s.beam_size)))
         result = []
         for line in lines:
-            result.append(lattice(line, [next(scored) for _ in line], s, self.rescorer_weights, self.prior,
-                                  [(next(learned) or [None])[0] for _ in line], nasal_penalty))
+            learned = [(self.user_dictionary.lookup(w) or [None])[0] if self.user_dictionary else None for w in line]
+            result.append(lattice(line, [next(scored) for _ in line], s, self.rescorer_weights, self.prior, learned,
+                                  nasal_penalty))
         return result
 
 

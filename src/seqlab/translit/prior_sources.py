@@ -24,7 +24,7 @@ import wordfreq
 
 from seqlab.datadir import candidate_roots
 from seqlab.errors import DataError
-from seqlab.translit.corpus import relative_paths
+from seqlab.translit.corpus import romanized_sentences
 from seqlab.translit.prior import (
     DEVANAGARI_WORD,
     WordPrior,
@@ -58,11 +58,10 @@ class PriorSource:
 
 def evaluation_sentences(lang: str, data_dir: str | None = None) -> set[str]:
     """Every native sentence of Dakshina's romanized dev and test sets found under the data roots."""
-    romanized = relative_paths("dakshina", lang, "train")[0].parent.parent / "romanized"
     sentences: set[str] = set()
     for _, root in candidate_roots(data_dir):
         for split in ("dev", "test"):
-            path = root / romanized / f"{lang}.romanized.rejoined.{split}.native.txt"
+            path = root / romanized_sentences(lang, split, "native")
             if path.is_file():
                 sentences.update(line.strip() for line in read_text_lines(path) if line.strip())
     return sentences

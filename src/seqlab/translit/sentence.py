@@ -8,17 +8,14 @@ the bigram model in place of the prior, over candidates that may include nasaliz
 """
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from seqlab.translit.context import START, BigramContext, best_path
 from seqlab.translit.decode import candidate_score
 from seqlab.translit.prior import WordPrior
-
-CACHE_WORDS = 20_000  # words whose scored candidates are kept (LRU): running text repeats its words
 
 
 @dataclass
@@ -60,30 +57,6 @@ class Lattice:
         path = best_path(emissions, start, transitions, weight)
         return [i if not learned and len(c) else (0 if len(c) else -1)
                 for i, learned, c in zip(path, self.learned, self.candidates)]
-
-
-class CandidateCache:
-    """word (lower-case) → its scored candidates, least recently used dropped first; bounded memory."""
-
-    def __init__(self, size: int = CACHE_WORDS):
-        self.size, self.entries = size, OrderedDict()
-
-    def get_many(self, words: Sequence[str], key: tuple, score: Callable[[list[str]], list]) -> list:
-        """Scored candidates per word, computing only the words not cached under `key` (decoding settings)."""
-        results, missing = {}, []
-        for word in dict.fromkeys(w.lower() for w in words):
-            entry = self.entries.get((word, key))
-            if entry is None:
-                missing.append(word)
-            else:
-                self.entries.move_to_end((word, key))
-                results[word] = entry
-        if missing:
-            for word, scored in zip(missing, score(missing)):
-                results[word] = self.entries[(word, key)] = scored
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-        return [results[w.lower()] for w in words]
 
 
 def lattice(words: list[str], scored: list[list], settings, rescorer_weights: Sequence[float],

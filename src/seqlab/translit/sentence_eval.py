@@ -22,7 +22,8 @@ from pathlib import Path
 from seqlab.datadir import candidate_roots
 from seqlab.errors import DataError
 from seqlab.translit.config import MAX_WORD_LENGTH
-from seqlab.translit.corpus import relative_paths
+from seqlab.translit.corpus import romanized_sentences
+from seqlab.translit.metrics import edit_table
 from seqlab.translit.prior import read_text_lines
 from seqlab.translit.sentence import Lattice
 from seqlab.translit.tokens import words as input_words
@@ -42,14 +43,12 @@ def wer_words(text: str) -> list[str]:
 
 def sentence_files(lang: str, split: str, data_dir: str | None = None) -> tuple[Path, Path]:
     """Dakshina's romanized sentence files (roman, native) of a split, found under the data roots."""
-    folder = relative_paths("dakshina", lang, "train")[0].parent.parent / "romanized"
     for _, root in candidate_roots(data_dir):
-        roman, native = (root / folder / f"{lang}.romanized.rejoined.{split}.{kind}.txt"
-                         for kind in ("roman", "native"))
+        roman, native = (root / romanized_sentences(lang, split, kind) for kind in ("roman", "native"))
         if roman.is_file() and native.is_file():
             return roman, native
     raise DataError(f"Dakshina romanized {split} sentences for '{lang}' not found (expected "
-                    f"<data root>/{folder}/{lang}.romanized.rejoined.{split}.roman.txt and .native.txt; give "
+                    f"<data root>/{romanized_sentences(lang, split, 'roman')} and .native.txt; give "
                     "--data-dir or set $SEQLAB_DATA_DIR)")
 
 
@@ -71,14 +70,10 @@ def load_sentences(lang: str, half: str, data_dir: str | None = None) -> tuple[l
 
 
 def align(reference: list[str], hypothesis: list[str]) -> list[tuple[str, int, int]]:
-    """One minimum-edit alignment: ('ok' | 'sub' | 'del' | 'ins', reference index, hypothesis index) steps."""
-    rows, cols = len(reference) + 1, len(hypothesis) + 1
-    cost = [[i + j if i * j == 0 else 0 for j in range(cols)] for i in range(rows)]
-    for i in range(1, rows):
-        for j in range(1, cols):
-            cost[i][j] = min(cost[i - 1][j] + 1, cost[i][j - 1] + 1,
-                             cost[i - 1][j - 1] + (reference[i - 1] != hypothesis[j - 1]))
-    steps, i, j = [], rows - 1, cols - 1
+    """One minimum-edit alignment (a backtrace of metrics.edit_table): ('ok' | 'sub' | 'del' | 'ins', reference
+    index, hypothesis index) steps."""
+    cost = edit_table(reference, hypothesis)
+    steps, i, j = [], len(reference), len(hypothesis)
     while i > 0 or j > 0:
         same = i > 0 and j > 0 and reference[i - 1] == hypothesis[j - 1]
         if i > 0 and j > 0 and cost[i][j] == cost[i - 1][j - 1] + (not same):
