@@ -138,9 +138,12 @@ class RescorerWeight(Options):
 
 
 # What `seqlab translit prior` records beside the decoding values (read back for reports, never used to decode).
+# What `seqlab translit context` tunes and records; `prior`, which rewrites the section, keeps them.
+CONTEXT_SETTINGS = ("context_weight", "context_lexicon_weight", "nasal_penalty")
+CONTEXT_RECORD = ("context_tune_wer", "context_tune_wer_without", "context_tune_sentences", "context_bigrams",
+                  "context_sources")
 DECODING_RECORD = ("dev_accuracy", "dev_accuracy_without_prior", "prior_source", "prior_words", "prior_tokens",
-                   "prior_sources", "rescorers", "context_tune_wer", "context_tune_wer_without",
-                   "context_tune_sentences", "context_bigrams", "context_sources")
+                   "prior_sources", "rescorers") + CONTEXT_RECORD
 
 
 @dataclass

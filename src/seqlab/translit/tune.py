@@ -10,6 +10,7 @@ import numpy as np
 
 from seqlab.io import write_json_atomic
 from seqlab.translit.checkpoint import CONFIG, read_config
+from seqlab.translit.config import CONTEXT_RECORD, CONTEXT_SETTINGS
 from seqlab.translit.corpus import Pair
 from seqlab.translit.predict import Candidate, Transliterator
 from seqlab.translit.prior import WordPrior
@@ -82,7 +83,8 @@ def tune_decoding(model_dir: Path, translit: Transliterator, sources: list[Prior
                    key=lambda g: (g["dev_accuracy"], -sum(g["rescorer_weights"]), -g["prior_weight"]))
     prior.save(model_dir)
     config = read_config(model_dir)
-    kept = {k: v for k, v in config.get("decoding", {}).items() if k.startswith("context_")}  # `context`'s own
+    decoding = config.get("decoding", {})
+    kept = {k: decoding[k] for k in CONTEXT_SETTINGS + CONTEXT_RECORD if k in decoding}  # `context`'s own
     config["decoding"] = {**kept,
         "beam_size": beam_size, "length_penalty": best["length_penalty"], "prior_weight": best["prior_weight"],
         "lexicon_weight": best["lexicon_weight"],
