@@ -8,6 +8,8 @@ import httpx
 import pytest
 from serve_helpers import Server
 
+from seqlab.translit.checkpoint import PRETRAINED_DIR
+
 pytestmark = pytest.mark.slow
 
 
@@ -15,7 +17,7 @@ def test_two_workers_read_only(tmp_path: Path):
     dictionary = tmp_path / "userdict.tsv"
     dictionary.write_text("kal\tकाल\n", encoding="utf-8")
     server = Server("--workers", "2", "--read-only", "--user-dictionary", str(dictionary), "--cors-origin",
-                    "http://app.test", log_dir=tmp_path)
+                    "http://app.test", "--model", str(PRETRAINED_DIR), log_dir=tmp_path)
     try:
         pids, answers = set(), set()
         for _ in range(300):  # a new connection each time: the kernel hands them to either worker
@@ -32,6 +34,8 @@ def test_two_workers_read_only(tmp_path: Path):
         assert dictionary.read_text(encoding="utf-8") == "kal\tकाल\n"
         no_lyrics = httpx.post(f"{server.url}/lyrics/generate", json={})
         assert no_lyrics.status_code == 503 and "no lyrics model is loaded" in no_lyrics.json()["error"]
+        no_reverse = httpx.get(f"{server.url}/rtl/hi/घर")  # --model without --reverse-model: no reverse model
+        assert no_reverse.status_code == 503 and "no reverse" in no_reverse.json()["error"]
         cors = httpx.get(f"{server.url}/tl/hi/ghar", headers={"Origin": "http://app.test"})
         assert cors.headers["access-control-allow-origin"] == "http://app.test"
     finally:
