@@ -8,14 +8,17 @@ import typer
 
 from seqlab.errors import SeqlabError
 from seqlab.io import write_text_atomic
-from seqlab.translit.userdict import USER_DICTIONARY_ENV, UserDictionary, default_user_dictionary_path
+from seqlab.translit.config import USER_DICTIONARY_ENV
 
 USER_DICTIONARY = typer.Option(None, "--user-dictionary", help="The user dictionary file (default: "
                                f"${USER_DICTIONARY_ENV}, else user-dictionary-hi.tsv in the per-user data folder).")
 MAX_PAIRS_FILE_BYTES = 64 * 2**20
 
 
-def open_user_dictionary(path: Optional[Path]) -> UserDictionary:
+def open_user_dictionary(path: Optional[Path]):
+    """The user dictionary at `path`, else the default one (imported here: filelock costs `seqlab --help` time)."""
+    from seqlab.translit.userdict import UserDictionary, default_user_dictionary_path
+
     return UserDictionary(path if path is not None else default_user_dictionary_path())
 
 

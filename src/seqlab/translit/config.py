@@ -28,6 +28,7 @@ MAX_BEAM = 100
 # Longest romanized word `predict` transliterates: Dakshina's longest Hindi romanization has 20 characters
 # (Aksharantar's 26); decoding cost grows with length squared, so longer tokens pass through untouched.
 MAX_WORD_LENGTH = 64
+USER_DICTIONARY_ENV = "SEQLAB_USER_DICTIONARY"  # where the user dictionary is, instead of the per-user data folder
 MAX_SEED = 2**63 - 1  # torch.manual_seed takes a signed 64-bit integer
 SAMPLERS, PRUNERS = ("tpe", "random", "grid"), ("median", "hyperband", "none")
 PRECISIONS = ("fp32", "bf16")

@@ -18,9 +18,8 @@ from filelock import FileLock, Timeout
 
 from seqlab.errors import SeqlabError
 from seqlab.io import write_text_atomic
-from seqlab.translit.config import MAX_WORD_LENGTH
+from seqlab.translit.config import MAX_WORD_LENGTH, USER_DICTIONARY_ENV
 
-USER_DICTIONARY_ENV = "SEQLAB_USER_DICTIONARY"
 MAX_PAIRS = 1_000_000  # a personal dictionary holds hundreds of pairs; more is a wrong file, not a dictionary
 MAX_FILE_BYTES = 64 * 2**20
 LOCK_TIMEOUT_S = 10.0
