@@ -1,7 +1,8 @@
 """What the server's decoding choices cost in accuracy and buy in speed, measured in one run on the Dakshina Hindi
 test split: the CLI's default (beam 10 + rescorers), `seqlab serve`'s default (beam 5 + prior + lexicon, no
-rescorers), `--rescorers` at beam 5, and — not an option of the server, a measurement for later — the same model
-with torch's dynamic int8 quantization of its LSTM and linear layers.
+rescorers) in float32 and in bfloat16 (`--dtype`; `auto` picks bfloat16 on CPUs with native bfloat16), `--rescorers`
+at beam 5, and — not an option of the server, a measurement for later — the same model with torch's dynamic int8
+quantization of its LSTM and linear layers.
 
 Run by hand:
     env OMP_NUM_THREADS=1 .venv/bin/python benchmarks/serve_decoding.py
@@ -31,6 +32,7 @@ def main() -> None:
     pairs, _ = load_split("dakshina", "hi", "test")
     words, gold = [p.source for p in pairs], [p.target for p in pairs]
     full, plain = load_transliterator(), load_transliterator(rescorers=False)
+    bf16 = load_transliterator(rescorers=False, dtype="bfloat16")
     quantized = copy.copy(plain)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.ao.quantization is deprecated: why the server does not offer it
@@ -38,7 +40,8 @@ def main() -> None:
                                                                  {torch.nn.LSTM, torch.nn.Linear}, dtype=torch.qint8)
     rows = [("CLI default: beam 10 + prior + lexicon + rescorers", full, 10),
             ("seqlab serve --rescorers (beam 5)", full, 5),
-            ("seqlab serve default: beam 5 + prior + lexicon", plain, 5),
+            ("serve --dtype float32: beam 5 + prior + lexicon", plain, 5),
+            ("serve --dtype bfloat16 (auto on CPUs with native bf16)", bf16, 5),
             ("(not offered) serve default, int8 dynamic quantization", quantized, 5)]
     print(f"{len(words)} Dakshina test pairs, 1 thread")
     base = None

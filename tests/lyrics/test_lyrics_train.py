@@ -5,6 +5,7 @@ import json
 
 import pytest
 from lyrics_helpers import make_tiny_gpt2
+from safetensors import safe_open
 
 from seqlab.errors import SeqlabError
 from seqlab.io import read_jsonl
@@ -45,6 +46,22 @@ def test_training_lowers_loss_and_saves_one_loadable_folder(lyrics_dir, tmp_path
         train(_cfg(lyrics_dir, start, out))
 
 
+def test_bf16_autocast_trains_and_saves_float32_weights(lyrics_dir, tmp_path, tokenizer):
+    start = make_tiny_gpt2(tmp_path / "start", tokenizer)
+    songs = load_corpus(lyrics_dir).songs.song.tolist()
+    before_model, tok = load_trained(str(start))
+    blocks = build_examples(tok, songs, 32)
+    before, _ = perplexity(before_model, blocks)
+    out = tmp_path / "bf16"
+    train(_cfg(lyrics_dir, start, out, precision="bf16"))
+    after_model, _ = load_trained(str(out))
+    after, _ = perplexity(after_model, blocks)
+    assert after < 0.8 * before, (before, after)  # autocast matrix products, float32 master weights and optimizer
+    with safe_open(str(out / "model.safetensors"), "pt") as saved:  # as written, not as load_trained casts it
+        assert {saved.get_slice(name).get_dtype() for name in saved.keys()} == {"F32"}
+    assert json.loads((out / "lyrics_run.json").read_text())["config"]["precision"] == "bf16"
+
+
 def test_resume_continues_from_the_last_checkpoint(lyrics_dir, tmp_path, tokenizer):
     start = make_tiny_gpt2(tmp_path / "start", tokenizer)
     out = tmp_path / "run"
@@ -73,7 +90,7 @@ def test_pad_to_max_and_lora(lyrics_dir, tmp_path, tokenizer):
 def test_absurd_options_are_refused():
     for overrides, message in [({"max_steps": -1}, "--max-steps"), ({"batch_size": 0}, "--batch-size"),
                                ({"lr": 0}, "--lr"), ({"val_fraction": 1.5}, "--val-fraction"),
-                               ({"block_size": 1}, "--block-size")]:
+                               ({"block_size": 1}, "--block-size"), ({"precision": "fp16"}, "--precision")]:
         with pytest.raises(SeqlabError, match=message):
             TrainConfig(**overrides).validate()
 

@@ -13,6 +13,7 @@ from seqlab.translit.checkpoint import PRETRAINED_DIR
     (["--max-wait-ms", "-1"], "--max-wait-ms must be"),
     (["--model", "/nonexistent/seqlab-model"], "does not exist"),
     (["--reverse-model", str(PRETRAINED_DIR)], "not a native-to-roman model"),
+    (["--dtype", "float16"], "--dtype must be one of auto, float32, bfloat16"),
 ])
 def test_bad_options_are_one_line_errors(args, fragment, capsys):
     assert main(["serve", *args]) == 2

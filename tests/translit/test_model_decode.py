@@ -30,10 +30,13 @@ def random_batch(n: int = 5, seed: int = 1):
     return make_batch(list(range(n)), sources, targets)
 
 
+@pytest.mark.parametrize("step_path", ["cells", "fused"])
 @pytest.mark.parametrize("options", CONFIGS, ids=lambda o: "-".join(str(v) for v in o.values()))
-def test_teacher_forced_forward_equals_step_by_step_decoding(options):
-    """The fast whole-sequence decoder path and the per-step path used at inference agree."""
+def test_teacher_forced_forward_equals_step_by_step_decoding(options, step_path):
+    """The fast whole-sequence decoder path and the per-step path used at inference agree, whether a step runs
+    layer by layer through the cell functions (small batches) or through the fused RNN call (large ones)."""
     model, batch = tiny(**options), random_batch()
+    model.cell_step_rows = 64 if step_path == "cells" else 0
     with torch.no_grad():
         full = model(batch.source, batch.source_lengths, batch.target)
         memory, state = model.encode(batch.source, batch.source_lengths)
@@ -66,8 +69,11 @@ def test_beam_size_one_equals_greedy(options):
         assert hyps[0].tokens == ids
 
 
-def test_beam_candidates_sorted_distinct_and_independent_of_batching():
-    model, batch = tiny(seed=5, cell="lstm", attention="luong"), random_batch(6, seed=7)
+@pytest.mark.parametrize("options", CONFIGS[::4], ids=lambda o: "-".join(str(v) for v in o.values()))
+def test_beam_candidates_sorted_distinct_and_independent_of_batching(options):
+    """Words leave the batch as their beams finish (decode.Beams), at different steps: each word's candidates are
+    still exactly those it gets alone."""
+    model, batch = tiny(seed=5, **options), random_batch(6, seed=7)
     together = beam_search(model, batch.source, batch.source_lengths, beam_size=5, length_penalty=0.7)
     for row, hyps in enumerate(together):
         scores = [h.score for h in hyps]
@@ -76,6 +82,7 @@ def test_beam_candidates_sorted_distinct_and_independent_of_batching():
         one = make_batch([0], [batch.source[row, : batch.source_lengths[row]].tolist()], None)
         alone = beam_search(model, one.source, one.source_lengths, beam_size=5, length_penalty=0.7)[0]
         assert [h.tokens for h in alone] == [h.tokens for h in hyps]
+        torch.testing.assert_close([h.log_prob for h in alone], [h.log_prob for h in hyps], rtol=1e-5, atol=1e-5)
 
 
 def test_parameter_count_of_the_baseline_network():

@@ -76,6 +76,7 @@ def train(
     hold_out_artist: Optional[str] = cli_option(TrainConfig, "hold_out_artist"),
     lora: bool = cli_option(TrainConfig, "lora"),
     lora_r: int = cli_option(TrainConfig, "lora_r"),
+    precision: str = cli_option(TrainConfig, "precision"),
     resume: bool = cli_option(TrainConfig, "resume"),
     overwrite: bool = cli_option(TrainConfig, "overwrite"),
     progress: bool = cli_option(TrainConfig, "show_progress"),

@@ -19,6 +19,7 @@ MAX_SEED = 2**32 - 1  # numpy's and transformers' set_seed limit
 MODEL_SIZES = ("tiny", "small")
 DTYPES = ("auto", "float32", "bfloat16")
 QUANTIZE = ("auto", "none", "int8")
+PRECISIONS = ("auto", "fp32", "bf16")
 
 
 @dataclass
@@ -58,6 +59,9 @@ class TrainConfig(Options):
                                          "validation (to measure lyrics of an unseen artist).")
     lora: bool = opt(False, "--lora", "Train LoRA adapters (peft); merged into the saved model.")
     lora_r: int = opt(8, "--lora-r", "LoRA rank.", low=1, high=4096)
+    precision: str = opt("auto", "--precision", "Training arithmetic: auto (fp16 mixed precision on CUDA, fp32 on "
+                         "CPU), fp32, or bf16 autocast (about 1.5x faster on CPUs with AVX-512 BF16 or AMX; "
+                         "emulated and slower elsewhere).", choices=PRECISIONS)
     resume: bool = opt(False, "--resume", "Continue from the last checkpoint in --output-dir.")
     overwrite: bool = opt(False, "--overwrite", "Start again in an --output-dir that holds a run.")
     show_progress: bool = opt(True, "--progress", "Progress bars (--no-progress for logs).")

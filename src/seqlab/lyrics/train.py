@@ -151,7 +151,8 @@ def _training_args(cfg: TrainConfig, out: Path):
         eval_steps=interval if by_steps else None, save_steps=interval if by_steps else None,
         logging_steps=min(cfg.logging_steps, cfg.max_steps or cfg.logging_steps), save_total_limit=2,
         load_best_model_at_end=True, metric_for_best_model="eval_loss", greater_is_better=False,
-        fp16=cuda, use_cpu=not cuda, report_to="none", seed=cfg.seed, data_seed=cfg.seed,
+        fp16=cuda and cfg.precision == "auto", bf16=cfg.precision == "bf16", use_cpu=not cuda, report_to="none",
+        seed=cfg.seed, data_seed=cfg.seed,
         disable_tqdm=not bars_enabled(cfg.show_progress), dataloader_drop_last=False,
     )
 

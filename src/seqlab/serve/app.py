@@ -65,14 +65,15 @@ def load_state(options: ServeOptions) -> ServerState:
     from seqlab.translit.predict import load_transliterator, model_direction
 
     metrics = Metrics()
-    translit = load_transliterator(options.model, device=options.device, rescorers=options.rescorers)
+    translit = load_transliterator(options.model, device=options.device, rescorers=options.rescorers,
+                                   dtype=options.dtype)
     lang = str(translit.config.get("train", {}).get("lang") or "hi")
     translit.user_dictionary = _user_dictionary(options, lang)
     engine = TranslitEngine(translit, options, metrics.observe_batch, metrics.observe_cache)
     state = ServerState(options, engine, metrics, lang, options.model or f"shipped ({lang})", None,
                         translit.user_dictionary, model_direction(translit.config))
     if options.reverse_model or not options.model:
-        state.reverse = load_transliterator(options.reverse_model, device=options.device,
+        state.reverse = load_transliterator(options.reverse_model, device=options.device, dtype=options.dtype,
                                             direction=None if options.reverse_model else "native-to-roman")
         if model_direction(state.reverse.config) != "native-to-roman":
             raise SeqlabError(f"--reverse-model {options.reverse_model}: not a native-to-roman model")

@@ -31,6 +31,7 @@ def serve(
     cors_origin: Optional[str] = cli_option(ServeOptions, "cors_origin"),
     access_log: bool = cli_option(ServeOptions, "access_log"),
     device: str = cli_option(ServeOptions, "device"),
+    dtype: str = cli_option(ServeOptions, "dtype"),
 ) -> None:
     """Serve transliteration (HTTP API + type-ahead Hindi editor at /) and lyrics (/lyrics); docs at /docs."""
     from seqlab.serve.server import serve as run

@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any, Optional
 
+from seqlab.device import INFERENCE_DTYPES
 from seqlab.options import Options, check_fields, from_dict, opt
 from seqlab.translit.config import MAX_BEAM, MAX_WORD_LENGTH
 
@@ -54,6 +55,8 @@ class ServeOptions(Options):
                                      "http://localhost:3000, or *); CORS is off without it.")
     access_log: bool = opt(False, "--access-log", "Log every request (off: it costs throughput).")
     device: str = opt("cpu", "--device", "Device of the models: cpu | cuda | cuda:N | auto.")
+    dtype: str = opt("auto", "--dtype", "What the transliteration models compute in: auto (bfloat16 on a CPU with "
+                     "native bfloat16, else float32) | float32 | bfloat16.", choices=INFERENCE_DTYPES)
 
     def validate(self) -> None:
         check_fields(self)

@@ -148,7 +148,7 @@ async def languages(request: Request) -> dict:
 async def healthz(request: Request) -> dict:
     state = _state(request)
     return {"status": "ok", "pid": os.getpid(), "lang": state.lang, "direction": state.direction,
-            "model": state.model_name,
+            "model": state.model_name, "dtype": state.engine.translit.dtype_name,
             "lyrics_model": state.lyrics is not None,
             "read_only": state.options.read_only,
             "micro_batching": state.options.micro_batching, "beam_size": state.options.beam_size,

@@ -72,78 +72,112 @@ class Hypothesis:
     score: float
 
 
+@dataclass
+class Beams:
+    """The live beams of the words still being decoded, in the (words·k) row layout: word w owns rows w·k … w·k+k−1.
+    `word` maps each live word to its index in the batch; a word leaves once all its beams are finished, so the
+    model stops computing rows whose outcome is already fixed (about 40 % of a 32-word batch's rows)."""
+
+    word: torch.Tensor         # (W,) batch index of each live word
+    scores: torch.Tensor       # (W·k,) summed log-probability of each beam
+    previous: torch.Tensor     # (W·k,) the last character of each beam, the next step's input
+    finished: torch.Tensor     # (W·k,) the beam emitted <eos> or reached its word's length limit
+    out_lengths: torch.Tensor  # (W·k,) steps taken, <eos> included (candidate_score's |y|)
+    tokens: torch.Tensor       # (W·k, steps) the characters so far
+    limits: torch.Tensor       # (W·k,) each word's output limit, max_output_lengths
+
+    @classmethod
+    def start(cls, lengths: torch.Tensor, k: int) -> "Beams":
+        batch, device = lengths.size(0), lengths.device
+        # only beam 0 of each input is live at the start, so the first step does not pick k copies of one token
+        scores = torch.full((batch, k), float("-inf"), device=device)
+        scores[:, 0] = 0.0
+        previous = torch.full((batch * k,), SOS_ID, dtype=torch.long, device=device)
+        return cls(torch.arange(batch, device=device), scores.view(-1), previous,  # (B, k) → (B·k,)
+                   torch.zeros_like(previous, dtype=torch.bool), torch.zeros_like(previous),
+                   torch.zeros((batch * k, 0), dtype=torch.long, device=device),
+                   max_output_lengths(lengths).repeat_interleave(k))
+
+    def extend(self, log_probs: torch.Tensor, step: int, k: int) -> torch.Tensor:
+        """Keep the k best one-character extensions per word; returns the row each new beam extends (W·k,)."""
+        words, vocab = self.word.size(0), log_probs.size(1)
+        # a finished beam may only repeat <eos>, at no cost
+        log_probs[self.finished] = float("-inf")
+        log_probs[self.finished, EOS_ID] = 0.0
+        # select: the k best (beam, character) pairs per word, (W·k, V) → (W, k·V) → top k
+        top_scores, top_index = (self.scores.unsqueeze(1) + log_probs).view(words, k * vocab).topk(k, dim=1)
+        # reorder: the beam each winner extends, as a row of the (W·k) layout
+        offsets = (torch.arange(words, device=log_probs.device) * k).unsqueeze(1)      # (W, 1): first row of a word
+        origin = (offsets + torch.div(top_index, vocab, rounding_mode="floor")).view(-1)  # (W, k) → (W·k,)
+        self.previous = (top_index % vocab).view(-1)                                     # (W, k) → (W·k,)
+        self.tokens = torch.cat([self.tokens[origin], self.previous.unsqueeze(1)], dim=1)  # (W·k, step + 1)
+        # bookkeeping: a beam grows until the step that emits its <eos>, or until its word's length limit
+        was_finished = self.finished[origin]
+        self.out_lengths = self.out_lengths[origin] + (~was_finished).long()
+        self.finished = was_finished | (self.previous == EOS_ID) | (self.limits <= step + 1)
+        self.scores = top_scores.view(-1)                                                 # (W, k) → (W·k,)
+        return origin
+
+    def keep(self, words: torch.Tensor, k: int) -> torch.Tensor:
+        """Only the live words at positions `words`; returns their rows (for the RNN state and encoder memory)."""
+        rows = (words.unsqueeze(1) * k + torch.arange(k, device=words.device)).view(-1)  # (W', k) → (W'·k,)
+        self.word = self.word[words]
+        for name in ("scores", "previous", "finished", "out_lengths", "tokens", "limits"):
+            setattr(self, name, getattr(self, name)[rows])
+        return rows
+
+
 @torch.inference_mode()
 def beam_search(
     model: Seq2Seq, source: torch.Tensor, lengths: torch.Tensor, beam_size: int, length_penalty: float = 1.0
 ) -> list[list[Hypothesis]]:
     """Per input, up to `beam_size` distinct hypotheses sorted by `candidate_score` (no prior).
 
-    Beams are kept for all inputs at once in a (batch·beam) layout; a finished beam can only extend
-    with <eos> at zero cost, so it keeps its score and length while the others continue.
+    Beams are kept for all inputs at once in a (batch·beam) layout; a finished beam can only extend with <eos> at
+    zero cost, so it keeps its score and length while the others continue. A word whose beams have all finished
+    is collected and leaves the batch (see `Beams`), which does not change any word's result.
     """
-    batch, k, device = source.size(0), beam_size, source.device
+    k = beam_size
     memory, state = model.encode(source, lengths)
     # every input's encoder output and state, k times in a row: (B, …) → (B·k, …)
     memory = memory.repeat(k)
     state = map_state(state, lambda s: s.repeat_interleave(k, dim=1))  # (layers, B, hidden) → (layers, B·k, hidden)
-    # only beam 0 of each input is live at the start, so the first step does not pick k copies of one token
-    scores = torch.full((batch, k), float("-inf"), device=device)
-    scores[:, 0] = 0.0
-    scores = scores.view(-1)                                              # (B, k) → (B·k,)
-    previous = torch.full((batch * k,), SOS_ID, dtype=torch.long, device=device)
-    finished = torch.zeros_like(previous, dtype=torch.bool)
-    out_lengths = torch.zeros_like(previous)
-    tokens = torch.zeros((batch * k, 0), dtype=torch.long, device=device)
-    offsets = (torch.arange(batch, device=device) * k).unsqueeze(1)       # (B, 1): first row of each input
-    limits = max_output_lengths(lengths).to(device).repeat_interleave(k)  # (B·k,)
-    for step in range(int(limits.max())):
-        # extend: log-probs of every next character for every beam, (B·k, V)
-        logits, state, _ = model.step(previous, state, memory)
-        log_probs = torch.log_softmax(logits.float(), dim=-1)
-        # a finished beam may only repeat <eos>, at no cost
-        log_probs[finished] = float("-inf")
-        log_probs[finished, EOS_ID] = 0.0
-        vocab = log_probs.size(1)
-        # select: the k best (beam, character) pairs per input, (B·k, V) → (B, k·V) → top k
-        candidates = (scores.unsqueeze(1) + log_probs).view(batch, k * vocab)
-        top_scores, top_index = candidates.topk(k, dim=1)                 # (B, k)
-        # reorder: the beam each winner extends, as a row of the (B·k) layout
-        origin = (offsets + torch.div(top_index, vocab, rounding_mode="floor")).view(-1)  # (B, k) → (B·k,)
-        previous = (top_index % vocab).view(-1)                           # (B, k) → (B·k,)
-        state = reorder_state(state, origin)
-        tokens = torch.cat([tokens[origin], previous.unsqueeze(1)], dim=1)  # (B·k, step + 1)
-        # bookkeeping: a beam grows until the step that emits its <eos>, or until the input's length limit
-        was_finished = finished[origin]
-        out_lengths = out_lengths[origin] + (~was_finished).long()
-        finished = was_finished | (previous == EOS_ID) | (limits <= step + 1)
-        scores = top_scores.view(-1)                                      # (B, k) → (B·k,)
-        if bool(finished.all()):
+    beams = Beams.start(lengths.to(source.device), k)
+    results: list[list[Hypothesis]] = [[] for _ in range(source.size(0))]
+    for step in range(int(beams.limits.max())):
+        # extend: log-probs of every next character for every beam, (W·k, V)
+        logits, state, _ = model.step(beams.previous, state, memory)
+        state = reorder_state(state, beams.extend(torch.log_softmax(logits.float(), dim=-1), step, k))
+        done = beams.finished.view(-1, k).all(dim=1)                         # (W·k,) → (W, k) → (W,)
+        if not bool(done.any()):
+            continue
+        for position in done.nonzero().view(-1).tolist():
+            rows = slice(position * k, position * k + k)
+            results[int(beams.word[position])] = _hypotheses(beams.tokens[rows], beams.scores[rows],
+                                                             beams.out_lengths[rows], length_penalty)
+        if bool(done.all()):
             break
-    normalized = candidate_score(scores, out_lengths.clamp(min=1).float(), length_penalty)
-    # (B·k, L) → (B, k, L); (B·k,) → (B, k)
-    return _collect(tokens.view(batch, k, -1), scores.view(batch, k), out_lengths.view(batch, k),
-                    normalized.view(batch, k))
-
-
-def _collect(tokens: torch.Tensor, scores: torch.Tensor, lengths: torch.Tensor,
-             normalized: torch.Tensor) -> list[list[Hypothesis]]:
-    """Per input, its beams best first, dropping dead beams (score −inf) and repeated outputs."""
-    results = []
-    for row in range(tokens.size(0)):
-        order = torch.argsort(normalized[row], descending=True, stable=True).tolist()
-        seen, hyps = set(), []
-        for beam in order:
-            if not torch.isfinite(scores[row, beam]):
-                continue
-            ids = tokens[row, beam].tolist()
-            ids = ids[: ids.index(EOS_ID)] if EOS_ID in ids else ids
-            if tuple(ids) in seen:
-                continue
-            seen.add(tuple(ids))
-            hyps.append(Hypothesis(ids, float(scores[row, beam]), max(int(lengths[row, beam]), 1),
-                                   float(normalized[row, beam])))
-        results.append(hyps)
+        rows = beams.keep((~done).nonzero().view(-1), k)
+        state, memory = reorder_state(state, rows), memory.select(rows)
     return results
+
+
+def _hypotheses(tokens: torch.Tensor, scores: torch.Tensor, lengths: torch.Tensor,
+                length_penalty: float) -> list[Hypothesis]:
+    """One word's k beams (tokens (k, L), scores and lengths (k,)) best first, without dead beams (score −inf)
+    or repeated outputs."""
+    normalized = candidate_score(scores, lengths.clamp(min=1).float(), length_penalty)
+    seen, hyps = set(), []
+    for beam in torch.argsort(normalized, descending=True, stable=True).tolist():
+        if not torch.isfinite(scores[beam]):
+            continue
+        ids = tokens[beam].tolist()
+        ids = ids[: ids.index(EOS_ID)] if EOS_ID in ids else ids
+        if tuple(ids) in seen:
+            continue
+        seen.add(tuple(ids))
+        hyps.append(Hypothesis(ids, float(scores[beam]), max(int(lengths[beam]), 1), float(normalized[beam])))
+    return hyps
 
 
 def forced_scores(model: Seq2Seq, vocabs: Vocabs, pairs: Sequence[tuple[str, str]], batch_size: int,

@@ -25,6 +25,12 @@ from seqlab.translit.config import CELLS, ModelConfig
 from seqlab.translit.vocab import PAD_ID, SOS_ID
 
 RNN_CLASSES = dict(zip(CELLS, (nn.RNN, nn.GRU, nn.LSTM)))
+CELL_FUNCTIONS = dict(zip(CELLS, (torch.rnn_tanh_cell, torch.gru_cell, torch.lstm_cell)))
+# Decoding steps of at most this many rows (a few words' beams) run layer by layer through torch's cell
+# functions: the fused nn.LSTM call sets up oneDNN and reorders its weights on every call, which costs more than
+# the arithmetic at a handful of rows (a whole step of the shipped model: 1.4x faster in float32, 1.2x in
+# bfloat16 at one word's beam of 5; even at about 40 rows). Larger batches keep the fused call.
+CELL_STEP_ROWS = 32
 State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
 
 
@@ -84,6 +90,10 @@ class Memory:
 
         return Memory(rows(self.outputs), rows(self.mask), rows(self.keys))
 
+    def select(self, rows: torch.Tensor) -> "Memory":
+        """Only the given rows, (B, …) → (len(rows), …): what the beams of the words still decoding need."""
+        return Memory(*(None if t is None else t[rows] for t in (self.outputs, self.mask, self.keys)))
+
 
 class Seq2Seq(nn.Module):
     def __init__(self, config: ModelConfig):
@@ -108,6 +118,7 @@ class Seq2Seq(nn.Module):
         self.combine = nn.Linear(memory_size + k, k) if config.attention == "luong" else None
         self.dropout = nn.Dropout(config.dropout)
         self.output = nn.Linear(k, config.target_vocab)
+        self.cell_step_rows = CELL_STEP_ROWS  # 0: every decoding step through the fused RNN module
 
     # encoder ---------------------------------------------------------------------------------
     def encode(self, source: torch.Tensor, lengths: torch.Tensor) -> tuple[Memory, State]:
@@ -145,11 +156,31 @@ class Seq2Seq(nn.Module):
             query = top_hidden(state).unsqueeze(1)  # (B, k) → (B, 1, k)
             context, weights = self.attention(query, memory.keys, memory.outputs, memory.mask)
             embedded = torch.cat([embedded, context], dim=-1)  # (B, 1, m + d)
-        rnn_out, state = self.decoder(embedded, state)
+        rnn_out, state = self._decoder_step(embedded, state)
         logits, luong_weights = self._project(rnn_out, memory)
         weights = luong_weights if luong_weights is not None else weights
         # (B, 1, V) → (B, V); weights (B, 1, S) → (B, S)
         return logits.squeeze(1), state, None if weights is None else weights.squeeze(1)
+
+    def _decoder_step(self, embedded: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+        """The decoder RNN over one time step: embedded (B, 1, input) → output (B, 1, k), new state; the same
+        function as `self.decoder(embedded, state)` (see CELL_STEP_ROWS for when and why it is computed apart)."""
+        plain = type(self.decoder) is RNN_CLASSES[self.config.cell]  # not, e.g., a quantized replacement
+        if self.training or embedded.size(0) > self.cell_step_rows or not plain:
+            return self.decoder(embedded, state)
+        cell, lstm = CELL_FUNCTIONS[self.config.cell], self.config.cell == "lstm"
+        layer_input, new_states = embedded.squeeze(1), []  # (B, 1, input) → (B, input)
+        for layer in range(self.config.decoder_layers):
+            weights = [getattr(self.decoder, f"{name}_l{layer}") for name in ("weight_ih", "weight_hh", "bias_ih",
+                                                                               "bias_hh")]
+            layer_state = (state[0][layer], state[1][layer]) if lstm else state[layer]
+            new_state = cell(layer_input, layer_state, *weights)
+            new_states.append(new_state)
+            layer_input = new_state[0] if lstm else new_state
+        if lstm:  # per layer (h, c), each (B, k) → h (L, B, k), c (L, B, k)
+            return layer_input.unsqueeze(1), (torch.stack([h for h, _ in new_states]),
+                                              torch.stack([c for _, c in new_states]))
+        return layer_input.unsqueeze(1), torch.stack(new_states)  # L × (B, k) → (L, B, k); output (B, 1, k)
 
     def forward(self, source: torch.Tensor, lengths: torch.Tensor, target: torch.Tensor,
                 teacher_forcing: float = 1.0) -> torch.Tensor:

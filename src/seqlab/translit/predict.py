@@ -9,7 +9,7 @@ from typing import Iterable, NamedTuple, Sequence
 import torch
 
 from seqlab.cache import LruCache
-from seqlab.device import resolve_device
+from seqlab.device import resolve_device, resolve_inference_dtype
 from seqlab.errors import SeqlabError
 from seqlab.options import check_fields
 from seqlab.translit.checkpoint import PRETRAINED_DIRS, load_model
@@ -59,6 +59,11 @@ class Transliterator:
     @property
     def device(self) -> torch.device:
         return next(self.model.parameters()).device
+
+    @property
+    def dtype_name(self) -> str:
+        """What the model computes in: float32 or bfloat16."""
+        return str(next(self.model.parameters()).dtype).removeprefix("torch.")
 
     def _batches(self, words: Sequence[str]):
         check_word_lengths(words)
@@ -167,7 +172,7 @@ class Transliterator:
         batch = make_batch([0], [self.vocabs.source.encode(word.lower())], None).to(self.device)
         tokens, weights = greedy_decode(self.model, batch.source, batch.source_lengths, keep_attention=True)
         output = self.vocabs.target.decode(tokens[0].tolist())
-        return output, None if weights is None else weights[0, : len(output) + 1, : len(word)]
+        return output, None if weights is None else weights[0, : len(output) + 1, : len(word)].float()
 
     def transliterate_sentence(self, text: str, beam_size: int | None = None) -> str:
         """Transliterate the words of `text`; keep spaces, punctuation and digits exactly as they are, and words
@@ -274,13 +279,15 @@ def model_direction(config: dict, where: str = "config.json") -> str:
 
 def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 256, device: str = "cpu",
                         user_dictionary: UserDictionary | None = None, direction: str | None = None,
-                        rescorers: bool = True) -> Transliterator:
+                        rescorers: bool = True, dtype: str = "float32") -> Transliterator:
     """Load a run directory or model folder; without one, the Hindi model shipped with seqlab for `direction`
     (default romanized → Devanagari). A model of another direction than a given one is refused.
     Decoding defaults to the CPU: single words are faster there than a GPU round trip. A user dictionary is
     used only when given (evaluation never sees one). `rescorers=False` leaves the folder's rescorer models out
-    (about 3x faster decoding, for servers)."""
+    (about 3x faster decoding, for servers). `dtype` (device.INFERENCE_DTYPES) is what the models compute in;
+    scores, prior and ranking stay float32."""
     target = resolve_device(device)  # a wrong --device fails before the model is read
+    model_dtype = resolve_inference_dtype(dtype, target)
     if direction is not None and direction not in DIRECTIONS:
         raise SeqlabError(f"unknown direction {direction!r}; choose one of: {', '.join(DIRECTIONS)}")
     path = Path(model_dir) if model_dir else PRETRAINED_DIRS[direction or DIRECTIONS[0]]
@@ -288,8 +295,10 @@ def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 2
     if direction is not None and model_direction(config) != direction:
         raise SeqlabError(f"{path} transliterates {model_direction(config)}, not {direction}; drop --direction or "
                           "give a model of that direction")
-    model.to(target)
+    model.to(target, model_dtype)
     members = load_rescorers(path, target) if rescorers else []
+    for member in members:
+        member.model.to(model_dtype)
     weights = rescorer_weights(config, [r.name for r in members], str(path / "config.json")) if rescorers else ()
     return Transliterator(model, vocabs, config, batch_size, WordPrior.load(path), Lexicon.load(path), members,
                           weights, user_dictionary, BigramContext.load(path))
