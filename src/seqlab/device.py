@@ -30,8 +30,8 @@ def resolve_device(name: str) -> torch.device:
 
 def resolve_inference_dtype(name: str, device: torch.device) -> torch.dtype:
     """The dtype a model decodes in. `auto` is bfloat16 on a CPU that multiplies bfloat16 natively (AVX-512 BF16
-    or AMX: about 1.7x the words/s of float32 for a transliteration model, the same top-1 on Dakshina test) and
-    float32 everywhere else (emulated bfloat16 is slower than float32)."""
+    or AMX: 1.4-1.7x the words/s of float32 for the shipped transliteration model, the same top-1 on Dakshina
+    test) and float32 everywhere else (emulated bfloat16 is slower than float32)."""
     import torch
 
     if name not in INFERENCE_DTYPES:

@@ -23,12 +23,16 @@ def _cfg(data, model, out, **overrides) -> TrainConfig:
     return TrainConfig(**base)
 
 
-def test_training_lowers_loss_and_saves_one_loadable_folder(lyrics_dir, tmp_path, tokenizer):
+def _start_model(lyrics_dir, tmp_path, tokenizer):
+    """A tiny GPT-2 to fine-tune, the corpus as 32-token blocks, and the model's perplexity on them before."""
     start = make_tiny_gpt2(tmp_path / "start", tokenizer)
-    songs = load_corpus(lyrics_dir).songs.song.tolist()
     before_model, tok = load_trained(str(start))
-    blocks = build_examples(tok, songs, 32)
-    before, _ = perplexity(before_model, blocks)
+    blocks = build_examples(tok, load_corpus(lyrics_dir).songs.song.tolist(), 32)
+    return start, blocks, perplexity(before_model, blocks)[0]
+
+
+def test_training_lowers_loss_and_saves_one_loadable_folder(lyrics_dir, tmp_path, tokenizer):
+    start, blocks, before = _start_model(lyrics_dir, tmp_path, tokenizer)
     out = tmp_path / "run"
     result = train(_cfg(lyrics_dir, start, out))
     assert result.global_step == 12
@@ -47,11 +51,7 @@ def test_training_lowers_loss_and_saves_one_loadable_folder(lyrics_dir, tmp_path
 
 
 def test_bf16_autocast_trains_and_saves_float32_weights(lyrics_dir, tmp_path, tokenizer):
-    start = make_tiny_gpt2(tmp_path / "start", tokenizer)
-    songs = load_corpus(lyrics_dir).songs.song.tolist()
-    before_model, tok = load_trained(str(start))
-    blocks = build_examples(tok, songs, 32)
-    before, _ = perplexity(before_model, blocks)
+    start, blocks, before = _start_model(lyrics_dir, tmp_path, tokenizer)
     out = tmp_path / "bf16"
     train(_cfg(lyrics_dir, start, out, precision="bf16"))
     after_model, _ = load_trained(str(out))
