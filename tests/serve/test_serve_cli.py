@@ -26,3 +26,20 @@ def test_defaults_are_loopback_and_no_cors():
 
     options = ServeOptions()
     assert options.host == "127.0.0.1" and options.cors_origin is None and not options.read_only
+
+
+def test_warm_up_decodes_every_length_without_filling_the_cache():
+    """The start-up warm-up runs the real decoder on made-up words, but answers no one: nothing is cached or
+    counted, so /healthz and /metrics start from zero."""
+    from seqlab.serve.config import ServeOptions
+    from seqlab.serve.engine import WARM_UP_LENGTH, TranslitEngine
+    from seqlab.translit.predict import load_transliterator
+
+    batches: list[int] = []
+    engine = TranslitEngine(load_transliterator(rescorers=False), ServeOptions(), on_batch=batches.append)
+    decoded: list[str] = []
+    real = engine.model_only.candidates
+    engine.model_only.candidates = lambda words, **kw: decoded.extend(words) or real(words, **kw)
+    engine.warm_up()
+    assert sorted(map(len, decoded)) == list(range(1, WARM_UP_LENGTH + 1))
+    assert len(engine.cache) == 0 and batches == []

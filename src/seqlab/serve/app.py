@@ -70,6 +70,7 @@ def load_state(options: ServeOptions) -> ServerState:
     lang = str(translit.config.get("train", {}).get("lang") or "hi")
     translit.user_dictionary = _user_dictionary(options, lang)
     engine = TranslitEngine(translit, options, metrics.observe_batch, metrics.observe_cache)
+    engine.warm_up()
     state = ServerState(options, engine, metrics, lang, options.model or f"shipped ({lang})", None,
                         translit.user_dictionary, model_direction(translit.config))
     if options.reverse_model or not options.model:
