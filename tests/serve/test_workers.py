@@ -6,8 +6,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+import torch
 from serve_helpers import Server
 
+from seqlab.device import resolve_inference_dtype
 from seqlab.translit.checkpoint import PRETRAINED_DIR
 
 pytestmark = pytest.mark.slow
@@ -17,7 +19,7 @@ def test_two_workers_read_only(tmp_path: Path):
     dictionary = tmp_path / "userdict.tsv"
     dictionary.write_text("kal\tकाल\n", encoding="utf-8")
     server = Server("--workers", "2", "--read-only", "--user-dictionary", str(dictionary), "--cors-origin",
-                    "http://app.test", "--model", str(PRETRAINED_DIR), "--dtype", "float32", log_dir=tmp_path)
+                    "http://app.test", "--model", str(PRETRAINED_DIR), "--dtype", "auto", log_dir=tmp_path)
     try:
         pids, answers = set(), set()
         for _ in range(300):  # a new connection each time: the kernel hands them to either worker
@@ -31,7 +33,8 @@ def test_two_workers_read_only(tmp_path: Path):
         refused = httpx.post(f"{server.url}/learn", json={"roman": "ghar", "native": "घर"})
         assert refused.status_code == 403 and "read-only" in refused.json()["error"]
         health = httpx.get(f"{server.url}/healthz").json()
-        assert health["read_only"] is True and health["dtype"] == "float32"
+        auto = resolve_inference_dtype("auto", torch.device("cpu"))  # bfloat16 where the CPU has it natively
+        assert health["read_only"] is True and health["dtype"] == str(auto).removeprefix("torch.")
         assert dictionary.read_text(encoding="utf-8") == "kal\tकाल\n"
         no_lyrics = httpx.post(f"{server.url}/lyrics/generate", json={})
         assert no_lyrics.status_code == 503 and "no lyrics model is loaded" in no_lyrics.json()["error"]

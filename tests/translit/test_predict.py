@@ -91,7 +91,7 @@ def test_stream_names_the_first_bad_line_after_writing_the_lines_before(shipped)
 
 
 def test_bfloat16_decoding_agrees_with_float32(shipped):
-    """`--dtype bfloat16` (the server's default on CPUs with native bfloat16) changes the arithmetic, not the
+    """`seqlab serve --dtype bfloat16` (or `auto` on CPUs with native bfloat16) changes the arithmetic, not the
     answers: the same best word for nearly every word (and the same top-1 accuracy on Dakshina test)."""
     pairs, _ = load_split("dakshina", "hi", "dev")
     words = [p.source for p in pairs[:60]]
