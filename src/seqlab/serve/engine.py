@@ -39,8 +39,8 @@ class TranslitEngine:
     def warm_up(self) -> None:
         """Decode one made-up word of every common length before the port opens: oneDNN builds its kernels per
         shape on first use, which a lone typist's first words would otherwise pay for (1-client p50 over the first
-        400 requests with --dtype bfloat16: 11.2 ms without, 9.6–10.0 ms with; about 0.3 s at start). Warming batches of every size as
-        well did not change the first 400 requests at 32 clients, so it is not done."""
+        400 requests with --dtype bfloat16: 11.2 ms without, 9.6–10.0 ms with; about 0.3 s at start). Warming
+        batches of every size as well did not change the first 400 requests at 32 clients, so it is not done."""
         letters = sorted(c for c in self.translit.vocabs.source.stoi if len(c) == 1 and c.isalpha())
         if not letters:
             return
