@@ -119,19 +119,15 @@ def generate(
     progress: bool = cli_option(TrainConfig, "show_progress"),
 ) -> None:
     """Generate lyrics from a prompt; stops at EOS or the length limit."""
-    from seqlab.lyrics.conditioning import find_artist, prefix_ids, read_artists
-    from seqlab.lyrics.generate import sample, write_songs
-    from seqlab.lyrics.model import load_trained
-    from seqlab.lyrics.speed import prepare
+    from seqlab.lyrics.generate import load_for_generation, sample, write_songs
 
     cfg = GenerationConfig.from_cli(dict(locals()), do_sample=not greedy)
     speed = SpeedConfig.from_cli(dict(locals()))
-    known = find_artist(read_artists(model), artist, f"model {model}") if artist is not None else None
     _quiet_transformers(progress)
-    loaded, tokenizer = load_trained(model, device=device)
-    loaded = prepare(loaded, speed)
-    result = sample(loaded, tokenizer, prompt, cfg, stream=sys.stdout if stream else None,
-                    prefix=prefix_ids(tokenizer, known))
+    loaded = load_for_generation(model, artist, device, speed)
+    known = loaded.artist
+    result = sample(loaded.model, loaded.tokenizer, prompt, cfg, stream=sys.stdout if stream else None,
+                    prefix=loaded.prefix)
     if not stream:
         for index, text in enumerate(result.texts):
             if len(result.texts) > 1:

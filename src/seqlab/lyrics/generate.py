@@ -9,16 +9,18 @@ from __future__ import annotations
 import random
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TextIO
+from typing import Any, NamedTuple, TextIO
 
 import torch
 
 from seqlab.errors import SeqlabError
 from seqlab.io import write_text_atomic
-from seqlab.lyrics.config import MAX_SEED, RECIPE_PROMPT, GenerationConfig
-from seqlab.lyrics.model import context_length
+from seqlab.lyrics.conditioning import Artist, find_artist, prefix_ids, read_artists
+from seqlab.lyrics.config import MAX_SEED, RECIPE_PROMPT, GenerationConfig, SpeedConfig
+from seqlab.lyrics.model import context_length, load_trained
+from seqlab.lyrics.speed import prepare
 
 
 class _Streamer:
@@ -147,17 +149,24 @@ def generate_lyrics(model_dir: str, prompt: str = RECIPE_PROMPT, stream: TextIO 
     fields (max_length, top_k, top_p, temperature, repetition_penalty, num_return_sequences, seed, …) and
     SpeedConfig fields (dtype, quantize, compile). Pass stream=sys.stdout to watch the tokens arrive.
     """
-    from dataclasses import fields
-
-    from seqlab.lyrics.conditioning import find_artist, prefix_ids, read_artists
-    from seqlab.lyrics.config import SpeedConfig
-    from seqlab.lyrics.model import load_trained
-    from seqlab.lyrics.speed import prepare
-
     speed_names = {f.name for f in fields(SpeedConfig)}
     cfg = GenerationConfig(**{k: v for k, v in options.items() if k not in speed_names})
     speed = SpeedConfig(**{k: v for k, v in options.items() if k in speed_names})
     cfg.validate()
+    loaded = load_for_generation(model_dir, artist, device, speed)
+    return sample(loaded.model, loaded.tokenizer, prompt, cfg, stream, prefix=loaded.prefix).texts
+
+
+class Loaded(NamedTuple):
+    model: Any          # cast, int8 and/or compiled per the SpeedConfig
+    tokenizer: Any
+    artist: Artist | None
+    prefix: list[int]   # the artist's prefix ids; [] without an artist
+
+
+def load_for_generation(model_dir: str, artist: str | None, device: str, speed: SpeedConfig) -> Loaded:
+    """The model as it will generate, for the CLI and the Python API alike. An unknown artist fails before the
+    weights are read."""
     known = find_artist(read_artists(model_dir), artist, f"model {model_dir}") if artist is not None else None
     model, tokenizer = load_trained(model_dir, device=device)
-    return sample(prepare(model, speed), tokenizer, prompt, cfg, stream, prefix=prefix_ids(tokenizer, known)).texts
+    return Loaded(prepare(model, speed), tokenizer, known, prefix_ids(tokenizer, known))

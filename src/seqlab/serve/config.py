@@ -7,8 +7,9 @@ from dataclasses import asdict, dataclass
 from typing import Any, Optional
 
 from seqlab.device import INFERENCE_DTYPES
+from seqlab.errors import SeqlabError
 from seqlab.options import Options, check_fields, from_dict, opt
-from seqlab.translit.config import MAX_BEAM, MAX_WORD_LENGTH
+from seqlab.translit.config import MAX_BEAM
 
 OPTIONS_ENV = "SEQLAB_SERVE_OPTIONS"  # how `--workers N` hands the options to each worker process (JSON)
 
@@ -63,8 +64,6 @@ class ServeOptions(Options):
     def validate(self) -> None:
         check_fields(self)
         if self.default_k > self.max_k:
-            from seqlab.errors import SeqlabError
-
             raise SeqlabError(f"--default-k {self.default_k} is larger than --max-k {self.max_k}")
 
     def to_env(self) -> str:
@@ -76,7 +75,3 @@ class ServeOptions(Options):
         options = from_dict(cls, data, OPTIONS_ENV)
         options.validate()
         return options
-
-    @property
-    def word_limit(self) -> int:
-        return MAX_WORD_LENGTH

@@ -16,6 +16,7 @@ from typing import AsyncIterator, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from seqlab.errors import first_line
 from seqlab.lyrics.config import RECIPE_PROMPT, GenerationConfig
 from seqlab.options import default_of
 from seqlab.serve.limits import ApiError
@@ -131,7 +132,7 @@ class LyricsService:
                 yield _event({"new_tokens": result.new_tokens, "seconds": round(result.seconds, 3)}, "done")
             else:
                 self._on_outcome("error")
-                yield _event({"error": str(error).splitlines()[0] if str(error) else type(error).__name__}, "error")
+                yield _event({"error": first_line(error)}, "error")
         finally:
             if not job.done():  # the client left mid-stream: stop generating at the next token
                 sink.cancelled = True

@@ -56,17 +56,22 @@ class BigramContext:
         return cls(counts)
 
     def log_prob(self, word: str, previous: str, prior: WordPrior) -> float:
-        base = math.exp(prior.log_prob(word))
+        return self._interpolated(word, previous, prior.log_prob(word))
+
+    def _interpolated(self, word: str, previous: str, prior_log_prob: float) -> float:
         following = self.counts.get(previous)
         if not following:
-            return math.log(base)
+            return prior_log_prob
         total = self.totals[previous]
         return math.log(max(following.get(word, 0) - DISCOUNT, 0.0) / total
-                        + DISCOUNT * self.types[previous] / total * base)
+                        + DISCOUNT * self.types[previous] / total * math.exp(prior_log_prob))
 
     def transitions(self, previous: Sequence[str], words: Sequence[str], prior: WordPrior) -> np.ndarray:
-        """log P(words[j] | previous[i]) as a (len(previous), len(words)) array."""
-        return np.array([[self.log_prob(w, v, prior) for w in words] for v in previous], dtype=np.float64)
+        """log P(words[j] | previous[i]) as a (len(previous), len(words)) array; each word's prior is looked up
+        once, not once per previous word."""
+        priors = [prior.log_prob(w) for w in words]
+        return np.array([[self._interpolated(w, v, p) for w, p in zip(words, priors)] for v in previous],
+                        dtype=np.float64)
 
     def __len__(self) -> int:
         return sum(self.types.values())

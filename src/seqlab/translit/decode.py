@@ -167,16 +167,19 @@ def _hypotheses(tokens: torch.Tensor, scores: torch.Tensor, lengths: torch.Tenso
     """One word's k beams (tokens (k, L), scores and lengths (k,)) best first, without dead beams (score −inf)
     or repeated outputs."""
     normalized = candidate_score(scores, lengths.clamp(min=1).float(), length_penalty)
+    order = torch.argsort(normalized, descending=True, stable=True).tolist()
+    # one copy to the host per tensor, not one per value (each is a device sync on a GPU)
+    all_ids, scores, lengths, normalized = tokens.tolist(), scores.tolist(), lengths.tolist(), normalized.tolist()
     seen, hyps = set(), []
-    for beam in torch.argsort(normalized, descending=True, stable=True).tolist():
-        if not torch.isfinite(scores[beam]):
+    for beam in order:
+        if not math.isfinite(scores[beam]):
             continue
-        ids = tokens[beam].tolist()
+        ids = all_ids[beam]
         ids = ids[: ids.index(EOS_ID)] if EOS_ID in ids else ids
         if tuple(ids) in seen:
             continue
         seen.add(tuple(ids))
-        hyps.append(Hypothesis(ids, float(scores[beam]), max(int(lengths[beam]), 1), float(normalized[beam])))
+        hyps.append(Hypothesis(ids, scores[beam], max(lengths[beam], 1), normalized[beam]))
     return hyps
 
 

@@ -146,8 +146,7 @@ class Transliterator:
         """The user's own spellings (userdict.py) lead each list, newest first; the list keeps its length."""
         if self.user_dictionary is None:
             return lists
-        for row, word in enumerate(words):
-            learned = self.user_dictionary.lookup(word)
+        for row, learned in enumerate(self.user_dictionary.lookup_many(words)):
             if learned:
                 lists[row] = _distinct(learned + lists[row])[: max(k, len(learned))]
         return lists
@@ -222,9 +221,10 @@ class Transliterator:
         keys = [(w.lower(), s.beam_size) for w in flat]
         scored = iter(self.candidate_cache.get_many(
             keys, lambda missing: self.scored_candidates([w for w, _ in missing], s.beam_size)))
+        spellings = iter(self.user_dictionary.lookup_many(flat) if self.user_dictionary else [[] for _ in flat])
         result = []
         for line in lines:
-            learned = [(self.user_dictionary.lookup(w) or [None])[0] if self.user_dictionary else None for w in line]
+            learned = [(next(spellings) or [None])[0] for _ in line]
             result.append(lattice(line, [next(scored) for _ in line], s, self.rescorer_weights, self.prior, learned,
                                   nasal_penalty))
         return result

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Sequence
 
 import platformdirs
 from filelock import FileLock, Timeout
@@ -153,8 +154,12 @@ class UserDictionary:
 
     def lookup(self, roman: str) -> list[str]:
         """The user's spellings of ROMAN (case-insensitive), most recently learned first."""
+        return self.lookup_many([roman])[0]
+
+    def lookup_many(self, romans: Sequence[str]) -> list[list[str]]:
+        """`lookup` for many words, with one check of the file (a stat, not one per word)."""
         self._refresh()
-        return list(self._by_roman.get(roman.lower(), ()))
+        return [list(self._by_roman.get(roman.lower(), ())) for roman in romans]
 
     def pairs(self) -> list[tuple[str, str]]:
         """Every learned pair, oldest first."""
