@@ -23,8 +23,8 @@ from pathlib import Path
 import torch
 
 import seqlab
-from seqlab.translit.corpus import load_split
-from seqlab.translit.predict import load_transliterator
+from seqlab.translit.data.corpus import load_split
+from seqlab.translit.transliterator import load_transliterator
 
 
 def run_predict(stdin_path: Path | None, out_path: Path, model: str | None) -> float:

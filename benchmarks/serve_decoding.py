@@ -17,8 +17,8 @@ import warnings
 
 import torch
 
-from seqlab.translit.corpus import load_split
-from seqlab.translit.predict import load_transliterator
+from seqlab.translit.data.corpus import load_split
+from seqlab.translit.transliterator import load_transliterator
 
 
 def measure(translit, words: list[str], gold: list[str], beam: int) -> tuple[float, float]:

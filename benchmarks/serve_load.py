@@ -26,7 +26,7 @@ from pathlib import Path
 
 import httpx
 
-from seqlab.translit.corpus import load_split
+from seqlab.translit.data.corpus import load_split
 
 
 def free_port() -> int:
@@ -133,7 +133,7 @@ def profile(pid: int, seconds: int, out: Path) -> str:
     subprocess.run([str(spy) if spy.exists() else "py-spy", "record", "--pid", str(pid), "--duration", str(seconds),
                     "--rate", "250", "--format", "raw", "--output", str(out), "--nonblocking", "--threads"], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    parts = {"model (torch ops in the decoding thread)": ("torch/", "seqlab/translit/model.py"),
+    parts = {"model (torch ops in the decoding thread)": ("torch/", "seqlab/translit/model/network.py"),
              "decoding Python (beam bookkeeping, ranking, lexicon)": ("seqlab/translit",),
              "HTTP parsing and transport (uvicorn, httptools/h11)": ("uvicorn/", "httptools", "h11/"),
              "framework (FastAPI routing, Starlette, pydantic)": ("fastapi/", "starlette/", "pydantic"),

@@ -13,8 +13,8 @@ import time
 
 import torch
 
-from seqlab.translit.corpus import load_split
-from seqlab.translit.predict import load_transliterator
+from seqlab.translit.data.corpus import load_split
+from seqlab.translit.transliterator import load_transliterator
 
 SINGLE = ["ghar", "pani", "dilli", "namaste", "bharat", "kal", "sapna", "pyaar", "zindagi", "mausam"] * 3
 

@@ -14,9 +14,9 @@ import time
 
 import torch
 
-from seqlab.translit.predict import load_transliterator
-from seqlab.translit.sentence_eval import load_sentences
-from seqlab.translit.tokens import words
+from seqlab.translit.evaluation.sentences import load_sentences
+from seqlab.translit.text.tokens import words
+from seqlab.translit.transliterator import load_transliterator
 
 
 def words_per_second(model: str | None, text: str, rescorers: bool = True, **options) -> float:

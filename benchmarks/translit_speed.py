@@ -26,11 +26,11 @@ from torch import nn
 from seqlab.device import resolve_device
 from seqlab.translit.analysis.formulas import Sizes, multiply_add_polys
 from seqlab.translit.config import TrainConfig
-from seqlab.translit.corpus import load_split
-from seqlab.translit.model import ModelConfig, Seq2Seq
-from seqlab.translit.predict import Transliterator, load_transliterator
+from seqlab.translit.data.corpus import load_split
+from seqlab.translit.data.vocab import PAD_ID, Vocabs, encode_pairs, iterate_batches
+from seqlab.translit.model.network import ModelConfig, Seq2Seq
 from seqlab.translit.train import Trainer
-from seqlab.translit.vocab import PAD_ID, Vocabs, encode_pairs, iterate_batches
+from seqlab.translit.transliterator import Transliterator, load_transliterator
 
 NETWORKS = {  # (m, k, cell, encoder layers, decoder layers, bidirectional, dropout, attention)
     "gru": (64, 256, "gru", 1, 1, False, 0.0, "none"),  # the speed target's network (see the docstring)

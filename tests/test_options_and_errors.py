@@ -49,7 +49,7 @@ def test_non_utf8_arguments_and_a_closed_stdin_are_one_line_errors(capsys, monke
 
 
 def test_a_storage_path_that_is_a_folder_and_a_language_wordfreq_lacks(capsys, tmp_path):
-    from seqlab.translit.prior_sources import from_wordfreq
+    from seqlab.translit.words.prior_sources import from_wordfreq
 
     with pytest.raises(DataError, match="wordfreq has no word list for 'xx'"):
         from_wordfreq("xx")

@@ -8,7 +8,7 @@ import typer
 from seqlab.errors import SeqlabError, first_line
 from seqlab.lyrics.cli import app as lyrics_app
 from seqlab.serve.cli import serve
-from seqlab.translit.cli import app as translit_app
+from seqlab.translit.cli.app import app as translit_app
 
 app = typer.Typer(
     help="seqlab: Hindi transliteration (character seq2seq) and lyrics generation (GPT-2 fine-tuning).",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from seqlab.cli import main
-from seqlab.translit.checkpoint import PRETRAINED_DIR
+from seqlab.translit.model.checkpoint import PRETRAINED_DIR
 
 
 @pytest.mark.parametrize("args,fragment", [
@@ -33,7 +33,7 @@ def test_warm_up_decodes_every_length_without_filling_the_cache():
     counted, so /healthz and /metrics start from zero."""
     from seqlab.serve.config import ServeOptions
     from seqlab.serve.engine import WARM_UP_LENGTH, TranslitEngine
-    from seqlab.translit.predict import load_transliterator
+    from seqlab.translit.transliterator import load_transliterator
 
     batches: list[int] = []
     engine = TranslitEngine(load_transliterator(rescorers=False), ServeOptions(), on_batch=batches.append)

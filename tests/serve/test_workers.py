@@ -10,7 +10,7 @@ import torch
 from serve_helpers import Server
 
 from seqlab.device import resolve_inference_dtype
-from seqlab.translit.checkpoint import PRETRAINED_DIR
+from seqlab.translit.model.checkpoint import PRETRAINED_DIR
 
 pytestmark = pytest.mark.slow
 

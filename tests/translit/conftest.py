@@ -7,7 +7,7 @@ import pytest
 from pg_server import postgres_url  # noqa: F401  (session fixture: a PostgreSQL server of our own)
 from translit_helpers import write_dakshina
 
-from seqlab.translit.corpus import read_dakshina_tsv
+from seqlab.translit.data.corpus import read_dakshina_tsv
 
 
 @pytest.fixture(scope="session")

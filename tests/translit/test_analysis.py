@@ -15,8 +15,8 @@ from seqlab.translit.analysis import analyze
 from seqlab.translit.analysis import formulas as analysis
 from seqlab.translit.analysis.check import explicit_rnn, run_check
 from seqlab.translit.analysis.formulas import COMPONENTS, Analysis, Sizes
-from seqlab.translit.cli import app as translit_app
-from seqlab.translit.model import ModelConfig, Seq2Seq
+from seqlab.translit.cli.app import app as translit_app
+from seqlab.translit.model.network import ModelConfig, Seq2Seq
 
 EXAMPLE = ["--emb", "64", "--hidden", "256", "--seq-len", "20", "--vocab", "70"]
 

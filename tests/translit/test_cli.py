@@ -300,7 +300,7 @@ def test_a_megabyte_word_on_stdin_passes_through_in_a_second_in_flat_memory(caps
 @pytest.mark.slow
 def test_stdin_is_decoded_in_batches_in_order_with_warnings_once(capsys, monkeypatch, tmp_path, shared_data):
     """Issue 9 #26: one decoding call per 64 KiB read, not per line; output order = input order."""
-    from seqlab.translit.predict import Transliterator, load_transliterator
+    from seqlab.translit.transliterator import Transliterator, load_transliterator
 
     test_words = [line.split("\t")[1] for line in
                   (shared_data / "dakshina/hi/lexicons/hi.translit.sampled.test.tsv").read_text().splitlines()]

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from seqlab.errors import DataError
-from seqlab.translit.corpus import Pair, read_aksharantar_csv, read_dakshina_tsv
+from seqlab.translit.data.corpus import Pair, read_aksharantar_csv, read_dakshina_tsv
 
 READERS = {"tsv": read_dakshina_tsv, "csv": read_aksharantar_csv}
 # Pieces that trip line splitting, quoting, decoding and count parsing; joined at random with raw bytes.

@@ -7,8 +7,8 @@ import pytest
 from translit_helpers import write_dakshina
 
 from seqlab.cli import main
-from seqlab.translit.corpus import load_split
-from seqlab.translit.predict import load_transliterator
+from seqlab.translit.data.corpus import load_split
+from seqlab.translit.transliterator import load_transliterator
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import threading
 import pytest
 
 from seqlab.errors import DataError
-from seqlab.translit.corpus import download_dakshina, find_split, read_dakshina_tsv
+from seqlab.translit.data.corpus import download_dakshina, find_split, read_dakshina_tsv
 
 LEXICON = "घर\tghar\t3\nपानी\tpani\t2\n"
 

@@ -18,7 +18,7 @@ from seqlab.errors import SeqlabError
 from seqlab.lyrics import config as lyrics_config
 from seqlab.options import check_value
 from seqlab.translit import config as translit_config
-from seqlab.translit.predict import load_transliterator
+from seqlab.translit.transliterator import load_transliterator
 
 LEGACY_RUN = Path(__file__).resolve().parents[1] / "fixtures" / "run-before-restructure"
 # SEQLAB_FUZZ_EXAMPLES=600 for a deeper run by hand; `make test` keeps it to seconds.

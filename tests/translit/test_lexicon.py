@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from seqlab.errors import CheckpointError
-from seqlab.translit.corpus import Pair
-from seqlab.translit.lexicon import LEXICON_FILE, Lexicon
-from seqlab.translit.predict import load_transliterator
+from seqlab.translit.data.corpus import Pair
+from seqlab.translit.transliterator import load_transliterator
+from seqlab.translit.words.lexicon import LEXICON_FILE, Lexicon
 
 LEGACY_RUN = Path(__file__).resolve().parents[1] / "fixtures" / "run-before-restructure"
 

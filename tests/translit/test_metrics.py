@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seqlab.translit.metrics import (
+from seqlab.translit.evaluation.metrics import (
     any_reference_accuracy,
     character_error_rate,
     edit_distance,

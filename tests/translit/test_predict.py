@@ -6,12 +6,12 @@ import pytest
 import torch
 
 from seqlab.errors import SeqlabError
-from seqlab.translit import stream as stream_module
+from seqlab.translit.cli import stream as stream_module
+from seqlab.translit.cli.stream import TextStream
 from seqlab.translit.config import MAX_WORD_LENGTH
-from seqlab.translit.corpus import load_split
-from seqlab.translit.decode import max_output_lengths
-from seqlab.translit.predict import load_transliterator
-from seqlab.translit.stream import TextStream
+from seqlab.translit.data.corpus import load_split
+from seqlab.translit.decoding.search import max_output_lengths
+from seqlab.translit.transliterator import load_transliterator
 
 
 @pytest.fixture(scope="module")

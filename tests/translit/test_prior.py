@@ -5,8 +5,8 @@ import gzip
 import pytest
 
 from seqlab.errors import CheckpointError, DataError
-from seqlab.translit.predict import rank
-from seqlab.translit.prior import PRIOR_FILE, WordPrior
+from seqlab.translit.transliterator import rank
+from seqlab.translit.words.prior import PRIOR_FILE, WordPrior
 
 
 def test_counts_devanagari_words_only_and_round_trips(tmp_path):
@@ -41,7 +41,7 @@ def test_prior_reorders_candidates_only_when_weighted():
 
 
 def test_missing_wikipedia_sample_names_the_options(tmp_path, monkeypatch, shared_data):
-    from seqlab.translit.prior import wikipedia_sample
+    from seqlab.translit.words.prior import wikipedia_sample
 
     monkeypatch.delenv("SEQLAB_DATA_DIR", raising=False)
     monkeypatch.chdir(tmp_path)
@@ -52,7 +52,7 @@ def test_missing_wikipedia_sample_names_the_options(tmp_path, monkeypatch, share
 
 
 def test_evaluation_sentences_are_dropped_from_text_sources(tmp_path):
-    from seqlab.translit.prior_sources import evaluation_sentences, from_text
+    from seqlab.translit.words.prior_sources import evaluation_sentences, from_text
 
     romanized = tmp_path / "dakshina" / "hi" / "romanized"
     romanized.mkdir(parents=True)
@@ -69,7 +69,7 @@ def test_evaluation_sentences_are_dropped_from_text_sources(tmp_path):
 def test_mixture_is_a_weighted_sum_of_normalized_sources():
     from collections import Counter
 
-    from seqlab.translit.prior_sources import PSEUDO_TOKENS, PriorSource, mix, weight_grid
+    from seqlab.translit.words.prior_sources import PSEUDO_TOKENS, PriorSource, mix, weight_grid
 
     big = PriorSource("big", Counter({"घर": 900, "पानी": 100}))
     small = PriorSource("small", Counter({"पानी": 1}))
@@ -81,7 +81,7 @@ def test_mixture_is_a_weighted_sum_of_normalized_sources():
 
 
 def test_wordfreq_and_count_file_sources(tmp_path):
-    from seqlab.translit.prior_sources import from_counts, from_wordfreq
+    from seqlab.translit.words.prior_sources import from_counts, from_wordfreq
 
     source = from_wordfreq("hi")
     assert len(source.counts) > 20_000 and source.counts["है"] > source.counts["पानी"] > 0

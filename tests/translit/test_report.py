@@ -14,7 +14,7 @@ from PIL import Image
 from translit_helpers import write_dakshina
 
 from seqlab.cli import main
-from seqlab.translit.metrics import substitutions
+from seqlab.translit.evaluation.metrics import substitutions
 from seqlab.translit.report.build import SECTIONS
 
 # Trial 0 (attention, the largest) is enqueued first, so it wins ties of the tiny models' dev accuracy.
@@ -32,7 +32,7 @@ def make_sweep(root: Path, data_dir: Path, trials: list[dict], epochs: int = 1) 
     """A sweep directory in the format `seqlab translit sweep` writes (sweep.json, study.db, trials/)."""
     import optuna
 
-    from seqlab.translit.model import ModelConfig
+    from seqlab.translit.model.network import ModelConfig
     from seqlab.translit.train import TrainConfig, train
 
     root.mkdir(parents=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from seqlab.errors import CheckpointError
-from seqlab.translit.predict import load_transliterator
+from seqlab.translit.transliterator import load_transliterator
 
 LEGACY_RUN = Path(__file__).resolve().parents[1] / "fixtures" / "run-before-restructure"
 WORDS = ["ghar", "pani", "dilli", "kal", "namaste", "bharat"]

@@ -9,13 +9,14 @@ from filelock import FileLock
 
 from seqlab.cli import main
 from seqlab.errors import CheckpointError, DataError, SeqlabError
-from seqlab.translit import context as context_module
-from seqlab.translit import sentence_eval, userdict
-from seqlab.translit.checkpoint import PRETRAINED_DIRS
-from seqlab.translit.context import BigramContext
-from seqlab.translit.corpus import load_split, romanized_sentences
-from seqlab.translit.predict import load_transliterator, model_direction
-from seqlab.translit.userdict import UserDictionary, check_pair
+from seqlab.translit.data.corpus import load_split, romanized_sentences
+from seqlab.translit.evaluation import sentences as sentence_eval
+from seqlab.translit.model.checkpoint import PRETRAINED_DIRS
+from seqlab.translit.transliterator import load_transliterator, model_direction
+from seqlab.translit.words import bigrams as context_module
+from seqlab.translit.words import user_dictionary as userdict
+from seqlab.translit.words.bigrams import BigramContext
+from seqlab.translit.words.user_dictionary import UserDictionary, check_pair
 
 
 def run_cli(capsys, *args: str) -> tuple[int, str]:
@@ -73,7 +74,7 @@ def test_learn_and_export_option_errors(tmp_path, monkeypatch, capsys):
     (tmp_path / "latin1.tsv").write_bytes("mera\tm\xe9ra\n".encode("latin-1"))
     (tmp_path / "bad-pair.tsv").write_text("ok\tठीक\nno pe\tनहीं\n", encoding="utf-8")
     (tmp_path / "big.tsv").write_text("mera\tमेरा\n" * 10, encoding="utf-8")
-    monkeypatch.setattr("seqlab.translit.cli_dictionary.MAX_PAIRS_FILE_BYTES", 50)
+    monkeypatch.setattr("seqlab.translit.cli.dictionary.MAX_PAIRS_FILE_BYTES", 50)
     for args, message in [
         (("learn", "--file", str(tmp_path)), "is a folder"),
         (("learn", "--file", str(tmp_path / "nope.tsv")), "nope.tsv: no such file"),

@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from seqlab.errors import CheckpointError
-from seqlab.translit.context import CONTEXT_FILE, START, BigramContext, best_path
-from seqlab.translit.predict import load_transliterator
-from seqlab.translit.prior import WordPrior
-from seqlab.translit.sentence_eval import WerReport, align, score_sentence, wer_words
-from seqlab.translit.tokens import words
+from seqlab.translit.evaluation.sentences import WerReport, align, score_sentence, wer_words
+from seqlab.translit.text.tokens import words
+from seqlab.translit.transliterator import load_transliterator
+from seqlab.translit.words.bigrams import CONTEXT_FILE, START, BigramContext, best_path
+from seqlab.translit.words.prior import WordPrior
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +123,7 @@ def test_wer_counts_devanagari_letters_only_and_types_the_errors():
     assert wer_words("मैं, घर। 12 ३ abc") == ["मैं", "घर"]
     assert align(["a", "b", "c"], ["a", "x", "c", "d"]) == [("ok", 0, 0), ("sub", 1, 1), ("ok", 2, 2),
                                                             ("ins", 3, 3)]
-    from seqlab.translit.sentence import Lattice
+    from seqlab.translit.text.sentence import Lattice
 
     lat = Lattice(["aur", "main", "ghar"], [["ओर", "और"], ["में", "मैं"], ["घार"]], [], [], [None] * 3)
     report = WerReport()
@@ -133,7 +133,7 @@ def test_wer_counts_devanagari_letters_only_and_types_the_errors():
 
 
 def test_nasal_variants_join_only_words_the_prior_knows():
-    from seqlab.translit.sentence import nasal_variants
+    from seqlab.translit.text.sentence import nasal_variants
 
     words, scores = ["मे", "है", "घर", "में"], [-0.3, -0.5, -1.0, -2.5]
     nasal_variants(words, scores, 1.0, WordPrior({"में": 80, "हैं": 40, "घरं": 0, "मेँ": 0}))

@@ -8,10 +8,10 @@ from safetensors.torch import load_file
 from translit_helpers import write_dakshina
 
 from seqlab.errors import CheckpointError, SeqlabError
-from seqlab.translit import checkpoint as ckpt
-from seqlab.translit.model import ModelConfig
-from seqlab.translit.predict import load_transliterator
+from seqlab.translit.model import checkpoint as ckpt
+from seqlab.translit.model.network import ModelConfig
 from seqlab.translit.train import TrainConfig, resume, train
+from seqlab.translit.transliterator import load_transliterator
 
 
 def tiny_model(**overrides) -> ModelConfig:

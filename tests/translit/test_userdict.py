@@ -7,8 +7,8 @@ import pytest
 
 from seqlab.cli import main
 from seqlab.errors import SeqlabError
-from seqlab.translit.predict import load_transliterator
-from seqlab.translit.userdict import UserDictionary, default_user_dictionary_path
+from seqlab.translit.transliterator import load_transliterator
+from seqlab.translit.words.user_dictionary import UserDictionary, default_user_dictionary_path
 
 
 @pytest.fixture(scope="module")

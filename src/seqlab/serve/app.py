@@ -28,10 +28,10 @@ from seqlab.serve.lyrics import LyricsService
 from seqlab.serve.metrics import Metrics, MetricsMiddleware
 from seqlab.serve.routes import router
 from seqlab.translit.config import DIRECTIONS
-from seqlab.translit.userdict import UserDictionary, default_user_dictionary_path
+from seqlab.translit.words.user_dictionary import UserDictionary, default_user_dictionary_path
 
 if TYPE_CHECKING:  # torch is imported when the models load, not when `seqlab --help` imports this module
-    from seqlab.translit.predict import Transliterator
+    from seqlab.translit.transliterator import Transliterator
 
 PAGES = Path(__file__).parent / "pages"
 log = logging.getLogger("seqlab.serve")
@@ -62,7 +62,7 @@ def _user_dictionary(options: ServeOptions, lang: str) -> UserDictionary:
 
 def load_state(options: ServeOptions) -> ServerState:
     """Load the models (seconds); SeqlabError on a bad folder, before the server binds its port."""
-    from seqlab.translit.predict import load_transliterator, model_direction
+    from seqlab.translit.transliterator import load_transliterator, model_direction
 
     metrics = Metrics()
     translit = load_transliterator(options.model, device=options.device, rescorers=options.rescorers,

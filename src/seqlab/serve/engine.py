@@ -16,7 +16,7 @@ from typing import Callable, Optional, Sequence
 from seqlab.cache import LruCache
 from seqlab.serve.batching import MicroBatcher
 from seqlab.serve.config import ServeOptions
-from seqlab.translit.predict import Transliterator
+from seqlab.translit.transliterator import Transliterator
 
 WARM_UP_LENGTH = 20  # Dakshina's longest Hindi romanization has 20 characters
 

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from seqlab.errors import SeqlabError
 from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH
-from seqlab.translit.tokens import TOKENS
+from seqlab.translit.text.tokens import TOKENS
 
 log = logging.getLogger("seqlab.serve")
 _LETTERS = re.compile(r"[^\W\d_]*")

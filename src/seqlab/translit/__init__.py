@@ -12,7 +12,7 @@ __all__ = ["Transliterator", "load_transliterator"]
 def __getattr__(name: str):
     """Load torch only when the API is used, so `seqlab … --help` and `seqlab lyrics` start quickly."""
     if name in __all__:
-        from seqlab.translit import predict
+        from seqlab.translit import transliterator as predict
 
         return getattr(predict, name)
     raise AttributeError(f"module 'seqlab.translit' has no attribute {name!r}")

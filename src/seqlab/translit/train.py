@@ -20,14 +20,14 @@ from seqlab import __version__
 from seqlab.device import resolve_device
 from seqlab.errors import CheckpointError, SeqlabError
 from seqlab.io import RunLock, append_jsonl_atomic, output_dir, read_jsonl, remove_stale_temporaries, write_text_atomic
-from seqlab.translit import checkpoint as ckpt
 from seqlab.translit.config import ModelConfig, TrainConfig
-from seqlab.translit.corpus import Pair, load_split
-from seqlab.translit.lexicon import Lexicon
-from seqlab.translit.metrics import word_accuracy
-from seqlab.translit.model import Seq2Seq, count_parameters
-from seqlab.translit.predict import Transliterator
-from seqlab.translit.vocab import PAD_ID, Batch, Vocabs, encode_pairs, iterate_batches
+from seqlab.translit.data.corpus import Pair, load_split
+from seqlab.translit.data.vocab import PAD_ID, Batch, Vocabs, encode_pairs, iterate_batches
+from seqlab.translit.evaluation.metrics import word_accuracy
+from seqlab.translit.model import checkpoint as ckpt
+from seqlab.translit.model.network import Seq2Seq, count_parameters
+from seqlab.translit.transliterator import Transliterator
+from seqlab.translit.words.lexicon import Lexicon
 
 
 @dataclass

@@ -23,7 +23,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from seqlab.errors import SeqlabError
 from seqlab.translit.analysis.formulas import COMPONENTS, Analysis, table
-from seqlab.translit.model import Seq2Seq
+from seqlab.translit.model.network import Seq2Seq
 
 OWNER = {"source_embedding": "encoder_embedding", "target_embedding": "decoder_embedding", "encoder": "encoder_rnn",
          "decoder": "decoder_rnn", "attention": "attention", "combine": "attention", "output": "output"}

@@ -22,12 +22,11 @@ import optuna
 from seqlab.errors import SeqlabError
 from seqlab.io import write_json_atomic
 from seqlab.options import check_value
-from seqlab.translit import checkpoint as ckpt
 from seqlab.translit.config import DecodingConfig, FinalOptions, TrainConfig
-from seqlab.translit.corpus import load_split
-from seqlab.translit.evaluate import evaluate_pairs, write_results
-from seqlab.translit.metrics import substitutions
-from seqlab.translit.predict import load_transliterator
+from seqlab.translit.data.corpus import load_split
+from seqlab.translit.evaluation.metrics import substitutions
+from seqlab.translit.evaluation.words import evaluate_pairs, write_results
+from seqlab.translit.model import checkpoint as ckpt
 from seqlab.translit.report import plots
 from seqlab.translit.report.plots import devanagari_font
 from seqlab.translit.report.render import Section, write_report
@@ -35,6 +34,7 @@ from seqlab.translit.sweep.halving import chosen_trial, rung_record
 from seqlab.translit.sweep.space import trial_configs
 from seqlab.translit.sweep.study import load_sweep
 from seqlab.translit.train import resume, train
+from seqlab.translit.transliterator import load_transliterator
 
 FINAL_DIR, FINAL_MARKER = "final", "final.json"
 SECTIONS = ("Sweep", "Optimization history", "Parallel coordinates", "Parameter importances",

@@ -28,8 +28,8 @@ from typing import Callable, Optional
 from optuna.trial import TrialState
 
 from seqlab.errors import SeqlabError
-from seqlab.translit import checkpoint as ckpt
 from seqlab.translit.config import SweepOptions
+from seqlab.translit.model import checkpoint as ckpt
 from seqlab.translit.sweep import space as sweep_space
 from seqlab.translit.sweep.storage import StudyLock
 from seqlab.translit.train import TrainResult, resume, train

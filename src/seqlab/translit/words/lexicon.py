@@ -14,7 +14,7 @@ from typing import Iterable
 
 from seqlab.errors import CheckpointError
 from seqlab.io import write_text_atomic
-from seqlab.translit.corpus import Pair
+from seqlab.translit.data.corpus import Pair
 
 LEXICON_FILE = "lexicon.tsv"
 

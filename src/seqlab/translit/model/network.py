@@ -22,7 +22,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from seqlab.translit.config import CELLS, ModelConfig
-from seqlab.translit.vocab import PAD_ID, SOS_ID
+from seqlab.translit.data.vocab import PAD_ID, SOS_ID
 
 RNN_CLASSES = dict(zip(CELLS, (nn.RNN, nn.GRU, nn.LSTM)))
 CELL_FUNCTIONS = dict(zip(CELLS, (torch.rnn_tanh_cell, torch.gru_cell, torch.lstm_cell)))

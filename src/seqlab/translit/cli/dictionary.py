@@ -17,7 +17,7 @@ MAX_PAIRS_FILE_BYTES = 64 * 2**20
 
 def open_user_dictionary(path: Optional[Path]):
     """The user dictionary at `path`, else the default one (imported here: filelock costs `seqlab --help` time)."""
-    from seqlab.translit.userdict import UserDictionary, default_user_dictionary_path
+    from seqlab.translit.words.user_dictionary import UserDictionary, default_user_dictionary_path
 
     return UserDictionary(path if path is not None else default_user_dictionary_path())
 
@@ -50,7 +50,7 @@ def learn(
     user_dictionary: Optional[Path] = USER_DICTIONARY,
 ) -> None:
     """Remember your own spelling: from now on ROMAN is offered as NATIVE first (words, sentences, server)."""
-    from seqlab.translit.userdict import check_pair
+    from seqlab.translit.words.user_dictionary import check_pair
 
     dictionary = open_user_dictionary(user_dictionary)
     if pairs_file is not None:

@@ -13,9 +13,9 @@ from typing import Sequence
 
 import numpy as np
 
-from seqlab.translit.context import START, BigramContext, best_path
-from seqlab.translit.decode import candidate_score
-from seqlab.translit.prior import WordPrior
+from seqlab.translit.decoding.search import candidate_score
+from seqlab.translit.words.bigrams import START, BigramContext, best_path
+from seqlab.translit.words.prior import WordPrior
 
 
 @dataclass

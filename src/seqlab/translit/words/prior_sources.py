@@ -24,8 +24,8 @@ import wordfreq
 
 from seqlab.datadir import candidate_roots
 from seqlab.errors import DataError
-from seqlab.translit.corpus import romanized_sentences
-from seqlab.translit.prior import (
+from seqlab.translit.data.corpus import romanized_sentences
+from seqlab.translit.words.prior import (
     DEVANAGARI_WORD,
     WordPrior,
     count_words,

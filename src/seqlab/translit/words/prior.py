@@ -20,7 +20,7 @@ from typing import Iterable
 from seqlab.datadir import candidate_roots
 from seqlab.errors import CheckpointError, DataError
 from seqlab.io import write_text_atomic
-from seqlab.translit.corpus import relative_paths
+from seqlab.translit.data.corpus import relative_paths
 
 PRIOR_FILE = "prior.tsv"
 DEVANAGARI_WORD = re.compile(r"[\u0900-\u0963\u0966-\u097F]+")

@@ -8,7 +8,7 @@ from typing import Iterable, Iterator, Sequence
 import torch
 
 from seqlab.errors import CheckpointError
-from seqlab.translit.corpus import Pair
+from seqlab.translit.data.corpus import Pair
 
 PAD, UNK, SOS, EOS = "<pad>", "<unk>", "<sos>", "<eos>"
 SPECIALS = (PAD, UNK, SOS, EOS)

@@ -7,15 +7,15 @@ import time
 from pathlib import Path
 
 from seqlab.io import write_json_atomic, write_text_atomic
-from seqlab.translit.corpus import Pair
-from seqlab.translit.metrics import (
+from seqlab.translit.data.corpus import Pair
+from seqlab.translit.evaluation.metrics import (
     any_reference_accuracy,
     character_error_rate,
     top_k_accuracy,
     unique_input_accuracy,
     word_accuracy,
 )
-from seqlab.translit.predict import Transliterator
+from seqlab.translit.transliterator import Transliterator
 
 
 def evaluate_pairs(translit: Transliterator, pairs: list[Pair], beam_size: int | None = None, top_k: int = 5,

@@ -7,8 +7,8 @@ from typing import Sequence
 
 import torch
 
-from seqlab.translit.model import Seq2Seq, map_state, reorder_state
-from seqlab.translit.vocab import EOS_ID, PAD_ID, SOS_ID, Vocabs, make_batch
+from seqlab.translit.data.vocab import EOS_ID, PAD_ID, SOS_ID, Vocabs, make_batch
+from seqlab.translit.model.network import Seq2Seq, map_state, reorder_state
 
 
 def max_output_lengths(lengths: torch.Tensor) -> torch.Tensor:

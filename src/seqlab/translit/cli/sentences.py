@@ -16,7 +16,7 @@ LANG = typer.Option("hi", "--lang", help="Language code.")
 
 
 def _sentences(lang: str, half: str, data_dir: Optional[str], limit: Optional[int]):
-    from seqlab.translit.sentence_eval import load_sentences
+    from seqlab.translit.evaluation.sentences import load_sentences
 
     romans, natives = load_sentences(lang, half, data_dir)
     return romans[:limit], natives[:limit]
@@ -32,12 +32,12 @@ def context(
     """Count a word bigram model (evaluation sentences dropped first), tune its weight κ on the tune half of the
     Dakshina dev sentences, and save both as the model's default sentence context."""
     from seqlab.io import RunLock, write_json_atomic
-    from seqlab.translit.checkpoint import CONFIG, read_config
-    from seqlab.translit.context import BigramContext
-    from seqlab.translit.predict import load_transliterator
-    from seqlab.translit.prior import read_text_lines, wikipedia_sample
-    from seqlab.translit.prior_sources import evaluation_sentences
-    from seqlab.translit.sentence_eval import sentence_words, tune_context, word_by_word
+    from seqlab.translit.evaluation.sentences import sentence_words, tune_context, word_by_word
+    from seqlab.translit.model.checkpoint import CONFIG, read_config
+    from seqlab.translit.transliterator import load_transliterator
+    from seqlab.translit.words.bigrams import BigramContext
+    from seqlab.translit.words.prior import read_text_lines, wikipedia_sample
+    from seqlab.translit.words.prior_sources import evaluation_sentences
 
     translit = load_transliterator(model)  # a missing or broken model folder is reported before any counting
     if translit.prior is None:
@@ -87,8 +87,8 @@ def evaluate_sentences(
 ) -> None:
     """Word error rate on Dakshina's romanized dev sentences, word by word and with sentence context, by error
     type (Devanagari letters only; see sentence_eval.py)."""
-    from seqlab.translit.predict import load_transliterator
-    from seqlab.translit.sentence_eval import sentence_words, with_context, word_by_word
+    from seqlab.translit.evaluation.sentences import sentence_words, with_context, word_by_word
+    from seqlab.translit.transliterator import load_transliterator
 
     translit = load_transliterator(model, rescorers=rescorers)
     romans, natives = _sentences(lang, half, data_dir, limit)

@@ -21,15 +21,15 @@ from seqlab.errors import CheckpointError, SeqlabError, first_line
 from seqlab.io import atomic_path, write_json_atomic
 from seqlab.translit.analysis.formulas import Analysis, Sizes
 from seqlab.translit.config import ModelConfig
-from seqlab.translit.model import Seq2Seq
-from seqlab.translit.vocab import Vocabs
+from seqlab.translit.data.vocab import Vocabs
+from seqlab.translit.model.network import Seq2Seq
 
 CONFIG, VOCAB, METRICS = "config.json", "vocab.json", "metrics.jsonl"
 BEST, LAST, SHIPPED, TRAIN_STATE = "best.safetensors", "last.safetensors", "model.safetensors", "train_state.pt"
-PRETRAINED_DIR = Path(__file__).parent / "pretrained" / "hi"
+PRETRAINED_DIR = Path(__file__).parent.parent / "pretrained" / "hi"
 # The shipped model of each direction (config.DIRECTIONS): romanized → Devanagari, and the reverse.
 PRETRAINED_DIRS = {"roman-to-native": PRETRAINED_DIR,
-                   "native-to-roman": Path(__file__).parent / "pretrained" / "hi-native-to-roman"}
+                   "native-to-roman": Path(__file__).parent.parent / "pretrained" / "hi-native-to-roman"}
 
 
 def save_weights(model: Seq2Seq, path: Path, metadata: dict[str, str] | None = None) -> None:

@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 
 from seqlab.io import write_json_atomic
-from seqlab.translit.checkpoint import CONFIG, read_config
 from seqlab.translit.config import CONTEXT_RECORD, CONTEXT_SETTINGS
-from seqlab.translit.corpus import Pair
-from seqlab.translit.predict import Candidate, Transliterator
-from seqlab.translit.prior import WordPrior
-from seqlab.translit.prior_sources import PriorSource, mix, weight_grid
+from seqlab.translit.data.corpus import Pair
+from seqlab.translit.model.checkpoint import CONFIG, read_config
+from seqlab.translit.transliterator import Candidate, Transliterator
+from seqlab.translit.words.prior import WordPrior
+from seqlab.translit.words.prior_sources import PriorSource, mix, weight_grid
 
 LENGTH_PENALTIES = (0.5, 0.75, 1.0, 1.25)
 PRIOR_WEIGHTS = (0.0, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5)

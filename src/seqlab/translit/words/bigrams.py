@@ -29,7 +29,7 @@ import numpy as np
 
 from seqlab.errors import CheckpointError
 from seqlab.io import atomic_path
-from seqlab.translit.prior import DEVANAGARI_WORD, WordPrior
+from seqlab.translit.words.prior import DEVANAGARI_WORD, WordPrior
 
 CONTEXT_FILE = "context.tsv.gz"
 START = "<s>"

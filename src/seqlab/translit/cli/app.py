@@ -14,7 +14,8 @@ import typer
 from seqlab.errors import SeqlabError
 from seqlab.io import RunLock, output_dir
 from seqlab.options import check_value, cli_option
-from seqlab.translit import cli_dictionary, cli_sentences
+from seqlab.translit.cli import dictionary as cli_dictionary
+from seqlab.translit.cli import sentences as cli_sentences
 from seqlab.translit.config import (
     MAX_WORD_LENGTH,
     DecodingConfig,
@@ -102,7 +103,7 @@ def train(
 
 def _default_out(model: Optional[Path]) -> Path:
     """Results go inside a run directory; for the shipped model (read-only install) under ./runs."""
-    from seqlab.translit.checkpoint import TRAIN_STATE
+    from seqlab.translit.model.checkpoint import TRAIN_STATE
 
     if model is not None and (model / TRAIN_STATE).exists() and os.access(model, os.W_OK):
         return model
@@ -127,10 +128,10 @@ def evaluate(
 ) -> None:
     """Word accuracy (top-1, top-k, any attested reference) and CER of a model on a split (for native-to-roman,
     "any reference" is any attested romanization of the word)."""
-    from seqlab.translit.checkpoint import PRETRAINED_DIRS
-    from seqlab.translit.corpus import load_split
-    from seqlab.translit.evaluate import evaluate_pairs, write_results
-    from seqlab.translit.predict import load_transliterator
+    from seqlab.translit.data.corpus import load_split
+    from seqlab.translit.evaluation.words import evaluate_pairs, write_results
+    from seqlab.translit.model.checkpoint import PRETRAINED_DIRS
+    from seqlab.translit.transliterator import load_transliterator
 
     _check_top_k(top_k)
     out_dir = output_dir(out or _default_out(model), "--out")  # a bad folder fails before the decoding
@@ -172,10 +173,10 @@ def prior(
 ) -> None:
     """Attach a word-frequency prior to a model and tune beam reranking (α, λ, source weights) on the dev split.
     Text lines that are Dakshina evaluation sentences are dropped before counting."""
-    from seqlab.translit.corpus import load_split
-    from seqlab.translit.predict import load_transliterator
-    from seqlab.translit.prior_sources import evaluation_sentences, load_source
-    from seqlab.translit.tune import tune_decoding
+    from seqlab.translit.data.corpus import load_split
+    from seqlab.translit.evaluation.tuning import tune_decoding
+    from seqlab.translit.transliterator import load_transliterator
+    from seqlab.translit.words.prior_sources import evaluation_sentences, load_source
 
     check_value(DecodingConfig, "beam_size", beam_size)
     names = list(sources or []) + ([str(text)] if text else [])
@@ -220,8 +221,8 @@ def predict(
                                    "rescorer models (--no-rescorers: several times faster, a little less accurate)."),
 ) -> None:
     """Arguments, --sentence and stdin all go through one TextStream, so they are treated alike."""
-    from seqlab.translit.predict import load_transliterator
-    from seqlab.translit.stream import TextStream, check_arguments, stdin_chunks
+    from seqlab.translit.cli.stream import TextStream, check_arguments, stdin_chunks
+    from seqlab.translit.transliterator import load_transliterator
 
     _check_top_k(top_k)
     if beam_size is not None:

@@ -17,10 +17,10 @@ import torch
 
 from seqlab.errors import CheckpointError, SeqlabError
 from seqlab.options import check_value
-from seqlab.translit.checkpoint import load_model
 from seqlab.translit.config import RescorerWeight
-from seqlab.translit.model import Seq2Seq
-from seqlab.translit.vocab import Vocabs
+from seqlab.translit.data.vocab import Vocabs
+from seqlab.translit.model.checkpoint import load_model
+from seqlab.translit.model.network import Seq2Seq
 
 RESCORERS_DIR = "rescorers"
 

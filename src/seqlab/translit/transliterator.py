@@ -12,18 +12,18 @@ from seqlab.cache import LruCache
 from seqlab.device import resolve_device, resolve_inference_dtype
 from seqlab.errors import SeqlabError
 from seqlab.options import check_fields
-from seqlab.translit.checkpoint import PRETRAINED_DIRS, load_model
 from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH, DecodingConfig
-from seqlab.translit.context import BigramContext
-from seqlab.translit.decode import beam_search, candidate_score, forced_scores, greedy_decode
-from seqlab.translit.lexicon import Lexicon
-from seqlab.translit.model import Seq2Seq
-from seqlab.translit.prior import WordPrior
-from seqlab.translit.rescore import Rescorer, load_rescorers, rescorer_weights
-from seqlab.translit.sentence import Lattice, lattice
-from seqlab.translit.tokens import word_matches
-from seqlab.translit.userdict import UserDictionary
-from seqlab.translit.vocab import Vocabs, make_batch
+from seqlab.translit.data.vocab import Vocabs, make_batch
+from seqlab.translit.decoding.search import beam_search, candidate_score, forced_scores, greedy_decode
+from seqlab.translit.model.checkpoint import PRETRAINED_DIRS, load_model
+from seqlab.translit.model.network import Seq2Seq
+from seqlab.translit.model.rescorers import Rescorer, load_rescorers, rescorer_weights
+from seqlab.translit.text.sentence import Lattice, lattice
+from seqlab.translit.text.tokens import word_matches
+from seqlab.translit.words.bigrams import BigramContext
+from seqlab.translit.words.lexicon import Lexicon
+from seqlab.translit.words.prior import WordPrior
+from seqlab.translit.words.user_dictionary import UserDictionary
 
 CACHE_WORDS = 20_000  # distinct words whose scored candidates sentence mode keeps: running text repeats its words
 LEADING_WORD = re.compile(r"[^\W\d_]*")  # the letters a text starts with (possibly none)

@@ -11,8 +11,8 @@ from typing import Callable, Iterator
 
 from seqlab.errors import SeqlabError
 from seqlab.translit.config import MAX_WORD_LENGTH
-from seqlab.translit.predict import LEADING_WORD, Transliterator
-from seqlab.translit.tokens import TOKENS, word_matches
+from seqlab.translit.text.tokens import TOKENS, word_matches
+from seqlab.translit.transliterator import LEADING_WORD, Transliterator
 
 # The tokens of tokens.py, and line ends: top-k mode writes a line of candidates per word to transliterate.
 _TOKEN_OR_NEWLINE = {direction: re.compile(pattern.pattern + r"|(?P<newline>\n)")

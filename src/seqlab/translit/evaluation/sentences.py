@@ -22,11 +22,11 @@ from pathlib import Path
 from seqlab.datadir import candidate_roots
 from seqlab.errors import DataError
 from seqlab.translit.config import MAX_WORD_LENGTH
-from seqlab.translit.corpus import romanized_sentences
-from seqlab.translit.metrics import edit_table
-from seqlab.translit.prior import read_text_lines
-from seqlab.translit.sentence import Lattice
-from seqlab.translit.tokens import words as input_words
+from seqlab.translit.data.corpus import romanized_sentences
+from seqlab.translit.evaluation.metrics import edit_table
+from seqlab.translit.text.sentence import Lattice
+from seqlab.translit.text.tokens import words as input_words
+from seqlab.translit.words.prior import read_text_lines
 
 WER_LETTERS = re.compile(r"[\u0900-\u0963\u0971-\u097F]+")
 HALVES = ("tune", "report", "all")

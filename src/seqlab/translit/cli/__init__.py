@@ -1,0 +1,1 @@
+"""`seqlab translit …`: the commands, and standard input transliterated as it arrives (stream.py)."""

@@ -1,0 +1,1 @@
+"""The corpora on disk (Dakshina, Aksharantar): finding, downloading, parsing; character vocabularies and batches."""

@@ -1,0 +1,1 @@
+"""Turning a trained network into candidates: greedy and beam search, and the one ranking rule."""

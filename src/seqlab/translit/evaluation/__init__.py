@@ -1,0 +1,1 @@
+"""Measuring a model: word metrics, split and sentence evaluation, tuning the decoding on dev."""

@@ -1,0 +1,1 @@
+"""The network (network.py), its files on disk (checkpoint.py) and the rescorer models kept beside it."""
