@@ -27,6 +27,7 @@ app.command(name="serve")(serve)
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user-fixable problems become one line on stderr and a non-zero exit, never a traceback."""
     try:
+        check_arguments(sys.argv[1:] if argv is None else argv)
         result = app(args=argv, standalone_mode=False)
     except SeqlabError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -47,6 +48,24 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
         return getattr(exc, "exit_code", 2)
     return result if isinstance(result, int) else 0
+
+
+def check_arguments(argv: list[str]) -> None:
+    """Arguments must be UTF-8: Python hands other bytes over as lone surrogates (surrogateescape), which every
+    later step (a tokenizer, a file write, the terminal) refuses with a traceback. Refused here, once for all
+    commands, naming the option they belong to."""
+    for index, arg in enumerate(argv):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            code = ord(arg[exc.start])
+            shown = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+            before = argv[index - 1] if index else ""
+            option = (arg.partition("=")[0] if arg.startswith("--") and "=" in arg[: exc.start] else
+                      before if before.startswith("--") and "=" not in before else None)
+            where = f"the value of {option}" if option else f"argument {index + 1}"
+            at = exc.start + 1 - (len(option) + 1 if option and arg.startswith(option + "=") else 0)
+            raise SeqlabError(f"{where} is not valid UTF-8 ({shown} at character {at}); give text as UTF-8") from None
 
 
 if __name__ == "__main__":

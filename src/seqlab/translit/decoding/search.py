@@ -9,6 +9,7 @@ import torch
 
 from seqlab.translit.data.vocab import EOS_ID, PAD_ID, SOS_ID, Vocabs, make_batch
 from seqlab.translit.model.network import Seq2Seq, map_state, reorder_state
+from seqlab.translit.text.tokens import model_form
 
 
 def max_output_lengths(lengths: torch.Tensor) -> torch.Tensor:
@@ -189,7 +190,7 @@ def forced_scores(model: Seq2Seq, vocabs: Vocabs, pairs: Sequence[tuple[str, str
     scores: list[float] = []
     for start in range(0, len(pairs), batch_size):
         chunk = pairs[start : start + batch_size]
-        sources = [vocabs.source.encode(roman.lower()) for roman, _ in chunk]
+        sources = [vocabs.source.encode(model_form(roman)) for roman, _ in chunk]
         targets = [vocabs.target.encode(native, add_eos=True) for _, native in chunk]
         batch = make_batch(list(range(len(chunk))), sources, targets).to(device)
         scores += score_targets(model, batch.source, batch.source_lengths, batch.target).tolist()
