@@ -69,15 +69,16 @@ def cli_flag(name: str) -> str:
 
 
 def new_token_budget(prompt_tokens: int, cfg: GenerationConfig, context: int | None,
-                     name: Callable[[str], str] = cli_flag) -> tuple[int, str | None]:
+                     name: Callable[[str], str | None] = cli_flag) -> tuple[int, str | None]:
     """(new tokens to generate at most, a warning if the request had to be shortened to fit `context`). Errors
-    call the settings `name(field)`: CLI flags by default, the JSON fields on the server."""
+    call the settings `name(field)`: CLI flags by default, the JSON fields on the server (None: not offered)."""
     if context is not None and prompt_tokens >= context:
         raise SeqlabError(f"the prompt is {prompt_tokens:,} tokens but the model's context is {context:,} tokens "
                           f"(prompt and new tokens together); shorten {name('prompt')}")
     if not cfg.max_new_tokens and prompt_tokens >= cfg.max_length:
         raise SeqlabError(f"the prompt is {prompt_tokens} tokens, not shorter than {name('max_length')} "
-                          f"{cfg.max_length}; raise {name('max_length')} or use {name('max_new_tokens')}")
+                          f"{cfg.max_length}; raise {name('max_length')}"
+                          + (f" or use {name('max_new_tokens')}" if name("max_new_tokens") else ""))
     requested = cfg.max_new_tokens or cfg.max_length - prompt_tokens
     if context is None or prompt_tokens + requested <= context:
         return requested, None

@@ -42,6 +42,11 @@ class LyricsRequest(RequestBody):
     repetition_penalty: float = Field(_default("repetition_penalty"))
 
 
+def _json_field(name: str) -> Optional[str]:
+    """How an error names a setting on the server: its JSON field, if requests have one."""
+    return name if name in LyricsRequest.model_fields else None
+
+
 class _Cancelled(Exception):
     """Raised inside generation when its client has gone."""
 
@@ -102,7 +107,7 @@ class LyricsService:
         from seqlab.lyrics.model import context_length
 
         tokens = len(self.tokenizer(prompt).input_ids)
-        return new_token_budget(tokens, cfg, context_length(self.model), name=str)[1]
+        return new_token_budget(tokens, cfg, context_length(self.model), name=_json_field)[1]
 
     async def prepare(self, request: LyricsRequest) -> tuple[GenerationConfig, Optional[str]]:
         cfg = self.config(request)
