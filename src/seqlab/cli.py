@@ -53,19 +53,36 @@ def main(argv: list[str] | None = None) -> int:
 def check_arguments(argv: list[str]) -> None:
     """Arguments must be UTF-8: Python hands other bytes over as lone surrogates (surrogateescape), which every
     later step (a tokenizer, a file write, the terminal) refuses with a traceback. Refused here, once for all
-    commands, naming the option they belong to."""
+    commands, naming the option or the command's argument (counted as `seqlab … COMMAND` numbers them)."""
     for index, arg in enumerate(argv):
         try:
             arg.encode("utf-8")
         except UnicodeEncodeError as exc:
             code = ord(arg[exc.start])
             shown = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
-            before = argv[index - 1] if index else ""
-            option = (arg.partition("=")[0] if arg.startswith("--") and "=" in arg[: exc.start] else
-                      before if before.startswith("--") and "=" not in before else None)
-            where = f"the value of {option}" if option else f"argument {index + 1}"
-            at = exc.start + 1 - (len(option) + 1 if option and arg.startswith(option + "=") else 0)
-            raise SeqlabError(f"{where} is not valid UTF-8 ({shown} at character {at}); give text as UTF-8") from None
+            raise SeqlabError(f"{_argument_name(argv, index)} is not valid UTF-8 ({shown})") from None
+
+
+def _argument_name(argv: list[str], index: int) -> str:
+    """`--prompt` for an option's value, else `argument N` (N counted among the command's own arguments)."""
+    arg = argv[index]
+    if arg.startswith("--") and "=" in arg:
+        return arg.partition("=")[0]
+    command = typer.main.get_command(app)  # Typer's click objects, read by duck typing (Typer may vendor click)
+    position = 0
+    while position < index and argv[position] in getattr(command, "commands", {}):
+        command, position = command.commands[argv[position]], position + 1
+    takes_value = {name for p in command.params if p.param_type_name == "option" and not getattr(p, "is_flag", False)
+                   for name in p.opts + p.secondary_opts}
+    number, skip = 0, False
+    for token in argv[position:index]:
+        if skip:
+            skip = False
+        elif token.startswith("-"):
+            skip = token in takes_value
+        else:
+            number += 1
+    return argv[index - 1] if skip else f"argument {number + 1}"
 
 
 if __name__ == "__main__":

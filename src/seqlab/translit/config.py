@@ -134,11 +134,12 @@ class DecodingConfig(Options):
 @dataclass
 class LoadOptions(Options):
     """What `load_transliterator` (the Python API) takes beside the model folder, checked as the CLI checks its
-    options: a bad value is one SeqlabError naming the parameter, before anything is read."""
+    options: a bad value is one SeqlabError naming the parameter (or the CLI flag that sets it), before anything
+    is read."""
 
     batch_size: int = opt(256, help="Words decoded in one batch.", low=1, high=65536)
-    device: str = opt("cpu", help=DEVICE_HELP)
-    dtype: str = opt("float32", help="What the models compute in.", choices=INFERENCE_DTYPES)
+    device: str = opt("cpu", "--device", DEVICE_HELP)
+    dtype: str = opt("float32", "--dtype", "What the models compute in.", choices=INFERENCE_DTYPES)
     rescorers: bool = opt(True, help="Also rescore with the model folder's rescorer models.")
 
 
