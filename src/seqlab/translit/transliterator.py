@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, NamedTuple, Sequence
+from typing import Iterable, Sequence
 
 import torch
 
@@ -14,7 +14,8 @@ from seqlab.errors import SeqlabError
 from seqlab.options import check_fields
 from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH, DecodingConfig
 from seqlab.translit.data.vocab import Vocabs, make_batch
-from seqlab.translit.decoding.search import beam_search, candidate_score, forced_scores, greedy_decode
+from seqlab.translit.decoding.ranking import Candidate, rank
+from seqlab.translit.decoding.search import beam_search, forced_scores, greedy_decode
 from seqlab.translit.model.checkpoint import PRETRAINED_DIRS, load_model
 from seqlab.translit.model.network import Seq2Seq
 from seqlab.translit.model.rescorers import Rescorer, load_rescorers, rescorer_weights
@@ -228,31 +229,6 @@ class Transliterator:
             result.append(lattice(line, [next(scored) for _ in line], s, self.rescorer_weights, self.prior, learned,
                                   nasal_penalty))
         return result
-
-
-class Candidate(NamedTuple):
-    """One candidate output: its log-probability under the model, its length as in `candidate_score`, and how
-    often the training lexicon pairs the input with it."""
-
-    word: str
-    log_prob: float
-    length: int
-    lexicon_count: int = 0
-    rescores: tuple[float, ...] = ()  # log P_i(y | x) under each rescorer of the model folder
-
-
-def rank(candidates: Sequence[tuple], length_penalty: float, prior_weight: float, prior: WordPrior | None,
-         lexicon_weight: float = 0.0, rescorer_weights: Sequence[float] = ()) -> list[tuple[str, float]]:
-    """Order candidates (`Candidate`s or (word, log-prob, length) tuples) by `candidate_score`, best first; the
-    prior counts only when one is loaded and its weight is positive."""
-    weight = prior_weight if prior is not None and prior_weight > 0 else 0.0
-    scored = []
-    for c in (Candidate(*candidate) for candidate in candidates):
-        prior_log_prob = prior.log_prob(c.word) if weight else 0.0
-        rescore = sum(w * lp for w, lp in zip(rescorer_weights, c.rescores))
-        scored.append((c.word, candidate_score(c.log_prob, c.length, length_penalty, weight, prior_log_prob,
-                                               lexicon_weight, c.lexicon_count, rescore)))
-    return sorted(scored, key=lambda ws: ws[1], reverse=True)
 
 
 def _offer_taught(ranked: list[str], taught: set[str], k: int) -> list[str]:

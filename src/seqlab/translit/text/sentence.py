@@ -2,7 +2,7 @@
 
 `Transliterator.transliterate_text` and the sentence evaluation both go through `Lattice`, so what is measured
 is what users get. A word's candidates are its word-mode candidates (beam ∪ lexicon, scored by the model and the
-rescorers); its emission is `candidate_score` without the prior term, and its prior the unigram log-probability.
+rescorers); its emission is `ranking.score` without the prior term, and its prior the unigram log-probability.
 Word mode picks argmax(emission + λ·prior) per word (word mode's ranking rule); context mode runs Viterbi with
 the bigram model in place of the prior, over candidates that may include nasalized spellings (`nasal_variants`).
 """
@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
-from seqlab.translit.decoding.search import candidate_score
+from seqlab.translit.decoding import ranking
 from seqlab.translit.words.bigrams import START, BigramContext, best_path
 from seqlab.translit.words.prior import WordPrior
 
@@ -70,8 +70,7 @@ def lattice(words: list[str], scored: list[list], settings, rescorer_weights: Se
             first.setdefault(c.word, c)  # a word twice (beam and lexicon): its first, higher-ranked copy
         distinct = list(first.values())
         words_here = [c.word for c in distinct]
-        scores = [candidate_score(c.log_prob, c.length, settings.length_penalty, 0.0, 0.0, settings.lexicon_weight,
-                                  c.lexicon_count, sum(w * lp for w, lp in zip(rescorer_weights, c.rescores)))
+        scores = [ranking.score(c, settings.length_penalty, settings.lexicon_weight, rescorer_weights)
                   for c in distinct]
         if nasal_penalty is not None and prior is not None:
             nasal_variants(words_here, scores, nasal_penalty, prior)

@@ -6,7 +6,7 @@ rescorers' scores), and a sentence's words are chosen together by Viterbi over t
 
     Σ_i  s(y_i)  +  κ · log P(y_i | y_{i-1})
 
-where s is `decode.candidate_score` without its prior term and P is an interpolated absolute-discounting bigram
+where s is `ranking.candidate_score` without its prior term and P is an interpolated absolute-discounting bigram
 model (Kneser–Ney's discounting, D = 0.75) whose lower order is the model's tuned unigram word prior:
 
     P(w | v) = max(c(v, w) − D, 0) / c(v)  +  D · N₁₊(v •) / c(v) · P_prior(w),     P(w | v) = P_prior(w) if c(v) = 0.
