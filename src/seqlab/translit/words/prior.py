@@ -21,6 +21,7 @@ from seqlab.datadir import candidate_roots
 from seqlab.errors import CheckpointError, DataError
 from seqlab.io import write_text_atomic
 from seqlab.translit.data.corpus import relative_paths
+from seqlab.translit.words.counts import read_counts
 
 PRIOR_FILE = "prior.tsv"
 DEVANAGARI_WORD = re.compile(r"[\u0900-\u0963\u0966-\u097F]+")
@@ -48,12 +49,9 @@ def count_words(lines: Iterable[str]) -> Counter:
 def parse_counts(lines: Iterable[str], path: Path, error: type[Exception], hint: str = "") -> Counter:
     """WORD<TAB>COUNT lines (a Devanagari word, a whole count ≥ 0) → counts; `error` names FILE:LINE."""
     counts: Counter = Counter()
-    for lineno, line in enumerate(lines, start=1):
-        word, tab, count = line.partition("\t")
-        if not tab or not DEVANAGARI_WORD.fullmatch(word) or not (count.isascii() and count.isdigit()):
-            raise error(f"{path}:{lineno}: expected WORD<TAB>COUNT (a Devanagari word, a whole count ≥ 0), got "
-                        f"{line[:60]!r}{hint}")
-        counts[word] += int(count)
+    for (word,), count in read_counts(lines, path, [DEVANAGARI_WORD.fullmatch],
+                                      "WORD<TAB>COUNT (a Devanagari word, a whole count ≥ 0)", error, hint):
+        counts[word] += count
     return counts
 
 
