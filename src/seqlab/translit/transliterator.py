@@ -76,7 +76,7 @@ class Transliterator:
         return results
 
     def _add_rescores(self, words: Sequence[str], results: list[list[Candidate]]) -> None:
-        """Each rescorer's log-probability of every candidate, by forced decoding (see rescore.py)."""
+        """Each rescorer's log-probability of every candidate, by forced decoding (see model/rescorers.py)."""
         pairs = [(words[row], c.word) for row, candidates in enumerate(results) for c in candidates]
         per_rescorer = [forced_scores(r.model, r.vocabs, pairs, self.batch_size, self.device) for r in self.rescorers]
         scores = iter(zip(*per_rescorer))
@@ -136,7 +136,8 @@ class Transliterator:
         return self.learned_first(words, lists, s.beam_size)
 
     def learned_first(self, words: Sequence[str], lists: list[list[str]], k: int) -> list[list[str]]:
-        """The user's own spellings (userdict.py) lead each list, newest first; the list keeps its length."""
+        """The user's own spellings (words/user_dictionary.py) lead each list, newest first; the list keeps its
+        length."""
         if self.user_dictionary is None:
             return lists
         for row, learned in enumerate(self.user_dictionary.lookup_many(words)):
@@ -174,7 +175,7 @@ class Transliterator:
                            context_weight: float | None = None) -> tuple[str, list[str], int]:
         """`transliterate_sentence` for text of any size (many lines at once: one batched decoding); also
         returns the words decoded and the number of words left as they were for being too long. Each line's
-        words are chosen jointly with the bigram model (context.py) unless `context` is False or the model has
+        words are chosen jointly with the bigram model (words/bigrams.py) unless `context` is False or the model has
         none; tokens that are not words (tokens.py) and words longer than MAX_WORD_LENGTH are kept as they are."""
         matches = list(word_matches(text, self.direction))
         short = [m for m in matches if len(m.group(0)) <= MAX_WORD_LENGTH]

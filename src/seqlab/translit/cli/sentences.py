@@ -32,12 +32,13 @@ def context(
     """Count a word bigram model (evaluation sentences dropped first), tune its weight κ on the tune half of the
     Dakshina dev sentences, and save both as the model's default sentence context."""
     from seqlab.io import RunLock
+    from seqlab.translit.data.paths import wikipedia_sample
     from seqlab.translit.evaluation.sentences import sentence_words, word_by_word
     from seqlab.translit.evaluation.tuning import save_context, tune_context
     from seqlab.translit.model.checkpoint import CONFIG
     from seqlab.translit.transliterator import load_transliterator
     from seqlab.translit.words.bigrams import BigramContext
-    from seqlab.translit.words.prior import read_text_lines, wikipedia_sample
+    from seqlab.translit.words.prior import read_text_lines
     from seqlab.translit.words.prior_sources import evaluation_sentences
 
     translit = load_transliterator(model)  # a missing or broken model folder is reported before any counting

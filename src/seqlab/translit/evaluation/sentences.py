@@ -16,12 +16,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from seqlab.datadir import candidate_roots
 from seqlab.errors import DataError
 from seqlab.translit.config import MAX_WORD_LENGTH, DecodingConfig
-from seqlab.translit.data.corpus import romanized_sentences
+from seqlab.translit.data.paths import sentence_files
 from seqlab.translit.evaluation.metrics import edit_table
 from seqlab.translit.text.sentence import Lattice
 from seqlab.translit.text.tokens import words as input_words
@@ -35,17 +33,6 @@ MAX_SENTENCE_FILE_BYTES = 64 * 2**20
 def wer_words(text: str) -> list[str]:
     """The words WER counts: maximal runs of Devanagari letters."""
     return WER_LETTERS.findall(text)
-
-
-def sentence_files(lang: str, split: str, data_dir: str | None = None) -> tuple[Path, Path]:
-    """Dakshina's romanized sentence files (roman, native) of a split, found under the data roots."""
-    for _, root in candidate_roots(data_dir):
-        roman, native = (root / romanized_sentences(lang, split, kind) for kind in ("roman", "native"))
-        if roman.is_file() and native.is_file():
-            return roman, native
-    raise DataError(f"Dakshina romanized {split} sentences for '{lang}' not found (expected "
-                    f"<data root>/{romanized_sentences(lang, split, 'roman')} and .native.txt; give "
-                    "--data-dir or set $SEQLAB_DATA_DIR)")
 
 
 def load_sentences(lang: str, half: str, data_dir: str | None = None) -> tuple[list[str], list[str]]:
