@@ -48,7 +48,7 @@ class TranslitEngine:
         words = ["".join(letters[(start + i) % len(letters)] for i in range(length))
                  for start, length in enumerate(range(1, WARM_UP_LENGTH + 1))]
         for word in words:
-            self.model_only.candidates([word], beam_size=self.options.beam_size, check=False)
+            self.model_only.candidate_lists([word], self.model_only.settings(self.options.beam_size))
 
     async def run(self, function: Callable, *args):
         """Run a blocking call in the decoding thread (the only thread that touches the model)."""
@@ -60,7 +60,7 @@ class TranslitEngine:
 
     def _decode(self, words: list[str], beam: int) -> list[list[str]]:
         """In the decoding thread: decode, then remember the lists."""
-        results = self.model_only.candidates(words, beam_size=beam, check=False)  # checked by the endpoint
+        results = self.model_only.candidate_lists(words, self.model_only.settings(beam))  # checked by the endpoint
         for word, result in zip(words, results):
             self.cache.put((word, beam), result)
         return results

@@ -4,8 +4,9 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
-from typing import Iterable, NamedTuple, Sequence
+from typing import Iterable, Sequence
 
 import torch
 
@@ -13,9 +14,16 @@ from seqlab.cache import LruCache
 from seqlab.device import resolve_device, resolve_inference_dtype
 from seqlab.errors import SeqlabError
 from seqlab.options import check_fields
-from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH, DecodingConfig, LoadOptions
+from seqlab.translit.config import DIRECTIONS, DecodingConfig, LoadOptions
 from seqlab.translit.data.vocab import Vocabs, make_batch
-from seqlab.translit.decoding.search import beam_search, candidate_score, forced_scores, greedy_decode
+from seqlab.translit.decoding.ranking import Candidate, rank
+from seqlab.translit.decoding.search import (
+    beam_candidates,
+    check_word_lengths,
+    forced_scores,
+    greedy_decode,
+    greedy_words,
+)
 from seqlab.translit.model.checkpoint import PRETRAINED_DIRS, load_model
 from seqlab.translit.model.network import Seq2Seq
 from seqlab.translit.model.rescorers import Rescorer, load_rescorers, rescorer_weights
@@ -29,14 +37,6 @@ from seqlab.translit.words.user_dictionary import UserDictionary
 
 CACHE_WORDS = 20_000  # distinct words whose scored candidates sentence mode keeps: running text repeats its words
 LEADING_WORD = re.compile(r"[^\W\d_]*")  # the letters a text starts with (possibly none)
-
-
-def check_word_lengths(words: Sequence[str]) -> None:
-    """Decoding time and memory grow with the square of a word's length: refuse what no real word needs."""
-    for word in words:
-        if too_long(word):
-            raise SeqlabError(f"words longer than {MAX_WORD_LENGTH} characters cannot be transliterated, got one of "
-                              f"{len(model_form(word)):,} characters ({word[:20]}…)")
 
 
 class Transliterator:
@@ -67,24 +67,10 @@ class Transliterator:
         """What the model computes in: float32 or bfloat16."""
         return str(next(self.model.parameters()).dtype).removeprefix("torch.")
 
-    def _batches(self, words: Sequence[str]):
-        check_word_lengths(words)
-        encoded = [self.vocabs.source.encode(model_form(w)) for w in words]
-        order = sorted(range(len(words)), key=lambda i: len(encoded[i]))
-        for start in range(0, len(order), self.batch_size):
-            yield make_batch(order[start : start + self.batch_size], encoded, None).to(self.device)
-
     def scored_candidates(self, words: Sequence[str], beam_size: int) -> list[list[Candidate]]:
-        """Per word, the beam's candidates and the training lexicon's for that romanization, each with its
+        """Each word's distinct beam outputs and the training lexicon's for that romanization, each with its
         log-probability under the model and its lexicon count, before any ranking choice."""
-        if beam_size < 1:
-            raise SeqlabError(f"beam size must be at least 1, got {beam_size}")
-        results: list[list[Candidate]] = [[] for _ in words]
-        for batch in self._batches(words):
-            hyps = beam_search(self.model, batch.source, batch.source_lengths, beam_size, 1.0)
-            for row, word_hyps in zip(batch.index.tolist(), hyps):
-                found = [Candidate(self.vocabs.target.decode(h.tokens), h.log_prob, h.length) for h in word_hyps]
-                results[row] = [c for c in found if c.word]  # an empty output (EOS first) is never offered
+        results = beam_candidates(self.model, self.vocabs, words, beam_size, self.batch_size, self.device)
         if self.lexicon is not None:
             self._add_lexicon_candidates(words, results)
         if self.rescorers:
@@ -92,7 +78,7 @@ class Transliterator:
         return results
 
     def _add_rescores(self, words: Sequence[str], results: list[list[Candidate]]) -> None:
-        """Each rescorer's log-probability of every candidate, by forced decoding (see rescore.py)."""
+        """Each rescorer's log-probability of every candidate, by forced decoding (see model/rescorers.py)."""
         pairs = [(words[row], c.word) for row, candidates in enumerate(results) for c in candidates]
         per_rescorer = [forced_scores(r.model, r.vocabs, pairs, self.batch_size, self.device) for r in self.rescorers]
         scores = iter(zip(*per_rescorer))
@@ -112,36 +98,45 @@ class Transliterator:
         for (row, native, count), log_prob in zip(missing, scores):
             results[row].append(Candidate(native, log_prob, len(native) + 1, count))
 
-    def settings(self, beam_size: int | None = None, length_penalty: float | None = None,
-                 prior_weight: float | None = None, lexicon_weight: float | None = None,
-                 context_weight: float | None = None, context_lexicon_weight: float | None = None,
-                 nasal_penalty: float | None = None) -> DecodingConfig:
-        """The decoding actually used: given values, else the model's defaults; no prior (lexicon, bigram model),
-        no weight."""
-        given = {"beam_size": beam_size, "length_penalty": length_penalty, "prior_weight": prior_weight,
-                 "lexicon_weight": lexicon_weight, "context_weight": context_weight,
-                 "context_lexicon_weight": context_lexicon_weight, "nasal_penalty": nasal_penalty}
-        chosen = DecodingConfig(**{k: getattr(self.decoding, k) if v is None else v for k, v in given.items()})
-        check_fields(chosen)  # a NaN or negative weight is refused, never silently ignored
+    def settings(self, beam_size: int | None = None, **given: float | None) -> DecodingConfig:
+        """The decoding actually used: the given fields of `DecodingConfig` (None: not given), else the model's
+        defaults (config.json "decoding"), made `usable`."""
+        chosen = {"beam_size": beam_size, **given}
+        return self.usable(replace(self.decoding, **{k: v for k, v in chosen.items() if v is not None}))
+
+    def usable(self, decoding: DecodingConfig) -> DecodingConfig:
+        """`decoding` checked, and without the weights of what this model lacks: no prior (lexicon, bigram
+        model), no weight."""
+        check_fields(decoding)  # a NaN or negative weight is refused, never silently ignored
+        zero: dict[str, float] = {}
         if self.prior is None:
-            chosen.prior_weight = chosen.context_weight = 0.0
+            zero.update(prior_weight=0.0, context_weight=0.0)
         if self.lexicon is None:
-            chosen.lexicon_weight = chosen.context_lexicon_weight = 0.0
+            zero.update(lexicon_weight=0.0, context_lexicon_weight=0.0)
         if self.context is None:
-            chosen.context_weight = 0.0
-        return chosen
+            zero.update(context_weight=0.0)
+        return replace(decoding, **zero)
 
     def candidates(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
-                   prior_weight: float | None = None, lexicon_weight: float | None = None, *,
-                   check: bool = True) -> list[list[str]]:
-        """Up to `beam_size` distinct outputs per word, best first: the beam's and the training lexicon's for that
-        romanization, reranked together by `candidate_score`. Lexicon words are always offered: one that ranks
-        below the list's end takes one of its last places (never the first). `words` is checked as the server
-        checks them (word_check.py); callers that pass corpus words or the tokenizer's give check=False."""
-        if check:
-            self.check_words(words)
+                   prior_weight: float | None = None, lexicon_weight: float | None = None) -> list[list[str]]:
+        """`candidate_lists` with the model's decoding but the given values, and a beam of at least 5 unless
+        `beam_size` says otherwise. `words` is checked as the server checks words (`check_words`)."""
+        self.check_words(words)
         beam_size = max(self.decoding.beam_size, 5) if beam_size is None else beam_size
-        s = self.settings(beam_size, length_penalty, prior_weight, lexicon_weight)
+        return self.candidate_lists(words, self.settings(beam_size, length_penalty=length_penalty,
+                                                         prior_weight=prior_weight, lexicon_weight=lexicon_weight))
+
+    def check_words(self, words: Sequence[str]) -> None:
+        """SeqlabError naming the first item of `words` that is not one word of the model's input (word_check.py):
+        the API's word methods check, the internal ones (`candidate_lists`, `best`) take tokenizer and corpus
+        words as they are."""
+        check_words(words, self.vocabs.source.stoi, self.vocabs.target.stoi, self.direction)
+
+    def candidate_lists(self, words: Sequence[str], decoding: DecodingConfig) -> list[list[str]]:
+        """Up to `decoding.beam_size` distinct outputs per word, best first: the beam's and the training lexicon's
+        for that romanization, reranked together by `ranking.rank`. Lexicon words are always offered: one that
+        ranks below the list's end takes one of its last places (never the first)."""
+        s = self.usable(decoding)
         lists = []
         for scored in self.scored_candidates(words, s.beam_size):
             ranked = _distinct(w for w, _ in rank(scored, s.length_penalty, s.prior_weight, self.prior,
@@ -150,7 +145,8 @@ class Transliterator:
         return self.learned_first(words, lists, s.beam_size)
 
     def learned_first(self, words: Sequence[str], lists: list[list[str]], k: int) -> list[list[str]]:
-        """The user's own spellings (userdict.py) lead each list, newest first; the list keeps its length."""
+        """The user's own spellings (words/user_dictionary.py) lead each list, newest first; the list keeps its
+        length."""
         if self.user_dictionary is None:
             return lists
         for row, learned in enumerate(self.user_dictionary.lookup_many(words)):
@@ -158,26 +154,20 @@ class Transliterator:
                 lists[row] = _distinct(learned + lists[row])[: max(k, len(learned))]
         return lists
 
-    def check_words(self, words: Sequence[str]) -> None:
-        """SeqlabError naming the first item of `words` that is not one word of the model's input (word_check.py)."""
-        check_words(words, self.vocabs.source.stoi, self.vocabs.target.stoi, self.direction)
-
     def transliterate(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
-                      prior_weight: float | None = None, lexicon_weight: float | None = None, *,
-                      check: bool = True) -> list[str]:
+                      prior_weight: float | None = None, lexicon_weight: float | None = None) -> list[str]:
+        """`best` with the model's decoding but the given values; `words` is checked as in `candidates`."""
+        self.check_words(words)
+        return self.best(words, self.settings(beam_size, length_penalty=length_penalty, prior_weight=prior_weight,
+                                              lexicon_weight=lexicon_weight))
+
+    def best(self, words: Sequence[str], decoding: DecodingConfig) -> list[str]:
         """One Devanagari word per input word: greedy for beam size 1, else the best reranked candidate (a word
         the model gives no output for is returned as it is)."""
-        if check:
-            self.check_words(words)
-        beam_size = self.settings(beam_size).beam_size
-        if beam_size > 1:
-            best = self.candidates(words, beam_size, length_penalty, prior_weight, lexicon_weight, check=False)
-            return [c[0] if c else word for word, c in zip(words, best)]
-        results = [""] * len(words)
-        for batch in self._batches(words):
-            tokens, _ = greedy_decode(self.model, batch.source, batch.source_lengths)
-            for row, ids in zip(batch.index.tolist(), tokens.tolist()):
-                results[row] = self.vocabs.target.decode(ids) or words[row]
+        if self.usable(decoding).beam_size > 1:
+            return [c[0] if c else word for word, c in zip(words, self.candidate_lists(words, decoding))]
+        results = [output or word for word, output in
+                   zip(words, greedy_words(self.model, self.vocabs, words, self.batch_size, self.device))]
         return [best[0] for best in self.learned_first(words, [[r] for r in results], 1)]
 
     def attention(self, word: str) -> tuple[str, torch.Tensor | None]:
@@ -197,43 +187,44 @@ class Transliterator:
                            context_weight: float | None = None) -> tuple[str, list[str], int]:
         """`transliterate_sentence` for text of any size (many lines at once: one batched decoding); also
         returns the words decoded and the number of words left as they were for being too long. Each line's
-        words are chosen jointly with the bigram model (context.py) unless `context` is False or the model has
+        words are chosen jointly with the bigram model (words/bigrams.py) unless `context` is False or the model has
         none; tokens that are not words (tokens.py) and words longer than MAX_WORD_LENGTH are kept as they are."""
         if not isinstance(text, str):
             raise SeqlabError(f"text must be a string, got {type(text).__name__}")
         matches = list(word_matches(text, self.direction))
         short = [m for m in matches if not too_long(m.group(0))]
-        outputs = iter(self._choose_lines(text, short, beam_size, context, context_weight))
+        decoding = self.settings(beam_size, context_weight=context_weight)
+        outputs = iter(self._choose_lines(text, short, decoding, context))
         pieces, end = [], 0
         for m in matches:
             pieces += [text[end : m.start()], m.group(0) if too_long(m.group(0)) else next(outputs)]
             end = m.end()
         return "".join(pieces) + text[end:], [m.group(0) for m in short], len(matches) - len(short)
 
-    def _choose_lines(self, text: str, matches: list[re.Match], beam_size: int | None, context: bool,
-                      context_weight: float | None) -> list[str]:
+    def _choose_lines(self, text: str, matches: list[re.Match], decoding: DecodingConfig, context: bool) -> list[str]:
         """The output word of each match: greedy, or each line's lattice chosen word by word or jointly."""
-        s = self.settings(beam_size, context_weight=context_weight)
+        s = self.usable(decoding)
         words = [m.group(0) for m in matches]
         if s.beam_size == 1 or not words:
-            return self.transliterate(words, 1, check=False) if words else []
+            return self.best(words, replace(s, beam_size=1)) if words else []
         lines: dict[int, list[str]] = {}
         line, position = 0, 0
         for m in matches:
             line, position = line + text.count("\n", position, m.start()), m.start()
             lines.setdefault(line, []).append(m.group(0))
-        joint = context and s.context_weight > 0  # settings() zeroes κ without a bigram model or prior
-        mu = s.context_lexicon_weight if joint else s.lexicon_weight
+        joint = context and s.context_weight > 0  # usable() zeroes κ without a bigram model or prior
         outputs = []
-        for lat in self.lattices(list(lines.values()), s.beam_size, mu, s.nasal_penalty if joint else None):
+        for lat in self.lattices(list(lines.values()), s, joint):
             outputs += lat.choose(s.prior_weight, self.context if joint else None, s.context_weight, self.prior)
         return outputs
 
-    def lattices(self, lines: list[list[str]], beam_size: int | None = None, lexicon_weight: float | None = None,
-                 nasal_penalty: float | None = None) -> list[Lattice]:
-        """Each line's words with their scored candidates (decoded once per distinct word, cached); with
-        `nasal_penalty`, their nasalized spellings too (sentence.nasal_variants)."""
-        s = self.settings(beam_size, lexicon_weight=lexicon_weight)
+    def lattices(self, lines: list[list[str]], decoding: DecodingConfig, joint: bool = False) -> list[Lattice]:
+        """Each line's words with their scored candidates (decoded once per distinct word, cached). `joint`: for
+        choosing with the bigram model, so with the context's lexicon weight and, given a nasal penalty, the
+        candidates' nasalized spellings too (sentence.nasal_variants)."""
+        s = self.usable(decoding)
+        s = replace(s, lexicon_weight=s.context_lexicon_weight) if joint else s
+        nasal_penalty = s.nasal_penalty if joint else None
         flat = [w for line in lines for w in line]
         keys = [(model_form(w), s.beam_size) for w in flat]
         scored = iter(self.candidate_cache.get_many(
@@ -262,31 +253,6 @@ class Transliterator:
 
         self.candidate_cache.get_many(keys, decode)
         return decoded
-
-
-class Candidate(NamedTuple):
-    """One candidate output: its log-probability under the model, its length as in `candidate_score`, and how
-    often the training lexicon pairs the input with it."""
-
-    word: str
-    log_prob: float
-    length: int
-    lexicon_count: int = 0
-    rescores: tuple[float, ...] = ()  # log P_i(y | x) under each rescorer of the model folder
-
-
-def rank(candidates: Sequence[tuple], length_penalty: float, prior_weight: float, prior: WordPrior | None,
-         lexicon_weight: float = 0.0, rescorer_weights: Sequence[float] = ()) -> list[tuple[str, float]]:
-    """Order candidates (`Candidate`s or (word, log-prob, length) tuples) by `candidate_score`, best first; the
-    prior counts only when one is loaded and its weight is positive."""
-    weight = prior_weight if prior is not None and prior_weight > 0 else 0.0
-    scored = []
-    for c in (Candidate(*candidate) for candidate in candidates):
-        prior_log_prob = prior.log_prob(c.word) if weight else 0.0
-        rescore = sum(w * lp for w, lp in zip(rescorer_weights, c.rescores))
-        scored.append((c.word, candidate_score(c.log_prob, c.length, length_penalty, weight, prior_log_prob,
-                                               lexicon_weight, c.lexicon_count, rescore)))
-    return sorted(scored, key=lambda ws: ws[1], reverse=True)
 
 
 def _offer_taught(ranked: list[str], taught: set[str], k: int) -> list[str]:

@@ -110,7 +110,7 @@ class TextStream:
         self.unknown.update(self.translit.unknown_characters(short))
         self.too_long += len(words) - len(short)
         beam = max(self.top_k, self.beam_size or 1)
-        ranked = iter(self.translit.candidates(short, beam, check=False) if short else [])  # words by tokens.py
+        ranked = iter(self.translit.candidate_lists(short, self.translit.settings(beam)) if short else [])
         out, start = [], 0
         for m in _TOKEN_OR_NEWLINE[self.translit.direction].finditer(text):
             token = m.group(0)
