@@ -48,7 +48,7 @@ class TranslitEngine:
         words = ["".join(letters[(start + i) % len(letters)] for i in range(length))
                  for start, length in enumerate(range(1, WARM_UP_LENGTH + 1))]
         for word in words:
-            self.model_only.candidate_lists([word], self.model_only.settings(self.options.beam_size))
+            self.model_only.candidates([word], beam_size=self.options.beam_size)
 
     async def run(self, function: Callable, *args):
         """Run a blocking call in the decoding thread (the only thread that touches the model)."""
