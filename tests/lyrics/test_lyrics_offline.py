@@ -51,7 +51,7 @@ def test_unreachable_hub_fails_fast_with_one_line(lyrics_dir, tmp_path):
     """Issue 9 #29: `train --model gpt2` offline took ~28 s and printed 10 retry lines before the error."""
     out = tmp_path / "run"
     code, _, err, _ = run_offline(["lyrics", "train", str(lyrics_dir), "--model", "gpt2", "--output-dir",
-                                         str(out), "--max-steps", "1"], tmp_path / "empty-hf-home")
+                                  str(out), "--max-steps", "1"], tmp_path / "empty-hf-home")
     lines = [line for line in err.splitlines() if line.strip()]
     assert code == 2 and len(lines) == 1, err
     assert lines[0].startswith("error: cannot load model 'gpt2'") and "unreachable" in lines[0]
