@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, NamedTuple, Sequence
 
@@ -11,7 +12,6 @@ import torch
 from seqlab.cache import LruCache
 from seqlab.device import resolve_device, resolve_inference_dtype
 from seqlab.errors import SeqlabError
-from seqlab.options import check_fields
 from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH, DecodingConfig
 from seqlab.translit.data.vocab import Vocabs, make_batch
 from seqlab.translit.decoding.search import beam_search, candidate_score, forced_scores, greedy_decode
@@ -119,15 +119,14 @@ class Transliterator:
         given = {"beam_size": beam_size, "length_penalty": length_penalty, "prior_weight": prior_weight,
                  "lexicon_weight": lexicon_weight, "context_weight": context_weight,
                  "context_lexicon_weight": context_lexicon_weight, "nasal_penalty": nasal_penalty}
-        chosen = DecodingConfig(**{k: getattr(self.decoding, k) if v is None else v for k, v in given.items()})
-        check_fields(chosen)  # a NaN or negative weight is refused, never silently ignored
-        if self.prior is None:
-            chosen.prior_weight = chosen.context_weight = 0.0
-        if self.lexicon is None:
-            chosen.lexicon_weight = chosen.context_lexicon_weight = 0.0
-        if self.context is None:
-            chosen.context_weight = 0.0
-        return chosen
+        changed = {k: v for k, v in given.items() if v is not None}
+        # the model's own values were checked when loaded; a given NaN or negative weight is refused here
+        chosen = replace(self.decoding, **changed) if changed else self.decoding
+        off = {**({"prior_weight": 0.0, "context_weight": 0.0} if self.prior is None else {}),
+               **({"lexicon_weight": 0.0, "context_lexicon_weight": 0.0} if self.lexicon is None else {}),
+               **({"context_weight": 0.0} if self.context is None else {})}
+        off = {k: v for k, v in off.items() if getattr(chosen, k) != v}
+        return replace(chosen, **off) if off else chosen
 
     def candidates(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
                    prior_weight: float | None = None, lexicon_weight: float | None = None) -> list[list[str]]:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from seqlab.datadir import candidate_roots
 from seqlab.errors import DataError
-from seqlab.translit.config import MAX_WORD_LENGTH
+from seqlab.translit.config import HALVES, MAX_WORD_LENGTH
 from seqlab.translit.data.corpus import romanized_sentences
 from seqlab.translit.evaluation.metrics import edit_table
 from seqlab.translit.text.sentence import Lattice
@@ -29,7 +29,6 @@ from seqlab.translit.text.tokens import words as input_words
 from seqlab.translit.words.prior import read_text_lines
 
 WER_LETTERS = re.compile(r"[\u0900-\u0963\u0971-\u097F]+")
-HALVES = ("tune", "report", "all")
 CONTEXT_WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.75, 0.9, 1.2)
 CONTEXT_LEXICON_WEIGHTS = (0.0, 0.5, 1.0)
 NASAL_PENALTIES = (None, 0.0, 0.5, 1.0, 2.0)  # None: no nasal variants
