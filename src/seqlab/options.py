@@ -309,16 +309,3 @@ def command(func: Callable) -> Callable:
     run.configs = {name: cls for name, (cls, _) in groups.items()}  # type: ignore[attr-defined]  # for tests, docs
     return run
 
-
-
-def cli_option(cls: type, name: str, *, default: Any = MISSING, help: Optional[str] = None, flag: Optional[str] = None,
-               aliases: Sequence[str] = ()):
-    """The Typer option of a config field (the lyrics and serve commands, until they move to `command`)."""
-    import typer
-
-    spec = spec_of(cls, name)
-    value = default_of(cls, name) if default is MISSING else default
-    flags = [flag or spec.flag or "--" + name.replace("_", "-")]
-    if flag is None and field_type(cls, name)[0] is bool and value is True:  # a default-on switch needs an off
-        flags = [f"{flags[0]}/--no-{flags[0][2:]}"]
-    return typer.Option(value, *flags, *aliases, help=spec.help if help is None else help)
