@@ -97,7 +97,7 @@ def evaluate(
     out_dir = output_dir(out or _default_out(model), "--out")  # a bad folder fails before the decoding
     translit = load_transliterator(model, device=opts.device, direction=opts.direction)
     pairs, skipped = load_split(dataset, lang, split, data.data_dir, data.skip_bad_lines, translit.direction)
-    summary, rows = evaluate_pairs(translit, pairs, top_k=top_k, **opts.decoding())
+    summary, rows = evaluate_pairs(translit, pairs, translit.settings(**opts.decoding()), top_k)
     beam_size = summary["beam_size"]
     summary = {"split": split, "dataset": dataset, "lang": lang, "direction": translit.direction,
                "model": str(model or PRETRAINED_DIRS[translit.direction]),
