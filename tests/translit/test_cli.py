@@ -282,9 +282,9 @@ def test_a_megabyte_word_on_stdin_passes_through_in_a_second_in_flat_memory(caps
         with stdin_from(monkeypatch, source), target.open("w", encoding="utf-8") as stdout:
             monkeypatch.setattr("sys.stdout", stdout)
             tracemalloc.start()
-            start = time.perf_counter()
+            start = time.process_time()  # this process's CPU time: what other processes on the machine take is not ours
             assert main(["translit", "predict"]) == 0
-            seconds, peak = time.perf_counter() - start, tracemalloc.get_traced_memory()[1]
+            seconds, peak = time.process_time() - start, tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
         return seconds, peak, target.read_text(encoding="utf-8")
 
@@ -292,7 +292,7 @@ def test_a_megabyte_word_on_stdin_passes_through_in_a_second_in_flat_memory(caps
     _, small_peak, out = predict("ghar pani\n")
     word = "a" * 1_048_576
     seconds, peak, out = predict(f"ghar {word} pani\n")
-    assert out == f"घर {word} पानी\n" and seconds < 20
+    assert out == f"घर {word} पानी\n" and seconds < 20, f"{seconds:.1f} s of CPU time"
     assert peak - small_peak < 256 * 1024, "the line must not be held in memory"
     assert capsys.readouterr().err.count("longer than") == 1
 
