@@ -23,11 +23,12 @@ from seqlab.translit.decoding.search import (
     greedy_decode,
     greedy_words,
 )
+from seqlab.translit.decoding.word_form import model_form, too_long
 from seqlab.translit.model.checkpoint import PRETRAINED_DIRS, load_model
 from seqlab.translit.model.network import Seq2Seq
 from seqlab.translit.model.rescorers import Rescorer, load_rescorers, rescorer_weights
 from seqlab.translit.text.sentence import Lattice, lattice
-from seqlab.translit.text.tokens import model_form, too_long, word_matches
+from seqlab.translit.text.tokens import word_matches
 from seqlab.translit.text.word_check import check_words
 from seqlab.translit.words.bigrams import BigramContext
 from seqlab.translit.words.lexicon import Lexicon

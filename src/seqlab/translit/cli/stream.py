@@ -11,7 +11,8 @@ from typing import Callable, Iterator
 
 from seqlab.errors import SeqlabError
 from seqlab.translit.config import MAX_WORD_LENGTH
-from seqlab.translit.text.tokens import TOKENS, too_long, word_matches
+from seqlab.translit.decoding.word_form import too_long
+from seqlab.translit.text.tokens import TOKENS, word_matches
 from seqlab.translit.transliterator import LEADING_WORD, Transliterator
 
 # The tokens of tokens.py, and line ends: top-k mode writes a line of candidates per word to transliterate.
