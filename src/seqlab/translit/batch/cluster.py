@@ -96,10 +96,16 @@ def connect_cluster(options: BatchOptions) -> Iterator[Client]:
             _wait_for_workers(client, options.scheduler)
             yield client
         return
-    with LocalCluster(n_workers=options.local_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
-            Client(cluster, set_as_default=False) as client:
+    with local_cluster(options.local_workers) as cluster, Client(cluster, set_as_default=False) as client:
         yield client
+
+
+def local_cluster(workers: int) -> LocalCluster:
+    """Worker processes on this machine, one thread each, all listening on 127.0.0.1 only; no dashboard, and the
+    scheduler's HTTP routes on a free port (not 8787, which another cluster may hold)."""
+    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                        dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                        silence_logs=logging.ERROR)
 
 
 def _probe(address: str) -> None:

@@ -71,13 +71,14 @@ def _run(manifest: Manifest, options: BatchOptions, spec: ModelSpec, total_lines
          progress: Progress) -> BatchSummary:
     todo = sum(len(manifest.missing(file_no)) for file_no in range(len(manifest.files)))
     began, words = time.monotonic(), 0
-    progress.start(total_lines, manifest.totals()["lines"])
-    try:
-        if todo:
-            with connect_cluster(options) as client:
-                words = _Job(client, register_model(client, spec), manifest, options, progress).run()
-    finally:
-        progress.close()
+    if todo:
+        with connect_cluster(options) as client:
+            plugin = register_model(client, spec)
+            progress.start(total_lines, manifest.totals()["lines"])
+            try:
+                words = _Job(client, plugin, manifest, options, progress).run()
+            finally:
+                progress.close()
     totals, shards = manifest.totals(), sum(entry["shards"] for entry in manifest.files)
     return BatchSummary(str(manifest.out), len(manifest.files), totals["lines"], totals["words"],
                         "".join(sorted(totals["unknown"])), sum(totals["unknown"].values()), totals["too_long"],
