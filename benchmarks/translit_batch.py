@@ -74,7 +74,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus.txt"
         words = build_corpus(corpus, args.lines, data_dir)
-        predict_s, predict_cpu, _ = timed(seqlab_cli + ["predict", "--no-user-dictionary", *decoding], corpus, Path(tmp) / "p.txt")
+        predict_out = Path(tmp) / "predict.txt"
+        predict_s, predict_cpu, _ = timed(seqlab_cli + ["predict", "--no-user-dictionary", *decoding], corpus,
+                                          predict_out)
         result = {"lines": args.lines, "words": words, "decoding": decoding or ["default"],
                   "predict_seconds": round(predict_s, 1), "predict_cpu_seconds": round(predict_cpu, 1),
                   "predict_words_per_s": round(words / predict_s, 1)}
@@ -88,8 +90,7 @@ def main() -> None:
             result[f"batch_{workers}_seconds"] = round(seconds, 1)
             result[f"batch_{workers}_cpu_seconds"] = round(cpu, 1)
             result[f"batch_{workers}_words_per_s"] = round(words / seconds, 1)
-            result[f"batch_{workers}_same_as_predict"] = (out / corpus.name).read_bytes() == (
-                Path(tmp) / "p.txt").read_bytes()
+            result[f"batch_{workers}_same_as_predict"] = (out / corpus.name).read_bytes() == predict_out.read_bytes()
     result["speedup_2_over_1"] = round(result["batch_1_seconds"] / result["batch_2_seconds"], 3)
     result["overhead_1_over_predict"] = round(result["batch_1_seconds"] / predict_s - 1, 3)
     result["cpu_overhead_1_over_predict"] = round(result["batch_1_cpu_seconds"] / predict_cpu - 1, 3)
