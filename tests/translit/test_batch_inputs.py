@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import shutil
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -110,18 +111,25 @@ def test_option_errors_name_the_flag(capsys, text_file, tmp_path):
     assert code == 2 and "--lang bn: the shipped model is a model of 'hi'" in one_error_line(err)
 
 
+@pytest.mark.slow  # the connection timeout: 5 s
 def test_a_scheduler_that_does_not_answer_is_one_line_within_ten_seconds(capsys, text_file, tmp_path):
     start = time.monotonic()
     code, err = batch(capsys, str(text_file), "--output", str(tmp_path / "out"))
     assert code == 2 and "no Dask scheduler answers" in one_error_line(err)
     assert time.monotonic() - start < 10
-    listener = socket.socket()  # something answers there, but not as Dask
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    with listener:
+    with socket.socket() as listener:  # a web server answers there, not a Dask scheduler
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        threading.Thread(target=answer_like_a_web_server, args=(listener,), daemon=True).start()
         code = main(["translit", "batch", str(text_file), "--output", str(tmp_path / "out"), "--scheduler",
                      f"tcp://127.0.0.1:{listener.getsockname()[1]}"])
         assert code == 2 and "--scheduler" in one_error_line(capsys.readouterr().err)
+
+
+def answer_like_a_web_server(listener: socket.socket) -> None:
+    connection, _ = listener.accept()
+    with connection:
+        connection.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
 
 
 def test_shards_are_whole_lines_of_at_most_shard_lines(tmp_path):

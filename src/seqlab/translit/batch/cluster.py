@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
@@ -120,7 +121,8 @@ def _probe(address: str) -> None:
 
     hint = "start one with `dask scheduler`, or leave --scheduler out to run on this machine"
     try:
-        answer = asyncio.run(asyncio.wait_for(identity(), CONNECT_TIMEOUT_S + 1))
+        with ThreadPoolExecutor(1) as thread:  # a loop of its own, even when the caller's (Jupyter) is running
+            answer = thread.submit(asyncio.run, asyncio.wait_for(identity(), CONNECT_TIMEOUT_S + 1)).result()
     except (OSError, asyncio.TimeoutError) as exc:
         raise SeqlabError(f"--scheduler {address}: no Dask scheduler answers ({first_line(exc)}); {hint}") from None
     except Exception as exc:  # noqa: BLE001 - whatever a non-Dask server's bytes make of the protocol
