@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -170,3 +172,13 @@ def test_a_changed_model_file_changes_the_hash_and_is_refused(tmp_path):
     with pytest.raises(SeqlabError, match="holds a run made with another model"):
         check_fingerprint(old, {**old, "model": after}, tmp_path / "out")
     check_fingerprint(old, dict(old), tmp_path / "out")
+
+
+def test_batch_help_imports_neither_dask_nor_torch():
+    """`seqlab --help` stays fast: dask, distributed and torch load only when a batch job runs."""
+    code = ("import sys; from seqlab.cli import main\n"
+            "for args in (['--help'], ['translit', 'batch', '--help']):\n"
+            "    try:\n        main(args)\n    except SystemExit:\n        pass\n"
+            "print(sorted(m for m in ('dask', 'distributed', 'torch') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
