@@ -27,14 +27,14 @@ import time
 from pathlib import Path
 
 import seqlab
+from seqlab.translit.data.paths import sentence_files
 from seqlab.translit.text.tokens import word_matches
 
-ROMAN_DEV = Path("dakshina") / "hi" / "romanized" / "hi.romanized.rejoined.dev.roman.txt"
 
-
-def build_corpus(path: Path, lines: int, data_dir: Path) -> int:
+def build_corpus(path: Path, lines: int, data_dir: str | None) -> int:
     """N dev sentences, repeated; returns the number of words (runs of letters) `predict` transliterates."""
-    sentences = (data_dir / ROMAN_DEV).read_text(encoding="utf-8").splitlines()
+    roman, _ = sentence_files("hi", "dev", data_dir)
+    sentences = roman.read_text(encoding="utf-8").splitlines()
     text = "".join(sentences[i % len(sentences)] + "\n" for i in range(lines))
     path.write_text(text, encoding="utf-8")
     return sum(1 for _ in word_matches(text))
@@ -62,18 +62,16 @@ def _children_cpu() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=100_000, help="corpus lines (dev sentences, repeated)")
-    parser.add_argument("--data-dir", help="data root (default: $SEQLAB_DATA_DIR, else ../shared/data)")
+    parser.add_argument("--data-dir", help="data root (default: $SEQLAB_DATA_DIR, ./data, …)")
     parser.add_argument("--model", help="run directory or model folder (default: the shipped model)")
     parser.add_argument("--no-rescorers", action="store_true", help="decode without the model's rescorers")
     parser.add_argument("--shard-lines", type=int, default=1000)
     args = parser.parse_args()
-    data_dir = Path(args.data_dir or os.environ.get("SEQLAB_DATA_DIR")
-                    or Path(__file__).resolve().parents[2] / "shared" / "data")
     decoding = (["--model", args.model] if args.model else []) + (["--no-rescorers"] if args.no_rescorers else [])
     seqlab_cli = [sys.executable, "-m", "seqlab.cli", "translit"]
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus.txt"
-        words = build_corpus(corpus, args.lines, data_dir)
+        words = build_corpus(corpus, args.lines, args.data_dir)
         predict_out = Path(tmp) / "predict.txt"
         predict_s, predict_cpu, _ = timed(seqlab_cli + ["predict", "--no-user-dictionary", *decoding], corpus,
                                           predict_out)

@@ -30,6 +30,7 @@ from seqlab.translit.batch.cluster import local_cluster
 from seqlab.translit.batch.inputs import STATE_DIR
 from seqlab.translit.batch.progress import Progress
 from seqlab.translit.config import MAX_WORD_LENGTH
+from seqlab.translit.data.paths import sentence_files
 
 pytestmark = pytest.mark.slow
 
@@ -40,8 +41,8 @@ SPECIAL = ["ghar, pani!", "", "123 (7) 10km 2nd", "😀 dilli दिल्ली
 
 def dev_lines(shared_data: Path, start: int, count: int) -> list[str]:
     """Short romanized Dakshina dev sentences (never test ones)."""
-    path = shared_data / "dakshina" / "hi" / "romanized" / "hi.romanized.rejoined.dev.roman.txt"
-    lines = path.read_text(encoding="utf-8").splitlines()[start:]
+    roman, _ = sentence_files("hi", "dev", str(shared_data))
+    lines = roman.read_text(encoding="utf-8").splitlines()[start:]
     return [line for line in lines if len(line.split()) <= 10][:count]
 
 
