@@ -135,7 +135,7 @@ def _probe(address: str) -> None:
 def _wait_for_workers(client: Client, address: str) -> None:
     try:
         client.wait_for_workers(1, timeout=WORKER_WAIT_S)
-    except TimeoutError:
+    except (TimeoutError, asyncio.TimeoutError):  # the same class from Python 3.11 on
         raise SeqlabError(f"--scheduler {address} has had no workers for {WORKER_WAIT_S:.0f} s; start some with "
                           f"`dask worker {address} --nthreads 1` on machines with seqlab installed") from None
 
