@@ -15,6 +15,7 @@ import pytest
 
 from seqlab.cli import main
 from seqlab.errors import SeqlabError
+from seqlab.io import RunLock
 from seqlab.translit.batch.inputs import STATE_DIR, find_inputs
 from seqlab.translit.batch.manifest import check_fingerprint
 from seqlab.translit.batch.model import model_hash
@@ -182,3 +183,10 @@ def test_batch_help_imports_neither_dask_nor_torch():
             "print(sorted(m for m in ('dask', 'distributed', 'torch') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_one_writer_per_output_folder(capsys, text_file, tmp_path):
+    (tmp_path / "out" / STATE_DIR).mkdir(parents=True)
+    with RunLock(tmp_path / "out" / STATE_DIR, "--output folder"):  # another batch command writing there
+        code, err = batch(capsys, str(text_file), "--output", str(tmp_path / "out"))
+    assert code == 2 and "is in use by process" in one_error_line(err)
