@@ -65,9 +65,11 @@ def main() -> None:
     parser.add_argument("--data-dir", help="data root (default: $SEQLAB_DATA_DIR, ./data, …)")
     parser.add_argument("--model", help="run directory or model folder (default: the shipped model)")
     parser.add_argument("--no-rescorers", action="store_true", help="decode without the model's rescorers")
-    parser.add_argument("--shard-lines", type=int, default=1000)
+    parser.add_argument("--shard-lines", type=int, help="lines per shard (default: 1,000, fewer for a small corpus, so "
+                        "that there are at least 40 shards to share)")
     args = parser.parse_args()
     decoding = (["--model", args.model] if args.model else []) + (["--no-rescorers"] if args.no_rescorers else [])
+    shard_lines = args.shard_lines or max(1, min(1000, args.lines // 40))
     seqlab_cli = [sys.executable, "-m", "seqlab.cli", "translit"]
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus.txt"
@@ -75,13 +77,13 @@ def main() -> None:
         predict_out = Path(tmp) / "predict.txt"
         predict_s, predict_cpu, _ = timed(seqlab_cli + ["predict", "--no-user-dictionary", *decoding], corpus,
                                           predict_out)
-        result = {"lines": args.lines, "words": words, "decoding": decoding or ["default"],
+        result = {"lines": args.lines, "words": words, "shard_lines": shard_lines, "decoding": decoding or ["default"],
                   "predict_seconds": round(predict_s, 1), "predict_cpu_seconds": round(predict_cpu, 1),
                   "predict_words_per_s": round(words / predict_s, 1)}
         for workers in (1, 2):
             out = Path(tmp) / f"out{workers}"
             seconds, cpu, printed = timed(seqlab_cli + ["batch", str(corpus), "--output", str(out), "--workers",
-                                                   str(workers), "--shard-lines", str(args.shard_lines),
+                                                   str(workers), "--shard-lines", str(shard_lines),
                                                    "--no-user-dictionary", "--json", *decoding])
             summary = json.loads(printed.strip().splitlines()[-1])
             assert summary["words"] == words, (summary["words"], words)
