@@ -42,6 +42,10 @@ class Manifest:
         if path.exists():
             data = _read(path)
             check_fingerprint(data.get("fingerprint", {}), fingerprint, out)
+            for source, entry, count in zip(sources, data["files"], shard_counts):
+                if entry["shards"] != count:  # same size and time, other lines: rare, but never to be mixed
+                    raise SeqlabError(f"input {source.path} changed since the run in {out} began ({entry['shards']} "
+                                      f"shards then, {count} now); give a new --output folder")
         else:
             _refuse_foreign_outputs(out, sources)
             data = {"format": FORMAT, "fingerprint": fingerprint,
