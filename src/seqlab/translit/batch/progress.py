@@ -47,8 +47,8 @@ class _Rates(Progress):
 class BarProgress(_Rates):
     def start(self, total_lines: int, done_lines: int) -> None:
         super().start(total_lines, done_lines)
-        self.bar = tqdm(total=total_lines, initial=done_lines, unit="line", unit_scale=True, file=sys.stderr,
-                        desc="batch", dynamic_ncols=True)
+        self.bar = tqdm(total=total_lines, initial=done_lines, unit="line", unit_scale=total_lines >= 100_000,
+                        file=sys.stderr, desc="batch", dynamic_ncols=True)
 
     def update(self, lines: int, words: int) -> None:
         super().update(lines, words)
