@@ -3,6 +3,7 @@ errors (exit 2), shards are cut the same way every time, and a changed model is 
 from __future__ import annotations
 
 import gzip
+import io
 import shutil
 import socket
 import subprocess
@@ -19,6 +20,7 @@ from seqlab.io import RunLock
 from seqlab.translit.batch.inputs import STATE_DIR, find_inputs
 from seqlab.translit.batch.manifest import check_fingerprint
 from seqlab.translit.batch.model import model_hash
+from seqlab.translit.batch.progress import LogProgress
 from seqlab.translit.batch.shards import read_shards
 from seqlab.translit.model.checkpoint import PRETRAINED_DIRS
 
@@ -190,3 +192,14 @@ def test_one_writer_per_output_folder(capsys, text_file, tmp_path):
     with RunLock(tmp_path / "out" / STATE_DIR, "--output folder"):  # another batch command writing there
         code, err = batch(capsys, str(text_file), "--output", str(tmp_path / "out"))
     assert code == 2 and "is in use by process" in one_error_line(err)
+
+
+def test_log_lines_say_how_far_and_how_fast():
+    log = io.StringIO()
+    progress = LogProgress(log, every_s=0)
+    progress.start(100, 20)
+    progress.update(10, 55)
+    progress.update(70, 300)  # the last shard: the summary says the rest
+    lines = log.getvalue().splitlines()
+    assert lines[0] == "batch: 100 lines to transliterate, 20 of them done by an earlier run"
+    assert len(lines) == 2 and lines[1].startswith("batch: 30/100 lines (30%), ") and "words/s, about" in lines[1]
