@@ -14,6 +14,7 @@ import typer
 from seqlab.errors import SeqlabError
 from seqlab.io import RunLock, output_dir
 from seqlab.options import Flags, command
+from seqlab.translit.cli import batch as cli_batch
 from seqlab.translit.cli import dictionary as cli_dictionary
 from seqlab.translit.cli import sentences as cli_sentences
 from seqlab.translit.config import (
@@ -35,6 +36,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
 for _command in (cli_dictionary.learn, cli_dictionary.forget, cli_dictionary.export, cli_sentences.context):
     app.command()(_command)
 app.command("evaluate-sentences")(cli_sentences.evaluate_sentences)
+app.command()(cli_batch.batch)
 
 MODEL = typer.Option(None, "--model", help="Run directory or model folder (default: the shipped Hindi model).")
 AS_JSON = typer.Option(False, "--json", help="Print the summary as JSON on the last line of stdout.")
