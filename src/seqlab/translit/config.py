@@ -32,6 +32,15 @@ USER_DICTIONARY_ENV = "SEQLAB_USER_DICTIONARY"  # where the user dictionary is, 
 MAX_SEED = 2**63 - 1  # torch.manual_seed takes a signed 64-bit integer
 SAMPLERS, PRUNERS = ("tpe", "random", "grid"), ("median", "hyperband", "none")
 PRECISIONS = ("fp32", "bf16")
+# What runs a loaded model's networks (engine/): ONNX Runtime on the CPU, or PyTorch; `auto` picks by device.
+BACKENDS = ("auto", "torch", "onnx")
+
+
+def backend_option() -> Any:
+    """The `--backend` field, declared once (InferenceOptions and the server's options use it)."""
+    return opt("auto", "--backend", "What runs the models when decoding: onnx (ONNX Runtime, CPU only: several "
+               "times faster for few words) | torch (PyTorch) | auto (onnx on a CPU, torch on CUDA). Training is "
+               "always PyTorch.", choices=BACKENDS)
 
 
 @dataclass
@@ -129,6 +138,13 @@ class DecodingConfig(Options):
         """The "decoding" section of a model's config.json (it also records how the values were tuned)."""
         section = config.get("decoding", {})
         return from_dict(cls, section, f"{where}: decoding", ignore=DECODING_RECORD)
+
+
+@dataclass
+class InferenceOptions(Options):
+    """How a loaded model runs its networks (`load_transliterator`); not saved with the model."""
+
+    backend: str = backend_option()
 
 
 @dataclass

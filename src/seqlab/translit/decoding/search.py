@@ -7,8 +7,8 @@ from typing import Sequence
 
 import torch
 
-from seqlab.translit.data.vocab import EOS_ID, PAD_ID, SOS_ID, Vocabs, make_batch
-from seqlab.translit.model.network import Seq2Seq, map_state, reorder_state
+from seqlab.translit.data.vocab import EOS_ID, SOS_ID, Vocabs, make_batch
+from seqlab.translit.model.network import Network, map_state, reorder_state
 
 
 def max_output_lengths(lengths: torch.Tensor) -> torch.Tensor:
@@ -18,7 +18,7 @@ def max_output_lengths(lengths: torch.Tensor) -> torch.Tensor:
 
 
 @torch.inference_mode()
-def greedy_decode(model: Seq2Seq, source: torch.Tensor, lengths: torch.Tensor, keep_attention: bool = False):
+def greedy_decode(model: Network, source: torch.Tensor, lengths: torch.Tensor, keep_attention: bool = False):
     """Return token ids (B, L) ending in <eos> where finished, and attention (B, L, S) if asked and available."""
     memory, state = model.encode(source, lengths)
     previous = torch.full((source.size(0),), SOS_ID, dtype=torch.long, device=source.device)
@@ -54,12 +54,9 @@ def candidate_score(log_prob, length, length_penalty: float, prior_weight: float
 
 
 @torch.inference_mode()
-def score_targets(model: Seq2Seq, source: torch.Tensor, lengths: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+def score_targets(model: Network, source: torch.Tensor, lengths: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Forced decoding: log P(y | x) of given outputs, (B,); `target` (B, T) ends each row with <eos>, then pads."""
-    logits = model(source, lengths, target, teacher_forcing=1.0)             # (B, T, V)
-    log_probs = torch.log_softmax(logits.float(), dim=-1)
-    picked = log_probs.gather(2, target.unsqueeze(2)).squeeze(2)             # (B, T, 1) → (B, T)
-    return picked.masked_fill(target == PAD_ID, 0.0).sum(dim=1)
+    return model.target_log_probs(source, lengths, target)
 
 
 @dataclass
@@ -129,7 +126,7 @@ class Beams:
 
 @torch.inference_mode()
 def beam_search(
-    model: Seq2Seq, source: torch.Tensor, lengths: torch.Tensor, beam_size: int, length_penalty: float = 1.0
+    model: Network, source: torch.Tensor, lengths: torch.Tensor, beam_size: int, length_penalty: float = 1.0
 ) -> list[list[Hypothesis]]:
     """Per input, up to `beam_size` distinct hypotheses sorted by `candidate_score` (no prior).
 
@@ -183,7 +180,7 @@ def _hypotheses(tokens: torch.Tensor, scores: torch.Tensor, lengths: torch.Tenso
     return hyps
 
 
-def forced_scores(model: Seq2Seq, vocabs: Vocabs, pairs: Sequence[tuple[str, str]], batch_size: int,
+def forced_scores(model: Network, vocabs: Vocabs, pairs: Sequence[tuple[str, str]], batch_size: int,
                   device: torch.device) -> list[float]:
     """log P(native | roman) under `model` for every (romanization, native word) pair, in batches."""
     scores: list[float] = []

@@ -1,0 +1,70 @@
+"""The ONNX Runtime engine gives the candidates and scores PyTorch gives, over the whole configuration matrix
+(54 tiny models; exporting takes about 0.3 s each)."""
+from __future__ import annotations
+
+import pytest
+import torch
+from model_helpers import CONFIGS, config_id, random_batch, tiny
+
+from seqlab.translit.data.vocab import EOS_ID, PAD_ID, SOS_ID, UNK_ID, make_batch
+from seqlab.translit.decoding.search import beam_search, greedy_decode, score_targets
+from seqlab.translit.engine.cache import load_network
+from seqlab.translit.model.checkpoint import save_weights
+
+
+def both(tmp_path, seed: int = 0, **options):
+    """A tiny random model (a trained one never writes <pad>, <unk> or <sos>) and the same one in ONNX Runtime."""
+    model = tiny(seed, **options)
+    with torch.no_grad():
+        model.output.bias[[PAD_ID, UNK_ID, SOS_ID]] = -1e4
+    save_weights(model, tmp_path / "model.safetensors")
+    return model, load_network(model, tmp_path / "model.safetensors")
+
+
+def close(a: torch.Tensor, b: torch.Tensor) -> None:
+    torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("options", CONFIGS, ids=config_id)
+def test_onnx_runtime_decodes_as_pytorch(tmp_path, options):
+    """Encoder, greedy decoding, beam search (words leaving the batch at different steps) and forced scoring:
+    the same tokens, and log-probabilities equal to 1e-4, for batches of several sizes."""
+    torch_model, onnx_model = both(tmp_path, seed=3, **options)
+    batch = random_batch(7, seed=11)
+    with torch.inference_mode():
+        (memory, state), (onnx_memory, onnx_state) = (m.encode(batch.source, batch.source_lengths)
+                                                      for m in (torch_model, onnx_model))
+    close(onnx_memory.outputs, memory.outputs)
+    for a, b in zip(*(s if isinstance(s, tuple) else (s,) for s in (onnx_state, state))):
+        close(a, b)
+    for rows in (slice(0, 1), slice(0, 7)):
+        source, lengths = batch.source[rows], batch.source_lengths[rows]
+        (tokens, weights), (onnx_tokens, onnx_weights) = (greedy_decode(m, source, lengths, keep_attention=True)
+                                                          for m in (torch_model, onnx_model))
+        assert onnx_tokens.tolist() == tokens.tolist()
+        assert (weights is None) == (onnx_weights is None) == (options["attention"] == "none")
+        if weights is not None:
+            close(onnx_weights, weights)
+        beams, onnx_beams = (beam_search(m, source, lengths, beam_size=4, length_penalty=0.7)
+                             for m in (torch_model, onnx_model))
+        assert [[h.tokens for h in hyps] for hyps in onnx_beams] == [[h.tokens for h in hyps] for hyps in beams]
+        close(torch.tensor([h.log_prob for hyps in onnx_beams for h in hyps]),
+              torch.tensor([h.log_prob for hyps in beams for h in hyps]))
+    scores, onnx_scores = (score_targets(m, batch.source, batch.source_lengths, batch.target)
+                           for m in (torch_model, onnx_model))
+    close(onnx_scores, scores)
+
+
+def test_forced_scores_of_the_beams_own_outputs_are_the_beams_scores(tmp_path):
+    """Lexicon candidates and rescorers go through forced decoding: in ONNX Runtime too it gives a beam
+    hypothesis the log-probability the beam search gave it (including a hypothesis cut off at the length limit)."""
+    _, model = both(tmp_path, seed=2, cell="lstm", attention="luong", encoder_layers=2, decoder_layers=2,
+                    bidirectional=True)
+    batch = random_batch(6, seed=9)
+    beams = beam_search(model, batch.source, batch.source_lengths, beam_size=3)
+    rows = [(row, h) for row, hyps in enumerate(beams) for h in hyps]
+    sources = [batch.source[row, : int(batch.source_lengths[row])].tolist() for row, _ in rows]
+    ended = [h.tokens + [EOS_ID] if h.length == len(h.tokens) + 1 else h.tokens for _, h in rows]
+    forced = make_batch(list(range(len(rows))), sources, ended)
+    scores = score_targets(model, forced.source, forced.source_lengths, forced.target)
+    close(scores, torch.tensor([h.log_prob for _, h in rows]))
