@@ -2,14 +2,20 @@
 (54 tiny models; exporting takes about 0.3 s each)."""
 from __future__ import annotations
 
+import sys
+
 import pytest
 import torch
 from model_helpers import CONFIGS, config_id, random_batch, tiny
 
+from seqlab.cli import main
+from seqlab.errors import SeqlabError
 from seqlab.translit.data.vocab import EOS_ID, PAD_ID, SOS_ID, UNK_ID, make_batch
 from seqlab.translit.decoding.search import beam_search, greedy_decode, score_targets
+from seqlab.translit.engine import resolve_backend
 from seqlab.translit.engine.cache import load_network
 from seqlab.translit.model.checkpoint import save_weights
+from seqlab.translit.transliterator import load_transliterator
 
 
 def both(tmp_path, seed: int = 0, **options):
@@ -68,3 +74,39 @@ def test_forced_scores_of_the_beams_own_outputs_are_the_beams_scores(tmp_path):
     forced = make_batch(list(range(len(rows))), sources, ended)
     scores = score_targets(model, forced.source, forced.source_lengths, forced.target)
     close(scores, torch.tensor([h.log_prob for _, h in rows]))
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_backend_switch_gives_the_same_candidates_and_names_itself(capsys):
+    """`--backend torch` and `--backend onnx` (the default on a CPU) print the same candidates with the shipped
+    model's full default decoding (beam 10, prior, lexicon, both rescorers)."""
+    words = ["namaste", "kal", "pyaar", "dilli"]
+    outputs = {}
+    for backend in ("torch", "onnx", "auto"):
+        code, out, _ = run_cli(capsys, "translit", "predict", "--top-k", "10", "--backend", backend, *words)
+        assert code == 0
+        outputs[backend] = out
+    assert outputs["onnx"] == outputs["torch"] == outputs["auto"] and len(outputs["onnx"].splitlines()) == 4
+    assert load_transliterator(rescorers=False).backend == "onnx"
+    assert load_transliterator(rescorers=False, backend="torch").backend == "torch"
+
+
+def test_backend_errors_are_one_line(capsys, monkeypatch):
+    code, _, err = run_cli(capsys, "translit", "predict", "--backend", "tensorrt", "ghar")
+    assert code == 2 and "--backend must be one of auto, torch, onnx, got 'tensorrt'" in err and err.count("\n") == 1
+    with pytest.raises(SeqlabError, match="--dtype bfloat16 is PyTorch's; with --backend onnx use --dtype float32"):
+        load_transliterator(backend="onnx", dtype="bfloat16")
+    with pytest.raises(SeqlabError, match="--backend onnx runs on the CPU; use --device cpu"):
+        resolve_backend("onnx", "cuda", "float32")
+    assert resolve_backend("auto", "cuda", "float32") == "torch" and resolve_backend("auto", "cpu", "auto") == "onnx"
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if the runtime were not installed
+    code, _, err = run_cli(capsys, "translit", "predict", "--backend", "onnx", "ghar")
+    assert code == 2 and err.count("\n") == 1
+    assert "--backend onnx needs ONNX Runtime, which cannot be imported here" in err and "--backend torch" in err
+    code, out, _ = run_cli(capsys, "translit", "predict", "--no-rescorers", "ghar")  # auto: PyTorch instead
+    assert code == 0 and out == "घर\n"

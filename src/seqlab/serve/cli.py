@@ -32,6 +32,7 @@ def serve(
     access_log: bool = cli_option(ServeOptions, "access_log"),
     device: str = cli_option(ServeOptions, "device"),
     dtype: str = cli_option(ServeOptions, "dtype"),
+    backend: str = cli_option(ServeOptions, "backend"),
 ) -> None:
     """Serve transliteration (HTTP API + type-ahead Hindi editor at /) and lyrics (/lyrics); docs at /docs."""
     from seqlab.serve.server import serve as run

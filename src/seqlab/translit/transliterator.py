@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, NamedTuple, Sequence
 
@@ -15,9 +16,10 @@ from seqlab.options import check_fields
 from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH, DecodingConfig
 from seqlab.translit.data.vocab import Vocabs, make_batch
 from seqlab.translit.decoding.search import beam_search, candidate_score, forced_scores, greedy_decode
-from seqlab.translit.model.checkpoint import PRETRAINED_DIRS, load_model
-from seqlab.translit.model.network import Seq2Seq
-from seqlab.translit.model.rescorers import Rescorer, load_rescorers, rescorer_weights
+from seqlab.translit.engine import onnx_network, resolve_backend
+from seqlab.translit.model.checkpoint import PRETRAINED_DIRS, load_model, weights_file
+from seqlab.translit.model.network import Network
+from seqlab.translit.model.rescorers import RESCORERS_DIR, Rescorer, load_rescorers, rescorer_weights
 from seqlab.translit.text.sentence import Lattice, lattice
 from seqlab.translit.text.tokens import word_matches
 from seqlab.translit.words.bigrams import BigramContext
@@ -41,7 +43,7 @@ class Transliterator:
     """A loaded model plus its vocabularies (and optional word prior); decodes many words at once in
     length-sorted batches."""
 
-    def __init__(self, model: Seq2Seq, vocabs: Vocabs, config: dict | None = None, batch_size: int = 256,
+    def __init__(self, model: Network, vocabs: Vocabs, config: dict | None = None, batch_size: int = 256,
                  prior: WordPrior | None = None, lexicon: Lexicon | None = None,
                  rescorers: Sequence[Rescorer] = (), rescorer_weights: Sequence[float] = (),
                  user_dictionary: UserDictionary | None = None, context: BigramContext | None = None):
@@ -58,12 +60,21 @@ class Transliterator:
 
     @property
     def device(self) -> torch.device:
+        if self.model.backend != "torch":
+            return self.model.device  # ONNX Runtime: the CPU
         return next(self.model.parameters()).device
 
     @property
     def dtype_name(self) -> str:
         """What the model computes in: float32 or bfloat16."""
+        if self.model.backend != "torch":
+            return self.model.dtype_name
         return str(next(self.model.parameters()).dtype).removeprefix("torch.")
+
+    @property
+    def backend(self) -> str:
+        """What runs the networks: torch or onnx (engine/)."""
+        return self.model.backend
 
     def _batches(self, words: Sequence[str]):
         check_word_lengths(words)
@@ -279,15 +290,17 @@ def model_direction(config: dict, where: str = "config.json") -> str:
 
 def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 256, device: str = "cpu",
                         user_dictionary: UserDictionary | None = None, direction: str | None = None,
-                        rescorers: bool = True, dtype: str = "float32") -> Transliterator:
+                        rescorers: bool = True, dtype: str = "float32", backend: str = "auto") -> Transliterator:
     """Load a run directory or model folder; without one, the Hindi model shipped with seqlab for `direction`
     (default romanized → Devanagari). A model of another direction than a given one is refused.
     Decoding defaults to the CPU: single words are faster there than a GPU round trip. A user dictionary is
     used only when given (evaluation never sees one). `rescorers=False` leaves the folder's rescorer models out
-    (about 3x faster decoding, for servers). `dtype` (device.INFERENCE_DTYPES) is what the models compute in;
-    scores, prior and ranking stay float32."""
+    (about 3x faster decoding, for servers). `dtype` (device.INFERENCE_DTYPES) is what the PyTorch models compute
+    in; scores, prior and ranking stay float32. `backend` (config.BACKENDS) is what runs the models: ONNX Runtime
+    (the default on a CPU, see engine/) or PyTorch; both give the same candidates and scores."""
     target = resolve_device(device)  # a wrong --device fails before the model is read
     model_dtype = resolve_inference_dtype(dtype, target)
+    runner = resolve_backend(backend, target.type, dtype)
     if direction is not None and direction not in DIRECTIONS:
         raise SeqlabError(f"unknown direction {direction!r}; choose one of: {', '.join(DIRECTIONS)}")
     path = Path(model_dir) if model_dir else PRETRAINED_DIRS[direction or DIRECTIONS[0]]
@@ -295,10 +308,15 @@ def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 2
     if direction is not None and model_direction(config) != direction:
         raise SeqlabError(f"{path} transliterates {model_direction(config)}, not {direction}; drop --direction or "
                           "give a model of that direction")
-    model.to(target, model_dtype)
     members = load_rescorers(path, target) if rescorers else []
-    for member in members:
-        member.model.to(model_dtype)
     weights = rescorer_weights(config, [r.name for r in members], str(path / "config.json")) if rescorers else ()
+    if runner == "onnx":
+        model = onnx_network(model, weights_file(path))
+        members = [replace(m, model=onnx_network(m.model, weights_file(path / RESCORERS_DIR / m.name)))
+                   for m in members]
+    else:
+        model.to(target, model_dtype)
+        for member in members:
+            member.model.to(model_dtype)
     return Transliterator(model, vocabs, config, batch_size, WordPrior.load(path), Lexicon.load(path), members,
                           weights, user_dictionary, BigramContext.load(path))

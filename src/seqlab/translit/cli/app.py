@@ -20,6 +20,7 @@ from seqlab.translit.config import (
     MAX_WORD_LENGTH,
     DecodingConfig,
     FinalOptions,
+    InferenceOptions,
     ModelConfig,
     SweepOptions,
     TrainConfig,
@@ -43,6 +44,7 @@ DEVICE_AUTO = cli_option(TrainConfig, "device")
 DIRECTION = typer.Option(None, "--direction", help="roman-to-native | native-to-roman (default: the model's; "
                          "without --model, picks the shipped model of that direction).")
 AS_JSON = typer.Option(False, "--json", help="Print the summary as JSON on the last line of stdout.")
+BACKEND = cli_option(InferenceOptions, "backend")
 
 
 def _top_k_option(default: int, help: str):
@@ -124,6 +126,7 @@ def evaluate(
     as_json: bool = AS_JSON,
     device: str = DEVICE_AUTO,
     direction: Optional[str] = DIRECTION,
+    backend: str = BACKEND,
     dataset: str = DATASET, lang: str = LANG, data_dir: Optional[str] = DATA_DIR, skip_bad_lines: bool = SKIP_BAD,
 ) -> None:
     """Word accuracy (top-1, top-k, any attested reference) and CER of a model on a split (for native-to-roman,
@@ -135,7 +138,7 @@ def evaluate(
 
     _check_top_k(top_k)
     out_dir = output_dir(out or _default_out(model), "--out")  # a bad folder fails before the decoding
-    translit = load_transliterator(model, device=device, direction=direction)
+    translit = load_transliterator(model, device=device, direction=direction, backend=backend)
     pairs, skipped = load_split(dataset, lang, split, data_dir, skip_bad_lines, translit.direction)
     summary, rows = evaluate_pairs(translit, pairs, beam_size, top_k, length_penalty, prior_weight, lexicon_weight)
     beam_size = summary["beam_size"]
@@ -219,6 +222,7 @@ def predict(
     direction: Optional[str] = DIRECTION,
     rescorers: bool = typer.Option(True, "--rescorers/--no-rescorers", help="Rescore with the model folder's "
                                    "rescorer models (--no-rescorers: several times faster, a little less accurate)."),
+    backend: str = BACKEND,
 ) -> None:
     """Arguments, --sentence and stdin all go through one TextStream, so they are treated alike."""
     from seqlab.translit.cli.stream import TextStream, check_arguments, stdin_chunks
@@ -234,7 +238,7 @@ def predict(
     check_arguments(texts)
     learned = None if no_user_dictionary else cli_dictionary.open_user_dictionary(user_dictionary)
     translit = load_transliterator(model, device=device, user_dictionary=learned, direction=direction,
-                                   rescorers=rescorers)
+                                   rescorers=rescorers, backend=backend)
     stream = TextStream(translit, _write, beam_size, top_k, context=not no_context)
     if texts:
         stream.feed("\n".join(texts) + "\n")

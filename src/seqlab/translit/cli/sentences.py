@@ -9,6 +9,8 @@ from typing import List, Optional
 import typer
 
 from seqlab.errors import SeqlabError
+from seqlab.options import cli_option
+from seqlab.translit.config import InferenceOptions
 
 LIMIT = typer.Option(None, "--limit", min=1, help="Only the first N sentences of the half (a quick check).")
 DATA_DIR = typer.Option(None, "--data-dir", help="Data root; else $SEQLAB_DATA_DIR, ./data.")
@@ -83,6 +85,7 @@ def evaluate_sentences(
     rescorers: bool = typer.Option(True, "--rescorers/--no-rescorers", help="Rescore with the model folder's "
                                    "rescorer models (the CLI default; `seqlab serve` leaves them out for speed)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on the last line."),
+    backend: str = cli_option(InferenceOptions, "backend"),
     lang: str = LANG, data_dir: Optional[str] = DATA_DIR,
 ) -> None:
     """Word error rate on Dakshina's romanized dev sentences, word by word and with sentence context, by error
@@ -90,7 +93,7 @@ def evaluate_sentences(
     from seqlab.translit.evaluation.sentences import sentence_words, with_context, word_by_word
     from seqlab.translit.transliterator import load_transliterator
 
-    translit = load_transliterator(model, rescorers=rescorers)
+    translit = load_transliterator(model, rescorers=rescorers, backend=backend)
     romans, natives = _sentences(lang, half, data_dir, limit)
     s = translit.settings(beam_size)
     lines = sentence_words(translit, romans)
@@ -98,6 +101,7 @@ def evaluate_sentences(
     if s.context_weight > 0:
         rows["with context"] = with_context(translit, lines, natives, beam_size)
     summary = {"half": half, "sentences": len(romans), "beam_size": s.beam_size, "rescorers": len(translit.rescorers),
+               "backend": translit.backend,
                "context_weight": s.context_weight,
                "context_lexicon_weight": s.context_lexicon_weight, "nasal_penalty": s.nasal_penalty,
                **{name: report.summary() for name, report in rows.items()}}

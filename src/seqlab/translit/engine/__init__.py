@@ -24,9 +24,8 @@ MISSING_RUNTIME = "--backend onnx needs ONNX Runtime, which cannot be imported h
 
 
 def runtime_available() -> str | None:
-    """None when ONNX Runtime (and the ONNX package the exporter writes with) import; else why not."""
+    """None when ONNX Runtime imports; else why not."""
     try:
-        import onnx  # noqa: F401
         import onnxruntime  # noqa: F401
     except ImportError as exc:
         return str(exc)

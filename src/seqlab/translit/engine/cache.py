@@ -10,6 +10,7 @@ loading stops with a one-line error. A stale graph is never used.
 from __future__ import annotations
 
 import hashlib
+import logging
 import sys
 from pathlib import Path
 
@@ -17,8 +18,8 @@ import torch
 from filelock import FileLock, Timeout
 
 from seqlab.datadir import cache_dir
-from seqlab.errors import SeqlabError
-from seqlab.translit.engine.export import export_graph, graph_names
+from seqlab.errors import SeqlabError, first_line
+from seqlab.translit.engine.graphs import graph_names, graph_path
 from seqlab.translit.engine.runtime import OnnxSeq2Seq
 from seqlab.translit.engine.sessions import GraphError, open_graph
 from seqlab.translit.model.network import Seq2Seq
@@ -26,6 +27,7 @@ from seqlab.translit.model.network import Seq2Seq
 GRAPHS_DIR = "translit-onnx"
 LOCK_TIMEOUT_S = 600  # another process building the graphs of a model takes seconds; this much means it hangs
 CHUNK = 1 << 20
+log = logging.getLogger(__name__)
 
 
 def weights_sha256(path: Path) -> str:
@@ -41,10 +43,6 @@ def graph_folder(weights: Path) -> Path:
     the old ones rather than piling up."""
     key = hashlib.sha256(str(Path(weights).resolve()).encode("utf-8")).hexdigest()[:16]
     return cache_dir() / GRAPHS_DIR / f"{Path(weights).parent.name}-{key}"
-
-
-def graph_path(folder: Path, name: str, quantized: bool) -> Path:
-    return folder / (f"{name}.int8.onnx" if quantized else f"{name}.onnx")
 
 
 def load_network(model: Seq2Seq, weights: Path, quantized: bool = False, threads: int | None = None) -> OnnxSeq2Seq:
@@ -63,11 +61,8 @@ def load_network(model: Seq2Seq, weights: Path, quantized: bool = False, threads
                 return _open(model, folder, digest, quantized, threads)
             except GraphError as exc:
                 reason = exc
-            what = "building" if "missing" in str(reason) else f"rebuilding ({reason})"
-            print(f"{what} the ONNX Runtime graphs of {weights} in {folder} (once per model)", file=sys.stderr,
-                  flush=True)
-            for name in graph_names(model):
-                export_graph(model, name, graph_path(folder, name, quantized), digest, quantized)
+            _notice(f"building the ONNX Runtime graphs of {weights} in {folder}, once per model ({reason})")
+            _build(model, folder, digest, quantized)
     except Timeout:
         raise SeqlabError(f"{folder}: another process has been building these graphs for over {LOCK_TIMEOUT_S} s; "
                           f"if none is running, delete {folder / '.lock'}") from None
@@ -81,7 +76,30 @@ def load_network(model: Seq2Seq, weights: Path, quantized: bool = False, threads
                           "torch") from None
 
 
+def _build(model: Seq2Seq, folder: Path, digest: str, quantized: bool) -> None:
+    """Export every graph of `model`. The exporter's modules (the `onnx` package, ONNX Runtime's quantizer) take
+    seconds to import, so they are imported here, only when graphs are built, not at every load."""
+    try:
+        from seqlab.translit.engine.export import export_graph
+    except ImportError as exc:
+        raise SeqlabError(f"building ONNX Runtime graphs needs the onnx package ({exc}); install seqlab's "
+                          "dependencies (pip install -e .) or use --backend torch") from None
+    for name in graph_names(model.config):
+        try:
+            export_graph(model, name, graph_path(folder, name, quantized), digest, quantized)
+        except (RuntimeError, ValueError, TypeError) as exc:  # what torch.onnx and onnx raise on a graph they refuse
+            raise SeqlabError(f"cannot export the {name} of {folder.name} to ONNX ({first_line(exc)}); use "
+                              "--backend torch") from None
+
+
+def _notice(message: str) -> None:
+    """Logged, and said on a terminal (a few seconds' wait at a first load): never in a pipe's or test's stderr."""
+    log.info(message)
+    if sys.stderr.isatty():
+        print(message, file=sys.stderr, flush=True)
+
+
 def _open(model: Seq2Seq, folder: Path, digest: str, quantized: bool, threads: int) -> OnnxSeq2Seq:
     sessions = {name: open_graph(graph_path(folder, name, quantized), name, digest, quantized, threads)
-                for name in graph_names(model)}
+                for name in graph_names(model.config)}
     return OnnxSeq2Seq(model.config, sessions, quantized)

@@ -10,7 +10,8 @@
   (a Python loop that tracing would unroll to one length), so there the runtime scores with the step graph.
 
 Batch, source and target lengths are dynamic axes. Each graph records in its metadata the SHA-256 of the weights
-it came from and `ENGINE_FORMAT`, so a graph of other weights or of an older exporter is never used (cache.py).
+it came from and the engine's format (graphs.py), so a graph of other weights or of an older exporter is never
+used (cache.py).
 """
 from __future__ import annotations
 
@@ -29,19 +30,10 @@ from torch import nn
 
 from seqlab.io import atomic_path
 from seqlab.translit.data.vocab import EOS_ID, SOS_ID
+from seqlab.translit.engine.graphs import ENCODER, STEP, metadata
 from seqlab.translit.model.network import Memory, Seq2Seq
 
 OPSET = 17
-# Bump when what the graphs compute or how they are named changes: graphs of another format are rebuilt.
-ENGINE_FORMAT = "1"
-WEIGHTS_KEY, FORMAT_KEY, GRAPH_KEY, QUANTIZED_KEY = ("seqlab_weights_sha256", "seqlab_engine_format",
-                                                     "seqlab_graph", "seqlab_int8")
-ENCODER, STEP, FORCED = "encoder", "step", "forced"
-
-
-def graph_names(model: Seq2Seq) -> tuple[str, ...]:
-    """The graphs a model needs (no forced graph with Bahdanau attention, see the module docstring)."""
-    return (ENCODER, STEP) if model.config.attention == "bahdanau" else (ENCODER, STEP, FORCED)
 
 
 def state_names(model: Seq2Seq, suffix: str = "") -> list[str]:
@@ -131,8 +123,7 @@ def export_graph(model: Seq2Seq, name: str, path: Path, weights_sha256: str, qua
     graph = onnx.load_from_string(buffer.getvalue())
     if quantized:
         graph = _quantize(graph)
-    onnx.helper.set_model_props(graph, {WEIGHTS_KEY: weights_sha256, FORMAT_KEY: ENGINE_FORMAT, GRAPH_KEY: name,
-                                        QUANTIZED_KEY: str(quantized).lower()})
+    onnx.helper.set_model_props(graph, metadata(name, weights_sha256, quantized))
     with atomic_path(path) as tmp:
         onnx.save(graph, str(tmp))
 

@@ -16,7 +16,7 @@ import torch
 
 from seqlab.translit.config import ModelConfig
 from seqlab.translit.data.vocab import PAD_ID, SOS_ID
-from seqlab.translit.engine.export import ENCODER, FORCED, STEP
+from seqlab.translit.engine.graphs import ENCODER, FORCED, STEP
 from seqlab.translit.model.network import Memory, State, reorder_state
 
 

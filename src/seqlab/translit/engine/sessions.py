@@ -1,20 +1,18 @@
-"""ONNX Runtime sessions: created once per process for each graph file, with explicit thread settings, and only
-for a graph whose metadata says it came from the expected weights (export.py)."""
+"""ONNX Runtime sessions, with explicit thread settings, only for a graph whose metadata says it came from the
+expected weights (export.py). A loaded model holds its sessions for the life of the process: they are created
+once, when the model loads, never per call."""
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import onnxruntime as ort
 from onnxruntime.capi import onnxruntime_pybind11_state as ort_errors
 
 from seqlab.errors import first_line
-from seqlab.translit.engine.export import ENGINE_FORMAT, FORMAT_KEY, GRAPH_KEY, QUANTIZED_KEY, WEIGHTS_KEY
+from seqlab.translit.engine.graphs import metadata
 
 LOAD_ERRORS = (OSError, ort_errors.Fail, ort_errors.InvalidProtobuf, ort_errors.InvalidGraph, ort_errors.NoSuchFile,
                ort_errors.InvalidArgument, ort_errors.RuntimeException)
-_open: dict[tuple, ort.InferenceSession] = {}
-_open_lock = threading.Lock()
 
 
 class GraphError(Exception):
@@ -38,22 +36,15 @@ def session_options(threads: int) -> ort.SessionOptions:
 
 def open_graph(path: Path, name: str, weights_sha256: str, quantized: bool, threads: int) -> ort.InferenceSession:
     """The session of graph `name` at `path`, if the file is whole and was exported from weights with
-    `weights_sha256` in the current format; else GraphError. Sessions are shared within the process."""
-    key = (str(path), name, weights_sha256, quantized, threads)
-    with _open_lock:
-        if key in _open:
-            return _open[key]
-        if not path.is_file():
-            raise GraphError(f"{path} is missing")
-        try:
-            session = ort.InferenceSession(str(path), session_options(threads), providers=["CPUExecutionProvider"])
-        except LOAD_ERRORS as exc:
-            raise GraphError(f"{path} is corrupt ({first_line(exc)})") from None
-        found = session.get_modelmeta().custom_metadata_map
-        expected = {FORMAT_KEY: ENGINE_FORMAT, GRAPH_KEY: name, WEIGHTS_KEY: weights_sha256,
-                    QUANTIZED_KEY: str(quantized).lower()}
-        for meta_key, value in expected.items():
-            if found.get(meta_key) != value:
-                raise GraphError(f"{path} is stale: its {meta_key} is {found.get(meta_key)!r}, expected {value!r}")
-        _open[key] = session
-        return session
+    `weights_sha256` in the current format; else GraphError."""
+    if not path.is_file():
+        raise GraphError(f"{path} is missing")
+    try:
+        session = ort.InferenceSession(str(path), session_options(threads), providers=["CPUExecutionProvider"])
+    except LOAD_ERRORS as exc:
+        raise GraphError(f"{path} is corrupt ({first_line(exc)})") from None
+    found = session.get_modelmeta().custom_metadata_map
+    for meta_key, value in metadata(name, weights_sha256, quantized).items():
+        if found.get(meta_key) != value:
+            raise GraphError(f"{path} is stale: its {meta_key} is {found.get(meta_key)!r}, not {value!r}")
+    return session
