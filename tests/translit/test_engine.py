@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import sys
 
+import onnx
 import pytest
 import torch
 from model_helpers import CONFIGS, config_id, random_batch, tiny
 
 from seqlab.cli import main
 from seqlab.errors import SeqlabError
+from seqlab.translit.data.corpus import load_split
 from seqlab.translit.data.vocab import EOS_ID, PAD_ID, SOS_ID, UNK_ID, make_batch
 from seqlab.translit.decoding.search import beam_search, greedy_decode, score_targets
 from seqlab.translit.engine import resolve_backend
-from seqlab.translit.engine.cache import load_network
-from seqlab.translit.model.checkpoint import save_weights
+from seqlab.translit.engine.cache import graph_folder, load_network
+from seqlab.translit.engine.graphs import QUANTIZED_KEY
+from seqlab.translit.model.checkpoint import PRETRAINED_DIR, save_weights, weights_file
 from seqlab.translit.transliterator import load_transliterator
 
 
@@ -98,7 +101,8 @@ def test_backend_switch_gives_the_same_candidates_and_names_itself(capsys):
 
 def test_backend_errors_are_one_line(capsys, monkeypatch):
     code, _, err = run_cli(capsys, "translit", "predict", "--backend", "tensorrt", "ghar")
-    assert code == 2 and "--backend must be one of auto, torch, onnx, got 'tensorrt'" in err and err.count("\n") == 1
+    assert code == 2 and err.count("\n") == 1
+    assert "--backend must be one of auto, torch, onnx, onnx-int8, got 'tensorrt'" in err
     with pytest.raises(SeqlabError, match="--dtype bfloat16 is PyTorch's; with --backend onnx use --dtype float32"):
         load_transliterator(backend="onnx", dtype="bfloat16")
     with pytest.raises(SeqlabError, match="--backend onnx runs on the CPU; use --device cpu"):
@@ -110,3 +114,16 @@ def test_backend_errors_are_one_line(capsys, monkeypatch):
     assert "--backend onnx needs ONNX Runtime, which cannot be imported here" in err and "--backend torch" in err
     code, out, _ = run_cli(capsys, "translit", "predict", "--no-rescorers", "ghar")  # auto: PyTorch instead
     assert code == 0 and out == "घर\n"
+
+
+def test_int8_weights_change_the_arithmetic_not_the_answers(shared_data):
+    """`--backend onnx-int8` (ONNX Runtime's dynamic quantization of the matrix products and LSTM layers): the same
+    best word for nearly every word, from graphs of their own that say they hold int8 weights."""
+    words = [p.source for p in load_split("dakshina", "hi", "dev", str(shared_data))[0][:60]]
+    int8, fp32 = (load_transliterator(rescorers=False, backend=b) for b in ("onnx-int8", "onnx"))
+    assert (int8.backend, int8.dtype_name, fp32.backend, fp32.dtype_name) == ("onnx-int8", "int8", "onnx", "float32")
+    same = sum(a == b for a, b in zip(int8.transliterate(words, 5), fp32.transliterate(words, 5)))
+    assert same >= 57, same
+    graph = onnx.load(str(graph_folder(weights_file(PRETRAINED_DIR)) / "step.int8.onnx"))
+    assert {p.key: p.value for p in graph.metadata_props}[QUANTIZED_KEY] == "true"
+    assert "DynamicQuantizeLSTM" in {node.op_type for node in graph.graph.node}

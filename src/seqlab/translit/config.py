@@ -33,14 +33,15 @@ MAX_SEED = 2**63 - 1  # torch.manual_seed takes a signed 64-bit integer
 SAMPLERS, PRUNERS = ("tpe", "random", "grid"), ("median", "hyperband", "none")
 PRECISIONS = ("fp32", "bf16")
 # What runs a loaded model's networks (engine/): ONNX Runtime on the CPU, or PyTorch; `auto` picks by device.
-BACKENDS = ("auto", "torch", "onnx")
+BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
 
 
 def backend_option() -> Any:
     """The `--backend` field, declared once (InferenceOptions and the server's options use it)."""
     return opt("auto", "--backend", "What runs the models when decoding: onnx (ONNX Runtime, CPU only: several "
-               "times faster for few words) | torch (PyTorch) | auto (onnx on a CPU, torch on CUDA). Training is "
-               "always PyTorch.", choices=BACKENDS)
+               "times faster for few words) | onnx-int8 (the same with int8 weights: faster still, answers may "
+               "differ slightly) | torch (PyTorch) | auto (onnx on a CPU, torch on CUDA). Training is always "
+               "PyTorch.", choices=BACKENDS)
 
 
 @dataclass

@@ -74,7 +74,7 @@ class Transliterator:
 
     @property
     def backend(self) -> str:
-        """What runs the networks: torch or onnx (engine/)."""
+        """What runs the networks: torch, onnx or onnx-int8 (engine/)."""
         return self.model.backend
 
     def _batches(self, words: Sequence[str]):
@@ -297,9 +297,10 @@ def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 2
                           "give a model of that direction")
     members = load_rescorers(path, target) if rescorers else []
     weights = rescorer_weights(config, [r.name for r in members], str(path / "config.json")) if rescorers else ()
-    if runner == "onnx":
-        model = onnx_network(model, weights_file(path))
-        members = [replace(m, model=onnx_network(m.model, weights_file(path / RESCORERS_DIR / m.name)))
+    if runner != "torch":
+        int8 = runner == "onnx-int8"
+        model = onnx_network(model, weights_file(path), int8)
+        members = [replace(m, model=onnx_network(m.model, weights_file(path / RESCORERS_DIR / m.name), int8))
                    for m in members]
     else:
         model.to(target, model_dtype)

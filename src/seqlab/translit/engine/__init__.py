@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from seqlab.translit.engine.runtime import OnnxSeq2Seq
     from seqlab.translit.model.network import Seq2Seq
 
-MISSING_RUNTIME = "--backend onnx needs ONNX Runtime, which cannot be imported here ({}); install seqlab's " \
+MISSING_RUNTIME = "--backend {} needs ONNX Runtime, which cannot be imported here ({}); install seqlab's " \
                   "dependencies (pip install -e .) or use --backend torch"
 
 
@@ -33,26 +33,28 @@ def runtime_available() -> str | None:
 
 
 def resolve_backend(name: str, device_type: str, dtype: str) -> str:
-    """`torch` or `onnx` for --backend `name` on a `device_type` device decoding in `dtype` (as --dtype gives it).
+    """The backend that runs (config.BACKENDS less auto) for --backend `name` on a `device_type` device decoding in
+    `dtype` (as --dtype gives it).
 
     auto is ONNX Runtime on a CPU in float32 and PyTorch otherwise (CUDA, or bfloat16, which is PyTorch's); it
     falls back to PyTorch when ONNX Runtime cannot be imported. An explicit onnx that cannot run is an error."""
     check_value(InferenceOptions, "backend", name)
     if name == "auto":
         return "onnx" if device_type == "cpu" and dtype != "bfloat16" and runtime_available() is None else "torch"
-    if name == "onnx":
+    if name != "torch":
         if device_type != "cpu":
-            raise SeqlabError("--backend onnx runs on the CPU; use --device cpu, or --backend torch on a GPU")
+            raise SeqlabError(f"--backend {name} runs on the CPU; use --device cpu, or --backend torch on a GPU")
         if dtype == "bfloat16":
-            raise SeqlabError("--dtype bfloat16 is PyTorch's; with --backend onnx use --dtype float32")
+            raise SeqlabError(f"--dtype bfloat16 is PyTorch's; with --backend {name} use --dtype float32")
         missing = runtime_available()
         if missing is not None:
-            raise SeqlabError(MISSING_RUNTIME.format(missing))
+            raise SeqlabError(MISSING_RUNTIME.format(name, missing))
     return name
 
 
-def onnx_network(model: Seq2Seq, weights: Path) -> OnnxSeq2Seq:
-    """`model`, loaded from `weights`, as an ONNX Runtime network (graphs built at the first load)."""
+def onnx_network(model: Seq2Seq, weights: Path, quantized: bool = False) -> OnnxSeq2Seq:
+    """`model`, loaded from `weights`, as an ONNX Runtime network (graphs built at the first load), with int8
+    weights when `quantized`."""
     from seqlab.translit.engine.cache import load_network  # ONNX Runtime: imported only when it is used
 
-    return load_network(model, weights)
+    return load_network(model, weights, quantized)

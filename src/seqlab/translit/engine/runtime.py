@@ -27,12 +27,12 @@ def _array(tensor: Optional[torch.Tensor]) -> Optional[np.ndarray]:
 class OnnxSeq2Seq:
     """A transliteration network run by ONNX Runtime on the CPU; what decoding calls, as `Seq2Seq` answers it."""
 
-    backend = "onnx"
     device = torch.device("cpu")
 
     def __init__(self, config: ModelConfig, sessions: Mapping[str, ort.InferenceSession], quantized: bool = False):
         self.config = config
         self.encoder, self.stepper, self.forced = sessions[ENCODER], sessions[STEP], sessions.get(FORCED)
+        self.backend = "onnx-int8" if quantized else "onnx"  # config.BACKENDS
         self.dtype_name = "int8" if quantized else "float32"  # what the weights are stored in
         # the exporter drops the inputs a graph ignores: feed only those it has
         self._step_inputs = [i.name for i in self.stepper.get_inputs()]
