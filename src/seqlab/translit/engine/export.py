@@ -79,7 +79,7 @@ class ForcedGraph(nn.Module):
         return self.model.forced_log_probs(memory, (h, c) if lstm else h, target)
 
 
-def _examples(model: Seq2Seq) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def _examples() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Two rows of different lengths (so the packing is traced as it is used), the target ending in <eos>."""
     source = torch.tensor([[4, 4, 4], [4, 4, 0]])
     return source, torch.tensor([3, 2]), torch.tensor([[4, 4, EOS_ID], [4, EOS_ID, 0]])
@@ -87,7 +87,7 @@ def _examples(model: Seq2Seq) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
 def _graph(model: Seq2Seq, name: str) -> tuple[nn.Module, tuple, list[str], list[str], dict]:
     """The module, example inputs, input and output names and dynamic axes of one graph."""
-    source, lengths, target = _examples(model)
+    source, lengths, target = _examples()
     batch, src, tgt = {0: "batch"}, {0: "batch", 1: "source"}, {0: "batch", 1: "target"}
     attention = model.config.attention != "none"
     if name == ENCODER:
@@ -110,8 +110,9 @@ def export_graph(model: Seq2Seq, name: str, path: Path, weights_sha256: str, qua
     """Write graph `name` of `model` to `path` atomically, with its metadata; int8 weights (ONNX Runtime's dynamic
     quantization of the matrix products and LSTM layers) when `quantized`."""
     buffer = io.BytesIO()
-    saved_rows = model.cell_step_rows
+    saved = model.cell_step_rows, model.training
     model.cell_step_rows = 0  # the fused RNN call becomes the ONNX RNN op; the cell-function loop would not
+    model.eval()  # no dropout in the graph
     try:
         with torch.no_grad(), _quiet():
             module, example, inputs, outputs, axes = _graph(model, name)
@@ -119,7 +120,8 @@ def export_graph(model: Seq2Seq, name: str, path: Path, weights_sha256: str, qua
                               output_names=outputs, dynamic_axes={k: v for k, v in axes.items()
                                                                   if k in inputs + outputs})
     finally:
-        model.cell_step_rows = saved_rows
+        model.cell_step_rows = saved[0]
+        model.train(saved[1])
     graph = onnx.load_from_string(buffer.getvalue())
     if quantized:
         graph = _quantize(graph)
