@@ -59,8 +59,11 @@ class OnnxSeq2Seq:
         """Forced decoding, as `Seq2Seq.target_log_probs`. The candidates of a word share its input: each distinct
         input is encoded once, then the forced graph scores all rows in one call (with Bahdanau attention, which
         has none, the step graph runs once per target position)."""
-        distinct, rows = torch.unique(source, dim=0, return_inverse=True)
-        memory, state = self.encode(distinct, (distinct != PAD_ID).sum(dim=1))
+        first: dict[tuple[int, ...], int] = {}  # each distinct input → the first row that has it
+        rows = torch.tensor([first.setdefault(tuple(ids), row) for row, ids in enumerate(source.tolist())])
+        distinct = torch.tensor(sorted(first.values()))
+        memory, state = self.encode(source[distinct], lengths[distinct])
+        rows = torch.searchsorted(distinct, rows)  # row → its input's position among the distinct ones
         memory, state = memory.select(rows), reorder_state(state, rows)
         if self.forced is not None:
             return self._run(self.forced, self._forced_inputs, memory, state, target=target)[0]
