@@ -4,9 +4,9 @@ import pytest
 import torch
 from model_helpers import CONFIGS, config_id, random_batch, tiny
 
+from seqlab.parameters import count_parameters
 from seqlab.translit.data.vocab import EOS_ID, PAD_ID, SOS_ID, UNK_ID, make_batch
 from seqlab.translit.decoding.search import beam_search, greedy_decode, score_targets
-from seqlab.translit.model.network import count_parameters
 
 
 @pytest.mark.parametrize("step_path", ["cells", "fused"])

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from seqlab.device import DEVICE_HELP
+from seqlab.device import DEVICE_HELP, INFERENCE_DTYPES
 from seqlab.options import Options, check_fields, from_dict, opt
 
 CELLS = ("rnn", "gru", "lstm")
@@ -37,7 +37,7 @@ BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
 
 
 def backend_option() -> Any:
-    """The `--backend` field, declared once (InferenceOptions and the server's options use it)."""
+    """The `--backend` field, declared once (LoadOptions and the server's options use it)."""
     return opt("auto", "--backend", "What runs the models when decoding: onnx (ONNX Runtime, CPU only: several "
                "times faster for few words) | onnx-int8 (the same with int8 weights: faster still, answers may "
                "differ slightly) | torch (PyTorch) | auto (onnx on a CPU, torch on CUDA). Training is always "
@@ -142,9 +142,15 @@ class DecodingConfig(Options):
 
 
 @dataclass
-class InferenceOptions(Options):
-    """How a loaded model runs its networks (`load_transliterator`); not saved with the model."""
+class LoadOptions(Options):
+    """What `load_transliterator` (the Python API) takes beside the model folder, checked as the CLI checks its
+    options: a bad value is one SeqlabError naming the parameter (or the CLI flag that sets it), before anything
+    is read."""
 
+    batch_size: int = opt(256, help="Words decoded in one batch.", low=1, high=65536)
+    device: str = opt("cpu", "--device", DEVICE_HELP)
+    dtype: str = opt("float32", "--dtype", "What the models compute in.", choices=INFERENCE_DTYPES)
+    rescorers: bool = opt(True, help="Also rescore with the model folder's rescorer models.")
     backend: str = backend_option()
 
 

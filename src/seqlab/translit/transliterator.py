@@ -1,6 +1,7 @@
 """Using a trained model: words, top-k candidates and whole sentences (the Python API behind `predict`)."""
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from dataclasses import replace
@@ -13,16 +14,23 @@ from seqlab.cache import LruCache
 from seqlab.device import resolve_device, resolve_inference_dtype
 from seqlab.errors import SeqlabError
 from seqlab.options import check_fields
-from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH, DecodingConfig
+from seqlab.translit.config import DIRECTIONS, DecodingConfig, LoadOptions
 from seqlab.translit.data.vocab import Vocabs, make_batch
 from seqlab.translit.decoding.ranking import Candidate, rank
-from seqlab.translit.decoding.search import beam_search, forced_scores, greedy_decode
+from seqlab.translit.decoding.search import (
+    beam_candidates,
+    check_word_lengths,
+    forced_scores,
+    greedy_decode,
+    greedy_words,
+)
 from seqlab.translit.engine import onnx_network, resolve_backend
 from seqlab.translit.model.checkpoint import PRETRAINED_DIRS, load_model, weights_file
 from seqlab.translit.model.network import Network
 from seqlab.translit.model.rescorers import RESCORERS_DIR, Rescorer, load_rescorers, rescorer_weights
 from seqlab.translit.text.sentence import Lattice, lattice
-from seqlab.translit.text.tokens import word_matches
+from seqlab.translit.text.tokens import model_form, too_long, word_matches
+from seqlab.translit.text.word_check import check_words
 from seqlab.translit.words.bigrams import BigramContext
 from seqlab.translit.words.lexicon import Lexicon
 from seqlab.translit.words.prior import WordPrior
@@ -30,14 +38,6 @@ from seqlab.translit.words.user_dictionary import UserDictionary
 
 CACHE_WORDS = 20_000  # distinct words whose scored candidates sentence mode keeps: running text repeats its words
 LEADING_WORD = re.compile(r"[^\W\d_]*")  # the letters a text starts with (possibly none)
-
-
-def check_word_lengths(words: Sequence[str]) -> None:
-    """Decoding time and memory grow with the square of a word's length: refuse what no real word needs."""
-    for word in words:
-        if len(word) > MAX_WORD_LENGTH:
-            raise SeqlabError(f"words longer than {MAX_WORD_LENGTH} characters cannot be transliterated, got one of "
-                              f"{len(word):,} characters ({word[:20]}…)")
 
 
 class Transliterator:
@@ -57,7 +57,7 @@ class Transliterator:
 
     def unknown_characters(self, words: Iterable[str]) -> Counter:
         """Input characters the model never saw in training (they are read as <unk>)."""
-        return Counter(c for w in words for c in w.lower() if c not in self.vocabs.source.stoi)
+        return Counter(c for w in words for c in model_form(w) if c not in self.vocabs.source.stoi)
 
     @property
     def device(self) -> torch.device:
@@ -77,24 +77,10 @@ class Transliterator:
         """What runs the networks: torch, onnx or onnx-int8 (engine/)."""
         return self.model.backend
 
-    def _batches(self, words: Sequence[str]):
-        check_word_lengths(words)
-        encoded = [self.vocabs.source.encode(w.lower()) for w in words]
-        order = sorted(range(len(words)), key=lambda i: len(encoded[i]))
-        for start in range(0, len(order), self.batch_size):
-            yield make_batch(order[start : start + self.batch_size], encoded, None).to(self.device)
-
     def scored_candidates(self, words: Sequence[str], beam_size: int) -> list[list[Candidate]]:
-        """Per word, the beam's candidates and the training lexicon's for that romanization, each with its
+        """Each word's distinct beam outputs and the training lexicon's for that romanization, each with its
         log-probability under the model and its lexicon count, before any ranking choice."""
-        if beam_size < 1:
-            raise SeqlabError(f"beam size must be at least 1, got {beam_size}")
-        results: list[list[Candidate]] = [[] for _ in words]
-        for batch in self._batches(words):
-            hyps = beam_search(self.model, batch.source, batch.source_lengths, beam_size, 1.0)
-            for row, word_hyps in zip(batch.index.tolist(), hyps):
-                results[row] = [Candidate(self.vocabs.target.decode(h.tokens), h.log_prob, h.length)
-                                for h in word_hyps]
+        results = beam_candidates(self.model, self.vocabs, words, beam_size, self.batch_size, self.device)
         if self.lexicon is not None:
             self._add_lexicon_candidates(words, results)
         if self.rescorers:
@@ -102,7 +88,7 @@ class Transliterator:
         return results
 
     def _add_rescores(self, words: Sequence[str], results: list[list[Candidate]]) -> None:
-        """Each rescorer's log-probability of every candidate, by forced decoding (see rescore.py)."""
+        """Each rescorer's log-probability of every candidate, by forced decoding (see model/rescorers.py)."""
         pairs = [(words[row], c.word) for row, candidates in enumerate(results) for c in candidates]
         per_rescorer = [forced_scores(r.model, r.vocabs, pairs, self.batch_size, self.device) for r in self.rescorers]
         scores = iter(zip(*per_rescorer))
@@ -144,10 +130,17 @@ class Transliterator:
     def candidates(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
                    prior_weight: float | None = None, lexicon_weight: float | None = None) -> list[list[str]]:
         """`candidate_lists` with the model's decoding but the given values, and a beam of at least 5 unless
-        `beam_size` says otherwise."""
-        return self.candidate_lists(words, self.settings(beam_size or max(self.decoding.beam_size, 5),
-                                                         length_penalty=length_penalty, prior_weight=prior_weight,
-                                                         lexicon_weight=lexicon_weight))
+        `beam_size` says otherwise. `words` is checked as the server checks words (`check_words`)."""
+        self.check_words(words)
+        beam_size = max(self.decoding.beam_size, 5) if beam_size is None else beam_size
+        return self.candidate_lists(words, self.settings(beam_size, length_penalty=length_penalty,
+                                                         prior_weight=prior_weight, lexicon_weight=lexicon_weight))
+
+    def check_words(self, words: Sequence[str]) -> None:
+        """SeqlabError naming the first item of `words` that is not one word of the model's input (word_check.py):
+        the API's word methods check, the internal ones (`candidate_lists`, `best`) take tokenizer and corpus
+        words as they are."""
+        check_words(words, self.vocabs.source.stoi, self.vocabs.target.stoi, self.direction)
 
     def candidate_lists(self, words: Sequence[str], decoding: DecodingConfig) -> list[list[str]]:
         """Up to `decoding.beam_size` distinct outputs per word, best first: the beam's and the training lexicon's
@@ -162,7 +155,8 @@ class Transliterator:
         return self.learned_first(words, lists, s.beam_size)
 
     def learned_first(self, words: Sequence[str], lists: list[list[str]], k: int) -> list[list[str]]:
-        """The user's own spellings (userdict.py) lead each list, newest first; the list keeps its length."""
+        """The user's own spellings (words/user_dictionary.py) lead each list, newest first; the list keeps its
+        length."""
         if self.user_dictionary is None:
             return lists
         for row, learned in enumerate(self.user_dictionary.lookup_many(words)):
@@ -172,25 +166,24 @@ class Transliterator:
 
     def transliterate(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
                       prior_weight: float | None = None, lexicon_weight: float | None = None) -> list[str]:
-        """`best` with the model's decoding but the given values."""
+        """`best` with the model's decoding but the given values; `words` is checked as in `candidates`."""
+        self.check_words(words)
         return self.best(words, self.settings(beam_size, length_penalty=length_penalty, prior_weight=prior_weight,
                                               lexicon_weight=lexicon_weight))
 
     def best(self, words: Sequence[str], decoding: DecodingConfig) -> list[str]:
-        """One Devanagari word per input word: greedy for beam size 1, else the best reranked candidate."""
+        """One Devanagari word per input word: greedy for beam size 1, else the best reranked candidate (a word
+        the model gives no output for is returned as it is)."""
         if self.usable(decoding).beam_size > 1:
-            return [c[0] if c else "" for c in self.candidate_lists(words, decoding)]
-        results = [""] * len(words)
-        for batch in self._batches(words):
-            tokens, _ = greedy_decode(self.model, batch.source, batch.source_lengths)
-            for row, ids in zip(batch.index.tolist(), tokens.tolist()):
-                results[row] = self.vocabs.target.decode(ids)
+            return [c[0] if c else word for word, c in zip(words, self.candidate_lists(words, decoding))]
+        results = [output or word for word, output in
+                   zip(words, greedy_words(self.model, self.vocabs, words, self.batch_size, self.device))]
         return [best[0] for best in self.learned_first(words, [[r] for r in results], 1)]
 
     def attention(self, word: str) -> tuple[str, torch.Tensor | None]:
         """Greedy output and its attention matrix (output chars × input chars), None without attention."""
         check_word_lengths([word])
-        batch = make_batch([0], [self.vocabs.source.encode(word.lower())], None).to(self.device)
+        batch = make_batch([0], [self.vocabs.source.encode(model_form(word))], None).to(self.device)
         tokens, weights = greedy_decode(self.model, batch.source, batch.source_lengths, keep_attention=True)
         output = self.vocabs.target.decode(tokens[0].tolist())
         return output, None if weights is None else weights[0, : len(output) + 1, : len(word)].float()
@@ -204,15 +197,17 @@ class Transliterator:
                            context_weight: float | None = None) -> tuple[str, list[str], int]:
         """`transliterate_sentence` for text of any size (many lines at once: one batched decoding); also
         returns the words decoded and the number of words left as they were for being too long. Each line's
-        words are chosen jointly with the bigram model (context.py) unless `context` is False or the model has
+        words are chosen jointly with the bigram model (words/bigrams.py) unless `context` is False or the model has
         none; tokens that are not words (tokens.py) and words longer than MAX_WORD_LENGTH are kept as they are."""
+        if not isinstance(text, str):
+            raise SeqlabError(f"text must be a string, got {type(text).__name__}")
         matches = list(word_matches(text, self.direction))
-        short = [m for m in matches if len(m.group(0)) <= MAX_WORD_LENGTH]
+        short = [m for m in matches if not too_long(m.group(0))]
         decoding = self.settings(beam_size, context_weight=context_weight)
         outputs = iter(self._choose_lines(text, short, decoding, context))
         pieces, end = [], 0
         for m in matches:
-            pieces += [text[end : m.start()], next(outputs) if len(m.group(0)) <= MAX_WORD_LENGTH else m.group(0)]
+            pieces += [text[end : m.start()], m.group(0) if too_long(m.group(0)) else next(outputs)]
             end = m.end()
         return "".join(pieces) + text[end:], [m.group(0) for m in short], len(matches) - len(short)
 
@@ -221,7 +216,7 @@ class Transliterator:
         s = self.usable(decoding)
         words = [m.group(0) for m in matches]
         if s.beam_size == 1 or not words:
-            return self.transliterate(words, 1) if words else []
+            return self.best(words, replace(s, beam_size=1)) if words else []
         lines: dict[int, list[str]] = {}
         line, position = 0, 0
         for m in matches:
@@ -241,7 +236,7 @@ class Transliterator:
         s = replace(s, lexicon_weight=s.context_lexicon_weight) if joint else s
         nasal_penalty = s.nasal_penalty if joint else None
         flat = [w for line in lines for w in line]
-        keys = [(w.lower(), s.beam_size) for w in flat]
+        keys = [(model_form(w), s.beam_size) for w in flat]
         scored = iter(self.candidate_cache.get_many(
             keys, lambda missing: self.scored_candidates([w for w, _ in missing], s.beam_size)))
         spellings = iter(self.user_dictionary.lookup_many(flat) if self.user_dictionary else [[] for _ in flat])
@@ -251,6 +246,23 @@ class Transliterator:
             result.append(lattice(line, [next(scored) for _ in line], s, self.rescorer_weights, self.prior, learned,
                                   nasal_penalty))
         return result
+
+
+    def cache_candidates(self, words: Sequence[str], beam_size: int | None = None) -> int:
+        """Decode the words sentence mode will need into its cache (what `lattices` reads), so that a caller (the
+        server) can decode a long text in pieces and then choose its words at once, with the same result.
+        Returns how many words had to be decoded."""
+        s = self.settings(beam_size)
+        keys = [(model_form(w), s.beam_size) for w in words]
+        decoded = 0
+
+        def decode(missing: list) -> list:
+            nonlocal decoded
+            decoded = len(missing)
+            return self.scored_candidates([w for w, _ in missing], s.beam_size)
+
+        self.candidate_cache.get_many(keys, decode)
+        return decoded
 
 
 def _offer_taught(ranked: list[str], taught: set[str], k: int) -> list[str]:
@@ -276,15 +288,23 @@ def model_direction(config: dict, where: str = "config.json") -> str:
 
 
 def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 256, device: str = "cpu",
-                        user_dictionary: UserDictionary | None = None, direction: str | None = None,
+                        user_dictionary: UserDictionary | str | Path | None = None, direction: str | None = None,
                         rescorers: bool = True, dtype: str = "float32", backend: str = "auto") -> Transliterator:
     """Load a run directory or model folder; without one, the Hindi model shipped with seqlab for `direction`
     (default romanized → Devanagari). A model of another direction than a given one is refused.
     Decoding defaults to the CPU: single words are faster there than a GPU round trip. A user dictionary is
-    used only when given (evaluation never sees one). `rescorers=False` leaves the folder's rescorer models out
-    (about 3x faster decoding, for servers). `dtype` (device.INFERENCE_DTYPES) is what the PyTorch models compute
-    in; scores, prior and ranking stay float32. `backend` (config.BACKENDS) is what runs the models: ONNX Runtime
-    (the default on a CPU, see engine/) or PyTorch; both give the same candidates and scores."""
+    used only when given (a UserDictionary, or the path of its file; evaluation never sees one).
+    `rescorers=False` leaves the folder's rescorer models out (about 3x faster decoding, for servers). `dtype`
+    (device.INFERENCE_DTYPES) is what the PyTorch models compute in; scores, prior and ranking stay float32.
+    `backend` (config.BACKENDS) is what runs the models: ONNX Runtime (the default on a CPU, see engine/) or
+    PyTorch; both give the same candidates and scores. Values are checked as the CLI checks them
+    (config.LoadOptions)."""
+    LoadOptions(batch_size=batch_size, device=device, dtype=dtype, rescorers=rescorers, backend=backend).validate()
+    if isinstance(user_dictionary, (str, os.PathLike)):
+        user_dictionary = UserDictionary(user_dictionary)
+    elif user_dictionary is not None and not isinstance(user_dictionary, UserDictionary):
+        raise SeqlabError(f"user_dictionary must be a UserDictionary or the path of its file, got "
+                          f"{type(user_dictionary).__name__}")
     target = resolve_device(device)  # a wrong --device fails before the model is read
     model_dtype = resolve_inference_dtype(dtype, target)
     runner = resolve_backend(backend, target.type, dtype)

@@ -20,7 +20,7 @@ from seqlab.translit.config import (
     MAX_WORD_LENGTH,
     DecodingConfig,
     FinalOptions,
-    InferenceOptions,
+    LoadOptions,
     ModelConfig,
     SweepOptions,
     TrainConfig,
@@ -44,7 +44,7 @@ DEVICE_AUTO = cli_option(TrainConfig, "device")
 DIRECTION = typer.Option(None, "--direction", help="roman-to-native | native-to-roman (default: the model's; "
                          "without --model, picks the shipped model of that direction).")
 AS_JSON = typer.Option(False, "--json", help="Print the summary as JSON on the last line of stdout.")
-BACKEND = cli_option(InferenceOptions, "backend")
+BACKEND = cli_option(LoadOptions, "backend")
 
 
 def _top_k_option(default: int, help: str):

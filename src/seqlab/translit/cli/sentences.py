@@ -10,7 +10,7 @@ import typer
 
 from seqlab.errors import SeqlabError
 from seqlab.options import cli_option
-from seqlab.translit.config import InferenceOptions
+from seqlab.translit.config import LoadOptions
 
 LIMIT = typer.Option(None, "--limit", min=1, help="Only the first N sentences of the half (a quick check).")
 DATA_DIR = typer.Option(None, "--data-dir", help="Data root; else $SEQLAB_DATA_DIR, ./data.")
@@ -33,12 +33,14 @@ def context(
 ) -> None:
     """Count a word bigram model (evaluation sentences dropped first), tune its weight κ on the tune half of the
     Dakshina dev sentences, and save both as the model's default sentence context."""
-    from seqlab.io import RunLock, write_json_atomic
-    from seqlab.translit.evaluation.sentences import sentence_words, tune_context, word_by_word
-    from seqlab.translit.model.checkpoint import CONFIG, read_config
+    from seqlab.io import RunLock
+    from seqlab.translit.data.paths import wikipedia_sample
+    from seqlab.translit.evaluation.sentences import sentence_words, word_by_word
+    from seqlab.translit.evaluation.tuning import save_context, tune_context
+    from seqlab.translit.model.checkpoint import CONFIG
     from seqlab.translit.transliterator import load_transliterator
     from seqlab.translit.words.bigrams import BigramContext
-    from seqlab.translit.words.prior import read_text_lines, wikipedia_sample
+    from seqlab.translit.words.prior import DEVANAGARI_WORD, read_text_lines
     from seqlab.translit.words.prior_sources import evaluation_sentences
 
     translit = load_transliterator(model)  # a missing or broken model folder is reported before any counting
@@ -51,6 +53,10 @@ def context(
     for path in paths:
         text = read_text_lines(Path(path))
         kept = [line for line in text if line.strip() not in exclude]
+        if not any(DEVANAGARI_WORD.search(line) for line in kept):  # as `prior` refuses it: nothing is saved
+            raise SeqlabError(f"--text {path}: holds no Devanagari words"
+                              + (" besides evaluation sentences" if len(kept) < len(text) else "")
+                              + "; give Devanagari text, one sentence per line")
         text_lines, dropped = text_lines + kept, dropped + len(text) - len(kept)
     bigrams = BigramContext.from_lines(text_lines)
     with RunLock(model, "model folder"):
@@ -59,15 +65,8 @@ def context(
         lines = sentence_words(translit, romans)
         without = word_by_word(translit, lines, natives, translit.settings()).wer
         best, grid = tune_context(translit, lines, natives)
-        bigrams.save(model)
-        config = read_config(model)
-        config.setdefault("decoding", {}).update(
-            context_weight=best["context_weight"], context_lexicon_weight=best["context_lexicon_weight"],
-            nasal_penalty=best["nasal_penalty"],
-            context_tune_wer=round(best["wer"], 4), context_tune_wer_without=round(without, 4),
-            context_tune_sentences=len(romans), context_bigrams=len(bigrams),
-            context_sources=[{"name": Path(p).name, "dropped_evaluation_lines": dropped} for p in paths])
-        write_json_atomic(model / CONFIG, config)
+        save_context(model, bigrams, best, without, len(romans),
+                     [{"name": Path(p).name, "dropped_evaluation_lines": dropped} for p in paths])
     typer.echo(f"bigram model: {len(bigrams):,} bigrams from {len(text_lines):,} lines; {dropped:,} "
                f"evaluation-sentence lines dropped\n(κ, μ, nasal penalty) grid on {len(romans):,} tune sentences: "
                + ", ".join(f"({row['context_weight']}, {row['context_lexicon_weight']}, {row['nasal_penalty']}): "
@@ -85,7 +84,7 @@ def evaluate_sentences(
     rescorers: bool = typer.Option(True, "--rescorers/--no-rescorers", help="Rescore with the model folder's "
                                    "rescorer models (the CLI default; `seqlab serve` leaves them out for speed)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on the last line."),
-    backend: str = cli_option(InferenceOptions, "backend"),
+    backend: str = cli_option(LoadOptions, "backend"),
     lang: str = LANG, data_dir: Optional[str] = DATA_DIR,
 ) -> None:
     """Word error rate on Dakshina's romanized dev sentences, word by word and with sentence context, by error

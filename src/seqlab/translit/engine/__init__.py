@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from seqlab.errors import SeqlabError
 from seqlab.options import check_value
-from seqlab.translit.config import InferenceOptions
+from seqlab.translit.config import LoadOptions
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -38,7 +38,7 @@ def resolve_backend(name: str, device_type: str, dtype: str) -> str:
 
     auto is ONNX Runtime on a CPU in float32 and PyTorch otherwise (CUDA, or bfloat16, which is PyTorch's); it
     falls back to PyTorch when ONNX Runtime cannot be imported. An explicit onnx that cannot run is an error."""
-    check_value(InferenceOptions, "backend", name)
+    check_value(LoadOptions, "backend", name)
     if name == "auto":
         return "onnx" if device_type == "cpu" and dtype != "bfloat16" and runtime_available() is None else "torch"
     if name != "torch":

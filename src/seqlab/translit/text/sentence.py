@@ -27,7 +27,7 @@ class Lattice:
     candidates: list[list[str]]
     emissions: list[np.ndarray]
     priors: list[np.ndarray]
-    learned: list[str | None]  # the user's own spelling of the word (userdict.py), which always wins
+    learned: list[str | None]  # the user's own spelling of the word (words/user_dictionary.py), which always wins
     _scored_with: tuple | None = field(default=None, repr=False, compare=False)
     _transitions: tuple | None = field(default=None, repr=False, compare=False)
 
@@ -41,7 +41,8 @@ class Lattice:
                                                                                                  self.priors)]
         else:
             picks = self._joint(context, context_weight, prior)
-        return [learned or (c[i] if i >= 0 else "") for learned, c, i in zip(self.learned, self.candidates, picks)]
+        return [learned or (c[i] if i >= 0 else word)  # a word without any candidate passes through
+                for word, learned, c, i in zip(self.words, self.learned, self.candidates, picks)]
 
     def _joint(self, context: BigramContext, weight: float, prior: WordPrior) -> list[int]:
         """Viterbi; a learned word is the only candidate of its position, an empty list a single empty one."""

@@ -15,6 +15,8 @@ from typing import Iterable
 from seqlab.errors import CheckpointError
 from seqlab.io import write_text_atomic
 from seqlab.translit.data.corpus import Pair
+from seqlab.translit.text.tokens import model_form
+from seqlab.translit.words.counts import read_counts
 
 LEXICON_FILE = "lexicon.tsv"
 
@@ -29,11 +31,11 @@ class Lexicon:
     def from_pairs(cls, pairs: Iterable[Pair]) -> "Lexicon":
         entries: dict[str, Counter] = defaultdict(Counter)
         for pair in pairs:
-            entries[pair.source.lower()][pair.target] += max(pair.count, 1)
+            entries[model_form(pair.source)][pair.target] += max(pair.count, 1)
         return cls(dict(entries))
 
     def lookup(self, word: str) -> Counter:
-        return self.entries.get(word.lower(), Counter())
+        return self.entries.get(model_form(word), Counter())
 
     def __len__(self) -> int:
         return sum(len(natives) for natives in self.entries.values())
@@ -55,10 +57,8 @@ class Lexicon:
             raise CheckpointError(f"{path}: not UTF-8 ({exc.reason}); delete it to decode without lexicon memory") \
                 from None
         entries: dict[str, Counter] = defaultdict(Counter)
-        for lineno, line in enumerate(lines, start=1):
-            fields = line.split("\t")
-            if len(fields) != 3 or not fields[0] or not fields[1] or not (fields[2].isascii() and fields[2].isdigit()):
-                raise CheckpointError(f"{path}:{lineno}: expected ROMAN<TAB>NATIVE<TAB>COUNT, got {line[:60]!r}; "
-                                      "delete the file to decode without lexicon memory")
-            entries[fields[0].lower()][fields[1]] += int(fields[2])
+        hint = "; delete the file to decode without lexicon memory"
+        for (roman, native), count in read_counts(lines, path, [bool, bool], "ROMAN<TAB>NATIVE<TAB>COUNT",
+                                                  CheckpointError, hint):
+            entries[model_form(roman)][native] += count
         return cls(dict(entries))
