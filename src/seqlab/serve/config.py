@@ -9,7 +9,7 @@ from typing import Any, Optional
 from seqlab.device import INFERENCE_DTYPES
 from seqlab.errors import SeqlabError
 from seqlab.options import Options, from_dict, opt
-from seqlab.translit.config import MAX_BEAM
+from seqlab.translit.config import MAX_BEAM, backend_option
 
 OPTIONS_ENV = "SEQLAB_SERVE_OPTIONS"  # how `--workers N` hands the options to each worker process (JSON)
 
@@ -57,10 +57,12 @@ class ServeOptions(Options):
                                      "http://localhost:3000, or *); CORS is off without it.")
     access_log: bool = opt(False, "--access-log", "Log every request (off: it costs throughput).")
     device: str = opt("cpu", "--device", "Device of the models: cpu | cuda | cuda:N | auto.")
-    dtype: str = opt("float32", "--dtype", "What the transliteration models compute in: float32 | bfloat16 | auto "
-                     "(bfloat16 on a CPU with native bfloat16, else float32). bfloat16 answers faster (same top-1 on "
-                     "Dakshina test), but the server's memory rises by a third while oneDNN meets new batch shapes.",
+    dtype: str = opt("float32", "--dtype", "What the transliteration models compute in with --backend torch: "
+                     "float32 | bfloat16 | auto (bfloat16 on a CPU with native bfloat16, else float32). bfloat16 "
+                     "answers faster (same top-1 on Dakshina test), but the server's memory rises by a third while "
+                     "oneDNN meets new batch shapes. ONNX Runtime computes in float32.",
                      choices=INFERENCE_DTYPES)
+    backend: str = backend_option()
 
     def check(self) -> None:
         if self.default_k > self.max_k:

@@ -34,6 +34,16 @@ USER_DICTIONARY_ENV = "SEQLAB_USER_DICTIONARY"  # where the user dictionary is, 
 MAX_SEED = 2**63 - 1  # torch.manual_seed takes a signed 64-bit integer
 SAMPLERS, PRUNERS = ("tpe", "random", "grid"), ("median", "hyperband", "none")
 PRECISIONS = ("fp32", "bf16")
+# What runs a loaded model's networks (engine/): ONNX Runtime on the CPU, or PyTorch; `auto` picks by device.
+BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
+
+
+def backend_option() -> Any:
+    """The `--backend` field, declared once (LoadOptions and the server's options use it)."""
+    return opt("auto", "--backend", "What runs the models when decoding: onnx (ONNX Runtime, CPU only: several "
+               "times faster for few words) | onnx-int8 (the same with int8 weights: faster still, answers may "
+               "differ slightly) | torch (PyTorch) | auto (onnx on a CPU, torch on CUDA). Training is always "
+               "PyTorch.", choices=BACKENDS)
 
 
 @dataclass(frozen=True)
@@ -150,6 +160,7 @@ class LoadOptions(Options):
     device: str = opt("cpu", "--device", DEVICE_HELP)
     dtype: str = opt("float32", "--dtype", "What the models compute in.", choices=INFERENCE_DTYPES)
     rescorers: bool = opt(True, help="Also rescore with the model folder's rescorer models.")
+    backend: str = backend_option()
 
 
 @dataclass(frozen=True)
@@ -259,6 +270,7 @@ class EvaluateOptions(Options):
     device: str = like(TrainConfig, "device")
     direction: Optional[str] = like(TrainConfig, "direction", None, help=" | ".join(DIRECTIONS) + " (default: the "
                                     "model's; without --model, picks the shipped model of that direction).")
+    backend: str = like(LoadOptions, "backend")
 
     def decoding(self) -> dict[str, Any]:
         """The decoding values given, to replace the model's own (config.json "decoding")."""
@@ -279,6 +291,7 @@ class PredictOptions(Options):
     direction: Optional[str] = like(EvaluateOptions, "direction")
     rescorers: bool = opt(True, "--rescorers", "Rescore with the model folder's rescorer models (--no-rescorers: "
                           "several times faster, a little less accurate).")
+    backend: str = like(LoadOptions, "backend")
 
 
 @dataclass(frozen=True)
@@ -307,6 +320,7 @@ class SentenceEvalOptions(Options):
     beam_size: Optional[int] = like(DecodingConfig, "beam_size", None, help="Beam (default: the model's).")
     rescorers: bool = like(PredictOptions, "rescorers", help="Rescore with the model folder's rescorer models (the "
                            "CLI default; `seqlab serve` leaves them out for speed).")
+    backend: str = like(LoadOptions, "backend")
 
 
 @dataclass(frozen=True)

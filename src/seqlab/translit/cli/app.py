@@ -97,7 +97,8 @@ def evaluate(
 
     split, top_k, dataset, lang = opts.split, opts.top_k, data.dataset, data.lang
     out_dir = output_dir(out or _default_out(model), "--out")  # a bad folder fails before the decoding
-    translit = load_transliterator(model, device=opts.device, direction=opts.direction)
+    translit = load_transliterator(model, device=opts.device, direction=opts.direction,
+                                   backend=opts.backend)
     pairs, skipped = load_split(dataset, lang, split, data.data_dir, data.skip_bad_lines, translit.direction)
     summary, rows = evaluate_pairs(translit, pairs, translit.settings(**opts.decoding()), top_k)
     beam_size = summary["beam_size"]
@@ -186,7 +187,7 @@ def predict(
     check_arguments(texts)
     learned = None if no_user_dictionary else cli_dictionary.open_user_dictionary(user_dictionary)
     translit = load_transliterator(model, device=opts.device, user_dictionary=learned, direction=opts.direction,
-                                   rescorers=opts.rescorers)
+                                   rescorers=opts.rescorers, backend=opts.backend)
     stream = TextStream(translit, _write, opts.beam_size, opts.top_k, context=not no_context)
     if texts:
         stream.feed("\n".join(texts) + "\n")

@@ -89,7 +89,7 @@ def evaluate_sentences(
     from seqlab.translit.transliterator import load_transliterator
 
     half, beam_size = opts.half, opts.beam_size
-    translit = load_transliterator(model, rescorers=opts.rescorers)
+    translit = load_transliterator(model, rescorers=opts.rescorers, backend=opts.backend)
     romans, natives = _sentences(where, half, limit)
     s = translit.settings(beam_size)
     lines = sentence_words(translit, romans)
@@ -97,6 +97,7 @@ def evaluate_sentences(
     if s.context_weight > 0:
         rows["with context"] = with_context(translit, lines, natives, s)
     summary = {"half": half, "sentences": len(romans), "beam_size": s.beam_size, "rescorers": len(translit.rescorers),
+               "backend": translit.backend,
                "context_weight": s.context_weight,
                "context_lexicon_weight": s.context_lexicon_weight, "nasal_penalty": s.nasal_penalty,
                **{name: report.summary() for name, report in rows.items()}}
