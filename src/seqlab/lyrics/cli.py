@@ -10,6 +10,7 @@ from typing import Optional
 
 import typer
 
+from seqlab.io import output_file
 from seqlab.lyrics.config import (
     ArtistEvalConfig,
     ArtistsOptions,
@@ -81,6 +82,8 @@ def generate(
     from seqlab.lyrics.generate import load_for_generation, sample, write_songs
 
     cfg = replace(cfg, do_sample=not greedy)
+    if output is not None:
+        output_file(output, "--output")  # a bad path is found before generating, not after
     _quiet_transformers(opts.show_progress)
     loaded = load_for_generation(opts.model, opts.artist, opts.device, speed)
     known = loaded.artist

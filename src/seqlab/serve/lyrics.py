@@ -13,12 +13,12 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, AsyncIterator, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, Field, create_model
 
 from seqlab.errors import first_line
 from seqlab.lyrics.config import GenerateOptions, GenerationConfig
-from seqlab.options import default_of, field_type, spec_of
-from seqlab.serve.limits import ApiError
+from seqlab.options import check_value, default_of, field_type, spec_of
+from seqlab.serve.limits import ApiError, RequestBody
 
 MAX_PROMPT = 4000  # characters; the model's context is checked in tokens as well
 # The sampling knobs a request may set (the CLI's `generate` options of the same names).
@@ -37,11 +37,16 @@ def _request_model() -> type[BaseModel]:
         kind, optional = field_type(cls, name)
         fields[name] = (Optional[kind] if optional else kind,
                         Field(default_of(cls, name), description=spec_of(cls, name).help))
-    return create_model("LyricsRequest", __config__=ConfigDict(extra="forbid", strict=True),
+    return create_model("LyricsRequest", __base__=RequestBody,
                         __doc__="The sampling knobs, with `seqlab lyrics generate`'s defaults.", **fields)
 
 
 LyricsRequest = _request_model()
+
+
+def _json_field(name: str) -> Optional[str]:
+    """How an error names a setting on the server: its JSON field, if requests have one."""
+    return name if name in LyricsRequest.model_fields else None
 
 
 class _Cancelled(Exception):
@@ -90,7 +95,10 @@ class LyricsService:
         if request.max_length > self.max_length:
             raise ApiError(400, f"max_length must be at most {self.max_length} on this server, got "
                                 f"{request.max_length}")
-        return GenerationConfig(**request.model_dump(exclude={"prompt"}))  # SeqlabError → 400, naming the knob
+        values = request.model_dump(exclude={"prompt"})
+        for name, value in values.items():  # SeqlabError → 400, naming the JSON field (not the CLI flag)
+            check_value(GenerationConfig, name, value, label=name)
+        return GenerationConfig(**values)
 
     def _check_budget(self, prompt: str, cfg: GenerationConfig) -> Optional[str]:
         """In the lyrics thread (tokenizers are not shared across threads): refuse a prompt too long to continue."""
@@ -98,7 +106,7 @@ class LyricsService:
         from seqlab.lyrics.model import context_length
 
         tokens = len(self.tokenizer(prompt).input_ids)
-        return new_token_budget(tokens, cfg, context_length(self.model))[1]
+        return new_token_budget(tokens, cfg, context_length(self.model), name=_json_field)[1]
 
     async def prepare(self, request: LyricsRequest) -> tuple[GenerationConfig, Optional[str]]:
         cfg = self.config(request)

@@ -15,7 +15,7 @@ from dataclasses import MISSING, asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from seqlab.device import DEVICE_HELP
+from seqlab.device import DEVICE_HELP, INFERENCE_DTYPES
 from seqlab.options import Options, from_dict, like, opt
 
 CELLS = ("rnn", "gru", "lstm")
@@ -141,6 +141,18 @@ class DecodingConfig(Options):
 
 
 @dataclass(frozen=True)
+class LoadOptions(Options):
+    """What `load_transliterator` (the Python API) takes beside the model folder, checked as the CLI checks its
+    options: a bad value is one SeqlabError naming the parameter (or the CLI flag that sets it), before anything
+    is read."""
+
+    batch_size: int = opt(256, help="Words decoded in one batch.", low=1, high=65536)
+    device: str = opt("cpu", "--device", DEVICE_HELP)
+    dtype: str = opt("float32", "--dtype", "What the models compute in.", choices=INFERENCE_DTYPES)
+    rescorers: bool = opt(True, help="Also rescore with the model folder's rescorer models.")
+
+
+@dataclass(frozen=True)
 class RescorerWeight(Options):
     """The weight ν of one rescoring model (config.json `decoding.rescorers`, see rescore.py)."""
 
@@ -157,7 +169,7 @@ DECODING_RECORD = ("dev_accuracy", "dev_accuracy_without_prior", "prior_source",
 
 
 @dataclass(frozen=True)
-class SweepOptions:
+class SweepOptions(Options):
     """Everything one `seqlab translit sweep` worker needs; the study-level options are recorded in sweep.json."""
 
     out: Path = opt(flag="--out", help="Sweep directory: sweep.json, study.db, trials/trial-NNNN/.")
