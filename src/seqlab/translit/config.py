@@ -180,7 +180,7 @@ DECODING_RECORD = ("dev_accuracy", "dev_accuracy_without_prior", "prior_source",
 
 
 @dataclass(frozen=True)
-class SweepOptions:
+class SweepOptions(Options):
     """Everything one `seqlab translit sweep` worker needs; the study-level options are recorded in sweep.json."""
 
     out: Path = opt(flag="--out", help="Sweep directory: sweep.json, study.db, trials/trial-NNNN/.")
