@@ -12,14 +12,16 @@ from seqlab.cache import LruCache
 from seqlab.device import resolve_device, resolve_inference_dtype
 from seqlab.errors import SeqlabError
 from seqlab.options import check_fields
-from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH, DecodingConfig
+from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH, DecodingConfig, TypeaheadConfig
 from seqlab.translit.data.vocab import Vocabs, make_batch
 from seqlab.translit.decoding.search import beam_search, candidate_score, forced_scores, greedy_decode
 from seqlab.translit.model.checkpoint import PRETRAINED_DIRS, load_model
 from seqlab.translit.model.network import Seq2Seq
 from seqlab.translit.model.rescorers import Rescorer, load_rescorers, rescorer_weights
+from seqlab.translit.text.script import well_formed
 from seqlab.translit.text.sentence import Lattice, lattice
 from seqlab.translit.text.tokens import word_matches
+from seqlab.translit.text.typeahead import check_previous, context_word, ranked
 from seqlab.translit.words.bigrams import BigramContext
 from seqlab.translit.words.lexicon import Lexicon
 from seqlab.translit.words.prior import WordPrior
@@ -49,6 +51,7 @@ class Transliterator:
         self.prior, self.lexicon, self.user_dictionary = prior, lexicon, user_dictionary
         self.rescorers, self.rescorer_weights = list(rescorers), tuple(rescorer_weights)
         self.decoding = DecodingConfig.from_config(self.config)
+        self.typeahead = TypeaheadConfig.from_config(self.config)
         self.direction = model_direction(self.config)
         self.context, self.candidate_cache = context, LruCache(CACHE_WORDS)
 
@@ -74,15 +77,17 @@ class Transliterator:
 
     def scored_candidates(self, words: Sequence[str], beam_size: int) -> list[list[Candidate]]:
         """Per word, the beam's candidates and the training lexicon's for that romanization, each with its
-        log-probability under the model and its lexicon count, before any ranking choice."""
+        log-probability under the model and its lexicon count, before any ranking choice. Words that are not
+        well formed in their script (script.py: `अौर`, a sign with no consonant) are left out, from the beam and
+        from the lexicon alike, unless the beam found nothing else (a word's list is never emptied)."""
         if beam_size < 1:
             raise SeqlabError(f"beam size must be at least 1, got {beam_size}")
         results: list[list[Candidate]] = [[] for _ in words]
         for batch in self._batches(words):
             hyps = beam_search(self.model, batch.source, batch.source_lengths, beam_size, 1.0)
             for row, word_hyps in zip(batch.index.tolist(), hyps):
-                results[row] = [Candidate(self.vocabs.target.decode(h.tokens), h.log_prob, h.length)
-                                for h in word_hyps]
+                results[row] = well_formed_only([Candidate(self.vocabs.target.decode(h.tokens), h.log_prob,
+                                                           h.length) for h in word_hyps])
         if self.lexicon is not None:
             self._add_lexicon_candidates(words, results)
         if self.rescorers:
@@ -101,7 +106,7 @@ class Transliterator:
         """Give beam candidates their lexicon counts, and score the lexicon's other words by forced decoding."""
         missing: list[tuple[int, str, int]] = []
         for row, word in enumerate(words):
-            entries = self.lexicon.lookup(word)
+            entries = {native: count for native, count in self.lexicon.lookup(word).items() if well_formed(native)}
             results[row] = [c._replace(lexicon_count=entries.get(c.word, 0)) for c in results[row]]
             in_beam = {c.word for c in results[row]}
             missing += [(row, native, count) for native, count in entries.items() if native not in in_beam]
@@ -130,10 +135,17 @@ class Transliterator:
         return chosen
 
     def candidates(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
-                   prior_weight: float | None = None, lexicon_weight: float | None = None) -> list[list[str]]:
+                   prior_weight: float | None = None, lexicon_weight: float | None = None,
+                   previous: Sequence[str] | None = None) -> list[list[str]]:
         """Up to `beam_size` distinct outputs per word, best first: the beam's and the training lexicon's for that
         romanization, reranked together by `candidate_score`. Lexicon words are always offered: one that ranks
-        below the list's end takes one of its last places (never the first)."""
+        below the list's end takes one of its last places (never the first).
+
+        With `previous` (the up to two words before the cursor, [] at the start of a text), each word is ranked
+        as the next word of running text instead (text/typeahead.py, the model's "typeahead" settings; the
+        weight arguments then do not apply)."""
+        if previous is not None:
+            return self.candidates_in_context(words, previous, beam_size)
         s = self.settings(beam_size or max(self.decoding.beam_size, 5), length_penalty, prior_weight, lexicon_weight)
         lists = []
         for scored in self.scored_candidates(words, s.beam_size):
@@ -141,6 +153,39 @@ class Transliterator:
                                                   s.lexicon_weight, self.rescorer_weights))
             lists.append(_offer_taught(ranked, {c.word for c in scored if c.lexicon_count}, s.beam_size))
         return self.learned_first(words, lists, s.beam_size)
+
+    def typeahead_settings(self) -> TypeaheadConfig:
+        """The running-text settings actually used: no prior, no weight (as `settings`)."""
+        t = TypeaheadConfig(**vars(self.typeahead))
+        if self.prior is None:
+            t.prior_weight = t.context_weight = 0.0
+        if self.context is None:
+            t.context_weight = 0.0
+        if self.lexicon is None:
+            t.lexicon_weight = 0.0
+        return t
+
+    def candidates_in_context(self, words: Sequence[str], previous: Sequence[str],
+                              beam_size: int | None = None) -> list[list[str]]:
+        """`candidates(words, beam_size, previous=previous)`: every word of `words` as the word after `previous`."""
+        previous = check_previous(previous)
+        t = self.typeahead_settings()
+        k = beam_size or max(self.decoding.beam_size, 5)
+        s = self.settings(k, lexicon_weight=t.lexicon_weight)
+        scored = self.cached_scored(list(words), s.beam_size)
+        before = context_word(previous)
+        lists = []
+        for scored_word in scored:
+            lat = lattice([""], [scored_word], s, self.rescorer_weights, self.prior, [None], t.nasal_penalty)
+            order = ranked(lat.candidates[0], lat.emissions[0], before, t, self.context, self.prior)
+            lists.append(_offer_taught(order, {c.word for c in scored_word if c.lexicon_count}, s.beam_size))
+        return self.learned_first(words, lists, s.beam_size)
+
+    def cached_scored(self, words: list[str], beam_size: int) -> list[list[Candidate]]:
+        """`scored_candidates`, through the cache of words decoded before (running text repeats its words)."""
+        keys = [(w.lower(), beam_size) for w in words]
+        return self.candidate_cache.get_many(keys, lambda missing: self.scored_candidates([w for w, _ in missing],
+                                                                                          beam_size))
 
     def learned_first(self, words: Sequence[str], lists: list[list[str]], k: int) -> list[list[str]]:
         """The user's own spellings (userdict.py) lead each list, newest first; the list keeps its length."""
@@ -218,9 +263,7 @@ class Transliterator:
         `nasal_penalty`, their nasalized spellings too (sentence.nasal_variants)."""
         s = self.settings(beam_size, lexicon_weight=lexicon_weight)
         flat = [w for line in lines for w in line]
-        keys = [(w.lower(), s.beam_size) for w in flat]
-        scored = iter(self.candidate_cache.get_many(
-            keys, lambda missing: self.scored_candidates([w for w, _ in missing], s.beam_size)))
+        scored = iter(self.cached_scored(flat, s.beam_size))
         spellings = iter(self.user_dictionary.lookup_many(flat) if self.user_dictionary else [[] for _ in flat])
         result = []
         for line in lines:
@@ -253,6 +296,12 @@ def rank(candidates: Sequence[tuple], length_penalty: float, prior_weight: float
         scored.append((c.word, candidate_score(c.log_prob, c.length, length_penalty, weight, prior_log_prob,
                                                lexicon_weight, c.lexicon_count, rescore)))
     return sorted(scored, key=lambda ws: ws[1], reverse=True)
+
+
+def well_formed_only(candidates: list[Candidate]) -> list[Candidate]:
+    """The candidates that are well formed in their script (script.py); all of them when none is."""
+    kept = [c for c in candidates if well_formed(c.word)]
+    return kept or candidates
 
 
 def _offer_taught(ranked: list[str], taught: set[str], k: int) -> list[str]:

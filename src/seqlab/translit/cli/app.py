@@ -29,6 +29,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
 for _command in (cli_dictionary.learn, cli_dictionary.forget, cli_dictionary.export, cli_sentences.context):
     app.command()(_command)
 app.command("evaluate-sentences")(cli_sentences.evaluate_sentences)
+app.command()(cli_sentences.typeahead)
 
 # Options several commands share.
 DATASET = cli_option(TrainConfig, "dataset")

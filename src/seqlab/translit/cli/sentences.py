@@ -110,3 +110,42 @@ def evaluate_sentences(
                    f"    most frequent choice errors: {', '.join(r['top_choice_confusions'][:6])}")
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False))
+
+
+def typeahead(
+    model: Path = typer.Option(..., "--model", help="Model folder or run directory (with a prior and a bigram model)."),
+    beam_size: int = typer.Option(5, "--beam-size", help="Beam of the decoding tuned for (`seqlab serve`'s default)."),
+    rescorers: bool = typer.Option(False, "--rescorers/--no-rescorers", help="Tune for decoding with the rescorer "
+                                   "models (the CLI's default) instead of without (`seqlab serve`'s)."),
+    limit: Optional[int] = LIMIT,
+    lang: str = LANG, data_dir: Optional[str] = DATA_DIR,
+) -> None:
+    """Tune the running-text (type-ahead) ranking — κ, λ at the start, μ, nasal penalty — for the WER of typing the
+    tune half of the dev sentences word by word, always taking the first candidate; save it as config.json
+    "typeahead" (the word-list settings of "decoding" stay as they are)."""
+    from seqlab.io import RunLock
+    from seqlab.translit.config import TYPEAHEAD, TypeaheadConfig
+    from seqlab.translit.evaluation.sentences import sentence_words, tune_typeahead, with_context, word_by_word
+    from seqlab.translit.model.checkpoint import CONFIG, write_config_section
+    from seqlab.translit.transliterator import load_transliterator
+
+    translit = load_transliterator(model, rescorers=rescorers)
+    if translit.prior is None or translit.context is None:
+        raise SeqlabError(f"{model} needs a word prior and a bigram model: run `seqlab translit prior` and "
+                          "`seqlab translit context` on it first")
+    romans, natives = _sentences(lang, "tune", data_dir, limit)
+    lines = sentence_words(translit, romans)
+    sentence_mode = with_context(translit, lines, natives, beam_size).wer
+    word_list = word_by_word(translit, lines, natives, beam_size).wer  # each word alone, as type-ahead was
+    best, grid = tune_typeahead(translit, lines, natives, beam_size)
+    values = {k: best[k] for k in ("context_weight", "prior_weight", "lexicon_weight", "nasal_penalty")}
+    TypeaheadConfig(**values).validate()
+    with RunLock(model, "model folder"):
+        write_config_section(model, TYPEAHEAD, {
+            **values, "tune_wer": round(best["wer"], 4), "tune_wer_sentence_mode": round(sentence_mode, 4),
+            "tune_wer_word_list_settings": round(word_list, 4), "tune_sentences": len(romans),
+            "tuned_with": {"beam_size": beam_size, "rescorers": len(translit.rescorers)}})
+    typer.echo(f"(κ, λ, μ, nasal penalty) grid on {len(romans):,} tune sentences, {len(grid)} settings; best "
+               f"first-candidate WER {best['wer']:.4f} with κ={best['context_weight']}, λ={best['prior_weight']}, "
+               f"μ={best['lexicon_weight']}, nasal penalty {best['nasal_penalty']} (word-list settings "
+               f"{word_list:.4f}; sentence mode {sentence_mode:.4f}); saved as \"{TYPEAHEAD}\" in {model / CONFIG}")

@@ -26,6 +26,7 @@ from seqlab.translit.data.corpus import romanized_sentences
 from seqlab.translit.evaluation.metrics import edit_table
 from seqlab.translit.text.sentence import Lattice
 from seqlab.translit.text.tokens import words as input_words
+from seqlab.translit.text.typeahead import greedy_choice
 from seqlab.translit.words.prior import read_text_lines
 
 WER_LETTERS = re.compile(r"[\u0900-\u0963\u0971-\u097F]+")
@@ -33,6 +34,11 @@ HALVES = ("tune", "report", "all")
 CONTEXT_WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.75, 0.9, 1.2)
 CONTEXT_LEXICON_WEIGHTS = (0.0, 0.5, 1.0)
 NASAL_PENALTIES = (None, 0.0, 0.5, 1.0, 2.0)  # None: no nasal variants
+# The running-text (type-ahead) grid: κ, λ at the start of a line, μ, nasal penalty.
+TYPEAHEAD_CONTEXT_WEIGHTS = (0.3, 0.45, 0.6, 0.75, 0.9, 1.2, 1.5)
+TYPEAHEAD_PRIOR_WEIGHTS = (0.1, 0.2, 0.3, 0.45, 0.6, 0.9)
+TYPEAHEAD_LEXICON_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
+TYPEAHEAD_NASAL_PENALTIES = (None, 0.0, 0.5, 1.0)
 MAX_SENTENCE_FILE_BYTES = 64 * 2**20
 
 
@@ -148,6 +154,31 @@ def with_context(translit, lines: list[list[str]], references: list[str], beam_s
     lattices = translit.lattices(lines, beam_size, s.context_lexicon_weight, s.nasal_penalty)
     return evaluate_lattices(lattices, references, lambda lat: lat.choose(
         s.prior_weight, translit.context, s.context_weight, translit.prior))
+
+
+def typeahead(translit, lines: list[list[str]], references: list[str], beam_size: int | None = None) -> WerReport:
+    """First-candidate WER of typing each sentence word by word (text/typeahead.py, the running-text settings)."""
+    t = translit.typeahead_settings()
+    lattices = translit.lattices(lines, beam_size, t.lexicon_weight, t.nasal_penalty)
+    return evaluate_lattices(lattices, references, lambda lat: greedy_choice(
+        lat, t.context_weight, t.prior_weight, translit.context, translit.prior))
+
+
+def tune_typeahead(translit, lines: list[list[str]], references: list[str], beam_size: int) -> tuple[dict, list[dict]]:
+    """The running-text settings (κ, λ, μ, nasal penalty) with the lowest first-candidate WER of typing these
+    sentences (ties: the smaller weights, no nasal variants), and the whole grid. Decoded once (the cache); the
+    bigram tables once per (μ, nasal penalty)."""
+    grid = []
+    for mu, penalty in itertools.product(TYPEAHEAD_LEXICON_WEIGHTS, TYPEAHEAD_NASAL_PENALTIES):
+        lattices = translit.lattices(lines, beam_size, mu, penalty)
+        for kappa, lam in itertools.product(TYPEAHEAD_CONTEXT_WEIGHTS, TYPEAHEAD_PRIOR_WEIGHTS):
+            report = evaluate_lattices(lattices, references, lambda lat, k=kappa, w=lam: greedy_choice(
+                lat, k, w, translit.context, translit.prior))
+            grid.append({"context_weight": kappa, "prior_weight": lam, "lexicon_weight": mu, "nasal_penalty": penalty,
+                         "wer": report.wer})
+    best = min(grid, key=lambda row: (row["wer"], row["context_weight"], row["prior_weight"], row["lexicon_weight"],
+                                      -1 if row["nasal_penalty"] is None else row["nasal_penalty"]))
+    return best, grid
 
 
 def tune_context(translit, lines: list[list[str]], references: list[str], weights=CONTEXT_WEIGHTS,

@@ -56,6 +56,13 @@ def read_config(model_dir: Path) -> dict:
     return _read_json(Path(model_dir) / CONFIG)
 
 
+def write_config_section(model_dir: Path, name: str, values: dict) -> None:
+    """Replace one section of a model folder's config.json (atomically), leaving every other one as it was."""
+    config = read_config(model_dir)
+    config[name] = values
+    write_json_atomic(Path(model_dir) / CONFIG, config)
+
+
 def weights_file(model_dir: Path) -> Path:
     """Prefer the best checkpoint of a run, then a shipped model file, then the last checkpoint."""
     for name in (BEST, SHIPPED, LAST):
