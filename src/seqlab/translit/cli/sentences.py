@@ -87,7 +87,7 @@ def evaluate_sentences(
 ) -> None:
     """Word error rate on Dakshina's romanized dev sentences, word by word and with sentence context, by error
     type (Devanagari letters only; see sentence_eval.py)."""
-    from seqlab.translit.evaluation.sentences import sentence_words, with_context, word_by_word
+    from seqlab.translit.evaluation.sentences import sentence_words, typeahead, with_context, word_by_word
     from seqlab.translit.transliterator import load_transliterator
 
     translit = load_transliterator(model, rescorers=rescorers)
@@ -97,6 +97,7 @@ def evaluate_sentences(
     rows = {"word by word": word_by_word(translit, lines, natives, beam_size)}
     if s.context_weight > 0:
         rows["with context"] = with_context(translit, lines, natives, beam_size)
+        rows["type-ahead"] = typeahead(translit, lines, natives, beam_size)  # first candidates, word after word
     summary = {"half": half, "sentences": len(romans), "beam_size": s.beam_size, "rescorers": len(translit.rescorers),
                "context_weight": s.context_weight,
                "context_lexicon_weight": s.context_lexicon_weight, "nasal_penalty": s.nasal_penalty,
