@@ -5,7 +5,7 @@ import gzip
 import pytest
 
 from seqlab.errors import CheckpointError, DataError
-from seqlab.translit.transliterator import rank
+from seqlab.translit.decoding.ranking import rank
 from seqlab.translit.words.prior import PRIOR_FILE, WordPrior
 
 
@@ -41,7 +41,7 @@ def test_prior_reorders_candidates_only_when_weighted():
 
 
 def test_missing_wikipedia_sample_names_the_options(tmp_path, monkeypatch, shared_data):
-    from seqlab.translit.words.prior import wikipedia_sample
+    from seqlab.translit.data.paths import wikipedia_sample
 
     monkeypatch.delenv("SEQLAB_DATA_DIR", raising=False)
     monkeypatch.chdir(tmp_path)

@@ -135,30 +135,31 @@ class DecodingConfig(Options):
 class TypeaheadConfig(Options):
     """How one word is ranked while a person types running text (GET /tl, the editor, `predict --top-k` on text):
     as sentence mode scores it, given the word before it (text/typeahead.py). Tuned for first-candidate WER on the
-    tune half of the dev sentences (`seqlab translit typeahead`) and saved as config.json "typeahead", beside the
-    word-list settings of "decoding" (which `evaluate` keeps using). A model without the record ranks with its
+    tune half of the dev sentences (`seqlab translit typeahead`) and saved as the record "typeahead" of config.json
+    "decoding", beside the word-list settings (which `evaluate` keeps using). A model without the record ranks with its
     sentence settings (κ, μ and nasal penalty of "decoding", and λ = κ)."""
 
-    context_weight: float = opt(0.0, "--typeahead-context-weight", "Weight κ of log P(word | previous word).",
+    context_weight: float = opt(0.0, help="Weight κ of log P(word | previous word).",
                                 low=0.0, high=100.0)
-    prior_weight: float = opt(0.0, "--typeahead-prior-weight", "Weight λ of the unigram prior when there is no "
+    prior_weight: float = opt(0.0, help="Weight λ of the unigram prior when there is no "
                               "previous word (start of text).", low=0.0, high=100.0)
-    lexicon_weight: float = opt(0.0, "--typeahead-lexicon-weight", "Weight μ of log(1 + training-lexicon count).",
+    lexicon_weight: float = opt(0.0, help="Weight μ of log(1 + training-lexicon count).",
                                 low=0.0, high=100.0)
-    nasal_penalty: Optional[float] = opt(None, "--typeahead-nasal-penalty", "Nasalized spellings of a candidate "
+    nasal_penalty: Optional[float] = opt(None, help="Nasalized spellings of a candidate "
                                          "ending in a vowel join, scored this much lower (unset = off).", low=0.0,
                                          high=100.0)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], where: str = "config.json") -> "TypeaheadConfig":
-        if TYPEAHEAD in config:
-            return from_dict(cls, config[TYPEAHEAD], f"{where}: {TYPEAHEAD}", ignore=TYPEAHEAD_RECORD)
+        section = config.get("decoding", {})
+        if isinstance(section, Mapping) and TYPEAHEAD in section:
+            return from_dict(cls, section[TYPEAHEAD], f"{where}: decoding.{TYPEAHEAD}", ignore=TYPEAHEAD_RECORD)
         sentence = DecodingConfig.from_config(config, where)
         return cls(sentence.context_weight, sentence.context_weight, sentence.context_lexicon_weight,
                    sentence.nasal_penalty)
 
 
-TYPEAHEAD = "typeahead"  # its config.json section
+TYPEAHEAD = "typeahead"  # its record in config.json "decoding"
 # What `seqlab translit typeahead` records beside the values (for reports, never used to rank).
 TYPEAHEAD_RECORD = ("tune_wer", "tune_wer_sentence_mode", "tune_wer_word_list_settings", "tune_sentences",
                     "tuned_with")
@@ -177,7 +178,7 @@ CONTEXT_SETTINGS = ("context_weight", "context_lexicon_weight", "nasal_penalty")
 CONTEXT_RECORD = ("context_tune_wer", "context_tune_wer_without", "context_tune_sentences", "context_bigrams",
                   "context_sources")
 DECODING_RECORD = ("dev_accuracy", "dev_accuracy_without_prior", "prior_source", "prior_words", "prior_tokens",
-                   "prior_sources", "rescorers") + CONTEXT_RECORD
+                   "prior_sources", "rescorers", TYPEAHEAD) + CONTEXT_RECORD
 
 
 @dataclass

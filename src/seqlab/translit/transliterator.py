@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
-from typing import Iterable, NamedTuple, Sequence
+from typing import Iterable, Sequence
 
 import torch
 
@@ -14,7 +15,14 @@ from seqlab.errors import SeqlabError
 from seqlab.options import check_fields
 from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH, DecodingConfig, TypeaheadConfig
 from seqlab.translit.data.vocab import Vocabs, make_batch
-from seqlab.translit.decoding.search import beam_search, candidate_score, forced_scores, greedy_decode
+from seqlab.translit.decoding.ranking import Candidate, rank, well_formed_only
+from seqlab.translit.decoding.search import (
+    beam_candidates,
+    check_word_lengths,
+    forced_scores,
+    greedy_decode,
+    greedy_words,
+)
 from seqlab.translit.model.checkpoint import PRETRAINED_DIRS, load_model
 from seqlab.translit.model.network import Seq2Seq
 from seqlab.translit.model.rescorers import Rescorer, load_rescorers, rescorer_weights
@@ -29,14 +37,6 @@ from seqlab.translit.words.user_dictionary import UserDictionary
 
 CACHE_WORDS = 20_000  # distinct words whose scored candidates sentence mode keeps: running text repeats its words
 LEADING_WORD = re.compile(r"[^\W\d_]*")  # the letters a text starts with (possibly none)
-
-
-def check_word_lengths(words: Sequence[str]) -> None:
-    """Decoding time and memory grow with the square of a word's length: refuse what no real word needs."""
-    for word in words:
-        if len(word) > MAX_WORD_LENGTH:
-            raise SeqlabError(f"words longer than {MAX_WORD_LENGTH} characters cannot be transliterated, got one of "
-                              f"{len(word):,} characters ({word[:20]}…)")
 
 
 class Transliterator:
@@ -68,26 +68,13 @@ class Transliterator:
         """What the model computes in: float32 or bfloat16."""
         return str(next(self.model.parameters()).dtype).removeprefix("torch.")
 
-    def _batches(self, words: Sequence[str]):
-        check_word_lengths(words)
-        encoded = [self.vocabs.source.encode(w.lower()) for w in words]
-        order = sorted(range(len(words)), key=lambda i: len(encoded[i]))
-        for start in range(0, len(order), self.batch_size):
-            yield make_batch(order[start : start + self.batch_size], encoded, None).to(self.device)
-
     def scored_candidates(self, words: Sequence[str], beam_size: int) -> list[list[Candidate]]:
-        """Per word, the beam's candidates and the training lexicon's for that romanization, each with its
-        log-probability under the model and its lexicon count, before any ranking choice. Words that are not
-        well formed in their script (script.py: `अौर`, a sign with no consonant) are left out, from the beam and
-        from the lexicon alike, unless the beam found nothing else (a word's list is never emptied)."""
-        if beam_size < 1:
-            raise SeqlabError(f"beam size must be at least 1, got {beam_size}")
-        results: list[list[Candidate]] = [[] for _ in words]
-        for batch in self._batches(words):
-            hyps = beam_search(self.model, batch.source, batch.source_lengths, beam_size, 1.0)
-            for row, word_hyps in zip(batch.index.tolist(), hyps):
-                results[row] = well_formed_only([Candidate(self.vocabs.target.decode(h.tokens), h.log_prob,
-                                                           h.length) for h in word_hyps])
+        """Each word's distinct beam outputs and the training lexicon's for that romanization, each with its
+        log-probability under the model and its lexicon count, before any ranking choice. Words that are not well
+        formed in their script (text/script.py: `अौर`, a vowel sign with no consonant) are left out, from the beam
+        and from the lexicon alike (`ranking.well_formed_only`: unless the beam found nothing else)."""
+        results = [well_formed_only(found) for found in
+                   beam_candidates(self.model, self.vocabs, words, beam_size, self.batch_size, self.device)]
         if self.lexicon is not None:
             self._add_lexicon_candidates(words, results)
         if self.rescorers:
@@ -95,7 +82,7 @@ class Transliterator:
         return results
 
     def _add_rescores(self, words: Sequence[str], results: list[list[Candidate]]) -> None:
-        """Each rescorer's log-probability of every candidate, by forced decoding (see rescore.py)."""
+        """Each rescorer's log-probability of every candidate, by forced decoding (see model/rescorers.py)."""
         pairs = [(words[row], c.word) for row, candidates in enumerate(results) for c in candidates]
         per_rescorer = [forced_scores(r.model, r.vocabs, pairs, self.batch_size, self.device) for r in self.rescorers]
         scores = iter(zip(*per_rescorer))
@@ -115,38 +102,43 @@ class Transliterator:
         for (row, native, count), log_prob in zip(missing, scores):
             results[row].append(Candidate(native, log_prob, len(native) + 1, count))
 
-    def settings(self, beam_size: int | None = None, length_penalty: float | None = None,
-                 prior_weight: float | None = None, lexicon_weight: float | None = None,
-                 context_weight: float | None = None, context_lexicon_weight: float | None = None,
-                 nasal_penalty: float | None = None) -> DecodingConfig:
-        """The decoding actually used: given values, else the model's defaults; no prior (lexicon, bigram model),
-        no weight."""
-        given = {"beam_size": beam_size, "length_penalty": length_penalty, "prior_weight": prior_weight,
-                 "lexicon_weight": lexicon_weight, "context_weight": context_weight,
-                 "context_lexicon_weight": context_lexicon_weight, "nasal_penalty": nasal_penalty}
-        chosen = DecodingConfig(**{k: getattr(self.decoding, k) if v is None else v for k, v in given.items()})
-        check_fields(chosen)  # a NaN or negative weight is refused, never silently ignored
+    def settings(self, beam_size: int | None = None, **given: float | None) -> DecodingConfig:
+        """The decoding actually used: the given fields of `DecodingConfig` (None: not given), else the model's
+        defaults (config.json "decoding"), made `usable`."""
+        chosen = {"beam_size": beam_size, **given}
+        return self.usable(replace(self.decoding, **{k: v for k, v in chosen.items() if v is not None}))
+
+    def usable(self, decoding: DecodingConfig) -> DecodingConfig:
+        """`decoding` checked, and without the weights of what this model lacks: no prior (lexicon, bigram
+        model), no weight."""
+        check_fields(decoding)  # a NaN or negative weight is refused, never silently ignored
+        zero: dict[str, float] = {}
         if self.prior is None:
-            chosen.prior_weight = chosen.context_weight = 0.0
+            zero.update(prior_weight=0.0, context_weight=0.0)
         if self.lexicon is None:
-            chosen.lexicon_weight = chosen.context_lexicon_weight = 0.0
+            zero.update(lexicon_weight=0.0, context_lexicon_weight=0.0)
         if self.context is None:
-            chosen.context_weight = 0.0
-        return chosen
+            zero.update(context_weight=0.0)
+        return replace(decoding, **zero)
 
     def candidates(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
                    prior_weight: float | None = None, lexicon_weight: float | None = None,
                    previous: Sequence[str] | None = None) -> list[list[str]]:
-        """Up to `beam_size` distinct outputs per word, best first: the beam's and the training lexicon's for that
-        romanization, reranked together by `candidate_score`. Lexicon words are always offered: one that ranks
-        below the list's end takes one of its last places (never the first).
-
-        With `previous` (the up to two words before the cursor, [] at the start of a text), each word is ranked
-        as the next word of running text instead (text/typeahead.py, the model's "typeahead" settings; the
-        weight arguments then do not apply)."""
+        """`candidate_lists` with the model's decoding but the given values, and a beam of at least 5 unless
+        `beam_size` says otherwise. With `previous` (the up to two words before the cursor, [] at the start of a
+        text), each word is ranked as the next word of running text instead (`candidates_in_context`; the weight
+        arguments then do not apply)."""
         if previous is not None:
             return self.candidates_in_context(words, previous, beam_size)
-        s = self.settings(beam_size or max(self.decoding.beam_size, 5), length_penalty, prior_weight, lexicon_weight)
+        return self.candidate_lists(words, self.settings(beam_size or max(self.decoding.beam_size, 5),
+                                                         length_penalty=length_penalty, prior_weight=prior_weight,
+                                                         lexicon_weight=lexicon_weight))
+
+    def candidate_lists(self, words: Sequence[str], decoding: DecodingConfig) -> list[list[str]]:
+        """Up to `decoding.beam_size` distinct outputs per word, best first: the beam's and the training lexicon's
+        for that romanization, reranked together by `ranking.rank`. Lexicon words are always offered: one that
+        ranks below the list's end takes one of its last places (never the first)."""
+        s = self.usable(decoding)
         lists = []
         for scored in self.scored_candidates(words, s.beam_size):
             ranked = _distinct(w for w, _ in rank(scored, s.length_penalty, s.prior_weight, self.prior,
@@ -155,40 +147,40 @@ class Transliterator:
         return self.learned_first(words, lists, s.beam_size)
 
     def typeahead_settings(self) -> TypeaheadConfig:
-        """The running-text settings actually used: no prior, no weight (as `settings`)."""
-        t = TypeaheadConfig(**vars(self.typeahead))
+        """The running-text settings actually used: without the weights of what this model lacks (as `usable`)."""
+        zero: dict[str, float] = {}
         if self.prior is None:
-            t.prior_weight = t.context_weight = 0.0
+            zero.update(prior_weight=0.0, context_weight=0.0)
         if self.context is None:
-            t.context_weight = 0.0
+            zero.update(context_weight=0.0)
         if self.lexicon is None:
-            t.lexicon_weight = 0.0
-        return t
+            zero.update(lexicon_weight=0.0)
+        return replace(self.typeahead, **zero)
 
     def candidates_in_context(self, words: Sequence[str], previous: Sequence[str],
                               beam_size: int | None = None) -> list[list[str]]:
-        """`candidates(words, beam_size, previous=previous)`: every word of `words` as the word after `previous`."""
+        """Up to `beam_size` candidates of each word as the word after `previous` in running text (text/typeahead.py,
+        the model's "typeahead" settings): its lattice emission plus the bigram model's term. Lexicon words and the
+        user's spellings are offered as in `candidate_lists`."""
         previous = check_previous(previous)
         t = self.typeahead_settings()
-        k = beam_size or max(self.decoding.beam_size, 5)
-        s = self.settings(k, lexicon_weight=t.lexicon_weight)
-        scored = self.cached_scored(list(words), s.beam_size)
-        before = context_word(previous)
-        lists = []
-        for scored_word in scored:
-            lat = lattice([""], [scored_word], s, self.rescorer_weights, self.prior, [None], t.nasal_penalty)
+        s = self.settings(beam_size or max(self.decoding.beam_size, 5), lexicon_weight=t.lexicon_weight)
+        before, lists = context_word(previous), []
+        for scored in self.cached_scored(list(words), s.beam_size):
+            lat = lattice([""], [scored], s, self.rescorer_weights, self.prior, [None], t.nasal_penalty)
             order = ranked(lat.candidates[0], lat.emissions[0], before, t, self.context, self.prior)
-            lists.append(_offer_taught(order, {c.word for c in scored_word if c.lexicon_count}, s.beam_size))
+            lists.append(_offer_taught(order, {c.word for c in scored if c.lexicon_count}, s.beam_size))
         return self.learned_first(words, lists, s.beam_size)
 
     def cached_scored(self, words: list[str], beam_size: int) -> list[list[Candidate]]:
-        """`scored_candidates`, through the cache of words decoded before (running text repeats its words)."""
+        """`scored_candidates` through the cache of the words decoded before (running text repeats its words)."""
         keys = [(w.lower(), beam_size) for w in words]
         return self.candidate_cache.get_many(keys, lambda missing: self.scored_candidates([w for w, _ in missing],
                                                                                           beam_size))
 
     def learned_first(self, words: Sequence[str], lists: list[list[str]], k: int) -> list[list[str]]:
-        """The user's own spellings (userdict.py) lead each list, newest first; the list keeps its length."""
+        """The user's own spellings (words/user_dictionary.py) lead each list, newest first; the list keeps its
+        length."""
         if self.user_dictionary is None:
             return lists
         for row, learned in enumerate(self.user_dictionary.lookup_many(words)):
@@ -198,16 +190,15 @@ class Transliterator:
 
     def transliterate(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
                       prior_weight: float | None = None, lexicon_weight: float | None = None) -> list[str]:
+        """`best` with the model's decoding but the given values."""
+        return self.best(words, self.settings(beam_size, length_penalty=length_penalty, prior_weight=prior_weight,
+                                              lexicon_weight=lexicon_weight))
+
+    def best(self, words: Sequence[str], decoding: DecodingConfig) -> list[str]:
         """One Devanagari word per input word: greedy for beam size 1, else the best reranked candidate."""
-        beam_size = self.settings(beam_size).beam_size
-        if beam_size > 1:
-            best = self.candidates(words, beam_size, length_penalty, prior_weight, lexicon_weight)
-            return [c[0] if c else "" for c in best]
-        results = [""] * len(words)
-        for batch in self._batches(words):
-            tokens, _ = greedy_decode(self.model, batch.source, batch.source_lengths)
-            for row, ids in zip(batch.index.tolist(), tokens.tolist()):
-                results[row] = self.vocabs.target.decode(ids)
+        if self.usable(decoding).beam_size > 1:
+            return [c[0] if c else "" for c in self.candidate_lists(words, decoding)]
+        results = greedy_words(self.model, self.vocabs, words, self.batch_size, self.device)
         return [best[0] for best in self.learned_first(words, [[r] for r in results], 1)]
 
     def attention(self, word: str) -> tuple[str, torch.Tensor | None]:
@@ -227,21 +218,21 @@ class Transliterator:
                            context_weight: float | None = None) -> tuple[str, list[str], int]:
         """`transliterate_sentence` for text of any size (many lines at once: one batched decoding); also
         returns the words decoded and the number of words left as they were for being too long. Each line's
-        words are chosen jointly with the bigram model (context.py) unless `context` is False or the model has
+        words are chosen jointly with the bigram model (words/bigrams.py) unless `context` is False or the model has
         none; tokens that are not words (tokens.py) and words longer than MAX_WORD_LENGTH are kept as they are."""
         matches = list(word_matches(text, self.direction))
         short = [m for m in matches if len(m.group(0)) <= MAX_WORD_LENGTH]
-        outputs = iter(self._choose_lines(text, short, beam_size, context, context_weight))
+        decoding = self.settings(beam_size, context_weight=context_weight)
+        outputs = iter(self._choose_lines(text, short, decoding, context))
         pieces, end = [], 0
         for m in matches:
             pieces += [text[end : m.start()], next(outputs) if len(m.group(0)) <= MAX_WORD_LENGTH else m.group(0)]
             end = m.end()
         return "".join(pieces) + text[end:], [m.group(0) for m in short], len(matches) - len(short)
 
-    def _choose_lines(self, text: str, matches: list[re.Match], beam_size: int | None, context: bool,
-                      context_weight: float | None) -> list[str]:
+    def _choose_lines(self, text: str, matches: list[re.Match], decoding: DecodingConfig, context: bool) -> list[str]:
         """The output word of each match: greedy, or each line's lattice chosen word by word or jointly."""
-        s = self.settings(beam_size, context_weight=context_weight)
+        s = self.usable(decoding)
         words = [m.group(0) for m in matches]
         if s.beam_size == 1 or not words:
             return self.transliterate(words, 1) if words else []
@@ -250,18 +241,19 @@ class Transliterator:
         for m in matches:
             line, position = line + text.count("\n", position, m.start()), m.start()
             lines.setdefault(line, []).append(m.group(0))
-        joint = context and s.context_weight > 0  # settings() zeroes κ without a bigram model or prior
-        mu = s.context_lexicon_weight if joint else s.lexicon_weight
+        joint = context and s.context_weight > 0  # usable() zeroes κ without a bigram model or prior
         outputs = []
-        for lat in self.lattices(list(lines.values()), s.beam_size, mu, s.nasal_penalty if joint else None):
+        for lat in self.lattices(list(lines.values()), s, joint):
             outputs += lat.choose(s.prior_weight, self.context if joint else None, s.context_weight, self.prior)
         return outputs
 
-    def lattices(self, lines: list[list[str]], beam_size: int | None = None, lexicon_weight: float | None = None,
-                 nasal_penalty: float | None = None) -> list[Lattice]:
-        """Each line's words with their scored candidates (decoded once per distinct word, cached); with
-        `nasal_penalty`, their nasalized spellings too (sentence.nasal_variants)."""
-        s = self.settings(beam_size, lexicon_weight=lexicon_weight)
+    def lattices(self, lines: list[list[str]], decoding: DecodingConfig, joint: bool = False) -> list[Lattice]:
+        """Each line's words with their scored candidates (decoded once per distinct word, cached). `joint`: for
+        choosing with the bigram model, so with the context's lexicon weight and, given a nasal penalty, the
+        candidates' nasalized spellings too (sentence.nasal_variants)."""
+        s = self.usable(decoding)
+        s = replace(s, lexicon_weight=s.context_lexicon_weight) if joint else s
+        nasal_penalty = s.nasal_penalty if joint else None
         flat = [w for line in lines for w in line]
         scored = iter(self.cached_scored(flat, s.beam_size))
         spellings = iter(self.user_dictionary.lookup_many(flat) if self.user_dictionary else [[] for _ in flat])
@@ -271,37 +263,6 @@ class Transliterator:
             result.append(lattice(line, [next(scored) for _ in line], s, self.rescorer_weights, self.prior, learned,
                                   nasal_penalty))
         return result
-
-
-class Candidate(NamedTuple):
-    """One candidate output: its log-probability under the model, its length as in `candidate_score`, and how
-    often the training lexicon pairs the input with it."""
-
-    word: str
-    log_prob: float
-    length: int
-    lexicon_count: int = 0
-    rescores: tuple[float, ...] = ()  # log P_i(y | x) under each rescorer of the model folder
-
-
-def rank(candidates: Sequence[tuple], length_penalty: float, prior_weight: float, prior: WordPrior | None,
-         lexicon_weight: float = 0.0, rescorer_weights: Sequence[float] = ()) -> list[tuple[str, float]]:
-    """Order candidates (`Candidate`s or (word, log-prob, length) tuples) by `candidate_score`, best first; the
-    prior counts only when one is loaded and its weight is positive."""
-    weight = prior_weight if prior is not None and prior_weight > 0 else 0.0
-    scored = []
-    for c in (Candidate(*candidate) for candidate in candidates):
-        prior_log_prob = prior.log_prob(c.word) if weight else 0.0
-        rescore = sum(w * lp for w, lp in zip(rescorer_weights, c.rescores))
-        scored.append((c.word, candidate_score(c.log_prob, c.length, length_penalty, weight, prior_log_prob,
-                                               lexicon_weight, c.lexicon_count, rescore)))
-    return sorted(scored, key=lambda ws: ws[1], reverse=True)
-
-
-def well_formed_only(candidates: list[Candidate]) -> list[Candidate]:
-    """The candidates that are well formed in their script (script.py); all of them when none is."""
-    kept = [c for c in candidates if well_formed(c.word)]
-    return kept or candidates
 
 
 def _offer_taught(ranked: list[str], taught: set[str], k: int) -> list[str]:

@@ -31,12 +31,14 @@ def context(
 ) -> None:
     """Count a word bigram model (evaluation sentences dropped first), tune its weight κ on the tune half of the
     Dakshina dev sentences, and save both as the model's default sentence context."""
-    from seqlab.io import RunLock, write_json_atomic
-    from seqlab.translit.evaluation.sentences import sentence_words, tune_context, word_by_word
-    from seqlab.translit.model.checkpoint import CONFIG, read_config
+    from seqlab.io import RunLock
+    from seqlab.translit.data.paths import wikipedia_sample
+    from seqlab.translit.evaluation.sentences import sentence_words, word_by_word
+    from seqlab.translit.evaluation.tuning import save_context, tune_context
+    from seqlab.translit.model.checkpoint import CONFIG
     from seqlab.translit.transliterator import load_transliterator
     from seqlab.translit.words.bigrams import BigramContext
-    from seqlab.translit.words.prior import read_text_lines, wikipedia_sample
+    from seqlab.translit.words.prior import read_text_lines
     from seqlab.translit.words.prior_sources import evaluation_sentences
 
     translit = load_transliterator(model)  # a missing or broken model folder is reported before any counting
@@ -55,17 +57,10 @@ def context(
         translit.context = bigrams
         romans, natives = _sentences(lang, "tune", data_dir, limit)
         lines = sentence_words(translit, romans)
-        without = word_by_word(translit, lines, natives).wer
+        without = word_by_word(translit, lines, natives, translit.settings()).wer
         best, grid = tune_context(translit, lines, natives)
-        bigrams.save(model)
-        config = read_config(model)
-        config.setdefault("decoding", {}).update(
-            context_weight=best["context_weight"], context_lexicon_weight=best["context_lexicon_weight"],
-            nasal_penalty=best["nasal_penalty"],
-            context_tune_wer=round(best["wer"], 4), context_tune_wer_without=round(without, 4),
-            context_tune_sentences=len(romans), context_bigrams=len(bigrams),
-            context_sources=[{"name": Path(p).name, "dropped_evaluation_lines": dropped} for p in paths])
-        write_json_atomic(model / CONFIG, config)
+        save_context(model, bigrams, best, without, len(romans),
+                     [{"name": Path(p).name, "dropped_evaluation_lines": dropped} for p in paths])
     typer.echo(f"bigram model: {len(bigrams):,} bigrams from {len(text_lines):,} lines; {dropped:,} "
                f"evaluation-sentence lines dropped\n(κ, μ, nasal penalty) grid on {len(romans):,} tune sentences: "
                + ", ".join(f"({row['context_weight']}, {row['context_lexicon_weight']}, {row['nasal_penalty']}): "
@@ -94,10 +89,10 @@ def evaluate_sentences(
     romans, natives = _sentences(lang, half, data_dir, limit)
     s = translit.settings(beam_size)
     lines = sentence_words(translit, romans)
-    rows = {"word by word": word_by_word(translit, lines, natives, beam_size)}
+    rows = {"word by word": word_by_word(translit, lines, natives, s)}
     if s.context_weight > 0:
-        rows["with context"] = with_context(translit, lines, natives, beam_size)
-        rows["type-ahead"] = typeahead(translit, lines, natives, beam_size)  # first candidates, word after word
+        rows["with context"] = with_context(translit, lines, natives, s)
+        rows["type-ahead"] = typeahead(translit, lines, natives, s)  # first candidates, typed word after word
     summary = {"half": half, "sentences": len(romans), "beam_size": s.beam_size, "rescorers": len(translit.rescorers),
                "context_weight": s.context_weight,
                "context_lexicon_weight": s.context_lexicon_weight, "nasal_penalty": s.nasal_penalty,
@@ -121,13 +116,13 @@ def typeahead(
     limit: Optional[int] = LIMIT,
     lang: str = LANG, data_dir: Optional[str] = DATA_DIR,
 ) -> None:
-    """Tune the running-text (type-ahead) ranking — κ, λ at the start, μ, nasal penalty — for the WER of typing the
-    tune half of the dev sentences word by word, always taking the first candidate; save it as config.json
-    "typeahead" (the word-list settings of "decoding" stay as they are)."""
+    """Tune the running-text (type-ahead) ranking — κ after a word, λ at the start, μ, nasal penalty — for the WER
+    of typing the tune half of the dev sentences word by word, always taking the first candidate; save it as the
+    record "typeahead" of config.json "decoding" (the word-list settings stay as they are)."""
     from seqlab.io import RunLock
-    from seqlab.translit.config import TYPEAHEAD, TypeaheadConfig
-    from seqlab.translit.evaluation.sentences import sentence_words, tune_typeahead, with_context, word_by_word
-    from seqlab.translit.model.checkpoint import CONFIG, write_config_section
+    from seqlab.translit.evaluation.sentences import sentence_words, with_context, word_by_word
+    from seqlab.translit.evaluation.tuning import save_typeahead, tune_typeahead
+    from seqlab.translit.model.checkpoint import CONFIG
     from seqlab.translit.transliterator import load_transliterator
 
     translit = load_transliterator(model, rescorers=rescorers)
@@ -136,17 +131,16 @@ def typeahead(
                           "`seqlab translit context` on it first")
     romans, natives = _sentences(lang, "tune", data_dir, limit)
     lines = sentence_words(translit, romans)
-    sentence_mode = with_context(translit, lines, natives, beam_size).wer
-    word_list = word_by_word(translit, lines, natives, beam_size).wer  # each word alone, as type-ahead was
+    decoding = translit.settings(beam_size)
+    sentence_mode = with_context(translit, lines, natives, decoding).wer
+    word_list = word_by_word(translit, lines, natives, decoding).wer  # each word alone, as type-ahead was
     best, grid = tune_typeahead(translit, lines, natives, beam_size)
-    values = {k: best[k] for k in ("context_weight", "prior_weight", "lexicon_weight", "nasal_penalty")}
-    TypeaheadConfig(**values).validate()
     with RunLock(model, "model folder"):
-        write_config_section(model, TYPEAHEAD, {
-            **values, "tune_wer": round(best["wer"], 4), "tune_wer_sentence_mode": round(sentence_mode, 4),
+        save_typeahead(model, best, {
+            "tune_wer": round(best["wer"], 4), "tune_wer_sentence_mode": round(sentence_mode, 4),
             "tune_wer_word_list_settings": round(word_list, 4), "tune_sentences": len(romans),
             "tuned_with": {"beam_size": beam_size, "rescorers": len(translit.rescorers)}})
     typer.echo(f"(κ, λ, μ, nasal penalty) grid on {len(romans):,} tune sentences, {len(grid)} settings; best "
                f"first-candidate WER {best['wer']:.4f} with κ={best['context_weight']}, λ={best['prior_weight']}, "
-               f"μ={best['lexicon_weight']}, nasal penalty {best['nasal_penalty']} (word-list settings "
-               f"{word_list:.4f}; sentence mode {sentence_mode:.4f}); saved as \"{TYPEAHEAD}\" in {model / CONFIG}")
+               f"μ={best['lexicon_weight']}, nasal penalty {best['nasal_penalty']} (each word alone with the "
+               f"word-list settings {word_list:.4f}; sentence mode {sentence_mode:.4f}); saved in {model / CONFIG}")

@@ -13,16 +13,13 @@ Error types, from one minimum-edit alignment per sentence:
 """
 from __future__ import annotations
 
-import itertools
 import re
 from collections import Counter
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 
-from seqlab.datadir import candidate_roots
 from seqlab.errors import DataError
-from seqlab.translit.config import MAX_WORD_LENGTH
-from seqlab.translit.data.corpus import romanized_sentences
+from seqlab.translit.config import MAX_WORD_LENGTH, DecodingConfig
+from seqlab.translit.data.paths import sentence_files
 from seqlab.translit.evaluation.metrics import edit_table
 from seqlab.translit.text.sentence import Lattice
 from seqlab.translit.text.tokens import words as input_words
@@ -31,31 +28,12 @@ from seqlab.translit.words.prior import read_text_lines
 
 WER_LETTERS = re.compile(r"[\u0900-\u0963\u0971-\u097F]+")
 HALVES = ("tune", "report", "all")
-CONTEXT_WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.75, 0.9, 1.2)
-CONTEXT_LEXICON_WEIGHTS = (0.0, 0.5, 1.0)
-NASAL_PENALTIES = (None, 0.0, 0.5, 1.0, 2.0)  # None: no nasal variants
-# The running-text (type-ahead) grid: κ, λ at the start of a line, μ, nasal penalty.
-TYPEAHEAD_CONTEXT_WEIGHTS = (0.3, 0.45, 0.6, 0.75, 0.9, 1.2, 1.5)
-TYPEAHEAD_PRIOR_WEIGHTS = (0.1, 0.2, 0.3, 0.45, 0.6, 0.9)
-TYPEAHEAD_LEXICON_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
-TYPEAHEAD_NASAL_PENALTIES = (None, 0.0, 0.5, 1.0)
 MAX_SENTENCE_FILE_BYTES = 64 * 2**20
 
 
 def wer_words(text: str) -> list[str]:
     """The words WER counts: maximal runs of Devanagari letters."""
     return WER_LETTERS.findall(text)
-
-
-def sentence_files(lang: str, split: str, data_dir: str | None = None) -> tuple[Path, Path]:
-    """Dakshina's romanized sentence files (roman, native) of a split, found under the data roots."""
-    for _, root in candidate_roots(data_dir):
-        roman, native = (root / romanized_sentences(lang, split, kind) for kind in ("roman", "native"))
-        if roman.is_file() and native.is_file():
-            return roman, native
-    raise DataError(f"Dakshina romanized {split} sentences for '{lang}' not found (expected "
-                    f"<data root>/{romanized_sentences(lang, split, 'roman')} and .native.txt; give "
-                    "--data-dir or set $SEQLAB_DATA_DIR)")
 
 
 def load_sentences(lang: str, half: str, data_dir: str | None = None) -> tuple[list[str], list[str]]:
@@ -143,56 +121,32 @@ def sentence_words(translit, romans: list[str]) -> list[list[str]]:
     return [[w for w in input_words(line, translit.direction) if len(w) <= MAX_WORD_LENGTH] for line in romans]
 
 
-def word_by_word(translit, lines: list[list[str]], references: list[str], beam_size: int | None = None) -> WerReport:
-    s = translit.settings(beam_size)
-    lattices = translit.lattices(lines, beam_size)
-    return evaluate_lattices(lattices, references, lambda lat: lat.choose(s.prior_weight))
+def word_by_word(translit, lines: list[list[str]], references: list[str], decoding: DecodingConfig) -> WerReport:
+    """WER with each word chosen alone (`decoding`'s prior and lexicon weights)."""
+    decoding = translit.usable(decoding)
+    lattices = translit.lattices(lines, decoding)
+    return evaluate_lattices(lattices, references, lambda lat: lat.choose(decoding.prior_weight))
 
 
-def with_context(translit, lines: list[list[str]], references: list[str], beam_size: int | None = None) -> WerReport:
-    s = translit.settings(beam_size)
-    lattices = translit.lattices(lines, beam_size, s.context_lexicon_weight, s.nasal_penalty)
+def with_context(translit, lines: list[list[str]], references: list[str], decoding: DecodingConfig) -> WerReport:
+    """WER with each sentence's words chosen jointly by the bigram model (`decoding`'s κ, μ and nasal penalty)."""
+    decoding = translit.usable(decoding)
+    lattices = translit.lattices(lines, decoding, joint=True)
     return evaluate_lattices(lattices, references, lambda lat: lat.choose(
-        s.prior_weight, translit.context, s.context_weight, translit.prior))
+        decoding.prior_weight, translit.context, decoding.context_weight, translit.prior))
 
 
-def typeahead(translit, lines: list[list[str]], references: list[str], beam_size: int | None = None) -> WerReport:
-    """First-candidate WER of typing each sentence word by word (text/typeahead.py, the running-text settings)."""
+def typeahead(translit, lines: list[list[str]], references: list[str], decoding: DecodingConfig) -> WerReport:
+    """WER of typing each sentence word by word, always taking the first candidate (text/typeahead.py, the model's
+    running-text settings; `decoding`'s beam, length penalty and rescorers)."""
     t = translit.typeahead_settings()
-    lattices = translit.lattices(lines, beam_size, t.lexicon_weight, t.nasal_penalty)
+    lattices = translit.lattices(lines, typeahead_lattice_settings(decoding, t.lexicon_weight, t.nasal_penalty),
+                                 joint=True)
     return evaluate_lattices(lattices, references, lambda lat: greedy_choice(
         lat, t.context_weight, t.prior_weight, translit.context, translit.prior))
 
 
-def tune_typeahead(translit, lines: list[list[str]], references: list[str], beam_size: int) -> tuple[dict, list[dict]]:
-    """The running-text settings (κ, λ, μ, nasal penalty) with the lowest first-candidate WER of typing these
-    sentences (ties: the smaller weights, no nasal variants), and the whole grid. Decoded once (the cache); the
-    bigram tables once per (μ, nasal penalty)."""
-    grid = []
-    for mu, penalty in itertools.product(TYPEAHEAD_LEXICON_WEIGHTS, TYPEAHEAD_NASAL_PENALTIES):
-        lattices = translit.lattices(lines, beam_size, mu, penalty)
-        for kappa, lam in itertools.product(TYPEAHEAD_CONTEXT_WEIGHTS, TYPEAHEAD_PRIOR_WEIGHTS):
-            report = evaluate_lattices(lattices, references, lambda lat, k=kappa, w=lam: greedy_choice(
-                lat, k, w, translit.context, translit.prior))
-            grid.append({"context_weight": kappa, "prior_weight": lam, "lexicon_weight": mu, "nasal_penalty": penalty,
-                         "wer": report.wer})
-    best = min(grid, key=lambda row: (row["wer"], row["context_weight"], row["prior_weight"], row["lexicon_weight"],
-                                      -1 if row["nasal_penalty"] is None else row["nasal_penalty"]))
-    return best, grid
-
-
-def tune_context(translit, lines: list[list[str]], references: list[str], weights=CONTEXT_WEIGHTS,
-                 lexicon_weights=CONTEXT_LEXICON_WEIGHTS, nasal_penalties=NASAL_PENALTIES) -> tuple[dict, list[dict]]:
-    """The (κ, μ, nasal penalty) with the lowest WER on these sentences (ties: the smaller weights, no nasal
-    variants), and the whole grid. Candidates are decoded once (the cache); the bigram scores once per (μ, π)."""
-    grid = []
-    for mu, penalty in itertools.product(lexicon_weights, nasal_penalties):
-        lattices = translit.lattices(lines, None, mu, penalty)
-        for weight in weights:
-            report = evaluate_lattices(lattices, references, lambda lat, w=weight: lat.choose(
-                0.0, translit.context, w, translit.prior))
-            grid.append({"context_weight": weight, "context_lexicon_weight": mu, "nasal_penalty": penalty,
-                         "wer": report.wer})
-    best = min(grid, key=lambda row: (row["wer"], row["context_weight"], row["context_lexicon_weight"],
-                                      -1 if row["nasal_penalty"] is None else row["nasal_penalty"]))
-    return best, grid
+def typeahead_lattice_settings(decoding: DecodingConfig, lexicon_weight: float,
+                               nasal_penalty: float | None) -> DecodingConfig:
+    """`decoding` with type-ahead's μ and nasal penalty where `Transliterator.lattices(joint=True)` reads them."""
+    return replace(decoding, context_lexicon_weight=lexicon_weight, nasal_penalty=nasal_penalty)

@@ -25,6 +25,7 @@ import numpy as np
 
 from seqlab.errors import SeqlabError
 from seqlab.translit.config import TypeaheadConfig
+from seqlab.translit.decoding.ranking import running_text_scores
 from seqlab.translit.text.sentence import Lattice
 from seqlab.translit.words.bigrams import BigramContext
 from seqlab.translit.words.prior import DEVANAGARI_WORD, WordPrior
@@ -53,20 +54,11 @@ def context_word(previous: Sequence[str]) -> str | None:
     return last if DEVANAGARI_WORD.fullmatch(last) else None
 
 
-def scores(candidates: Sequence[str], emissions: np.ndarray, previous: str | None, settings: TypeaheadConfig,
-           context: BigramContext | None, prior: WordPrior | None) -> np.ndarray:
-    """The type-ahead score of each candidate (see the module's docstring); no prior, no language model term."""
-    if prior is None:
-        return np.asarray(emissions, dtype=float)
-    if previous is not None and context is not None:
-        return emissions + settings.context_weight * context.transitions([previous], candidates, prior)[0]
-    return emissions + settings.prior_weight * np.array([prior.log_prob(w) for w in candidates])
-
-
 def ranked(candidates: Sequence[str], emissions: np.ndarray, previous: str | None, settings: TypeaheadConfig,
            context: BigramContext | None, prior: WordPrior | None) -> list[str]:
-    """`candidates` best first by `scores` (ties: the earlier candidate)."""
-    values = scores(candidates, emissions, previous, settings, context, prior)
+    """`candidates` best first by `ranking.running_text_scores` (ties: the earlier candidate)."""
+    values = running_text_scores(candidates, emissions, previous, settings.context_weight, settings.prior_weight,
+                                 context, prior)
     return [candidates[i] for i in np.argsort(-values, kind="stable")]
 
 

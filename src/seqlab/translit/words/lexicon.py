@@ -3,7 +3,7 @@
 A small network does not memorize its training lexicon: `delhi` is in the Dakshina training split 10 times as
 दिल्ली, yet the beam never proposes it. Each run folder therefore keeps `lexicon.tsv` (romanization, native word,
 annotator count), and decoding adds the lexicon's native words for an input (lower-cased) to the beam's
-candidates. Every candidate is scored alike (`decode.candidate_score`): the model's own log-probability of it
+candidates. Every candidate is scored alike (`decoding.ranking.candidate_score`): the model's own log-probability of it
 (forced decoding), the word prior, and log(1 + count) with the weight μ that `seqlab translit prior` tunes on dev.
 """
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Iterable
 from seqlab.errors import CheckpointError
 from seqlab.io import write_text_atomic
 from seqlab.translit.data.corpus import Pair
+from seqlab.translit.words.counts import read_counts
 
 LEXICON_FILE = "lexicon.tsv"
 
@@ -55,10 +56,8 @@ class Lexicon:
             raise CheckpointError(f"{path}: not UTF-8 ({exc.reason}); delete it to decode without lexicon memory") \
                 from None
         entries: dict[str, Counter] = defaultdict(Counter)
-        for lineno, line in enumerate(lines, start=1):
-            fields = line.split("\t")
-            if len(fields) != 3 or not fields[0] or not fields[1] or not (fields[2].isascii() and fields[2].isdigit()):
-                raise CheckpointError(f"{path}:{lineno}: expected ROMAN<TAB>NATIVE<TAB>COUNT, got {line[:60]!r}; "
-                                      "delete the file to decode without lexicon memory")
-            entries[fields[0].lower()][fields[1]] += int(fields[2])
+        hint = "; delete the file to decode without lexicon memory"
+        for (roman, native), count in read_counts(lines, path, [bool, bool], "ROMAN<TAB>NATIVE<TAB>COUNT",
+                                                  CheckpointError, hint):
+            entries[roman.lower()][native] += count
         return cls(dict(entries))
