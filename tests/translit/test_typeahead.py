@@ -2,14 +2,17 @@
 before it (typeahead.py): the frequent words of Hindi first, with the shipped model."""
 from __future__ import annotations
 
+import json
 import random
 
 import numpy as np
 import pytest
 
 from seqlab.errors import SeqlabError
-from seqlab.translit.config import TypeaheadConfig
+from seqlab.translit.config import TYPEAHEAD, DecodingConfig, TypeaheadConfig
 from seqlab.translit.data.corpus import load_split
+from seqlab.translit.evaluation.tuning import save_typeahead, tune_typeahead
+from seqlab.translit.model.checkpoint import PRETRAINED_DIR
 from seqlab.translit.text.script import DEVANAGARI, well_formed
 from seqlab.translit.text.sentence import Lattice
 from seqlab.translit.text.typeahead import check_previous, context_word, greedy_choice, ranked
@@ -105,3 +108,26 @@ def test_greedy_choice_takes_each_word_after_the_one_committed_before():
     assert greedy_choice(lat, 1.0, 1.0, context, prior) == ["और", "मैं"]
     assert greedy_choice(lat, 0.0, 0.0, context, prior) == ["ओर", "में"]  # the letters alone
     assert greedy_choice(lat, 1.0, 0.0, context, prior) == ["ओर", "में"]  # ओर is no context for मैं
+
+
+def test_tuning_keeps_the_best_setting_and_saves_it_beside_the_word_list_settings(shipped, tmp_path):
+    """Three sentences whose right first candidates need the running-text ranking; the record goes into config.json
+    "decoding" through its one writer, and the word-list settings `evaluate` uses stay as they were."""
+    lines, references = [["mujhe", "kal", "jana", "hai"], ["ghar", "ki", "chabi"], ["aur", "nahi"]], \
+        ["मुझे कल जाना है", "घर की चाबी", "और नहीं"]
+    best, grid = tune_typeahead(shipped, lines, references, 5)
+    assert len(grid) == 672 and best["wer"] == min(row["wer"] for row in grid) and best["wer"] < 0.2
+    (tmp_path / "config.json").write_text((PRETRAINED_DIR / "config.json").read_text(encoding="utf-8"),
+                                          encoding="utf-8")
+    before = json.loads((tmp_path / "config.json").read_text(encoding="utf-8"))
+    saved = save_typeahead(tmp_path, best, {"tune_sentences": 3})
+    after = json.loads((tmp_path / "config.json").read_text(encoding="utf-8"))
+    assert after["decoding"][TYPEAHEAD] == saved and saved["tune_sentences"] == 3
+    assert {k: v for k, v in after["decoding"].items() if k != TYPEAHEAD} == \
+        {k: v for k, v in before["decoding"].items() if k != TYPEAHEAD}
+    assert DecodingConfig.from_config(after) == DecodingConfig.from_config(before)
+    assert TypeaheadConfig.from_config(after) == TypeaheadConfig(
+        best["context_weight"], best["prior_weight"], best["lexicon_weight"], best["nasal_penalty"])
+    after["decoding"][TYPEAHEAD]["context_weight"] = -1
+    with pytest.raises(SeqlabError, match="decoding.typeahead: context_weight"):
+        TypeaheadConfig.from_config(after)
