@@ -33,7 +33,7 @@ CONTEXT_WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.75, 0.9, 1.2)
 CONTEXT_LEXICON_WEIGHTS = (0.0, 0.5, 1.0)
 NASAL_PENALTIES = (None, 0.0, 0.5, 1.0, 2.0)  # None: no nasal variants
 # Running text (type-ahead): κ after a word, λ at the start of a line, μ, nasal penalty.
-TYPEAHEAD_CONTEXT_WEIGHTS = (0.3, 0.45, 0.6, 0.75, 0.9, 1.2, 1.5)
+TYPEAHEAD_CONTEXT_WEIGHTS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.45, 0.6, 0.9, 1.2)
 TYPEAHEAD_PRIOR_WEIGHTS = (0.1, 0.2, 0.3, 0.45, 0.6, 0.9)
 TYPEAHEAD_LEXICON_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
 TYPEAHEAD_NASAL_PENALTIES = (None, 0.0, 0.5, 1.0)
