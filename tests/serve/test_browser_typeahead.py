@@ -65,6 +65,7 @@ def test_editor_types_running_text_with_punctuation_an_address_and_backspace(pag
     page.keyboard.press("Backspace")  # right after the commit of `yeh `: the Latin word is back, with candidates
     items = _suggestions(page)
     assert _value(page) == expected[: -len(committed[-1]) - 1] + "yeh" and items[-1] == "yeh"
+    page.screenshot(path=str(tmp_path / "backspace.png"))
     page.keyboard.press("2")
     page.keyboard.press("Space")
     _type_word(page, "seqlab")
