@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from seqlab.device import DEVICE_HELP
+from seqlab.device import DEVICE_HELP, INFERENCE_DTYPES
 from seqlab.options import Options, check_fields, from_dict, opt
 
 CELLS = ("rnn", "gru", "lstm")
@@ -163,6 +163,15 @@ TYPEAHEAD = "typeahead"  # its record in config.json "decoding"
 # What `seqlab translit typeahead` records beside the values (for reports, never used to rank).
 TYPEAHEAD_RECORD = ("tune_wer", "tune_wer_sentence_mode", "tune_wer_word_list_settings", "tune_sentences",
                     "tuned_with")
+class LoadOptions(Options):
+    """What `load_transliterator` (the Python API) takes beside the model folder, checked as the CLI checks its
+    options: a bad value is one SeqlabError naming the parameter (or the CLI flag that sets it), before anything
+    is read."""
+
+    batch_size: int = opt(256, help="Words decoded in one batch.", low=1, high=65536)
+    device: str = opt("cpu", "--device", DEVICE_HELP)
+    dtype: str = opt("float32", "--dtype", "What the models compute in.", choices=INFERENCE_DTYPES)
+    rescorers: bool = opt(True, help="Also rescore with the model folder's rescorer models.")
 
 
 @dataclass

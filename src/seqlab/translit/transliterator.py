@@ -1,6 +1,7 @@
 """Using a trained model: words, top-k candidates and whole sentences (the Python API behind `predict`)."""
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from dataclasses import replace
@@ -13,7 +14,7 @@ from seqlab.cache import LruCache
 from seqlab.device import resolve_device, resolve_inference_dtype
 from seqlab.errors import SeqlabError
 from seqlab.options import check_fields
-from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH, DecodingConfig, TypeaheadConfig
+from seqlab.translit.config import DIRECTIONS, DecodingConfig, LoadOptions, TypeaheadConfig
 from seqlab.translit.data.vocab import Vocabs, make_batch
 from seqlab.translit.decoding.ranking import Candidate, rank, well_formed_only
 from seqlab.translit.decoding.search import (
@@ -28,8 +29,9 @@ from seqlab.translit.model.network import Seq2Seq
 from seqlab.translit.model.rescorers import Rescorer, load_rescorers, rescorer_weights
 from seqlab.translit.text.script import well_formed
 from seqlab.translit.text.sentence import Lattice, lattice
-from seqlab.translit.text.tokens import word_matches
+from seqlab.translit.text.tokens import model_form, too_long, word_matches
 from seqlab.translit.text.typeahead import check_previous, context_word, ranked
+from seqlab.translit.text.word_check import check_words
 from seqlab.translit.words.bigrams import BigramContext
 from seqlab.translit.words.lexicon import Lexicon
 from seqlab.translit.words.prior import WordPrior
@@ -57,7 +59,7 @@ class Transliterator:
 
     def unknown_characters(self, words: Iterable[str]) -> Counter:
         """Input characters the model never saw in training (they are read as <unk>)."""
-        return Counter(c for w in words for c in w.lower() if c not in self.vocabs.source.stoi)
+        return Counter(c for w in words for c in model_form(w) if c not in self.vocabs.source.stoi)
 
     @property
     def device(self) -> torch.device:
@@ -125,14 +127,21 @@ class Transliterator:
                    prior_weight: float | None = None, lexicon_weight: float | None = None,
                    previous: Sequence[str] | None = None) -> list[list[str]]:
         """`candidate_lists` with the model's decoding but the given values, and a beam of at least 5 unless
-        `beam_size` says otherwise. With `previous` (the up to two words before the cursor, [] at the start of a
-        text), each word is ranked as the next word of running text instead (`candidates_in_context`; the weight
-        arguments then do not apply)."""
+        `beam_size` says otherwise. `words` is checked as the server checks words (`check_words`). With `previous`
+        (the up to two words before the cursor, [] at the start of a text), each word is ranked as the next word of
+        running text instead (`candidates_in_context`; the weight arguments then do not apply)."""
+        self.check_words(words)
+        beam_size = max(self.decoding.beam_size, 5) if beam_size is None else beam_size
         if previous is not None:
             return self.candidates_in_context(words, previous, beam_size)
-        return self.candidate_lists(words, self.settings(beam_size or max(self.decoding.beam_size, 5),
-                                                         length_penalty=length_penalty, prior_weight=prior_weight,
-                                                         lexicon_weight=lexicon_weight))
+        return self.candidate_lists(words, self.settings(beam_size, length_penalty=length_penalty,
+                                                         prior_weight=prior_weight, lexicon_weight=lexicon_weight))
+
+    def check_words(self, words: Sequence[str]) -> None:
+        """SeqlabError naming the first item of `words` that is not one word of the model's input (word_check.py):
+        the API's word methods check, the internal ones (`candidate_lists`, `best`) take tokenizer and corpus
+        words as they are."""
+        check_words(words, self.vocabs.source.stoi, self.vocabs.target.stoi, self.direction)
 
     def candidate_lists(self, words: Sequence[str], decoding: DecodingConfig) -> list[list[str]]:
         """Up to `decoding.beam_size` distinct outputs per word, best first: the beam's and the training lexicon's
@@ -174,7 +183,7 @@ class Transliterator:
 
     def cached_scored(self, words: list[str], beam_size: int) -> list[list[Candidate]]:
         """`scored_candidates` through the cache of the words decoded before (running text repeats its words)."""
-        keys = [(w.lower(), beam_size) for w in words]
+        keys = [(model_form(w), beam_size) for w in words]
         return self.candidate_cache.get_many(keys, lambda missing: self.scored_candidates([w for w, _ in missing],
                                                                                           beam_size))
 
@@ -190,21 +199,24 @@ class Transliterator:
 
     def transliterate(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
                       prior_weight: float | None = None, lexicon_weight: float | None = None) -> list[str]:
-        """`best` with the model's decoding but the given values."""
+        """`best` with the model's decoding but the given values; `words` is checked as in `candidates`."""
+        self.check_words(words)
         return self.best(words, self.settings(beam_size, length_penalty=length_penalty, prior_weight=prior_weight,
                                               lexicon_weight=lexicon_weight))
 
     def best(self, words: Sequence[str], decoding: DecodingConfig) -> list[str]:
-        """One Devanagari word per input word: greedy for beam size 1, else the best reranked candidate."""
+        """One Devanagari word per input word: greedy for beam size 1, else the best reranked candidate (a word
+        the model gives no output for is returned as it is)."""
         if self.usable(decoding).beam_size > 1:
-            return [c[0] if c else "" for c in self.candidate_lists(words, decoding)]
-        results = greedy_words(self.model, self.vocabs, words, self.batch_size, self.device)
+            return [c[0] if c else word for word, c in zip(words, self.candidate_lists(words, decoding))]
+        results = [output or word for word, output in
+                   zip(words, greedy_words(self.model, self.vocabs, words, self.batch_size, self.device))]
         return [best[0] for best in self.learned_first(words, [[r] for r in results], 1)]
 
     def attention(self, word: str) -> tuple[str, torch.Tensor | None]:
         """Greedy output and its attention matrix (output chars × input chars), None without attention."""
         check_word_lengths([word])
-        batch = make_batch([0], [self.vocabs.source.encode(word.lower())], None).to(self.device)
+        batch = make_batch([0], [self.vocabs.source.encode(model_form(word))], None).to(self.device)
         tokens, weights = greedy_decode(self.model, batch.source, batch.source_lengths, keep_attention=True)
         output = self.vocabs.target.decode(tokens[0].tolist())
         return output, None if weights is None else weights[0, : len(output) + 1, : len(word)].float()
@@ -220,13 +232,15 @@ class Transliterator:
         returns the words decoded and the number of words left as they were for being too long. Each line's
         words are chosen jointly with the bigram model (words/bigrams.py) unless `context` is False or the model has
         none; tokens that are not words (tokens.py) and words longer than MAX_WORD_LENGTH are kept as they are."""
+        if not isinstance(text, str):
+            raise SeqlabError(f"text must be a string, got {type(text).__name__}")
         matches = list(word_matches(text, self.direction))
-        short = [m for m in matches if len(m.group(0)) <= MAX_WORD_LENGTH]
+        short = [m for m in matches if not too_long(m.group(0))]
         decoding = self.settings(beam_size, context_weight=context_weight)
         outputs = iter(self._choose_lines(text, short, decoding, context))
         pieces, end = [], 0
         for m in matches:
-            pieces += [text[end : m.start()], next(outputs) if len(m.group(0)) <= MAX_WORD_LENGTH else m.group(0)]
+            pieces += [text[end : m.start()], m.group(0) if too_long(m.group(0)) else next(outputs)]
             end = m.end()
         return "".join(pieces) + text[end:], [m.group(0) for m in short], len(matches) - len(short)
 
@@ -235,7 +249,7 @@ class Transliterator:
         s = self.usable(decoding)
         words = [m.group(0) for m in matches]
         if s.beam_size == 1 or not words:
-            return self.transliterate(words, 1) if words else []
+            return self.best(words, replace(s, beam_size=1)) if words else []
         lines: dict[int, list[str]] = {}
         line, position = 0, 0
         for m in matches:
@@ -265,6 +279,23 @@ class Transliterator:
         return result
 
 
+    def cache_candidates(self, words: Sequence[str], beam_size: int | None = None) -> int:
+        """Decode the words sentence mode will need into its cache (what `lattices` reads), so that a caller (the
+        server) can decode a long text in pieces and then choose its words at once, with the same result.
+        Returns how many words had to be decoded."""
+        s = self.settings(beam_size)
+        keys = [(model_form(w), s.beam_size) for w in words]
+        decoded = 0
+
+        def decode(missing: list) -> list:
+            nonlocal decoded
+            decoded = len(missing)
+            return self.scored_candidates([w for w, _ in missing], s.beam_size)
+
+        self.candidate_cache.get_many(keys, decode)
+        return decoded
+
+
 def _offer_taught(ranked: list[str], taught: set[str], k: int) -> list[str]:
     """The first `k` of `ranked`, except that lexicon words ranked lower replace its worst other words (never the
     first): a word the model was taught is always offered."""
@@ -288,14 +319,21 @@ def model_direction(config: dict, where: str = "config.json") -> str:
 
 
 def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 256, device: str = "cpu",
-                        user_dictionary: UserDictionary | None = None, direction: str | None = None,
+                        user_dictionary: UserDictionary | str | Path | None = None, direction: str | None = None,
                         rescorers: bool = True, dtype: str = "float32") -> Transliterator:
     """Load a run directory or model folder; without one, the Hindi model shipped with seqlab for `direction`
     (default romanized → Devanagari). A model of another direction than a given one is refused.
     Decoding defaults to the CPU: single words are faster there than a GPU round trip. A user dictionary is
-    used only when given (evaluation never sees one). `rescorers=False` leaves the folder's rescorer models out
-    (about 3x faster decoding, for servers). `dtype` (device.INFERENCE_DTYPES) is what the models compute in;
-    scores, prior and ranking stay float32."""
+    used only when given (a UserDictionary, or the path of its file; evaluation never sees one).
+    `rescorers=False` leaves the folder's rescorer models out (about 3x faster decoding, for servers). `dtype`
+    (device.INFERENCE_DTYPES) is what the models compute in; scores, prior and ranking stay float32. Values are
+    checked as the CLI checks them (config.LoadOptions)."""
+    LoadOptions(batch_size=batch_size, device=device, dtype=dtype, rescorers=rescorers).validate()
+    if isinstance(user_dictionary, (str, os.PathLike)):
+        user_dictionary = UserDictionary(user_dictionary)
+    elif user_dictionary is not None and not isinstance(user_dictionary, UserDictionary):
+        raise SeqlabError(f"user_dictionary must be a UserDictionary or the path of its file, got "
+                          f"{type(user_dictionary).__name__}")
     target = resolve_device(device)  # a wrong --device fails before the model is read
     model_dtype = resolve_inference_dtype(dtype, target)
     if direction is not None and direction not in DIRECTIONS:

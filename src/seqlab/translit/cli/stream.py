@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 
 from seqlab.errors import SeqlabError
 from seqlab.translit.config import MAX_WORD_LENGTH
-from seqlab.translit.text.tokens import TOKENS, word_matches
+from seqlab.translit.text.tokens import TOKENS, too_long, word_matches
 from seqlab.translit.transliterator import LEADING_WORD, Transliterator
 
 # The tokens of tokens.py, and line ends: top-k mode writes a line of candidates per word to transliterate.
@@ -108,13 +108,14 @@ class TextStream:
 
     def _emit_candidates(self, text: str) -> str:
         words = [m.group(0) for m in word_matches(text, self.translit.direction)]
-        short = [w for w in words if len(w) <= MAX_WORD_LENGTH]
+        short = [w for w in words if not too_long(w)]
         self.unknown.update(self.translit.unknown_characters(short))
         self.too_long += len(words) - len(short)
         beam = max(self.top_k, self.beam_size or 1)
         if self.context:
             self.translit.cached_scored(short, beam)  # one batched decoding; each word is then ranked in turn
-        ranked = iter([] if self.context or not short else self.translit.candidates(short, beam))
+        ranked = iter([] if self.context or not short else self.translit.candidate_lists(short,
+                                                                                        self.translit.settings(beam)))
         out, start = [], 0
         for m in _TOKEN_OR_NEWLINE[self.translit.direction].finditer(text):
             token = m.group(0)
@@ -127,7 +128,7 @@ class TextStream:
                     out.append(self._line_text + text[start : m.end()])
                 self._line_words, self._line_text, self._line_cut, self._previous = 0, "", False, []
             else:
-                shown = " ".join(self._ranked(token, beam, ranked)) if len(token) <= MAX_WORD_LENGTH else token
+                shown = token if too_long(token) else " ".join(self._ranked(token, beam, ranked))
                 out.append(self._word_line_start() + shown + "\n")
             start = m.end()
         if not self._line_words:
@@ -141,7 +142,7 @@ class TextStream:
         """The top_k candidates of `word`: after the line's words before it, or the next of the word-mode lists."""
         if not self.context:
             return next(ranked)[: self.top_k]
-        found = self.translit.candidates([word], beam, previous=self._previous)[0]
+        found = self.translit.candidates_in_context([word], self._previous, beam)[0]
         self._previous = [*self._previous, found[0] if found else word][-2:]
         return found[: self.top_k]
 
