@@ -163,6 +163,9 @@ TYPEAHEAD = "typeahead"  # its record in config.json "decoding"
 # What `seqlab translit typeahead` records beside the values (for reports, never used to rank).
 TYPEAHEAD_RECORD = ("tune_wer", "tune_wer_sentence_mode", "tune_wer_word_list_settings", "tune_sentences",
                     "tuned_with")
+
+
+@dataclass
 class LoadOptions(Options):
     """What `load_transliterator` (the Python API) takes beside the model folder, checked as the CLI checks its
     options: a bad value is one SeqlabError naming the parameter (or the CLI flag that sets it), before anything
