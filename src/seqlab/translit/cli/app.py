@@ -37,6 +37,7 @@ for _command in (cli_dictionary.learn, cli_dictionary.forget, cli_dictionary.exp
     app.command()(_command)
 app.command("evaluate-sentences")(cli_sentences.evaluate_sentences)
 app.command()(cli_batch.batch)
+app.command()(cli_sentences.typeahead)
 
 MODEL = typer.Option(None, "--model", help="Run directory or model folder (default: the shipped Hindi model).")
 AS_JSON = typer.Option(False, "--json", help="Print the summary as JSON on the last line of stdout.")
