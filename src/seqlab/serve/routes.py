@@ -109,8 +109,8 @@ def _check_learn(request: Request, body: LearnRequest, need_native: bool):
 @router.post("/learn", summary="Remember a picked candidate: later suggestions for `roman` rank it first")
 async def learn(request: Request, body: LearnRequest) -> dict:
     state = _check_learn(request, body, need_native=True)
-    await state.engine.run(state.user_dictionary.learn, body.roman, body.native)  # SeqlabError → 400
-    return {"learned": {"roman": body.roman.lower(), "native": body.native}}
+    roman, native = await state.engine.run(state.user_dictionary.learn, body.roman, body.native)  # SeqlabError: 400
+    return {"learned": {"roman": roman, "native": native}}  # as stored, so what the client sees is what is offered
 
 
 @router.delete("/learn", summary="Forget learned picks for `roman` (one, or all when `native` is omitted)")

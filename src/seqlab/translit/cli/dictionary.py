@@ -67,8 +67,8 @@ def learn(
         return
     if roman is None or native is None:
         raise SeqlabError("give ROMAN and NATIVE (e.g. `seqlab translit learn mera मेरा`), or --file PAIRS.tsv")
-    dictionary.learn(roman, native)
-    typer.echo(f"learned {roman.strip().lower()} → {native.strip()} ({dictionary.path})")
+    stored_roman, stored_native = dictionary.learn(roman, native)
+    typer.echo(f"learned {stored_roman} → {stored_native} ({dictionary.path})")
 
 
 def forget(
@@ -77,11 +77,13 @@ def forget(
     user_dictionary: Optional[Path] = USER_DICTIONARY,
 ) -> None:
     """Forget learned spellings of ROMAN."""
+    from seqlab.translit.words.user_dictionary import roman_key
+
     dictionary = open_user_dictionary(user_dictionary)
     removed = dictionary.forget(roman, native)
     if not removed:
         raise SeqlabError(f"{roman!r}{f' → {native!r}' if native else ''} is not in {dictionary.path}")
-    typer.echo(f"forgot {removed} pair(s) of {roman.strip().lower()} ({dictionary.path})")
+    typer.echo(f"forgot {removed} pair(s) of {roman_key(roman.strip())} ({dictionary.path})")
 
 
 def export(

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import os
 import re
+import sys
+import unicodedata
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, NamedTuple, Optional, Sequence
 
 import platformdirs
 from filelock import FileLock, Timeout
@@ -24,6 +26,7 @@ from seqlab.translit.config import MAX_WORD_LENGTH, USER_DICTIONARY_ENV
 MAX_PAIRS = 1_000_000  # a personal dictionary holds hundreds of pairs; more is a wrong file, not a dictionary
 MAX_FILE_BYTES = 64 * 2**20
 LOCK_TIMEOUT_S = 10.0
+MAX_WARNINGS = 5  # unusable lines named one by one per load; more are counted
 _LATIN_WORD = re.compile(r"[^\W\d_]+")  # what `predict` transliterates as one word
 _BAD_NATIVE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -35,20 +38,45 @@ def default_user_dictionary_path(lang: str = "hi") -> Path:
     return Path(platformdirs.user_data_dir("seqlab", appauthor=False)) / f"user-dictionary-{lang}.tsv"
 
 
+def roman_key(word: str) -> str:
+    """The one form a romanization is stored and looked up in, by writers and readers alike: Unicode NFC, then
+    `str.lower()` (the lower-casing the model applies to its input; not `casefold`, which would turn `ß` into `ss`
+    and match words the model reads differently), then NFC again. Some capitals grow when lower-cased (`İ` → `i` +
+    U+0307): `check_pair` refuses a ROMAN whose key is not one word of letters of at most MAX_WORD_LENGTH."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", word).lower())
+
+
 def check_pair(roman: str, native: str) -> tuple[str, str]:
-    """A learnable pair: ROMAN one word of letters (stored lower-case: input is case-insensitive), NATIVE one
-    word without spaces or control characters; both at most MAX_WORD_LENGTH characters."""
+    """A learnable pair, as stored: ROMAN one word of letters, stored as its `roman_key` (input is
+    case-insensitive); NATIVE one word without spaces or control characters; both at most MAX_WORD_LENGTH
+    characters. The same check guards `learn` and every line read back, so what is written can be read."""
     if not isinstance(roman, str) or not isinstance(native, str):
         raise SeqlabError("a learned pair is two strings: ROMAN and NATIVE")
-    roman, native = roman.strip(), native.strip()
+    roman, native = unicodedata.normalize("NFC", roman.strip()), native.strip()
     if not _LATIN_WORD.fullmatch(roman):
         raise SeqlabError(f"ROMAN must be one word of letters (no spaces, digits or punctuation), got {roman[:40]!r}")
+    key = roman_key(roman)
+    if not _LATIN_WORD.fullmatch(key):
+        bad = next(c for c in key if not _LATIN_WORD.fullmatch(c))
+        raise SeqlabError(f"ROMAN {roman[:40]!r} lower-cases to {key[:40]!r}, which has U+{ord(bad):04X} (not a "
+                          "letter), so it cannot be looked up; type it without that capital")
     if not native or _BAD_NATIVE.search(native):
         raise SeqlabError(f"NATIVE must be one word without spaces or control characters, got {native[:40]!r}")
-    for name, word in (("ROMAN", roman), ("NATIVE", native)):
+    for name, word in (("ROMAN", key), ("NATIVE", native)):
         if len(word) > MAX_WORD_LENGTH:
-            raise SeqlabError(f"{name} is {len(word)} characters long; at most {MAX_WORD_LENGTH} can be learned")
-    return roman.lower(), native
+            lowered = " once lower-cased" if word is key and len(key) != len(roman) else ""
+            raise SeqlabError(f"{name} is {len(word)} characters long{lowered}; at most {MAX_WORD_LENGTH} can be "
+                              "learned")
+    return key, native
+
+
+class Skipped(NamedTuple):
+    """A line of the file that is not a usable pair: its number, its fields where it had them, and why."""
+
+    lineno: int
+    roman: Optional[str]
+    native: Optional[str]
+    reason: str
 
 
 class UserDictionary:
@@ -63,35 +91,50 @@ class UserDictionary:
     def _lock(self) -> FileLock:
         return FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S)
 
-    def _read(self) -> list[tuple[str, str]]:
-        """The pairs on disk (none if the file does not exist); a corrupt file is an error naming it."""
+    def _read(self) -> tuple[list[tuple[str, str]], list[Skipped]]:
+        """The usable pairs on disk (none if the file does not exist) and the lines skipped as unusable: one bad line
+        (hand-edited, or written by an older seqlab under another rule) never makes the whole dictionary unusable.
+        A file that is not a dictionary at all (a folder, too large) is an error naming it."""
         if self.path.is_dir():
             raise SeqlabError(f"user dictionary {self.path} is a folder, expected a file")
         try:
             if self.path.stat().st_size > MAX_FILE_BYTES:
                 raise SeqlabError(f"user dictionary {self.path} is over {MAX_FILE_BYTES >> 20} MB; it is not a "
                                   "dictionary seqlab wrote (move it away)")
-            text = self.path.read_text(encoding="utf-8")
+            data = self.path.read_bytes()
         except FileNotFoundError:
-            return []
-        except UnicodeDecodeError:
-            raise SeqlabError(f"user dictionary {self.path} is not UTF-8 text; fix or remove it") from None
+            return [], []
         except OSError as exc:
             raise SeqlabError(f"user dictionary {self.path} cannot be read ({exc.strerror or exc})") from None
-        pairs = []
-        for lineno, line in enumerate(text.splitlines(), start=1):
-            fields = line.split("\t")
+        pairs, skipped = [], []
+        for lineno, raw in enumerate(data.split(b"\n"), start=1):
+            raw = raw.removesuffix(b"\r")
+            if not raw.strip():
+                continue
+            fields: list[str] = []
             try:
+                fields = raw.decode("utf-8").split("\t")
                 if len(fields) != 2:
                     raise SeqlabError("expected ROMAN<TAB>NATIVE")
                 pairs.append(check_pair(*fields))
+            except UnicodeDecodeError:
+                skipped.append(Skipped(lineno, None, None, "not UTF-8 text"))
             except SeqlabError as exc:
-                raise SeqlabError(f"user dictionary {self.path}:{lineno} is corrupt ({exc}); fix or delete that "
-                                  "line") from None
-        return pairs
+                skipped.append(Skipped(lineno, fields[0], fields[1] if len(fields) > 1 else None, str(exc)))
+        return pairs, skipped
+
+    def _warn(self, skipped: list[Skipped], verb: str, note: str = "") -> None:
+        """One line per unusable line (the first few), on stderr: the server's log, the CLI's terminal."""
+        for line in skipped[:MAX_WARNINGS]:
+            print(f"warning: user dictionary {self.path}:{line.lineno} {verb} ({line.reason}){note}",
+                  file=sys.stderr, flush=True)
+        if len(skipped) > MAX_WARNINGS:
+            print(f"warning: user dictionary {self.path}: {len(skipped) - MAX_WARNINGS} more unusable lines {verb}",
+                  file=sys.stderr, flush=True)
 
     def _refresh(self) -> None:
-        """Reload when the file changed since the last read (another process learned something)."""
+        """Reload when the file changed since the last read (another process learned something); unusable lines
+        are skipped with a warning, once per load."""
         try:
             stat = self.path.stat()
             stamp = (stat.st_mtime_ns, stat.st_size)
@@ -100,7 +143,9 @@ class UserDictionary:
         except OSError as exc:
             raise SeqlabError(f"user dictionary {self.path} cannot be read ({exc.strerror or exc})") from None
         if stamp != self._stamp or stamp is None:
-            self._set(self._read() if stamp is not None else [])
+            pairs, skipped = self._read() if stamp is not None else ([], [])
+            self._warn(skipped, "skipped", "; the next learn or forget rewrites the file without it")
+            self._set(pairs)
             self._stamp = stamp
 
     def _set(self, pairs: list[tuple[str, str]]) -> None:
@@ -111,17 +156,20 @@ class UserDictionary:
             if native not in natives:
                 natives.append(native)
 
-    def _change(self, edit) -> int:
-        """Apply `edit(pairs) -> (new pairs, changes)` under the lock and write the result atomically."""
+    def _change(self, edit: Callable[[list[tuple[str, str]], list[Skipped]], tuple[list[tuple[str, str]], int]]
+                ) -> int:
+        """Apply `edit(pairs, skipped lines) -> (new pairs, changes)` under the lock and write the result atomically.
+        A file with unusable lines is rewritten even without changes: a write keeps only the usable lines."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._lock():
-                pairs = self._read()
-                new_pairs, changes = edit(pairs)
-                if len(new_pairs) > MAX_PAIRS:
+                pairs, skipped = self._read()
+                new_pairs, changes = edit(pairs, skipped)
+                if len(new_pairs) > MAX_PAIRS and len(new_pairs) > len(pairs):
                     raise SeqlabError(f"user dictionary {self.path} would hold over {MAX_PAIRS:,} pairs")
-                if changes:
+                if changes or skipped:
                     write_text_atomic(self.path, "".join(f"{r}\t{n}\n" for r, n in new_pairs))
+                    self._warn(skipped, "removed")
         except Timeout:
             raise SeqlabError(f"user dictionary {self.path} is locked by another process for over "
                               f"{LOCK_TIMEOUT_S:.0f} s; try again") from None
@@ -130,25 +178,34 @@ class UserDictionary:
         self._stamp = None  # reread on next lookup
         return changes
 
-    def learn(self, roman: str, native: str) -> None:
-        """Remember that ROMAN is written NATIVE; learning a pair again makes it the newest."""
+    def learn(self, roman: str, native: str) -> tuple[str, str]:
+        """Remember that ROMAN is written NATIVE (learning a pair again makes it the newest); returns the pair as
+        stored (ROMAN as its `roman_key`)."""
         pair = check_pair(roman, native)
-        self._change(lambda pairs: ([p for p in pairs if p != pair] + [pair], 1))
+        self._change(lambda pairs, skipped: ([p for p in pairs if p != pair] + [pair], 1))
+        return pair
 
     def learn_many(self, pairs: list[tuple[str, str]]) -> int:
         """Learn several pairs in one locked write (a --file of pairs); returns how many were given."""
         checked = [check_pair(r, n) for r, n in pairs]
         new = set(checked)
-        return self._change(lambda old: ([p for p in old if p not in new] + list(dict.fromkeys(checked)),
-                                         len(checked)))
+        return self._change(lambda old, skipped: ([p for p in old if p not in new] + list(dict.fromkeys(checked)),
+                                                  len(checked)))
 
     def forget(self, roman: str, native: str | None = None) -> int:
-        """Forget ROMAN's pair with NATIVE, or all of ROMAN's pairs; returns how many were removed."""
-        roman = roman.strip().lower()
+        """Forget ROMAN's pair with NATIVE, or all of ROMAN's pairs; returns how many were removed. Unusable lines
+        of that ROMAN count as removed too (every write drops them), so `forget İİİ` repairs what an older seqlab
+        wrote for it."""
+        key = roman_key(roman.strip())
+        native = None if native is None else native.strip()
 
-        def edit(pairs):
-            kept = [p for p in pairs if not (p[0] == roman and (native is None or p[1] == native.strip()))]
-            return kept, len(pairs) - len(kept)
+        def matches(line_roman: str | None, line_native: str | None) -> bool:
+            return line_roman is not None and roman_key(line_roman.strip()) == key and (
+                native is None or (line_native or "").strip() == native)
+
+        def edit(pairs, skipped):
+            kept = [p for p in pairs if not matches(*p)]
+            return kept, len(pairs) - len(kept) + sum(matches(line.roman, line.native) for line in skipped)
 
         return self._change(edit)
 
@@ -159,7 +216,7 @@ class UserDictionary:
     def lookup_many(self, romans: Sequence[str]) -> list[list[str]]:
         """`lookup` for many words, with one check of the file (a stat, not one per word)."""
         self._refresh()
-        return [list(self._by_roman.get(roman.lower(), ())) for roman in romans]
+        return [list(self._by_roman.get(roman_key(roman), ())) for roman in romans]
 
     def pairs(self) -> list[tuple[str, str]]:
         """Every learned pair, oldest first."""
