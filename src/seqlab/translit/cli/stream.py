@@ -11,12 +11,9 @@ from typing import Callable, Iterator
 
 from seqlab.errors import SeqlabError
 from seqlab.translit.config import MAX_WORD_LENGTH
-from seqlab.translit.text.tokens import TOKENS, word_matches
+from seqlab.translit.text.tokens import tokens, word_matches
 from seqlab.translit.transliterator import LEADING_WORD, Transliterator
 
-# The tokens of tokens.py, and line ends: top-k mode writes a line of candidates per word to transliterate.
-_TOKEN_OR_NEWLINE = {direction: re.compile(pattern.pattern + r"|(?P<newline>\n)")
-                     for direction, pattern in TOKENS.items()}
 _LINE_TEXT_LIMIT = 1 << 16  # characters of an unfinished line held back before its start is written
 _MAX_TOKEN_HELD = 4096  # a trailing run without spaces (URL, e-mail) held back whole up to this length
 _NON_SPACE = re.compile(r"\S*")
@@ -112,7 +109,7 @@ class TextStream:
         beam = max(self.top_k, self.beam_size or 1)
         ranked = iter(self.translit.candidates(short, beam) if short else [])
         out, start = [], 0
-        for m in _TOKEN_OR_NEWLINE[self.translit.direction].finditer(text):
+        for m in tokens(text, self.translit.direction, newlines=True):  # line ends too: a candidate line per word
             token = m.group(0)
             if m.lastgroup not in ("newline", "word"):  # passed-through tokens get no candidate line
                 continue
