@@ -3,6 +3,8 @@ and property-based requests on every route. Whatever a client sends, the server 
 nothing, and keeps answering everyone else."""
 from __future__ import annotations
 
+import json
+import socket
 from pathlib import Path
 
 import httpx
@@ -32,3 +34,76 @@ def test_a_line_written_by_an_older_seqlab_is_skipped_not_fatal(server):
     assert httpx.request("DELETE", f"{server.url}/learn", json={"roman": "İİİ"}).json()["forgotten"] == 1
     assert path.read_text(encoding="utf-8") == kept  # the write kept the usable lines only
     assert server.log.count("userdict.tsv:") == 2  # one 'skipped' (once per load, not per request), one 'removed'
+
+
+# --- slow clients (conftest.py: --header-timeout 2 --body-timeout 2 --max-connections 32) ---
+
+SLOW = {
+    "partial headers": b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n",
+    "partial body": b"POST /transliterate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: 100\r\n\r\n{\"te",
+    "unfinished chunked body": b"POST /transliterate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                               b"Transfer-Encoding: chunked\r\n\r\n4\r\n{\"te\r\n",
+}
+CAP_S = 20  # far above the 2 s configured: a bound against hanging, not a speed target
+
+
+def _connect(server, data: bytes) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=CAP_S)
+    sock.sendall(data)
+    return sock
+
+
+def _read_all(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection (a timeout here fails the test)."""
+    chunks = []
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_slow_clients_get_408_and_are_closed_while_others_are_served(server):
+    sockets = {name: _connect(server, data) for name, data in SLOW.items()}
+    silent = socket.create_connection(("127.0.0.1", server.port), timeout=CAP_S)  # connects, sends nothing
+    try:
+        assert httpx.get(f"{server.url}/healthz").status_code == 200
+        assert httpx.get(f"{server.url}/tl/hi/ghar").json()["result"][0] == "घर"
+        for name, sock in sockets.items():
+            answer = _read_all(sock)
+            assert answer.startswith(b"HTTP/1.1 408 ") and b"did not arrive within 2 s" in answer, (name, answer)
+        assert _read_all(silent) == b""  # nothing asked, nothing answered: closed
+    finally:
+        for sock in [*sockets.values(), silent]:
+            sock.close()
+    assert server.alive()
+
+
+def test_a_connection_flood_evicts_the_slowest_and_healthz_answers_throughout(server):
+    flood = [_connect(server, SLOW["partial headers"]) for _ in range(40)]  # over --max-connections 32
+    try:
+        for _ in range(3):
+            assert httpx.get(f"{server.url}/healthz", timeout=CAP_S).status_code == 200
+        answers = [_read_all(sock) for sock in flood]
+        evicted = [a for a in answers if a.startswith(b"HTTP/1.1 503 ") and b"closed to make room" in a]
+        assert len(evicted) >= 8 and all(a.startswith((b"HTTP/1.1 503 ", b"HTTP/1.1 408 ")) for a in answers)
+    finally:
+        for sock in flood:
+            sock.close()
+    assert server.alive()
+
+
+def test_a_half_closed_client_still_gets_its_answer(server):
+    """Sending the request, then shutting down the sending side (`curl`-like tools, some proxies): the answer
+    used to be 0 bytes, though /learn was applied."""
+    requests = [("POST", "/learn", {"roman": "halfclosed", "native": "हाफ"}, '"native":"हाफ"'),
+                ("POST", "/transliterate", {"text": "ghar pani"}, '"result":"घर पानी"'),
+                ("POST", "/lyrics/generate", {"prompt": "Hello", "max_length": 10, "seed": 0}, "event: done"),
+                ("DELETE", "/learn", {"roman": "halfclosed"}, '"forgotten":1')]
+    for method, path, body, expected in requests:
+        payload = json.dumps(body).encode()
+        sock = _connect(server, f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                                f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
+        with sock:
+            sock.shutdown(socket.SHUT_WR)
+            answer = _read_all(sock)
+        assert answer.startswith(b"HTTP/1.1 200 ") and expected in answer.decode(), (path, answer[:300])
