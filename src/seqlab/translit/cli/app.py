@@ -137,7 +137,9 @@ def evaluate(
     out_dir = output_dir(out or _default_out(model), "--out")  # a bad folder fails before the decoding
     translit = load_transliterator(model, device=device, direction=direction)
     pairs, skipped = load_split(dataset, lang, split, data_dir, skip_bad_lines, translit.direction)
-    summary, rows = evaluate_pairs(translit, pairs, beam_size, top_k, length_penalty, prior_weight, lexicon_weight)
+    decoding = translit.settings(beam_size, length_penalty=length_penalty, prior_weight=prior_weight,
+                                 lexicon_weight=lexicon_weight)
+    summary, rows = evaluate_pairs(translit, pairs, decoding, top_k)
     beam_size = summary["beam_size"]
     summary = {"split": split, "dataset": dataset, "lang": lang, "direction": translit.direction,
                "model": str(model or PRETRAINED_DIRS[translit.direction]),
