@@ -36,6 +36,16 @@ def test_a_line_written_by_an_older_seqlab_is_skipped_not_fatal(server):
     assert server.log.count("userdict.tsv:") == 2  # one 'skipped' (once per load, not per request), one 'removed'
 
 
+def test_invisible_natives_are_refused_and_the_stored_pick_is_echoed(server):
+    for native in ("\u202e", "\ufeffकाल", "का\u200bल", "\u180e", "\ufff9"):
+        answer = httpx.post(f"{server.url}/learn", json={"roman": "kal", "native": native})
+        assert answer.status_code == 400 and "invisible or control character" in answer.json()["error"], answer.text
+    assert all(c.isprintable() for c in httpx.get(f"{server.url}/tl/hi/kal").json()["result"])
+    answer = httpx.post(f"{server.url}/learn", json={"roman": "Kal", "native": " काल "})
+    assert answer.json() == {"learned": {"roman": "kal", "native": "काल"}}
+    assert httpx.request("DELETE", f"{server.url}/learn", json={"roman": "kal"}).json()["forgotten"] == 1
+
+
 # --- slow clients (conftest.py: --header-timeout 2 --body-timeout 2 --max-connections 32) ---
 
 SLOW = {

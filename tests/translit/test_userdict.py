@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import multiprocessing
+import re
 
 import pytest
 
 from seqlab.cli import main
+from seqlab.errors import SeqlabError
 from seqlab.translit.transliterator import load_transliterator
 from seqlab.translit.words.user_dictionary import UserDictionary, default_user_dictionary_path
 
@@ -129,3 +131,14 @@ def test_cli_learn_forget_export(tmp_path, monkeypatch, capsys):
         (tmp_path / "bad.tsv").write_text("only-one-field\n", encoding="utf-8")
         code, _, err = run_cli(capsys, "translit", *args)
         assert code == 2 and err.startswith("error: ") and message in err and len(err.splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("native, code", [
+    ("काल\u202e", "U+202E"), ("\ufeffकाल", "U+FEFF"), ("का\u200bल", "U+200B"), ("\u180e", "U+180E"),
+    ("\ufff9", "U+FFF9"), ("\u200d", "U+200D"), ("काल\u200c", "U+200C"), ("का\ue000", "U+E000"),
+])
+def test_invisible_and_bidi_control_natives_are_refused(tmp_path, native, code):
+    dictionary = UserDictionary(tmp_path / "user.tsv")
+    with pytest.raises(SeqlabError, match=rf"NATIVE has {re.escape(code)} .*invisible or control character"):
+        dictionary.learn("kal", native)
+    assert dictionary.learn("kal", " क्\u200dष ") == ("kal", "क्\u200dष")  # a joiner inside shapes a conjunct

@@ -29,6 +29,11 @@ LOCK_TIMEOUT_S = 10.0
 MAX_WARNINGS = 5  # unusable lines named one by one per load; more are counted
 _LATIN_WORD = re.compile(r"[^\W\d_]+")  # what `predict` transliterates as one word
 _BAD_NATIVE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Invisible, control, unassigned and private characters: a pick made of them (U+202E, U+FEFF, U+FFF9 …) would be
+# offered first to every user as a blank or a reordering of the line. ZWNJ and ZWJ shape Devanagari conjuncts and
+# are allowed between two visible characters.
+_INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"}
+_JOINERS = "\u200c\u200d"
 
 
 def default_user_dictionary_path(lang: str = "hi") -> Path:
@@ -62,12 +67,22 @@ def check_pair(roman: str, native: str) -> tuple[str, str]:
                           "letter), so it cannot be looked up; type it without that capital")
     if not native or _BAD_NATIVE.search(native):
         raise SeqlabError(f"NATIVE must be one word without spaces or control characters, got {native[:40]!r}")
+    _check_visible(native)
     for name, word in (("ROMAN", key), ("NATIVE", native)):
         if len(word) > MAX_WORD_LENGTH:
             lowered = " once lower-cased" if word is key and len(key) != len(roman) else ""
             raise SeqlabError(f"{name} is {len(word)} characters long{lowered}; at most {MAX_WORD_LENGTH} can be "
                               "learned")
     return key, native
+
+
+def _check_visible(native: str) -> None:
+    for index, char in enumerate(native):
+        joiner_inside = char in _JOINERS and 0 < index < len(native) - 1 and native[index + 1] not in _JOINERS
+        if unicodedata.category(char) in _INVISIBLE_CATEGORIES and not joiner_inside:
+            name = unicodedata.name(char, "unassigned")
+            raise SeqlabError(f"NATIVE has U+{ord(char):04X} ({name}), an invisible or control character; learn the "
+                              "word without it")
 
 
 class Skipped(NamedTuple):
