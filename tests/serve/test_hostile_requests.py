@@ -4,10 +4,14 @@ nothing, and keeps answering everyone else."""
 from __future__ import annotations
 
 import json
+import os
 import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+from filelock import FileLock
 
 
 def _user_dictionary(server) -> Path:
@@ -117,3 +121,17 @@ def test_a_half_closed_client_still_gets_its_answer(server):
             sock.shutdown(socket.SHUT_WR)
             answer = _read_all(sock)
         assert answer.startswith(b"HTTP/1.1 200 ") and expected in answer.decode(), (path, answer[:300])
+
+
+def test_learn_waiting_for_the_file_lock_does_not_hold_up_decoding(server):
+    """Another process holds the dictionary's lock: /learn waits for it (up to 10 s), but an uncached /tl is
+    answered meanwhile (it used to wait behind the learn in the decoding thread: 29 s for three learns)."""
+    path = _user_dictionary(server)
+    with ThreadPoolExecutor(1) as pool, FileLock(os.path.realpath(path) + ".lock"):
+        learning = pool.submit(httpx.post, f"{server.url}/learn", json={"roman": "lockwait", "native": "लॉक"},
+                               timeout=CAP_S)
+        time.sleep(0.5)  # let the learn reach the server and wait for the lock
+        answer = httpx.get(f"{server.url}/tl/hi/zyxwvq", timeout=8)  # uncached: decoded now
+        assert answer.status_code == 200 and not learning.done()
+    assert learning.result().status_code == 200  # the lock released, the learn went through
+    assert httpx.request("DELETE", f"{server.url}/learn", json={"roman": "lockwait"}).json()["forgotten"] == 1

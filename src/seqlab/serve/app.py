@@ -55,8 +55,8 @@ class ServerState:
 def _user_dictionary(options: ServeOptions, lang: str) -> UserDictionary:
     """The user dictionary: learned picks are offered first (also with --read-only, which only stops learning)."""
     path = Path(options.user_dictionary) if options.user_dictionary else default_user_dictionary_path(lang)
-    dictionary = UserDictionary(path)
-    dictionary.pairs()  # a corrupt file is a one-line error now, not a failed request later
+    dictionary = UserDictionary(path, reload_on_lookup=False)  # the engine reloads it, off the event loop
+    dictionary.pairs()  # a file that cannot be a dictionary (a FIFO, too large) is a one-line error now
     return dictionary
 
 

@@ -109,14 +109,14 @@ def _check_learn(request: Request, body: LearnRequest, need_native: bool):
 @router.post("/learn", summary="Remember a picked candidate: later suggestions for `roman` rank it first")
 async def learn(request: Request, body: LearnRequest) -> dict:
     state = _check_learn(request, body, need_native=True)
-    roman, native = await state.engine.run(state.user_dictionary.learn, body.roman, body.native)  # SeqlabError: 400
+    roman, native = await state.engine.change_dictionary(state.user_dictionary.learn, body.roman, body.native)
     return {"learned": {"roman": roman, "native": native}}  # as stored, so what the client sees is what is offered
 
 
 @router.delete("/learn", summary="Forget learned picks for `roman` (one, or all when `native` is omitted)")
 async def forget(request: Request, body: LearnRequest) -> dict:
     state = _check_learn(request, body, need_native=False)
-    return {"forgotten": await state.engine.run(state.user_dictionary.forget, body.roman, body.native)}
+    return {"forgotten": await state.engine.change_dictionary(state.user_dictionary.forget, body.roman, body.native)}
 
 
 @router.post("/lyrics/generate", summary="Generate lyrics from a prompt, streamed as Server-Sent Events")
