@@ -135,3 +135,20 @@ def test_learn_waiting_for_the_file_lock_does_not_hold_up_decoding(server):
         assert answer.status_code == 200 and not learning.done()
     assert learning.result().status_code == 200  # the lock released, the learn went through
     assert httpx.request("DELETE", f"{server.url}/learn", json={"roman": "lockwait"}).json()["forgotten"] == 1
+
+
+def _requests_with_status(server, status: str) -> float:
+    return sum(float(line.split()[-1]) for line in httpx.get(f"{server.url}/metrics").text.splitlines()
+               if line.startswith("seqlab_http_requests_total{") and f'status="{status}"' in line)
+
+
+def test_a_client_that_leaves_mid_body_is_counted_499_not_500(server):
+    before_499, before_500 = _requests_with_status(server, "499"), _requests_with_status(server, "500")
+    with _connect(server, SLOW["partial body"]):
+        pass  # closed mid-body
+    for _ in range(CAP_S * 10):  # the server notices the disconnect on its own time
+        if _requests_with_status(server, "499") > before_499:
+            break
+        time.sleep(0.1)
+    assert _requests_with_status(server, "499") == before_499 + 1
+    assert _requests_with_status(server, "500") == before_500
