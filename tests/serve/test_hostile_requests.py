@@ -152,3 +152,47 @@ def test_a_client_that_leaves_mid_body_is_counted_499_not_500(server):
         time.sleep(0.1)
     assert _requests_with_status(server, "499") == before_499 + 1
     assert _requests_with_status(server, "500") == before_500
+
+
+# --- DNS rebinding and cross-site writes ---
+
+def test_only_loopback_host_names_are_answered_by_a_loopback_server(server):
+    for host in ("evil.test", f"evil.test:{server.port}", "127.0.0.1.evil.test", "192.168.1.5"):
+        answer = httpx.get(f"{server.url}/tl/hi/ghar", headers={"Host": host})
+        assert answer.status_code == 400 and "--allowed-host" in answer.json()["error"], (host, answer.text)
+        refused = httpx.post(f"{server.url}/learn", json={"roman": "rebind", "native": "री"}, headers={"Host": host})
+        assert refused.status_code == 400
+    for host in (f"127.0.0.1:{server.port}", f"localhost:{server.port}", f"[::1]:{server.port}", "LOCALHOST"):
+        assert httpx.get(f"{server.url}/healthz", headers={"Host": host}).status_code == 200, host
+    assert "rebind" not in _user_dictionary(server).read_text(encoding="utf-8")
+
+
+def test_state_changing_requests_from_another_sites_page_are_refused(server):
+    learn = {"roman": "crosssite", "native": "क्रॉस"}
+    for headers in ({"Origin": "http://evil.test"}, {"Origin": "null"}, {"Sec-Fetch-Site": "cross-site"},
+                    {"Origin": f"http://localhost:{server.port + 1}"}):
+        for method in ("POST", "DELETE"):
+            answer = httpx.request(method, f"{server.url}/learn", json=learn, headers=headers)
+            assert answer.status_code == 403 and "--cors-origin" in answer.json()["error"], (headers, answer.text)
+    assert "crosssite" not in _user_dictionary(server).read_text(encoding="utf-8")
+    for headers in ({"Origin": server.url}, {"Sec-Fetch-Site": "same-origin"}, {}):  # the editor page; curl
+        assert httpx.post(f"{server.url}/learn", json=learn, headers=headers).status_code == 200, headers
+    assert httpx.get(f"{server.url}/tl/hi/ghar", headers={"Origin": "http://evil.test"}).status_code == 200
+    assert httpx.request("DELETE", f"{server.url}/learn", json={"roman": "crosssite"}).json()["forgotten"] == 1
+
+
+def test_allowed_host_settings():
+    from seqlab.serve.guards import default_allowed_hosts, host_name
+
+    assert default_allowed_hosts("127.0.0.1", None) == ["127.0.0.1", "localhost", "::1"]
+    assert default_allowed_hosts("0.0.0.0", None) is None and default_allowed_hosts("::1", ["*"]) is None
+    assert default_allowed_hosts("0.0.0.0", ["Translit.Example.org"]) == ["translit.example.org"]
+    assert [host_name(h) for h in ("[::1]:8000", "Example.org:80", "localhost", "[::1]")] == [
+        "::1", "example.org", "localhost", "::1"]
+
+
+def test_head_healthz_and_no_server_paths_in_answers(server, tiny_lyrics_model):
+    head = httpx.head(f"{server.url}/healthz")
+    assert head.status_code == 200 and head.content == b""
+    info = httpx.get(f"{server.url}/lyrics/info").text
+    assert json.loads(info)["model"] == tiny_lyrics_model.name and str(tiny_lyrics_model.parent) not in info

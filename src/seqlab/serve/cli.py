@@ -31,6 +31,7 @@ def serve(
     max_lyrics_length: int = cli_option(ServeOptions, "max_lyrics_length"),
     read_only: bool = cli_option(ServeOptions, "read_only"),
     user_dictionary: Optional[str] = cli_option(ServeOptions, "user_dictionary"),
+    allowed_host: Optional[list[str]] = cli_option(ServeOptions, "allowed_hosts"),
     cors_origin: Optional[str] = cli_option(ServeOptions, "cors_origin"),
     access_log: bool = cli_option(ServeOptions, "access_log"),
     device: str = cli_option(ServeOptions, "device"),

@@ -61,6 +61,9 @@ class ServeOptions(Options):
     read_only: bool = opt(False, "--read-only", "Refuse POST /learn (shared servers).")
     user_dictionary: Optional[str] = opt(None, "--user-dictionary", "File of learned picks (default: the user's "
                                          "data folder).")
+    allowed_hosts: Optional[list[str]] = opt(None, "--allowed-host", "A Host name to answer to (repeatable; * for any, "
+                                             "*.example.org for its subdomains). Default: the loopback names when "
+                                             "bound to loopback (a DNS-rebinding guard), any name otherwise.")
     cors_origin: Optional[str] = opt(None, "--cors-origin", "Allow browser pages from this origin (e.g. "
                                      "http://localhost:3000, or *); CORS is off without it.")
     access_log: bool = opt(False, "--access-log", "Log every request (off: it costs throughput).")
@@ -72,6 +75,10 @@ class ServeOptions(Options):
 
     def validate(self) -> None:
         check_fields(self)
+        hosts = self.allowed_hosts
+        if hosts is not None and (not isinstance(hosts, list) or not all(isinstance(h, str) and h.strip()
+                                                                         for h in hosts)):
+            raise SeqlabError(f"--allowed-host must be host names, got {str(hosts)[:60]}")
         if self.default_k > self.max_k:
             raise SeqlabError(f"--default-k {self.default_k} is larger than --max-k {self.max_k}")
 

@@ -12,6 +12,7 @@ import io
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
+from pathlib import Path
 from typing import AsyncIterator, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -73,7 +74,7 @@ class LyricsService:
     def __init__(self, model_dir: str, device: str, max_length: int, on_outcome=None) -> None:
         from seqlab.lyrics.model import load_trained
 
-        self.name, self.max_length = model_dir, max_length
+        self.name, self.max_length = Path(model_dir).name, max_length  # the folder's name: never a path to clients
         self.model, self.tokenizer = load_trained(model_dir, device=device)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seqlab-lyrics")
         self._on_outcome = on_outcome or (lambda outcome: None)

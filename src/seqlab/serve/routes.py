@@ -144,7 +144,7 @@ async def languages(request: Request) -> dict:
     return {"languages": [{"code": lang, "name": name, "script": script}]}
 
 
-@router.get("/healthz", summary="Liveness and what is loaded")
+@router.api_route("/healthz", methods=["GET", "HEAD"], summary="Liveness and what is loaded")
 async def healthz(request: Request) -> dict:
     state = _state(request)
     return {"status": "ok", "pid": os.getpid(), "lang": state.lang, "direction": state.direction,
