@@ -9,9 +9,12 @@ import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 from filelock import FileLock
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 
 def _user_dictionary(server) -> Path:
@@ -196,3 +199,42 @@ def test_head_healthz_and_no_server_paths_in_answers(server, tiny_lyrics_model):
     assert head.status_code == 200 and head.content == b""
     info = httpx.get(f"{server.url}/lyrics/info").text
     assert json.loads(info)["model"] == tiny_lyrics_model.name and str(tiny_lyrics_model.parent) not in info
+
+
+# --- property-based: random JSON bodies and path words on every route never get a 5xx ---
+
+json_scalar = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=False),
+                        st.text(max_size=30), st.sampled_from(["ghar", "İİİ", "घर", "\u202e", "a@b.com", "_" * 50]))
+json_value = st.recursive(json_scalar, lambda inner: st.lists(inner, max_size=4)
+                          | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
+KEYS = ["lang", "words", "text", "k", "roman", "native", "prompt", "max_length", "seed", "top_k", "top_p",
+        "temperature", "repetition_penalty"]
+body = st.one_of(json_value, st.dictionaries(st.sampled_from(KEYS), json_value, max_size=5))
+ROUTES = [("POST", "/transliterate"), ("POST", "/learn"), ("DELETE", "/learn"), ("POST", "/lyrics/generate")]
+# Lone surrogates (issue 19 item 4) are left to that fix's own walk over the routes: st.text() has none.
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(route=st.sampled_from(ROUTES), payload=body)
+def test_random_json_bodies_never_get_a_5xx(server, route, payload):
+    method, path = route
+    if path == "/lyrics/generate" and isinstance(payload, dict) and isinstance(payload.get("max_length"), int):
+        payload["max_length"] = min(max(payload["max_length"], -5), 12)  # keep generation short; limits stay tested
+    dictionary = _user_dictionary(server)
+    kept = dictionary.read_bytes() if dictionary.exists() else b""
+    try:
+        answer = httpx.request(method, server.url + path, json=payload, timeout=CAP_S)
+        assert answer.status_code < 500, (route, payload, answer.text[:300])
+        if answer.status_code >= 400:
+            assert "error" in answer.json()
+    finally:
+        dictionary.write_bytes(kept)  # a pair the fuzzer learned must not change other tests' answers
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(prefix=st.sampled_from(["/tl/hi/", "/rtl/hi/", "/tl/xx/"]), word=st.text(min_size=1, max_size=80),
+       k=st.one_of(st.none(), st.integers(-3, 30), st.text(max_size=4)))
+def test_random_path_words_never_get_a_5xx(server, prefix, word, k):
+    params = {} if k is None else {"k": k}
+    answer = httpx.get(server.url + prefix + quote(word, safe=""), params=params, timeout=CAP_S)
+    assert answer.status_code < 500, (prefix, word, k, answer.text[:300])

@@ -9,6 +9,7 @@ sees half a file. Readers reload when the file changes, so a server sees what th
 """
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import sys
@@ -138,6 +139,7 @@ class UserDictionary:
         if data is None:
             return [], []
         pairs, skipped = [], []
+        data = data.removeprefix(codecs.BOM_UTF8)  # as some editors save UTF-8
         for lineno, raw in enumerate(data.split(b"\n"), start=1):
             raw = raw.removesuffix(b"\r")
             if not raw.strip():
