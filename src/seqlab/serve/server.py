@@ -48,11 +48,11 @@ def serve(options: ServeOptions) -> None:
     from seqlab.serve.connections import ConnectionLimits, GuardedProtocol
 
     options.validate()
-    check_port(options.host, options.port)
     limits = ConnectionLimits(options.header_timeout, options.body_timeout, options.max_connections)
     common = dict(host=options.host, port=options.port, access_log=options.access_log, log_level="warning",
                   timeout_graceful_shutdown=5, http=functools.partial(GuardedProtocol, limits=limits))
     state = load_state(options)  # with --workers N too: a bad model folder fails here, once, in one line
+    check_port(options.host, options.port)
     print(banner(options), file=sys.stderr, flush=True)
     if options.workers == 1:
         uvicorn.run(create_app(options, state), **common)
