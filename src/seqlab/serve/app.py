@@ -100,6 +100,19 @@ def create_app(options: ServeOptions, state: Optional[ServerState] = None) -> Fa
                   "lyrics generation.", version=_version(), lifespan=lifespan)
     app.state.seqlab = state
     install_error_handlers(app)
+    add_routes(app)
+    if options.cors_origin:
+        app.add_middleware(CORSMiddleware, allow_origins=[options.cors_origin], allow_methods=["GET", "POST",
+                           "DELETE"], allow_headers=["content-type"])
+    app.add_middleware(BodyLimit, limit=options.max_body)
+    app.add_middleware(RequestGuards, allowed_hosts=default_allowed_hosts(options.host, options.allowed_hosts),
+                       cors_origin=options.cors_origin)
+    app.add_middleware(MetricsMiddleware, metrics=state.metrics)
+    return app
+
+
+def add_routes(app: FastAPI) -> None:
+    """Every endpoint and page of the server (models not needed: tests walk this list)."""
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=PAGES), name="static")
 
@@ -110,15 +123,6 @@ def create_app(options: ServeOptions, state: Optional[ServerState] = None) -> Fa
     @app.get("/lyrics", include_in_schema=False)
     async def lyrics_page() -> FileResponse:
         return FileResponse(PAGES / "lyrics.html")
-
-    if options.cors_origin:
-        app.add_middleware(CORSMiddleware, allow_origins=[options.cors_origin], allow_methods=["GET", "POST",
-                           "DELETE"], allow_headers=["content-type"])
-    app.add_middleware(BodyLimit, limit=options.max_body)
-    app.add_middleware(RequestGuards, allowed_hosts=default_allowed_hosts(options.host, options.allowed_hosts),
-                       cors_origin=options.cors_origin)
-    app.add_middleware(MetricsMiddleware, metrics=state.metrics)
-    return app
 
 
 def app_from_env() -> FastAPI:

@@ -8,9 +8,9 @@ from typing import Optional
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from seqlab.serve.limits import ApiError, check_k, check_word, check_words
+from seqlab.serve.limits import ApiError, RequestBody, check_k, check_word, check_words
 from seqlab.serve.lyrics import LyricsRequest
 
 router = APIRouter()
@@ -19,10 +19,8 @@ LANGUAGE_NAMES = {"hi": ("Hindi", "Devanagari"), "mr": ("Marathi", "Devanagari")
                   "ta": ("Tamil", "Tamil"), "te": ("Telugu", "Telugu"), "gu": ("Gujarati", "Gujarati")}
 
 
-class TransliterateRequest(BaseModel):
+class TransliterateRequest(RequestBody):
     """Either `words` (candidates per word) or `text` (whole sentences: digits, punctuation and spacing kept)."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
 
     lang: str = Field("hi", description="Language code (GET /languages).")
     words: Optional[list[str]] = Field(None, description="Words (runs of letters) to give candidates for.")
@@ -30,9 +28,7 @@ class TransliterateRequest(BaseModel):
     k: Optional[int] = Field(None, description="Candidates per word (words mode).")
 
 
-class LearnRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
+class LearnRequest(RequestBody):
     lang: str = "hi"
     roman: str = Field(..., description="The romanized word as typed.")
     native: Optional[str] = Field(None, description="The Devanagari word picked (DELETE: omit to forget all).")
@@ -72,7 +68,11 @@ async def romanizations(request: Request, lang: str, word: str,
     k = check_k(state.options.default_k if k is None else k, state.options.max_k)
     check_word(word, direction="native-to-roman")
     result = await state.engine.run(state.reverse.candidates, [word], max(k, state.options.beam_size))
-    return {"result": result[0][:k]}
+    answer = {"result": result[0][:k]}
+    unknown = sorted(state.reverse.unknown_characters([word]))  # read as <unk>, reported as GET /tl does
+    if unknown:
+        answer["unknown_characters"] = unknown
+    return answer
 
 
 @router.post("/transliterate", summary="Candidates of many words (one batch), or whole sentences")
@@ -144,7 +144,8 @@ async def languages(request: Request) -> dict:
     return {"languages": [{"code": lang, "name": name, "script": script}]}
 
 
-@router.api_route("/healthz", methods=["GET", "HEAD"], summary="Liveness and what is loaded")
+@router.get("/healthz", summary="Liveness and what is loaded")
+@router.head("/healthz", include_in_schema=False)  # monitors and load balancers often probe with HEAD
 async def healthz(request: Request) -> dict:
     state = _state(request)
     return {"status": "ok", "pid": os.getpid(), "lang": state.lang, "direction": state.direction,
