@@ -50,6 +50,22 @@ def test_evaluate_json_summary_and_predictions_csv(trained, capsys, tmp_path):
     assert json.loads((tmp_path / "dakshina_hi_test_beam3_summary.json").read_text())["cer"] == summary["cer"]
 
 
+def test_evaluate_backends_give_the_same_predictions_and_say_which_ran(trained, capsys, tmp_path):
+    """ONNX Runtime (the default on a CPU) and PyTorch: the same predictions CSV; the JSON names the backend."""
+    data, run = trained
+    summaries, csvs = {}, {}
+    for backend in ("torch", "onnx"):
+        code, out, _ = run_cli(capsys, "translit", "evaluate", "--model", str(run), "--data-dir", str(data),
+                               "--split", "test", "--beam-size", "4", "--top-k", "4", "--json", "--backend", backend,
+                               "--out", str(tmp_path / backend))
+        assert code == 0
+        summaries[backend] = json.loads(out.strip().splitlines()[-1])
+        csvs[backend] = (tmp_path / backend / "dakshina_hi_test_beam4_predictions.csv").read_text()
+    assert csvs["onnx"] == csvs["torch"]
+    assert summaries["onnx"]["backend"] == "onnx" and summaries["torch"]["backend"] == "torch"
+    assert summaries["onnx"]["accuracy"] == summaries["torch"]["accuracy"]
+
+
 def test_evaluate_writes_into_the_run_directory_by_default(trained, capsys):
     data, run = trained
     code, _, _ = run_cli(capsys, "translit", "evaluate", "--model", str(run), "--data-dir", str(data), "--split", "dev")

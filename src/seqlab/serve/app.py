@@ -67,7 +67,7 @@ def load_state(options: ServeOptions) -> ServerState:
 
     metrics = Metrics()
     translit = load_transliterator(options.model, device=options.device, rescorers=options.rescorers,
-                                   dtype=options.dtype)
+                                   dtype=options.dtype, backend=options.backend)
     lang = str(translit.config.get("train", {}).get("lang") or "hi")
     translit.user_dictionary = _user_dictionary(options, lang)
     engine = TranslitEngine(translit, options, metrics.observe_batch, metrics.observe_cache)
@@ -77,7 +77,8 @@ def load_state(options: ServeOptions) -> ServerState:
                         translit.user_dictionary, model_direction(translit.config))
     if options.reverse_model or not options.model:
         state.reverse = load_transliterator(options.reverse_model, device=options.device, dtype=options.dtype,
-                                            direction=None if options.reverse_model else "native-to-roman")
+                                            direction=None if options.reverse_model else "native-to-roman",
+                                            backend=options.backend)
         if model_direction(state.reverse.config) != "native-to-roman":
             raise SeqlabError(f"--reverse-model {options.reverse_model}: not a native-to-roman model")
     if options.lyrics_model:

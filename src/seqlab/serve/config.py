@@ -8,15 +8,16 @@ from typing import Any, Optional
 
 from seqlab.device import INFERENCE_DTYPES
 from seqlab.errors import SeqlabError
-from seqlab.options import Options, check_fields, from_dict, opt
-from seqlab.translit.config import MAX_BEAM
+from seqlab.options import Options, from_dict, opt
+from seqlab.translit.config import MAX_BEAM, backend_option
 
 OPTIONS_ENV = "SEQLAB_SERVE_OPTIONS"  # how `--workers N` hands the options to each worker process (JSON)
 
 
-@dataclass
+@dataclass(frozen=True)
 class ServeOptions(Options):
-    """How `seqlab serve` runs; every value is validated the same way from the CLI and from OPTIONS_ENV."""
+    """How `seqlab serve` runs; every value is validated once, when the options are made (from the command line
+    or, in a worker process, from OPTIONS_ENV)."""
 
     host: str = opt("127.0.0.1", "--host", "Address to bind; 0.0.0.0 exposes the server to the network.")
     port: int = opt(8000, "--port", "TCP port.", low=1, high=65535)
@@ -68,16 +69,17 @@ class ServeOptions(Options):
                                      "http://localhost:3000, or *); CORS is off without it.")
     access_log: bool = opt(False, "--access-log", "Log every request (off: it costs throughput).")
     device: str = opt("cpu", "--device", "Device of the models: cpu | cuda | cuda:N | auto.")
-    dtype: str = opt("float32", "--dtype", "What the transliteration models compute in: float32 | bfloat16 | auto "
-                     "(bfloat16 on a CPU with native bfloat16, else float32). bfloat16 answers faster (same top-1 on "
-                     "Dakshina test), but the server's memory rises by a third while oneDNN meets new batch shapes.",
+    dtype: str = opt("float32", "--dtype", "What the transliteration models compute in with --backend torch: "
+                     "float32 | bfloat16 | auto (bfloat16 on a CPU with native bfloat16, else float32). bfloat16 "
+                     "answers faster (same top-1 on Dakshina test), but the server's memory rises by a third while "
+                     "oneDNN meets new batch shapes. ONNX Runtime computes in float32.",
                      choices=INFERENCE_DTYPES)
+    backend: str = backend_option()
 
-    def validate(self) -> None:
-        check_fields(self)
+    def check(self) -> None:
         hosts = self.allowed_hosts
-        if hosts is not None and (not isinstance(hosts, list) or not all(isinstance(h, str) and h.strip()
-                                                                         for h in hosts)):
+        if hosts is not None and (not isinstance(hosts, (list, tuple)) or not all(isinstance(h, str) and h.strip()
+                                                                                   for h in hosts)):
             raise SeqlabError(f"--allowed-host must be host names, got {str(hosts)[:60]}")
         if self.default_k > self.max_k:
             raise SeqlabError(f"--default-k {self.default_k} is larger than --max-k {self.max_k}")
@@ -88,6 +90,4 @@ class ServeOptions(Options):
     @classmethod
     def from_env(cls, text: str) -> "ServeOptions":
         data: Any = json.loads(text)
-        options = from_dict(cls, data, OPTIONS_ENV)
-        options.validate()
-        return options
+        return from_dict(cls, data, OPTIONS_ENV)

@@ -17,7 +17,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from seqlab.errors import SeqlabError, first_line
 from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH
-from seqlab.translit.text.tokens import TOKENS, model_form, too_long
+from seqlab.translit.decoding.word_form import model_form, too_long
+from seqlab.translit.text.tokens import TOKENS
 
 log = logging.getLogger("seqlab.serve")
 _LETTERS = re.compile(r"[^\W\d_]*")

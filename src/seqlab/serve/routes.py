@@ -150,6 +150,7 @@ async def healthz(request: Request) -> dict:
     state = _state(request)
     return {"status": "ok", "pid": os.getpid(), "lang": state.lang, "direction": state.direction,
             "model": state.model_name, "dtype": state.engine.translit.dtype_name,
+            "backend": state.engine.translit.backend,
             "lyrics_model": state.lyrics is not None,
             "read_only": state.options.read_only,
             "micro_batching": state.options.micro_batching, "beam_size": state.options.beam_size,

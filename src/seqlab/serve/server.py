@@ -47,7 +47,6 @@ def serve(options: ServeOptions) -> None:
     from seqlab.serve.app import create_app, load_state
     from seqlab.serve.connections import ConnectionLimits, GuardedProtocol
 
-    options.validate()
     limits = ConnectionLimits(options.header_timeout, options.body_timeout, options.max_connections)
     common = dict(host=options.host, port=options.port, access_log=options.access_log, log_level="warning",
                   timeout_graceful_shutdown=5, http=functools.partial(GuardedProtocol, limits=limits))

@@ -13,7 +13,6 @@ import torch
 from seqlab.cache import LruCache
 from seqlab.device import resolve_device, resolve_inference_dtype
 from seqlab.errors import SeqlabError
-from seqlab.options import check_fields
 from seqlab.translit.config import DIRECTIONS, DecodingConfig, LoadOptions
 from seqlab.translit.data.vocab import Vocabs, make_batch
 from seqlab.translit.decoding.ranking import Candidate, rank
@@ -24,11 +23,13 @@ from seqlab.translit.decoding.search import (
     greedy_decode,
     greedy_words,
 )
-from seqlab.translit.model.checkpoint import PRETRAINED_DIRS, load_model
-from seqlab.translit.model.network import Seq2Seq
-from seqlab.translit.model.rescorers import Rescorer, load_rescorers, rescorer_weights
+from seqlab.translit.decoding.word_form import model_form, too_long
+from seqlab.translit.engine import onnx_network, resolve_backend
+from seqlab.translit.model.checkpoint import PRETRAINED_DIRS, load_model, weights_file
+from seqlab.translit.model.network import Network
+from seqlab.translit.model.rescorers import RESCORERS_DIR, Rescorer, load_rescorers, rescorer_weights
 from seqlab.translit.text.sentence import Lattice, lattice
-from seqlab.translit.text.tokens import model_form, too_long, word_matches
+from seqlab.translit.text.tokens import word_matches
 from seqlab.translit.text.word_check import check_words
 from seqlab.translit.words.bigrams import BigramContext
 from seqlab.translit.words.lexicon import Lexicon
@@ -43,7 +44,7 @@ class Transliterator:
     """A loaded model plus its vocabularies (and optional word prior); decodes many words at once in
     length-sorted batches."""
 
-    def __init__(self, model: Seq2Seq, vocabs: Vocabs, config: dict | None = None, batch_size: int = 256,
+    def __init__(self, model: Network, vocabs: Vocabs, config: dict | None = None, batch_size: int = 256,
                  prior: WordPrior | None = None, lexicon: Lexicon | None = None,
                  rescorers: Sequence[Rescorer] = (), rescorer_weights: Sequence[float] = (),
                  user_dictionary: UserDictionary | None = None, context: BigramContext | None = None):
@@ -60,12 +61,21 @@ class Transliterator:
 
     @property
     def device(self) -> torch.device:
+        if self.model.backend != "torch":
+            return self.model.device  # ONNX Runtime: the CPU
         return next(self.model.parameters()).device
 
     @property
     def dtype_name(self) -> str:
         """What the model computes in: float32 or bfloat16."""
+        if self.model.backend != "torch":
+            return self.model.dtype_name
         return str(next(self.model.parameters()).dtype).removeprefix("torch.")
+
+    @property
+    def backend(self) -> str:
+        """What runs the networks: torch, onnx or onnx-int8 (engine/)."""
+        return self.model.backend
 
     def scored_candidates(self, words: Sequence[str], beam_size: int) -> list[list[Candidate]]:
         """Each word's distinct beam outputs and the training lexicon's for that romanization, each with its
@@ -101,13 +111,13 @@ class Transliterator:
     def settings(self, beam_size: int | None = None, **given: float | None) -> DecodingConfig:
         """The decoding actually used: the given fields of `DecodingConfig` (None: not given), else the model's
         defaults (config.json "decoding"), made `usable`."""
-        chosen = {"beam_size": beam_size, **given}
-        return self.usable(replace(self.decoding, **{k: v for k, v in chosen.items() if v is not None}))
+        chosen = {k: v for k, v in {"beam_size": beam_size, **given}.items() if v is not None}
+        # the model's own values were checked when loaded; a given NaN or negative weight is refused by replace
+        return self.usable(replace(self.decoding, **chosen) if chosen else self.decoding)
 
     def usable(self, decoding: DecodingConfig) -> DecodingConfig:
-        """`decoding` checked, and without the weights of what this model lacks: no prior (lexicon, bigram
-        model), no weight."""
-        check_fields(decoding)  # a NaN or negative weight is refused, never silently ignored
+        """`decoding` (checked when it was made) without the weights of what this model lacks: no prior (lexicon,
+        bigram model), no weight."""
         zero: dict[str, float] = {}
         if self.prior is None:
             zero.update(prior_weight=0.0, context_weight=0.0)
@@ -115,7 +125,8 @@ class Transliterator:
             zero.update(lexicon_weight=0.0, context_lexicon_weight=0.0)
         if self.context is None:
             zero.update(context_weight=0.0)
-        return replace(decoding, **zero)
+        zero = {k: v for k, v in zero.items() if getattr(decoding, k) != v}
+        return replace(decoding, **zero) if zero else decoding
 
     def candidates(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
                    prior_weight: float | None = None, lexicon_weight: float | None = None) -> list[list[str]]:
@@ -279,15 +290,17 @@ def model_direction(config: dict, where: str = "config.json") -> str:
 
 def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 256, device: str = "cpu",
                         user_dictionary: UserDictionary | str | Path | None = None, direction: str | None = None,
-                        rescorers: bool = True, dtype: str = "float32") -> Transliterator:
+                        rescorers: bool = True, dtype: str = "float32", backend: str = "auto") -> Transliterator:
     """Load a run directory or model folder; without one, the Hindi model shipped with seqlab for `direction`
     (default romanized → Devanagari). A model of another direction than a given one is refused.
     Decoding defaults to the CPU: single words are faster there than a GPU round trip. A user dictionary is
     used only when given (a UserDictionary, or the path of its file; evaluation never sees one).
     `rescorers=False` leaves the folder's rescorer models out (about 3x faster decoding, for servers). `dtype`
-    (device.INFERENCE_DTYPES) is what the models compute in; scores, prior and ranking stay float32. Values are
-    checked as the CLI checks them (config.LoadOptions)."""
-    LoadOptions(batch_size=batch_size, device=device, dtype=dtype, rescorers=rescorers).validate()
+    (device.INFERENCE_DTYPES) is what the PyTorch models compute in; scores, prior and ranking stay float32.
+    `backend` (config.BACKENDS) is what runs the models: ONNX Runtime (the default on a CPU, see engine/) or
+    PyTorch; both give the same candidates and scores. Values are checked as the CLI checks them
+    (config.LoadOptions)."""
+    LoadOptions(batch_size=batch_size, device=device, dtype=dtype, rescorers=rescorers, backend=backend)  # checks
     if isinstance(user_dictionary, (str, os.PathLike)):
         user_dictionary = UserDictionary(user_dictionary)
     elif user_dictionary is not None and not isinstance(user_dictionary, UserDictionary):
@@ -295,6 +308,7 @@ def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 2
                           f"{type(user_dictionary).__name__}")
     target = resolve_device(device)  # a wrong --device fails before the model is read
     model_dtype = resolve_inference_dtype(dtype, target)
+    runner = resolve_backend(backend, target.type, dtype)
     if direction is not None and direction not in DIRECTIONS:
         raise SeqlabError(f"unknown direction {direction!r}; choose one of: {', '.join(DIRECTIONS)}")
     path = Path(model_dir) if model_dir else PRETRAINED_DIRS[direction or DIRECTIONS[0]]
@@ -302,10 +316,16 @@ def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 2
     if direction is not None and model_direction(config) != direction:
         raise SeqlabError(f"{path} transliterates {model_direction(config)}, not {direction}; drop --direction or "
                           "give a model of that direction")
-    model.to(target, model_dtype)
     members = load_rescorers(path, target) if rescorers else []
-    for member in members:
-        member.model.to(model_dtype)
     weights = rescorer_weights(config, [r.name for r in members], str(path / "config.json")) if rescorers else ()
+    if runner != "torch":
+        int8 = runner == "onnx-int8"
+        model = onnx_network(model, weights_file(path), int8)
+        members = [replace(m, model=onnx_network(m.model, weights_file(path / RESCORERS_DIR / m.name), int8))
+                   for m in members]
+    else:
+        model.to(target, model_dtype)
+        for member in members:
+            member.model.to(model_dtype)
     return Transliterator(model, vocabs, config, batch_size, WordPrior.load(path), Lexicon.load(path), members,
                           weights, user_dictionary, BigramContext.load(path))

@@ -9,25 +9,26 @@ from typing import List, Optional
 import typer
 
 from seqlab.errors import SeqlabError
+from seqlab.options import Flags, command
+from seqlab.translit.config import SentenceEvalOptions, SentenceOptions
 
 LIMIT = typer.Option(None, "--limit", min=1, help="Only the first N sentences of the half (a quick check).")
-DATA_DIR = typer.Option(None, "--data-dir", help="Data root; else $SEQLAB_DATA_DIR, ./data.")
-LANG = typer.Option("hi", "--lang", help="Language code.")
 
 
-def _sentences(lang: str, half: str, data_dir: Optional[str], limit: Optional[int]):
+def _sentences(where: SentenceOptions, half: str, limit: Optional[int]):
     from seqlab.translit.evaluation.sentences import load_sentences
 
-    romans, natives = load_sentences(lang, half, data_dir)
+    romans, natives = load_sentences(where.lang, half, where.data_dir)
     return romans[:limit], natives[:limit]
 
 
+@command
 def context(
     model: Path = typer.Option(..., "--model", help="Model folder or run directory to attach the bigram model to."),
     sources: Optional[List[Path]] = typer.Option(None, "--text", help="Repeatable: Devanagari text (.txt/.gz), one "
                                                  "sentence per line. Default: Dakshina's Wikipedia sample."),
     limit: Optional[int] = LIMIT,
-    lang: str = LANG, data_dir: Optional[str] = DATA_DIR,
+    where: SentenceOptions = Flags(),
 ) -> None:
     """Count a word bigram model (evaluation sentences dropped first), tune its weight κ on the tune half of the
     Dakshina dev sentences, and save both as the model's default sentence context."""
@@ -45,8 +46,8 @@ def context(
     if translit.prior is None:
         raise SeqlabError(f"{model} has no word prior (prior.tsv): run `seqlab translit prior --model {model}` "
                           "first; the bigram model backs off to it")
-    exclude = evaluation_sentences(lang, data_dir)
-    paths = list(sources or []) or [wikipedia_sample(lang, data_dir)]
+    exclude = evaluation_sentences(where.lang, where.data_dir)
+    paths = list(sources or []) or [wikipedia_sample(where.lang, where.data_dir)]
     text_lines, dropped = [], 0
     for path in paths:
         text = read_text_lines(Path(path))
@@ -59,7 +60,7 @@ def context(
     bigrams = BigramContext.from_lines(text_lines)
     with RunLock(model, "model folder"):
         translit.context = bigrams
-        romans, natives = _sentences(lang, "tune", data_dir, limit)
+        romans, natives = _sentences(where, "tune", limit)
         lines = sentence_words(translit, romans)
         without = word_by_word(translit, lines, natives, translit.settings()).wer
         best, grid = tune_context(translit, lines, natives)
@@ -74,29 +75,29 @@ def context(
                f"{best['nasal_penalty']}); saved in {model / CONFIG}")
 
 
+@command
 def evaluate_sentences(
     model: Optional[Path] = typer.Option(None, "--model", help="Model folder (default: the shipped Hindi model)."),
-    half: str = typer.Option("report", "--half", help="tune | report | all (κ is tuned on 'tune')."),
-    beam_size: Optional[int] = typer.Option(None, "--beam-size", help="Beam (default: the model's)."),
+    opts: SentenceEvalOptions = Flags(),
     limit: Optional[int] = LIMIT,
-    rescorers: bool = typer.Option(True, "--rescorers/--no-rescorers", help="Rescore with the model folder's "
-                                   "rescorer models (the CLI default; `seqlab serve` leaves them out for speed)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on the last line."),
-    lang: str = LANG, data_dir: Optional[str] = DATA_DIR,
+    where: SentenceOptions = Flags(),
 ) -> None:
     """Word error rate on Dakshina's romanized dev sentences, word by word and with sentence context, by error
     type (Devanagari letters only; see sentence_eval.py)."""
     from seqlab.translit.evaluation.sentences import sentence_words, with_context, word_by_word
     from seqlab.translit.transliterator import load_transliterator
 
-    translit = load_transliterator(model, rescorers=rescorers)
-    romans, natives = _sentences(lang, half, data_dir, limit)
+    half, beam_size = opts.half, opts.beam_size
+    translit = load_transliterator(model, rescorers=opts.rescorers, backend=opts.backend)
+    romans, natives = _sentences(where, half, limit)
     s = translit.settings(beam_size)
     lines = sentence_words(translit, romans)
     rows = {"word by word": word_by_word(translit, lines, natives, s)}
     if s.context_weight > 0:
         rows["with context"] = with_context(translit, lines, natives, s)
     summary = {"half": half, "sentences": len(romans), "beam_size": s.beam_size, "rescorers": len(translit.rescorers),
+               "backend": translit.backend,
                "context_weight": s.context_weight,
                "context_lexicon_weight": s.context_lexicon_weight, "nasal_penalty": s.nasal_penalty,
                **{name: report.summary() for name, report in rows.items()}}
