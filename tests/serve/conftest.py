@@ -7,10 +7,16 @@ from pathlib import Path
 import pytest
 from serve_helpers import Server, make_tiny_gpt2
 
+from seqlab.lyrics.conditioning import Artist, write_artists
+
 
 @pytest.fixture(scope="session")
 def tiny_lyrics_model(tmp_path_factory) -> Path:
-    return make_tiny_gpt2(tmp_path_factory.mktemp("tiny-lyrics"), tmp_path_factory.mktemp("tokenizer-cache"))
+    """A tiny GPT-2 with the artist list of a run trained with artist conditioning (its weights are random either
+    way: the server reads the list and writes the artist's prefix before the prompt)."""
+    folder = make_tiny_gpt2(tmp_path_factory.mktemp("tiny-lyrics"), tmp_path_factory.mktemp("tokenizer-cache"))
+    write_artists(folder, [Artist("bob dylan", "Bob Dylan", 3), Artist("lil wayne", "Lil Wayne", 2)], 0.1)
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,9 @@
 micro-batcher in front of it. Everything the endpoints decode goes through here, so the event loop never runs
 the model and no two decodings share the model at once.
 
+Every word is ranked as running text (text/typeahead.py) after the previous word a request gives (`prev`), so
+the cache key is (word, beam, previous word): a word's list after मुझे is not its list after और. The costly part,
+the word's decoded candidates, is shared by all previous words (Transliterator.cached_scored).
 The cache holds the model's lists only; the user dictionary's words are put first on every request (a lookup
 that reloads the file when it changed), so a pick learned by any worker process is offered at once by all.
 """
@@ -16,7 +19,9 @@ from typing import Callable, Optional, Sequence
 from seqlab.cache import LruCache
 from seqlab.serve.batching import MicroBatcher
 from seqlab.serve.config import ServeOptions
-from seqlab.translit.text.tokens import model_form, too_long, word_matches
+from seqlab.translit.decoding.word_form import model_form, too_long
+from seqlab.translit.text.tokens import word_matches
+from seqlab.translit.text.typeahead import context_word
 from seqlab.translit.transliterator import Transliterator
 
 WARM_UP_LENGTH = 20  # Dakshina's longest Hindi romanization has 20 characters
@@ -48,7 +53,7 @@ class TranslitEngine:
         words = ["".join(letters[(start + i) % len(letters)] for i in range(length))
                  for start, length in enumerate(range(1, WARM_UP_LENGTH + 1))]
         for word in words:
-            self.model_only.candidates([word], beam_size=self.options.beam_size)
+            self.model_only.candidates([word], beam_size=self.options.beam_size, previous=[])
 
     async def run(self, function: Callable, *args):
         """Run a blocking call in the decoding thread (the only thread that touches the model)."""
@@ -58,33 +63,35 @@ class TranslitEngine:
     def beam_for(self, k: int) -> int:
         return max(self.options.beam_size, k)
 
-    def _decode(self, words: list[str], beam: int) -> list[list[str]]:
-        """In the decoding thread: decode, then remember the lists."""
-        results = self.model_only.candidate_lists(words, self.model_only.settings(beam))  # checked by the endpoint
+    def _decode(self, words: list[str], group: tuple[int, Optional[str]]) -> list[list[str]]:
+        """In the decoding thread: decode and rank after the group's previous word, then remember the lists."""
+        beam, before = group
+        results = self.model_only.candidates_in_context(words, [before] if before else [], beam)  # words checked
         for word, result in zip(words, results):
-            self.cache.put((word, beam), result)
+            self.cache.put((word, beam, before), result)
         return results
 
-    async def word(self, word: str, k: int) -> list[str]:
-        """The k best candidates of one word (a GET /tl request)."""
-        key = (model_form(word), self.beam_for(k))
+    async def word(self, word: str, k: int, previous: Sequence[str] = ()) -> list[str]:
+        """The k best candidates of one word (a GET /tl request) after the words `previous`."""
+        group = (self.beam_for(k), context_word(previous))
+        key = (model_form(word), *group)
         cached = self.cache.get(key)
         self._on_cache(cached is not None)
         if cached is None:
             if self.options.micro_batching:
-                cached = await self.batcher.submit(*key)
+                cached = await self.batcher.submit(key[0], group)
             else:
                 self._on_batch(1)
-                cached = (await self.run(self._decode, [key[0]], key[1]))[0]
+                cached = (await self.run(self._decode, [key[0]], group))[0]
         return self._learned_first([word], [cached], k)[0]
 
-    async def words(self, words: Sequence[str], k: int) -> list[list[str]]:
+    async def words(self, words: Sequence[str], k: int, previous: Sequence[str] = ()) -> list[list[str]]:
         """The k best candidates of many words, the uncached ones decoded in batches of up to --max-batch words:
         between two batches the decoding thread serves the single-word requests waiting meanwhile, so a large
         request never holds up the type-ahead ones for long."""
-        beam = self.beam_for(k)
+        group = (self.beam_for(k), context_word(previous))
         keys = [model_form(w) for w in words]
-        found = {key: self.cache.get((key, beam)) for key in dict.fromkeys(keys)}
+        found = {key: self.cache.get((key, *group)) for key in dict.fromkeys(keys)}
         missing = [key for key, value in found.items() if value is None]
         for key in found:
             self._on_cache(key not in missing)
@@ -92,7 +99,7 @@ class TranslitEngine:
         for start in range(0, len(missing), step):
             chunk = missing[start : start + step]
             self._on_batch(len(chunk))
-            found.update(zip(chunk, await self.run(self._decode, chunk, beam)))
+            found.update(zip(chunk, await self.run(self._decode, chunk, group)))
         return self._learned_first(words, [found[key] for key in keys], k)
 
     async def text(self, text: str) -> tuple[str, list[str], int]:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import Field
 
-from seqlab.serve.limits import ApiError, RequestBody, check_k, check_word, check_words
+from seqlab.serve.limits import ApiError, RequestBody, check_k, check_previous_words, check_word, check_words
 from seqlab.serve.lyrics import LyricsRequest
 
 router = APIRouter()
@@ -26,6 +26,8 @@ class TransliterateRequest(RequestBody):
     words: Optional[list[str]] = Field(None, description="Words (runs of letters) to give candidates for.")
     text: Optional[str] = Field(None, description="Text to transliterate as `predict --sentence` does.")
     k: Optional[int] = Field(None, description="Candidates per word (words mode).")
+    prev: Optional[list[str]] = Field(None, description="Words mode: the up to two words before the cursor, as they "
+                                      "stand in the text; each word is ranked as the word after them.")
 
 
 class LearnRequest(RequestBody):
@@ -46,12 +48,16 @@ def _language(request: Request, lang: str) -> None:
 
 @router.get("/tl/{lang}/{word}", summary="Top-k candidates of one word (varnam/IndicXlit format)")
 async def candidates(request: Request, lang: str, word: str,
-                     k: Optional[int] = Query(None, description="How many candidates (default 5).")) -> dict:
+                     k: Optional[int] = Query(None, description="How many candidates (default 5)."),
+                     prev: Optional[str] = Query(None, description="The up to two words before the cursor as they "
+                                                 "stand in the text, separated by `+` (a space): candidates are "
+                                                 "ranked as the word after them (none: the start of a text).")) -> dict:
     state = _state(request)
     _language(request, lang)
     k = check_k(state.options.default_k if k is None else k, state.options.max_k)
     check_word(word, direction=state.direction)
-    answer = {"result": await state.engine.word(word, k)}
+    previous = check_previous_words(prev.split() if prev is not None else [])
+    answer = {"result": await state.engine.word(word, k, previous)}
     unknown = state.engine.unknown_characters([word])
     if unknown:
         answer["unknown_characters"] = unknown
@@ -82,8 +88,8 @@ async def transliterate(request: Request, body: TransliterateRequest) -> dict:
     if (body.words is None) == (body.text is None):
         raise ApiError(400, "give exactly one of \"words\" (a list of words) or \"text\" (sentences)")
     if body.text is not None:
-        if body.k is not None:
-            raise ApiError(400, "k applies to \"words\", not to \"text\"")
+        if body.k is not None or body.prev is not None:
+            raise ApiError(400, "k and prev apply to \"words\", not to \"text\"")
         if len(body.text) > state.options.max_text:
             raise ApiError(400, f"text is {len(body.text):,} characters; the limit is {state.options.max_text:,}")
         result, words, too_long = await state.engine.text(body.text)
@@ -91,7 +97,8 @@ async def transliterate(request: Request, body: TransliterateRequest) -> dict:
                 "unknown_characters": state.engine.unknown_characters(words)}
     k = check_k(state.options.default_k if body.k is None else body.k, state.options.max_k)
     check_words(body.words, state.options.max_words, state.direction)
-    return {"result": await state.engine.words(body.words, k),
+    previous = check_previous_words(body.prev or [])
+    return {"result": await state.engine.words(body.words, k, previous),
             "unknown_characters": state.engine.unknown_characters(body.words)}
 
 
@@ -124,8 +131,8 @@ async def lyrics_generate(request: Request, body: LyricsRequest):
     lyrics = _state(request).lyrics
     if lyrics is None:
         raise ApiError(503, "no lyrics model is loaded: start the server with --lyrics-model DIR (or smollm2-135m)")
-    cfg, warning = await lyrics.prepare(body)
-    return StreamingResponse(lyrics.stream(body.prompt, cfg, warning), media_type="text/event-stream",
+    cfg, warning, prefix = await lyrics.prepare(body)
+    return StreamingResponse(lyrics.stream(body.prompt, cfg, warning, prefix), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
@@ -135,6 +142,14 @@ async def lyrics_info(request: Request) -> dict:
     defaults = lyrics.defaults() if lyrics else LyricsRequest().model_dump()
     return {"loaded": lyrics is not None, "model": lyrics.name if lyrics else None, "defaults": defaults,
             "max_length_limit": _state(request).options.max_lyrics_length}
+
+
+@router.get("/lyrics/artists", summary="The artists the lyrics model was trained with (none: no conditioning)")
+async def lyrics_artists(request: Request) -> dict:
+    lyrics = _state(request).lyrics
+    if lyrics is None:
+        raise ApiError(503, "no lyrics model is loaded: start the server with --lyrics-model DIR (or smollm2-135m)")
+    return {"artists": [{"name": a.name, "train_songs": a.train_songs} for a in lyrics.artists]}
 
 
 @router.get("/languages", summary="The languages this server transliterates")

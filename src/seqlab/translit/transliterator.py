@@ -13,10 +13,9 @@ import torch
 from seqlab.cache import LruCache
 from seqlab.device import resolve_device, resolve_inference_dtype
 from seqlab.errors import SeqlabError
-from seqlab.options import check_fields
-from seqlab.translit.config import DIRECTIONS, DecodingConfig, LoadOptions
+from seqlab.translit.config import DIRECTIONS, DecodingConfig, LoadOptions, TypeaheadConfig
 from seqlab.translit.data.vocab import Vocabs, make_batch
-from seqlab.translit.decoding.ranking import Candidate, rank
+from seqlab.translit.decoding.ranking import Candidate, rank, well_formed_only
 from seqlab.translit.decoding.search import (
     beam_candidates,
     check_word_lengths,
@@ -24,12 +23,15 @@ from seqlab.translit.decoding.search import (
     greedy_decode,
     greedy_words,
 )
+from seqlab.translit.decoding.word_form import model_form, too_long
 from seqlab.translit.engine import onnx_network, resolve_backend
 from seqlab.translit.model.checkpoint import PRETRAINED_DIRS, load_model, weights_file
 from seqlab.translit.model.network import Network
 from seqlab.translit.model.rescorers import RESCORERS_DIR, Rescorer, load_rescorers, rescorer_weights
+from seqlab.translit.text.script import well_formed
 from seqlab.translit.text.sentence import Lattice, lattice
-from seqlab.translit.text.tokens import model_form, too_long, word_matches
+from seqlab.translit.text.tokens import word_matches
+from seqlab.translit.text.typeahead import check_previous, context_word, ranked
 from seqlab.translit.text.word_check import check_words
 from seqlab.translit.words.bigrams import BigramContext
 from seqlab.translit.words.lexicon import Lexicon
@@ -52,6 +54,7 @@ class Transliterator:
         self.prior, self.lexicon, self.user_dictionary = prior, lexicon, user_dictionary
         self.rescorers, self.rescorer_weights = list(rescorers), tuple(rescorer_weights)
         self.decoding = DecodingConfig.from_config(self.config)
+        self.typeahead = TypeaheadConfig.from_config(self.config)
         self.direction = model_direction(self.config)
         self.context, self.candidate_cache = context, LruCache(CACHE_WORDS)
 
@@ -79,8 +82,11 @@ class Transliterator:
 
     def scored_candidates(self, words: Sequence[str], beam_size: int) -> list[list[Candidate]]:
         """Each word's distinct beam outputs and the training lexicon's for that romanization, each with its
-        log-probability under the model and its lexicon count, before any ranking choice."""
-        results = beam_candidates(self.model, self.vocabs, words, beam_size, self.batch_size, self.device)
+        log-probability under the model and its lexicon count, before any ranking choice. Words that are not well
+        formed in their script (text/script.py: `अौर`, a vowel sign with no consonant) are left out, from the beam
+        and from the lexicon alike (`ranking.well_formed_only`: unless the beam found nothing else)."""
+        results = [well_formed_only(found) for found in
+                   beam_candidates(self.model, self.vocabs, words, beam_size, self.batch_size, self.device)]
         if self.lexicon is not None:
             self._add_lexicon_candidates(words, results)
         if self.rescorers:
@@ -99,7 +105,7 @@ class Transliterator:
         """Give beam candidates their lexicon counts, and score the lexicon's other words by forced decoding."""
         missing: list[tuple[int, str, int]] = []
         for row, word in enumerate(words):
-            entries = self.lexicon.lookup(word)
+            entries = {native: count for native, count in self.lexicon.lookup(word).items() if well_formed(native)}
             results[row] = [c._replace(lexicon_count=entries.get(c.word, 0)) for c in results[row]]
             in_beam = {c.word for c in results[row]}
             missing += [(row, native, count) for native, count in entries.items() if native not in in_beam]
@@ -111,13 +117,13 @@ class Transliterator:
     def settings(self, beam_size: int | None = None, **given: float | None) -> DecodingConfig:
         """The decoding actually used: the given fields of `DecodingConfig` (None: not given), else the model's
         defaults (config.json "decoding"), made `usable`."""
-        chosen = {"beam_size": beam_size, **given}
-        return self.usable(replace(self.decoding, **{k: v for k, v in chosen.items() if v is not None}))
+        chosen = {k: v for k, v in {"beam_size": beam_size, **given}.items() if v is not None}
+        # the model's own values were checked when loaded; a given NaN or negative weight is refused by replace
+        return self.usable(replace(self.decoding, **chosen) if chosen else self.decoding)
 
     def usable(self, decoding: DecodingConfig) -> DecodingConfig:
-        """`decoding` checked, and without the weights of what this model lacks: no prior (lexicon, bigram
-        model), no weight."""
-        check_fields(decoding)  # a NaN or negative weight is refused, never silently ignored
+        """`decoding` (checked when it was made) without the weights of what this model lacks: no prior (lexicon,
+        bigram model), no weight."""
         zero: dict[str, float] = {}
         if self.prior is None:
             zero.update(prior_weight=0.0, context_weight=0.0)
@@ -125,14 +131,20 @@ class Transliterator:
             zero.update(lexicon_weight=0.0, context_lexicon_weight=0.0)
         if self.context is None:
             zero.update(context_weight=0.0)
-        return replace(decoding, **zero)
+        zero = {k: v for k, v in zero.items() if getattr(decoding, k) != v}
+        return replace(decoding, **zero) if zero else decoding
 
     def candidates(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
-                   prior_weight: float | None = None, lexicon_weight: float | None = None) -> list[list[str]]:
+                   prior_weight: float | None = None, lexicon_weight: float | None = None,
+                   previous: Sequence[str] | None = None) -> list[list[str]]:
         """`candidate_lists` with the model's decoding but the given values, and a beam of at least 5 unless
-        `beam_size` says otherwise. `words` is checked as the server checks words (`check_words`)."""
+        `beam_size` says otherwise. `words` is checked as the server checks words (`check_words`). With `previous`
+        (the up to two words before the cursor, [] at the start of a text), each word is ranked as the next word of
+        running text instead (`candidates_in_context`; the weight arguments then do not apply)."""
         self.check_words(words)
         beam_size = max(self.decoding.beam_size, 5) if beam_size is None else beam_size
+        if previous is not None:
+            return self.candidates_in_context(words, previous, beam_size)
         return self.candidate_lists(words, self.settings(beam_size, length_penalty=length_penalty,
                                                          prior_weight=prior_weight, lexicon_weight=lexicon_weight))
 
@@ -153,6 +165,38 @@ class Transliterator:
                                                   s.lexicon_weight, self.rescorer_weights))
             lists.append(_offer_taught(ranked, {c.word for c in scored if c.lexicon_count}, s.beam_size))
         return self.learned_first(words, lists, s.beam_size)
+
+    def typeahead_settings(self) -> TypeaheadConfig:
+        """The running-text settings actually used: without the weights of what this model lacks (as `usable`)."""
+        zero: dict[str, float] = {}
+        if self.prior is None:
+            zero.update(prior_weight=0.0, context_weight=0.0)
+        if self.context is None:
+            zero.update(context_weight=0.0)
+        if self.lexicon is None:
+            zero.update(lexicon_weight=0.0)
+        return replace(self.typeahead, **zero)
+
+    def candidates_in_context(self, words: Sequence[str], previous: Sequence[str],
+                              beam_size: int | None = None) -> list[list[str]]:
+        """Up to `beam_size` candidates of each word as the word after `previous` in running text (text/typeahead.py,
+        the model's "typeahead" settings): its lattice emission plus the bigram model's term. Lexicon words and the
+        user's spellings are offered as in `candidate_lists`."""
+        previous = check_previous(previous)
+        t = self.typeahead_settings()
+        s = self.settings(beam_size or max(self.decoding.beam_size, 5), lexicon_weight=t.lexicon_weight)
+        before, lists = context_word(previous), []
+        for scored in self.cached_scored(list(words), s.beam_size):
+            lat = lattice([""], [scored], s, self.rescorer_weights, self.prior, [None], t.nasal_penalty)
+            order = ranked(lat.candidates[0], lat.emissions[0], before, t, self.context, self.prior)
+            lists.append(_offer_taught(order, {c.word for c in scored if c.lexicon_count}, s.beam_size))
+        return self.learned_first(words, lists, s.beam_size)
+
+    def cached_scored(self, words: list[str], beam_size: int) -> list[list[Candidate]]:
+        """`scored_candidates` through the cache of the words decoded before (running text repeats its words)."""
+        keys = [(model_form(w), beam_size) for w in words]
+        return self.candidate_cache.get_many(keys, lambda missing: self.scored_candidates([w for w, _ in missing],
+                                                                                          beam_size))
 
     def learned_first(self, words: Sequence[str], lists: list[list[str]], k: int) -> list[list[str]]:
         """The user's own spellings (words/user_dictionary.py) lead each list, newest first; the list keeps its
@@ -236,9 +280,7 @@ class Transliterator:
         s = replace(s, lexicon_weight=s.context_lexicon_weight) if joint else s
         nasal_penalty = s.nasal_penalty if joint else None
         flat = [w for line in lines for w in line]
-        keys = [(model_form(w), s.beam_size) for w in flat]
-        scored = iter(self.candidate_cache.get_many(
-            keys, lambda missing: self.scored_candidates([w for w, _ in missing], s.beam_size)))
+        scored = iter(self.cached_scored(flat, s.beam_size))
         spellings = iter(self.user_dictionary.lookup_many(flat) if self.user_dictionary else [[] for _ in flat])
         result = []
         for line in lines:
@@ -299,7 +341,7 @@ def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 2
     `backend` (config.BACKENDS) is what runs the models: ONNX Runtime (the default on a CPU, see engine/) or
     PyTorch; both give the same candidates and scores. Values are checked as the CLI checks them
     (config.LoadOptions)."""
-    LoadOptions(batch_size=batch_size, device=device, dtype=dtype, rescorers=rescorers, backend=backend).validate()
+    LoadOptions(batch_size=batch_size, device=device, dtype=dtype, rescorers=rescorers, backend=backend)  # checks
     if isinstance(user_dictionary, (str, os.PathLike)):
         user_dictionary = UserDictionary(user_dictionary)
     elif user_dictionary is not None and not isinstance(user_dictionary, UserDictionary):

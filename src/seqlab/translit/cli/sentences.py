@@ -9,27 +9,26 @@ from typing import List, Optional
 import typer
 
 from seqlab.errors import SeqlabError
-from seqlab.options import cli_option
-from seqlab.translit.config import LoadOptions
+from seqlab.options import Flags, command
+from seqlab.translit.config import SentenceEvalOptions, SentenceOptions, TypeaheadTuneOptions
 
 LIMIT = typer.Option(None, "--limit", min=1, help="Only the first N sentences of the half (a quick check).")
-DATA_DIR = typer.Option(None, "--data-dir", help="Data root; else $SEQLAB_DATA_DIR, ./data.")
-LANG = typer.Option("hi", "--lang", help="Language code.")
 
 
-def _sentences(lang: str, half: str, data_dir: Optional[str], limit: Optional[int]):
+def _sentences(where: SentenceOptions, half: str, limit: Optional[int]):
     from seqlab.translit.evaluation.sentences import load_sentences
 
-    romans, natives = load_sentences(lang, half, data_dir)
+    romans, natives = load_sentences(where.lang, half, where.data_dir)
     return romans[:limit], natives[:limit]
 
 
+@command
 def context(
     model: Path = typer.Option(..., "--model", help="Model folder or run directory to attach the bigram model to."),
     sources: Optional[List[Path]] = typer.Option(None, "--text", help="Repeatable: Devanagari text (.txt/.gz), one "
                                                  "sentence per line. Default: Dakshina's Wikipedia sample."),
     limit: Optional[int] = LIMIT,
-    lang: str = LANG, data_dir: Optional[str] = DATA_DIR,
+    where: SentenceOptions = Flags(),
 ) -> None:
     """Count a word bigram model (evaluation sentences dropped first), tune its weight κ on the tune half of the
     Dakshina dev sentences, and save both as the model's default sentence context."""
@@ -47,8 +46,8 @@ def context(
     if translit.prior is None:
         raise SeqlabError(f"{model} has no word prior (prior.tsv): run `seqlab translit prior --model {model}` "
                           "first; the bigram model backs off to it")
-    exclude = evaluation_sentences(lang, data_dir)
-    paths = list(sources or []) or [wikipedia_sample(lang, data_dir)]
+    exclude = evaluation_sentences(where.lang, where.data_dir)
+    paths = list(sources or []) or [wikipedia_sample(where.lang, where.data_dir)]
     text_lines, dropped = [], 0
     for path in paths:
         text = read_text_lines(Path(path))
@@ -61,7 +60,7 @@ def context(
     bigrams = BigramContext.from_lines(text_lines)
     with RunLock(model, "model folder"):
         translit.context = bigrams
-        romans, natives = _sentences(lang, "tune", data_dir, limit)
+        romans, natives = _sentences(where, "tune", limit)
         lines = sentence_words(translit, romans)
         without = word_by_word(translit, lines, natives, translit.settings()).wer
         best, grid = tune_context(translit, lines, natives)
@@ -76,29 +75,28 @@ def context(
                f"{best['nasal_penalty']}); saved in {model / CONFIG}")
 
 
+@command
 def evaluate_sentences(
     model: Optional[Path] = typer.Option(None, "--model", help="Model folder (default: the shipped Hindi model)."),
-    half: str = typer.Option("report", "--half", help="tune | report | all (κ is tuned on 'tune')."),
-    beam_size: Optional[int] = typer.Option(None, "--beam-size", help="Beam (default: the model's)."),
+    opts: SentenceEvalOptions = Flags(),
     limit: Optional[int] = LIMIT,
-    rescorers: bool = typer.Option(True, "--rescorers/--no-rescorers", help="Rescore with the model folder's "
-                                   "rescorer models (the CLI default; `seqlab serve` leaves them out for speed)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on the last line."),
-    backend: str = cli_option(LoadOptions, "backend"),
-    lang: str = LANG, data_dir: Optional[str] = DATA_DIR,
+    where: SentenceOptions = Flags(),
 ) -> None:
     """Word error rate on Dakshina's romanized dev sentences, word by word and with sentence context, by error
     type (Devanagari letters only; see sentence_eval.py)."""
-    from seqlab.translit.evaluation.sentences import sentence_words, with_context, word_by_word
+    from seqlab.translit.evaluation.sentences import sentence_words, typeahead, with_context, word_by_word
     from seqlab.translit.transliterator import load_transliterator
 
-    translit = load_transliterator(model, rescorers=rescorers, backend=backend)
-    romans, natives = _sentences(lang, half, data_dir, limit)
+    half, beam_size = opts.half, opts.beam_size
+    translit = load_transliterator(model, rescorers=opts.rescorers, backend=opts.backend)
+    romans, natives = _sentences(where, half, limit)
     s = translit.settings(beam_size)
     lines = sentence_words(translit, romans)
     rows = {"word by word": word_by_word(translit, lines, natives, s)}
     if s.context_weight > 0:
         rows["with context"] = with_context(translit, lines, natives, s)
+        rows["type-ahead"] = typeahead(translit, lines, natives, s)  # first candidates, typed word after word
     summary = {"half": half, "sentences": len(romans), "beam_size": s.beam_size, "rescorers": len(translit.rescorers),
                "backend": translit.backend,
                "context_weight": s.context_weight,
@@ -113,3 +111,41 @@ def evaluate_sentences(
                    f"    most frequent choice errors: {', '.join(r['top_choice_confusions'][:6])}")
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False))
+
+
+@command
+def typeahead(
+    model: Path = typer.Option(..., "--model", help="Model folder or run directory (with a prior and a bigram model)."),
+    opts: TypeaheadTuneOptions = Flags(),
+    limit: Optional[int] = LIMIT,
+    where: SentenceOptions = Flags(),
+) -> None:
+    """Tune the running-text (type-ahead) ranking — κ after a word, λ at the start, μ, nasal penalty — for the WER
+    of typing the tune half of the dev sentences word by word, always taking the first candidate; save it as the
+    record "typeahead" of config.json "decoding" (the word-list settings stay as they are)."""
+    from seqlab.io import RunLock
+    from seqlab.translit.evaluation.sentences import sentence_words, with_context, word_by_word
+    from seqlab.translit.evaluation.tuning import save_typeahead, tune_typeahead
+    from seqlab.translit.model.checkpoint import CONFIG
+    from seqlab.translit.transliterator import load_transliterator
+
+    beam_size = opts.beam_size
+    translit = load_transliterator(model, rescorers=opts.rescorers)
+    if translit.prior is None or translit.context is None:
+        raise SeqlabError(f"{model} needs a word prior and a bigram model: run `seqlab translit prior` and "
+                          "`seqlab translit context` on it first")
+    romans, natives = _sentences(where, "tune", limit)
+    lines = sentence_words(translit, romans)
+    decoding = translit.settings(beam_size)
+    sentence_mode = with_context(translit, lines, natives, decoding).wer
+    word_list = word_by_word(translit, lines, natives, decoding).wer  # each word alone, as type-ahead was
+    best, grid = tune_typeahead(translit, lines, natives, beam_size)
+    with RunLock(model, "model folder"):
+        save_typeahead(model, best, {
+            "tune_wer": round(best["wer"], 4), "tune_wer_sentence_mode": round(sentence_mode, 4),
+            "tune_wer_word_list_settings": round(word_list, 4), "tune_sentences": len(romans),
+            "tuned_with": {"beam_size": beam_size, "rescorers": len(translit.rescorers)}})
+    typer.echo(f"(κ, λ, μ, nasal penalty) grid on {len(romans):,} tune sentences, {len(grid)} settings; best "
+               f"first-candidate WER {best['wer']:.4f} with κ={best['context_weight']}, λ={best['prior_weight']}, "
+               f"μ={best['lexicon_weight']}, nasal penalty {best['nasal_penalty']} (each word alone with the "
+               f"word-list settings {word_list:.4f}; sentence mode {sentence_mode:.4f}); saved in {model / CONFIG}")

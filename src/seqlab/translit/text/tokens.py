@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH
+from seqlab.translit.config import DIRECTIONS
 
 DEVANAGARI_RUN = r"[\u0900-\u0963\u0971-\u097F\u200c\u200d]+"  # letters and signs, not danda or digits; ZWNJ/ZWJ
 _NOT_DEVANAGARI_LETTER = r"(?:(?![\u0900-\u097F])[^\W\d_])"
@@ -38,15 +38,3 @@ def word_matches(text: str, direction: str = DIRECTIONS[0]) -> Iterator[re.Match
 
 def words(text: str, direction: str = DIRECTIONS[0]) -> list[str]:
     return [m.group(0) for m in word_matches(text, direction)]
-
-
-
-def model_form(word: str) -> str:
-    """What the model reads for `word`: the word lower-cased (input is case-insensitive). Lowering can lengthen a
-    word (`İ` becomes `i̇`, i + U+0307), so the length limit is measured on this form, here and everywhere."""
-    return word.lower()
-
-
-def too_long(word: str) -> bool:
-    """Whether `word` is longer than MAX_WORD_LENGTH as the model reads it: such a word passes through untouched."""
-    return len(model_form(word)) > MAX_WORD_LENGTH
