@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from seqlab.errors import SeqlabError
 from seqlab.serve.config import OPTIONS_ENV, ServeOptions
 from seqlab.serve.engine import TranslitEngine
+from seqlab.serve.guards import RequestGuards, default_allowed_hosts
 from seqlab.serve.limits import BodyLimit, install_error_handlers
 from seqlab.serve.lyrics import LyricsService
 from seqlab.serve.metrics import Metrics, MetricsMiddleware
@@ -55,8 +56,8 @@ class ServerState:
 def _user_dictionary(options: ServeOptions, lang: str) -> UserDictionary:
     """The user dictionary: learned picks are offered first (also with --read-only, which only stops learning)."""
     path = Path(options.user_dictionary) if options.user_dictionary else default_user_dictionary_path(lang)
-    dictionary = UserDictionary(path)
-    dictionary.pairs()  # a corrupt file is a one-line error now, not a failed request later
+    dictionary = UserDictionary(path, reload_on_lookup=False)  # the engine reloads it, off the event loop
+    dictionary.pairs()  # a file that cannot be a dictionary (a FIFO, too large) is a one-line error now
     return dictionary
 
 
@@ -71,7 +72,8 @@ def load_state(options: ServeOptions) -> ServerState:
     translit.user_dictionary = _user_dictionary(options, lang)
     engine = TranslitEngine(translit, options, metrics.observe_batch, metrics.observe_cache)
     engine.warm_up()
-    state = ServerState(options, engine, metrics, lang, options.model or f"shipped ({lang})", None,
+    shown = Path(options.model).name if options.model else f"shipped ({lang})"  # no server paths to clients
+    state = ServerState(options, engine, metrics, lang, shown, None,
                         translit.user_dictionary, model_direction(translit.config))
     if options.reverse_model or not options.model:
         state.reverse = load_transliterator(options.reverse_model, device=options.device, dtype=options.dtype,
@@ -104,6 +106,8 @@ def create_app(options: ServeOptions, state: Optional[ServerState] = None) -> Fa
         app.add_middleware(CORSMiddleware, allow_origins=[options.cors_origin], allow_methods=["GET", "POST",
                            "DELETE"], allow_headers=["content-type"])
     app.add_middleware(BodyLimit, limit=options.max_body)
+    app.add_middleware(RequestGuards, allowed_hosts=default_allowed_hosts(options.host, options.allowed_hosts),
+                       cors_origin=options.cors_origin)
     app.add_middleware(MetricsMiddleware, metrics=state.metrics)
     return app
 

@@ -5,8 +5,10 @@ the model and no two decodings share the model at once.
 Every word is ranked as running text (text/typeahead.py) after the previous word a request gives (`prev`), so
 the cache key is (word, beam, previous word): a word's list after मुझे is not its list after और. The costly part,
 the word's decoded candidates, is shared by all previous words (Transliterator.cached_scored).
-The cache holds the model's lists only; the user dictionary's words are put first on every request (a lookup
-that reloads the file when it changed), so a pick learned by any worker process is offered at once by all.
+The cache holds the model's lists only; the user dictionary's words are put first on every request, so a pick
+learned by any worker process is offered at once by all. The dictionary file is checked (one stat) per request
+and reloaded, when it changed, in a thread of its own; learning and forgetting run in another, so neither a large
+file nor another process holding the file's lock ever holds up decoding or the event loop.
 """
 from __future__ import annotations
 
@@ -40,6 +42,8 @@ class TranslitEngine:
         self._on_cache = on_cache or (lambda hit: None)
         self._on_batch = on_batch or (lambda size: None)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seqlab-decode")
+        self._dictionary_reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seqlab-dictionary-read")
+        self._dictionary_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seqlab-dictionary-write")
         self.batcher = MicroBatcher(self._decode, self.run, options.max_batch, options.max_wait_ms / 1000, on_batch)
 
     def warm_up(self) -> None:
@@ -60,6 +64,18 @@ class TranslitEngine:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._thread, functools.partial(function, *args))
 
+    async def fresh_dictionary(self) -> None:
+        """Reload the user dictionary if its file changed (another process learned), off the event loop."""
+        dictionary = self.translit.user_dictionary
+        if dictionary is not None and dictionary.stale():
+            await asyncio.get_running_loop().run_in_executor(self._dictionary_reader, dictionary.refresh)
+
+    async def change_dictionary(self, function: Callable, *args):
+        """Run a user-dictionary write (learn, forget) in the writing thread: it may wait up to the lock timeout
+        for another process, and decoding must not wait with it."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._dictionary_writer, functools.partial(function, *args))
+
     def beam_for(self, k: int) -> int:
         return max(self.options.beam_size, k)
 
@@ -73,6 +89,7 @@ class TranslitEngine:
 
     async def word(self, word: str, k: int, previous: Sequence[str] = ()) -> list[str]:
         """The k best candidates of one word (a GET /tl request) after the words `previous`."""
+        await self.fresh_dictionary()
         group = (self.beam_for(k), context_word(previous))
         key = (model_form(word), *group)
         cached = self.cache.get(key)
@@ -89,6 +106,7 @@ class TranslitEngine:
         """The k best candidates of many words, the uncached ones decoded in batches of up to --max-batch words:
         between two batches the decoding thread serves the single-word requests waiting meanwhile, so a large
         request never holds up the type-ahead ones for long."""
+        await self.fresh_dictionary()
         group = (self.beam_for(k), context_word(previous))
         keys = [model_form(w) for w in words]
         found = {key: self.cache.get((key, *group)) for key in dict.fromkeys(keys)}
@@ -105,6 +123,7 @@ class TranslitEngine:
     async def text(self, text: str) -> tuple[str, list[str], int]:
         """Sentence mode: `Transliterator.transliterate_text` (digits, punctuation and spacing kept), a few lines
         at a time (sentence context is per line, so the result is the same) for the reason given in `words`."""
+        await self.fresh_dictionary()
         pieces, words, long_words = [], [], 0
         for chunk in _line_chunks(text, self.options.max_batch * 8):
             await self._decode_in_pieces(chunk)
@@ -133,14 +152,15 @@ class TranslitEngine:
     def _learned_first(self, words: Sequence[str], lists: list[list[str]], k: int) -> list[list[str]]:
         """The first k of each list, after the user's learned spellings (Transliterator's own rule)."""
         lists = [found[:k] for found in lists]
-        return self.translit.learned_first(words, lists, k) if self.translit.user_dictionary else lists
+        return self.translit.learned_first(words, lists, k) if self.translit.user_dictionary is not None else lists
 
     def unknown_characters(self, words: Sequence[str]) -> list[str]:
         return sorted(self.translit.unknown_characters(words))
 
     async def close(self) -> None:
         await self.batcher.close()
-        self._thread.shutdown(wait=False, cancel_futures=True)
+        for thread in (self._thread, self._dictionary_reader, self._dictionary_writer):
+            thread.shutdown(wait=False, cancel_futures=True)
 
 
 def _distinct_words(text: str, direction: str) -> list[str]:

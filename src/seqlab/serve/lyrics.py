@@ -80,7 +80,7 @@ class LyricsService:
     def __init__(self, model_dir: str, device: str, max_length: int, on_outcome=None) -> None:
         from seqlab.lyrics.model import load_trained
 
-        self.name, self.max_length = model_dir, max_length
+        self.name, self.max_length = Path(model_dir).name, max_length  # the folder's name: never a path to clients
         self.model, self.tokenizer = load_trained(model_dir, device=device)
         # the artists of a run trained with artist conditioning (conditioning.py); none for other models
         self.artists: list[Artist] = read_artists(model_dir) if (Path(model_dir) / ARTISTS_FILE).is_file() else []

@@ -116,14 +116,14 @@ def _check_learn(request: Request, body: LearnRequest, need_native: bool):
 @router.post("/learn", summary="Remember a picked candidate: later suggestions for `roman` rank it first")
 async def learn(request: Request, body: LearnRequest) -> dict:
     state = _check_learn(request, body, need_native=True)
-    await state.engine.run(state.user_dictionary.learn, body.roman, body.native)  # SeqlabError → 400
-    return {"learned": {"roman": body.roman.lower(), "native": body.native}}
+    roman, native = await state.engine.change_dictionary(state.user_dictionary.learn, body.roman, body.native)
+    return {"learned": {"roman": roman, "native": native}}  # as stored, so what the client sees is what is offered
 
 
 @router.delete("/learn", summary="Forget learned picks for `roman` (one, or all when `native` is omitted)")
 async def forget(request: Request, body: LearnRequest) -> dict:
     state = _check_learn(request, body, need_native=False)
-    return {"forgotten": await state.engine.run(state.user_dictionary.forget, body.roman, body.native)}
+    return {"forgotten": await state.engine.change_dictionary(state.user_dictionary.forget, body.roman, body.native)}
 
 
 @router.post("/lyrics/generate", summary="Generate lyrics from a prompt, streamed as Server-Sent Events")
@@ -160,6 +160,7 @@ async def languages(request: Request) -> dict:
 
 
 @router.get("/healthz", summary="Liveness and what is loaded")
+@router.head("/healthz", include_in_schema=False)  # monitors and load balancers often probe with HEAD
 async def healthz(request: Request) -> dict:
     state = _state(request)
     return {"status": "ok", "pid": os.getpid(), "lang": state.lang, "direction": state.direction,

@@ -12,12 +12,9 @@ from typing import Callable, Iterator
 from seqlab.errors import SeqlabError
 from seqlab.translit.config import MAX_WORD_LENGTH
 from seqlab.translit.decoding.word_form import too_long
-from seqlab.translit.text.tokens import TOKENS, word_matches
+from seqlab.translit.text.tokens import tokens, word_matches
 from seqlab.translit.transliterator import LEADING_WORD, Transliterator
 
-# The tokens of tokens.py, and line ends: top-k mode writes a line of candidates per word to transliterate.
-_TOKEN_OR_NEWLINE = {direction: re.compile(pattern.pattern + r"|(?P<newline>\n)")
-                     for direction, pattern in TOKENS.items()}
 _LINE_TEXT_LIMIT = 1 << 16  # characters of an unfinished line held back before its start is written
 _MAX_TOKEN_HELD = 4096  # a trailing run without spaces (URL, e-mail) held back whole up to this length
 _NON_SPACE = re.compile(r"\S*")
@@ -118,7 +115,7 @@ class TextStream:
         ranked = iter([] if self.context or not short else self.translit.candidate_lists(short,
                                                                                         self.translit.settings(beam)))
         out, start = [], 0
-        for m in _TOKEN_OR_NEWLINE[self.translit.direction].finditer(text):
+        for m in tokens(text, self.translit.direction, newlines=True):  # line ends too: a candidate line per word
             token = m.group(0)
             if m.lastgroup == "native":  # a word already in the output script is context as it stands
                 self._previous = [*self._previous, token][-2:]
