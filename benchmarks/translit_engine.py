@@ -9,7 +9,7 @@ each speed also as a ratio to PyTorch's.
 Each part also counts the words whose output differs from PyTorch's (0 expected for onnx; int8 may differ).
 
 Run by hand on an otherwise idle machine (the graphs are built into the user cache on the first run):
-    .venv/bin/python benchmarks/translit_engine.py                      # about 10 minutes
+    .venv/bin/python benchmarks/translit_engine.py                      # a few minutes
     .venv/bin/python benchmarks/translit_engine.py --words 30 --pairs 200  # a quick check
 """
 from __future__ import annotations
