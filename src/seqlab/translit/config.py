@@ -16,12 +16,13 @@ from typing import Any, Mapping, Optional
 
 from seqlab.device import DEVICE_HELP
 from seqlab.options import Options, check_fields, from_dict, opt
+from seqlab.translit.languages import DEFAULT_LANG, LANGUAGE_CODES
 
 CELLS = ("rnn", "gru", "lstm")
 ATTENTIONS = ("none", "bahdanau", "luong")
 DATASETS = ("dakshina", "aksharantar")
 SPLITS = ("train", "dev", "test")
-# Which column of a corpus is the input: romanized Latin → Devanagari (the default), or the reverse.
+# Which column of a corpus is the input: romanized Latin → native script (the default), or the reverse.
 DIRECTIONS = ("roman-to-native", "native-to-roman")
 MAX_VOCAB = 100_000  # characters: real vocabularies hold about 70; far more means a corrupt file
 MAX_BEAM = 100
@@ -64,7 +65,8 @@ class TrainConfig(Options):
     """How a model is trained; saved in config.json so that --resume continues with exactly these settings."""
 
     dataset: str = opt("dakshina", "--dataset", " | ".join(DATASETS), choices=DATASETS)
-    lang: str = opt("hi", "--lang", "Language code (Dakshina: hi, bn, ta, …).")
+    lang: str = opt(DEFAULT_LANG, "--lang", "Language code (Dakshina): " + " | ".join(LANGUAGE_CODES) + ".",
+                    choices=LANGUAGE_CODES)
     data_dir: Optional[str] = opt(None, "--data-dir", "Data root; else $SEQLAB_DATA_DIR, ./data, then download.")
     skip_bad_lines: bool = opt(False, "--skip-bad-lines", "Drop and count malformed lines instead of stopping.")
     extra_train: Optional[str] = opt(None, "--extra-train", "Also train on this dataset's training split "
@@ -193,5 +195,5 @@ class FinalOptions:
                          "columns swapped): " + " | ".join(DIRECTIONS) + ".", choices=DIRECTIONS)
     limit_train: Optional[int] = opt(None, "--limit-train", "Final run: first N training pairs only.", low=1)
     dataset: Optional[str] = opt(None, "--dataset", "Dataset (default: the sweep's).", choices=DATASETS)
-    lang: Optional[str] = opt(None, "--lang", "Language (default: the sweep's).")
+    lang: Optional[str] = opt(None, "--lang", "Language (default: the sweep's).", choices=LANGUAGE_CODES)
     data_dir: Optional[str] = opt(None, "--data-dir", "Data root (default: the sweep's).")

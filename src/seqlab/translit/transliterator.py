@@ -15,7 +15,8 @@ from seqlab.options import check_fields
 from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH, DecodingConfig
 from seqlab.translit.data.vocab import Vocabs, make_batch
 from seqlab.translit.decoding.search import beam_search, candidate_score, forced_scores, greedy_decode
-from seqlab.translit.model.checkpoint import PRETRAINED_DIRS, load_model
+from seqlab.translit.languages import DEFAULT_LANG, language, shipped_model
+from seqlab.translit.model.checkpoint import load_model
 from seqlab.translit.model.network import Seq2Seq
 from seqlab.translit.model.rescorers import Rescorer, load_rescorers, rescorer_weights
 from seqlab.translit.text.sentence import Lattice, lattice
@@ -50,6 +51,7 @@ class Transliterator:
         self.rescorers, self.rescorer_weights = list(rescorers), tuple(rescorer_weights)
         self.decoding = DecodingConfig.from_config(self.config)
         self.direction = model_direction(self.config)
+        self.lang = model_lang(self.config)
         self.context, self.candidate_cache = context, LruCache(CACHE_WORDS)
 
     def unknown_characters(self, words: Iterable[str]) -> Counter:
@@ -153,7 +155,7 @@ class Transliterator:
 
     def transliterate(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
                       prior_weight: float | None = None, lexicon_weight: float | None = None) -> list[str]:
-        """One Devanagari word per input word: greedy for beam size 1, else the best reranked candidate."""
+        """One output word per input word: greedy for beam size 1, else the best reranked candidate."""
         beam_size = self.settings(beam_size).beam_size
         if beam_size > 1:
             best = self.candidates(words, beam_size, length_penalty, prior_weight, lexicon_weight)
@@ -184,7 +186,7 @@ class Transliterator:
         returns the words decoded and the number of words left as they were for being too long. Each line's
         words are chosen jointly with the bigram model (context.py) unless `context` is False or the model has
         none; tokens that are not words (tokens.py) and words longer than MAX_WORD_LENGTH are kept as they are."""
-        matches = list(word_matches(text, self.direction))
+        matches = list(word_matches(text, self.direction, self.lang))
         short = [m for m in matches if len(m.group(0)) <= MAX_WORD_LENGTH]
         outputs = iter(self._choose_lines(text, short, beam_size, context, context_weight))
         pieces, end = [], 0
@@ -277,11 +279,18 @@ def model_direction(config: dict, where: str = "config.json") -> str:
     return direction
 
 
+def model_lang(config: dict, where: str = "config.json") -> str:
+    """The language a model writes (config.json train.lang; models saved without one are Hindi)."""
+    code = (config.get("train") or {}).get("lang") or DEFAULT_LANG
+    return language(code, f"{where}: train.lang").code
+
+
 def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 256, device: str = "cpu",
                         user_dictionary: UserDictionary | None = None, direction: str | None = None,
-                        rescorers: bool = True, dtype: str = "float32") -> Transliterator:
-    """Load a run directory or model folder; without one, the Hindi model shipped with seqlab for `direction`
-    (default romanized → Devanagari). A model of another direction than a given one is refused.
+                        rescorers: bool = True, dtype: str = "float32", lang: str | None = None) -> Transliterator:
+    """Load a run directory or model folder; without one, the model shipped with seqlab for `lang` (default
+    Hindi) and `direction` (default romanized → native script); a language without one is a one-line error
+    listing those shipped. A model of another direction or language than a given one is refused.
     Decoding defaults to the CPU: single words are faster there than a GPU round trip. A user dictionary is
     used only when given (evaluation never sees one). `rescorers=False` leaves the folder's rescorer models out
     (about 3x faster decoding, for servers). `dtype` (device.INFERENCE_DTYPES) is what the models compute in;
@@ -290,15 +299,21 @@ def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 2
     model_dtype = resolve_inference_dtype(dtype, target)
     if direction is not None and direction not in DIRECTIONS:
         raise SeqlabError(f"unknown direction {direction!r}; choose one of: {', '.join(DIRECTIONS)}")
-    path = Path(model_dir) if model_dir else PRETRAINED_DIRS[direction or DIRECTIONS[0]]
+    if lang is not None:
+        language(lang)
+    path = Path(model_dir) if model_dir else shipped_model(lang or DEFAULT_LANG, direction or DIRECTIONS[0])
     model, vocabs, config = load_model(path)
     if direction is not None and model_direction(config) != direction:
         raise SeqlabError(f"{path} transliterates {model_direction(config)}, not {direction}; drop --direction or "
                           "give a model of that direction")
+    written = model_lang(config, str(path / "config.json"))
+    if lang is not None and written != lang:
+        raise SeqlabError(f"{path} is a '{written}' model, not '{lang}'; drop --lang or give a model of that "
+                          "language")
     model.to(target, model_dtype)
     members = load_rescorers(path, target) if rescorers else []
     for member in members:
         member.model.to(model_dtype)
     weights = rescorer_weights(config, [r.name for r in members], str(path / "config.json")) if rescorers else ()
-    return Transliterator(model, vocabs, config, batch_size, WordPrior.load(path), Lexicon.load(path), members,
-                          weights, user_dictionary, BigramContext.load(path))
+    return Transliterator(model, vocabs, config, batch_size, WordPrior.load(path, written), Lexicon.load(path),
+                          members, weights, user_dictionary, BigramContext.load(path, written))

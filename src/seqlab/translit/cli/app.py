@@ -24,6 +24,7 @@ from seqlab.translit.config import (
     SweepOptions,
     TrainConfig,
 )
+from seqlab.translit.languages import LANGUAGE_CODES, language, shipped_dir
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 for _command in (cli_dictionary.learn, cli_dictionary.forget, cli_dictionary.export, cli_sentences.context):
@@ -35,7 +36,10 @@ DATASET = cli_option(TrainConfig, "dataset")
 LANG = cli_option(TrainConfig, "lang")
 DATA_DIR = cli_option(TrainConfig, "data_dir")
 SKIP_BAD = cli_option(TrainConfig, "skip_bad_lines")
-MODEL = typer.Option(None, "--model", help="Run directory or model folder (default: the shipped Hindi model).")
+MODEL = typer.Option(None, "--model", help="Run directory or model folder (default: the shipped model of --lang).")
+# Commands that use a model: its language unless given; without --model, --lang picks the shipped model (hi).
+MODEL_LANG = cli_option(TrainConfig, "lang", default=None, help="Language code: " + " | ".join(LANGUAGE_CODES)
+                        + " (default: the model's; without --model, the shipped model of this language, else hi).")
 BEAM = cli_option(DecodingConfig, "beam_size", default=None)
 LENGTH_PENALTY = cli_option(DecodingConfig, "length_penalty", default=None)
 PRIOR_WEIGHT = cli_option(DecodingConfig, "prior_weight", default=None)
@@ -101,13 +105,13 @@ def train(
                f"({result.epochs_run} epochs, {result.train_seconds / 60:.1f} min); run: {result.run_dir}")
 
 
-def _default_out(model: Optional[Path]) -> Path:
+def _default_out(model: Optional[Path], lang: str) -> Path:
     """Results go inside a run directory; for the shipped model (read-only install) under ./runs."""
     from seqlab.translit.model.checkpoint import TRAIN_STATE
 
     if model is not None and (model / TRAIN_STATE).exists() and os.access(model, os.W_OK):
         return model
-    name = model.name if model is not None else "pretrained-hi"
+    name = model.name if model is not None else f"pretrained-{lang}"
     return Path("runs") / f"eval-{name}"
 
 
@@ -124,23 +128,24 @@ def evaluate(
     as_json: bool = AS_JSON,
     device: str = DEVICE_AUTO,
     direction: Optional[str] = DIRECTION,
-    dataset: str = DATASET, lang: str = LANG, data_dir: Optional[str] = DATA_DIR, skip_bad_lines: bool = SKIP_BAD,
+    dataset: str = DATASET, lang: Optional[str] = MODEL_LANG, data_dir: Optional[str] = DATA_DIR,
+    skip_bad_lines: bool = SKIP_BAD,
 ) -> None:
     """Word accuracy (top-1, top-k, any attested reference) and CER of a model on a split (for native-to-roman,
     "any reference" is any attested romanization of the word)."""
     from seqlab.translit.data.corpus import load_split
     from seqlab.translit.evaluation.words import evaluate_pairs, write_results
-    from seqlab.translit.model.checkpoint import PRETRAINED_DIRS
     from seqlab.translit.transliterator import load_transliterator
 
     _check_top_k(top_k)
-    out_dir = output_dir(out or _default_out(model), "--out")  # a bad folder fails before the decoding
-    translit = load_transliterator(model, device=device, direction=direction)
+    translit = load_transliterator(model, device=device, direction=direction, lang=lang)
+    lang = translit.lang
+    out_dir = output_dir(out or _default_out(model, lang), "--out")  # a bad folder fails before the decoding
     pairs, skipped = load_split(dataset, lang, split, data_dir, skip_bad_lines, translit.direction)
     summary, rows = evaluate_pairs(translit, pairs, beam_size, top_k, length_penalty, prior_weight, lexicon_weight)
     beam_size = summary["beam_size"]
     summary = {"split": split, "dataset": dataset, "lang": lang, "direction": translit.direction,
-               "model": str(model or PRETRAINED_DIRS[translit.direction]),
+               "model": str(model or shipped_dir(lang, translit.direction)),
                "skipped_lines": skipped, **summary}
     stem = f"{dataset}_{lang}_{split}_beam{beam_size}" + ("_reverse" if translit.direction != "roman-to-native" else "")
     csv_path, json_path = write_results(out_dir, stem, summary, rows)
@@ -165,11 +170,11 @@ def prior(
     model: Path = typer.Option(..., "--model", help="Run directory or model folder to attach the prior to."),
     sources: Optional[List[str]] = typer.Option(
         None, "--source", help="Repeatable: wikipedia (Dakshina's native-script sample), wordfreq (the wordfreq "
-        "package's list), or a path to Devanagari text (.txt/.gz) or word counts (.tsv). Default: wikipedia and "
-        "wordfreq, mixed with weights tuned on dev."),
-    text: Optional[Path] = typer.Option(None, "--text", help="Same as --source PATH (a Devanagari text file)."),
+        "package's list: bn, hi, ta, ur), or a path to native-script text (.txt/.gz) or word counts (.tsv). "
+        "Default: wikipedia and (where it has the language) wordfreq, mixed with weights tuned on dev."),
+    text: Optional[Path] = typer.Option(None, "--text", help="Same as --source PATH (a native-script text file)."),
     beam_size: int = typer.Option(5, "--beam-size", help="Beam used when reranking."),
-    dataset: str = DATASET, lang: str = LANG, data_dir: Optional[str] = DATA_DIR,
+    dataset: str = DATASET, lang: Optional[str] = MODEL_LANG, data_dir: Optional[str] = DATA_DIR,
 ) -> None:
     """Attach a word-frequency prior to a model and tune beam reranking (α, λ, source weights) on the dev split.
     Text lines that are Dakshina evaluation sentences are dropped before counting."""
@@ -180,9 +185,11 @@ def prior(
 
     check_value(DecodingConfig, "beam_size", beam_size)
     names = list(sources or []) + ([str(text)] if text else [])
+    translit = load_transliterator(model, lang=lang)  # a missing or broken model folder is reported first
+    lang = translit.lang
     exclude = evaluation_sentences(lang, data_dir)
-    loaded = [load_source(name, lang, data_dir, exclude) for name in (names or ["wikipedia", "wordfreq"])]
-    translit = load_transliterator(model)  # a missing or broken model folder is reported before any locking
+    default = ["wikipedia", "wordfreq"] if language(lang).wordfreq else ["wikipedia"]
+    loaded = [load_source(name, lang, data_dir, exclude) for name in (names or default)]
     dev, _ = load_split(dataset, lang, "dev", data_dir)
     with RunLock(model, "model folder"):  # one writer of prior.tsv and config.json at a time
         result = tune_decoding(model, translit, loaded, dev, beam_size)
@@ -196,10 +203,10 @@ def prior(
                f"saved as the default decoding in {model / 'config.json'}")
 
 
-@app.command(help="Romanized Hindi → Devanagari: words, a --sentence, or stdin lines. Letters are transliterated; "
-             "digits, spaces, punctuation and emoji are kept as they are, and so are words of more than "
-             f"{MAX_WORD_LENGTH} letters. Letters never seen in training are read as <unk>; both are reported on "
-             "stderr.")
+@app.command(help="Romanized text → native script (--lang; default Hindi): words, a --sentence, or stdin lines. "
+             "Letters are transliterated; digits, spaces, punctuation and emoji are kept as they are, and so are "
+             f"words of more than {MAX_WORD_LENGTH} letters. Letters never seen in training are read as <unk>; "
+             "both are reported on stderr.")
 def predict(
     words: Optional[List[str]] = typer.Argument(None, help="Romanized words or phrases, one output line each; none = "
                                                 "read lines from stdin (one output line per input line)."),
@@ -219,6 +226,7 @@ def predict(
     direction: Optional[str] = DIRECTION,
     rescorers: bool = typer.Option(True, "--rescorers/--no-rescorers", help="Rescore with the model folder's "
                                    "rescorer models (--no-rescorers: several times faster, a little less accurate)."),
+    lang: Optional[str] = MODEL_LANG,
 ) -> None:
     """Arguments, --sentence and stdin all go through one TextStream, so they are treated alike."""
     from seqlab.translit.cli.stream import TextStream, check_arguments, stdin_chunks
@@ -232,9 +240,9 @@ def predict(
                           "(or on stdin) to get one line of candidates per word")
     texts = list(words or []) + ([sentence] if sentence is not None else [])
     check_arguments(texts)
-    learned = None if no_user_dictionary else cli_dictionary.open_user_dictionary(user_dictionary)
-    translit = load_transliterator(model, device=device, user_dictionary=learned, direction=direction,
-                                   rescorers=rescorers)
+    translit = load_transliterator(model, device=device, direction=direction, rescorers=rescorers, lang=lang)
+    if not no_user_dictionary:  # the file of the model's language
+        translit.user_dictionary = cli_dictionary.open_user_dictionary(user_dictionary, translit.lang)
     stream = TextStream(translit, _write, beam_size, top_k, context=not no_context)
     if texts:
         stream.feed("\n".join(texts) + "\n")

@@ -12,7 +12,8 @@ from seqlab.errors import SeqlabError
 
 LIMIT = typer.Option(None, "--limit", min=1, help="Only the first N sentences of the half (a quick check).")
 DATA_DIR = typer.Option(None, "--data-dir", help="Data root; else $SEQLAB_DATA_DIR, ./data.")
-LANG = typer.Option("hi", "--lang", help="Language code.")
+LANG = typer.Option(None, "--lang", help="Language code (default: the model's; without --model, the shipped model "
+                    "of this language, else hi).")
 
 
 def _sentences(lang: str, half: str, data_dir: Optional[str], limit: Optional[int]):
@@ -24,10 +25,10 @@ def _sentences(lang: str, half: str, data_dir: Optional[str], limit: Optional[in
 
 def context(
     model: Path = typer.Option(..., "--model", help="Model folder or run directory to attach the bigram model to."),
-    sources: Optional[List[Path]] = typer.Option(None, "--text", help="Repeatable: Devanagari text (.txt/.gz), one "
+    sources: Optional[List[Path]] = typer.Option(None, "--text", help="Repeatable: native-script text (.txt/.gz), one "
                                                  "sentence per line. Default: Dakshina's Wikipedia sample."),
     limit: Optional[int] = LIMIT,
-    lang: str = LANG, data_dir: Optional[str] = DATA_DIR,
+    lang: Optional[str] = LANG, data_dir: Optional[str] = DATA_DIR,
 ) -> None:
     """Count a word bigram model (evaluation sentences dropped first), tune its weight κ on the tune half of the
     Dakshina dev sentences, and save both as the model's default sentence context."""
@@ -39,7 +40,8 @@ def context(
     from seqlab.translit.words.prior import read_text_lines, wikipedia_sample
     from seqlab.translit.words.prior_sources import evaluation_sentences
 
-    translit = load_transliterator(model)  # a missing or broken model folder is reported before any counting
+    translit = load_transliterator(model, lang=lang)  # a missing or broken model folder is reported first
+    lang = translit.lang
     if translit.prior is None:
         raise SeqlabError(f"{model} has no word prior (prior.tsv): run `seqlab translit prior --model {model}` "
                           "first; the bigram model backs off to it")
@@ -50,7 +52,7 @@ def context(
         text = read_text_lines(Path(path))
         kept = [line for line in text if line.strip() not in exclude]
         text_lines, dropped = text_lines + kept, dropped + len(text) - len(kept)
-    bigrams = BigramContext.from_lines(text_lines)
+    bigrams = BigramContext.from_lines(text_lines, lang)
     with RunLock(model, "model folder"):
         translit.context = bigrams
         romans, natives = _sentences(lang, "tune", data_dir, limit)
@@ -76,22 +78,22 @@ def context(
 
 
 def evaluate_sentences(
-    model: Optional[Path] = typer.Option(None, "--model", help="Model folder (default: the shipped Hindi model)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Model folder (default: the shipped model of --lang)."),
     half: str = typer.Option("report", "--half", help="tune | report | all (κ is tuned on 'tune')."),
     beam_size: Optional[int] = typer.Option(None, "--beam-size", help="Beam (default: the model's)."),
     limit: Optional[int] = LIMIT,
     rescorers: bool = typer.Option(True, "--rescorers/--no-rescorers", help="Rescore with the model folder's "
                                    "rescorer models (the CLI default; `seqlab serve` leaves them out for speed)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on the last line."),
-    lang: str = LANG, data_dir: Optional[str] = DATA_DIR,
+    lang: Optional[str] = LANG, data_dir: Optional[str] = DATA_DIR,
 ) -> None:
     """Word error rate on Dakshina's romanized dev sentences, word by word and with sentence context, by error
-    type (Devanagari letters only; see sentence_eval.py)."""
+    type (letters of the output script only; see evaluation/sentences.py)."""
     from seqlab.translit.evaluation.sentences import sentence_words, with_context, word_by_word
     from seqlab.translit.transliterator import load_transliterator
 
-    translit = load_transliterator(model, rescorers=rescorers)
-    romans, natives = _sentences(lang, half, data_dir, limit)
+    translit = load_transliterator(model, rescorers=rescorers, lang=lang)
+    romans, natives = _sentences(translit.lang, half, data_dir, limit)
     s = translit.settings(beam_size)
     lines = sentence_words(translit, romans)
     rows = {"word by word": word_by_word(translit, lines, natives, beam_size)}

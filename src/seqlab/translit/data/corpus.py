@@ -30,6 +30,7 @@ from seqlab.datadir import cache_dir, candidate_roots
 from seqlab.errors import DataError
 from seqlab.io import atomic_path
 from seqlab.translit.config import DATASETS, DIRECTIONS, SPLITS
+from seqlab.translit.languages import LANGUAGES
 
 DAKSHINA_URL = "https://storage.googleapis.com/gresearch/dakshina/dakshina_dataset_v1.0.tar"
 DAKSHINA_TOP = "dakshina_dataset_v1.0"
@@ -42,7 +43,8 @@ DAKSHINA_SHA256 = {
     "hi/lexicons/hi.translit.sampled.dev.tsv": "62019ba0e046ceffd7211a2797daf2d2970da77586ee056dcecaa34c38392bce",
     "hi/lexicons/hi.translit.sampled.test.tsv": "37dccdd2ca18a520267588b472f293ce805a1444a5ca2a99169417da17d9bafd",
 }
-AKSHARANTAR_CODES = {"hi": "hin"}
+# Dakshina code → Aksharantar code (languages.py); Sinhala has none.
+AKSHARANTAR_CODES = {code: lang.aksharantar for code, lang in LANGUAGES.items() if lang.aksharantar}
 AKSHARANTAR_SPLIT_NAMES = {"train": "train", "dev": "valid", "test": "test"}
 MAX_COUNT_DIGITS = 9  # annotator counts are small; int() refuses strings of over 4300 digits
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")  # C0/C1 controls but tab, line separators
@@ -50,7 +52,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")  # C0/C1 con
 
 @dataclass(frozen=True)
 class Pair:
-    """One training example: Latin `source`, Devanagari `target`, and how many annotators gave it."""
+    """One training example: Latin `source`, native-script `target`, and how many annotators gave it."""
 
     source: str
     target: str
@@ -79,6 +81,9 @@ def find_split(dataset: str, lang: str, split: str, data_dir: str | None = None,
         raise DataError(f"unknown dataset {dataset!r}; choose one of: {', '.join(DATASETS)}")
     if split not in SPLITS:
         raise DataError(f"unknown split {split!r}; choose one of: {', '.join(SPLITS)}")
+    if dataset == "aksharantar" and lang in LANGUAGES and lang not in AKSHARANTAR_CODES:
+        raise DataError(f"Aksharantar has no {LANGUAGES[lang].name} ('{lang}') split (it has: "
+                        f"{', '.join(AKSHARANTAR_CODES)}); train on --dataset dakshina without --extra-train")
     roots = candidate_roots(data_dir)
     if not data_dir:  # an explicit --data-dir is the only source: no silent fallback to the cache
         roots.append(("download cache", cache_dir()))
@@ -91,7 +96,7 @@ def find_split(dataset: str, lang: str, split: str, data_dir: str | None = None,
     if data_dir:
         expected = relative_paths(dataset, lang, split)[0]
         raise DataError(f"--data-dir {data_dir} has no {dataset} {split} file for '{lang}' "
-                        f"(expected e.g. {data_dir}/{expected})")
+                        f"(expected e.g. {data_dir}/{expected}; {_found_for(dataset, data_dir)})")
     if dataset == "dakshina" and download:
         try:
             download_dakshina(lang, cache_dir(), os.environ.get("SEQLAB_DAKSHINA_URL", DAKSHINA_URL))
@@ -107,8 +112,20 @@ def _not_found_message(dataset: str, lang: str, why: str) -> str:
     return (
         f"{dataset} data for '{lang}' not found. Give it with --data-dir DIR, or set $SEQLAB_DATA_DIR, "
         f"or put it in ./data (expected layout: <dir>/{where}/…); "
-        f"the official Dakshina download ({DAKSHINA_URL}) is tried last ({why})"
+        f"the official Dakshina download ({DAKSHINA_URL}) is tried last ({why}); {_found_for(dataset, None)}"
     )
+
+
+def languages_with_data(dataset: str = "dakshina", data_dir: str | None = None) -> list[str]:
+    """The registry's languages whose `dataset` training split is found under the data roots (no download)."""
+    roots = [root for _, root in candidate_roots(data_dir)] + ([] if data_dir else [cache_dir()])
+    codes = AKSHARANTAR_CODES if dataset == "aksharantar" else LANGUAGES
+    return [code for code in codes
+            if any((root / rel).is_file() for root in roots for rel in relative_paths(dataset, code, "train"))]
+
+
+def _found_for(dataset: str, data_dir: str | None) -> str:
+    return f"{dataset} data found for: {', '.join(languages_with_data(dataset, data_dir)) or 'no language'}"
 
 
 def dakshina_members(lang: str) -> dict[str, str]:

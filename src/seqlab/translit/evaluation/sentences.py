@@ -1,7 +1,8 @@
 """Sentence evaluation: word error rate on Dakshina's romanized dev sentences, by error type, and tuning κ.
 
-WER follows the issue's definition: only Devanagari letters count (U+0900–U+0963, U+0971–U+097F; danda, digits
-and punctuation are not words), and it is the word-level edit distance over the number of reference words.
+WER follows the issue's definition: only letters of the output script count (languages.py; for Hindi U+0900–U+0963,
+U+0971–U+097F; danda, digits and punctuation are not words), and it is the word-level edit distance over the number
+of reference words.
 The 5,000 dev sentences are split in two fixed halves: κ is tuned on the first ("tune"), WER is reported on the
 second ("report"); no component is ever trained on either.
 
@@ -14,7 +15,6 @@ Error types, from one minimum-edit alignment per sentence:
 from __future__ import annotations
 
 import itertools
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,11 +24,12 @@ from seqlab.errors import DataError
 from seqlab.translit.config import MAX_WORD_LENGTH
 from seqlab.translit.data.corpus import romanized_sentences
 from seqlab.translit.evaluation.metrics import edit_table
+from seqlab.translit.languages import DEFAULT_LANG, language
 from seqlab.translit.text.sentence import Lattice
 from seqlab.translit.text.tokens import words as input_words
 from seqlab.translit.words.prior import read_text_lines
 
-WER_LETTERS = re.compile(r"[\u0900-\u0963\u0971-\u097F]+")
+WER_LETTERS = language(DEFAULT_LANG).wer_word  # Hindi's
 HALVES = ("tune", "report", "all")
 CONTEXT_WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.75, 0.9, 1.2)
 CONTEXT_LEXICON_WEIGHTS = (0.0, 0.5, 1.0)
@@ -36,9 +37,9 @@ NASAL_PENALTIES = (None, 0.0, 0.5, 1.0, 2.0)  # None: no nasal variants
 MAX_SENTENCE_FILE_BYTES = 64 * 2**20
 
 
-def wer_words(text: str) -> list[str]:
-    """The words WER counts: maximal runs of Devanagari letters."""
-    return WER_LETTERS.findall(text)
+def wer_words(text: str, lang: str = DEFAULT_LANG) -> list[str]:
+    """The words WER counts: maximal runs of letters of the language's script."""
+    return language(lang).wer_word.findall(text)
 
 
 def sentence_files(lang: str, split: str, data_dir: str | None = None) -> tuple[Path, Path]:
@@ -105,14 +106,15 @@ class WerReport:
                 "top_choice_confusions": [f"{r}→{h} ×{c}" for (r, h), c in self.confusions.most_common(top)]}
 
 
-def score_sentence(report: WerReport, reference: str, outputs: list[str], lat: Lattice) -> None:
+def score_sentence(report: WerReport, reference: str, outputs: list[str], lat: Lattice,
+                   lang: str = DEFAULT_LANG) -> None:
     """Add one sentence's errors; `outputs` are the chosen words of `lat` (one per input word)."""
     hypothesis, offered = [], []
     for output, candidates in zip(outputs, lat.candidates):
-        for word in wer_words(output):
+        for word in wer_words(output, lang):
             hypothesis.append(word)
             offered.append(candidates)
-    ref = wer_words(reference)
+    ref = wer_words(reference, lang)
     report.reference_words += len(ref)
     for op, i, j in align(ref, hypothesis):
         if op == "sub":
@@ -124,30 +126,31 @@ def score_sentence(report: WerReport, reference: str, outputs: list[str], lat: L
             report.errors["split/join"] += 1
 
 
-def evaluate_lattices(lattices: list[Lattice], references: list[str], choose) -> WerReport:
+def evaluate_lattices(lattices: list[Lattice], references: list[str], choose, lang: str = DEFAULT_LANG) -> WerReport:
     """WER of `choose(lattice) -> outputs` over sentences."""
     report = WerReport()
     for lat, reference in zip(lattices, references):
-        score_sentence(report, reference, choose(lat), lat)
+        score_sentence(report, reference, choose(lat), lat, lang)
     return report
 
 
 def sentence_words(translit, romans: list[str]) -> list[list[str]]:
     """Each sentence's words to transliterate, as `transliterate_text` finds them (pass-through tokens out)."""
-    return [[w for w in input_words(line, translit.direction) if len(w) <= MAX_WORD_LENGTH] for line in romans]
+    return [[w for w in input_words(line, translit.direction, translit.lang) if len(w) <= MAX_WORD_LENGTH]
+            for line in romans]
 
 
 def word_by_word(translit, lines: list[list[str]], references: list[str], beam_size: int | None = None) -> WerReport:
     s = translit.settings(beam_size)
     lattices = translit.lattices(lines, beam_size)
-    return evaluate_lattices(lattices, references, lambda lat: lat.choose(s.prior_weight))
+    return evaluate_lattices(lattices, references, lambda lat: lat.choose(s.prior_weight), translit.lang)
 
 
 def with_context(translit, lines: list[list[str]], references: list[str], beam_size: int | None = None) -> WerReport:
     s = translit.settings(beam_size)
     lattices = translit.lattices(lines, beam_size, s.context_lexicon_weight, s.nasal_penalty)
     return evaluate_lattices(lattices, references, lambda lat: lat.choose(
-        s.prior_weight, translit.context, s.context_weight, translit.prior))
+        s.prior_weight, translit.context, s.context_weight, translit.prior), translit.lang)
 
 
 def tune_context(translit, lines: list[list[str]], references: list[str], weights=CONTEXT_WEIGHTS,
@@ -159,7 +162,7 @@ def tune_context(translit, lines: list[list[str]], references: list[str], weight
         lattices = translit.lattices(lines, None, mu, penalty)
         for weight in weights:
             report = evaluate_lattices(lattices, references, lambda lat, w=weight: lat.choose(
-                0.0, translit.context, w, translit.prior))
+                0.0, translit.context, w, translit.prior), translit.lang)
             grid.append({"context_weight": weight, "context_lexicon_weight": mu, "nasal_penalty": penalty,
                          "wer": report.wer})
     best = min(grid, key=lambda row: (row["wer"], row["context_weight"], row["context_lexicon_weight"],

@@ -8,34 +8,42 @@ address wins over the words inside it. Everything between tokens (spaces, punctu
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Iterator
 
 from seqlab.translit.config import DIRECTIONS
+from seqlab.translit.languages import DEFAULT_LANG, language
 
-DEVANAGARI_RUN = r"[\u0900-\u0963\u0971-\u097F\u200c\u200d]+"  # letters and signs, not danda or digits; ZWNJ/ZWJ
-_NOT_DEVANAGARI_LETTER = r"(?:(?![\u0900-\u097F])[^\W\d_])"
 _PASS_THROUGH = (
     r"(?P<url>(?:https?://|www\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}])"
     r"|(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
     r"|(?P<tag>(?<![\w@#])[@#]\w+)"
     r"|(?P<number>\d+(?:[.,:/]\d+)*(?:[^\W\d_]+)?)"
 )
-TOKENS = {
-    # Romanized → native: Latin (and other non-Devanagari) letter runs are words; Devanagari passes through.
-    "roman-to-native": re.compile(_PASS_THROUGH + rf"|(?P<native>{DEVANAGARI_RUN})"
-                                  rf"|(?P<word>{_NOT_DEVANAGARI_LETTER}+)"),
-    # Native → roman: Devanagari runs are words; Latin words pass through.
-    "native-to-roman": re.compile(_PASS_THROUGH + rf"|(?P<word>{DEVANAGARI_RUN})|(?P<latin>[^\W\d_]+)"),
-}
-assert set(TOKENS) == set(DIRECTIONS)
 
 
-def word_matches(text: str, direction: str = DIRECTIONS[0]) -> Iterator[re.Match]:
+@functools.lru_cache(maxsize=None)
+def token_pattern(direction: str = DIRECTIONS[0], lang: str = DEFAULT_LANG) -> re.Pattern:
+    """The tokenizer of one direction and output language (languages.py gives the script's letters: one
+    character class each, so every alternative stays a simple run and matching stays linear in the text)."""
+    script = language(lang).script
+    if direction == "roman-to-native":
+        # Latin (and other scripts') letter runs are words; text already in the output script passes through.
+        not_native = rf"(?:(?![{script.letter_class}])[^\W\d_])"
+        return re.compile(_PASS_THROUGH + rf"|(?P<native>{script.run})|(?P<word>{not_native}+)")
+    # Native → roman: runs of the script's letters are words; Latin words pass through.
+    return re.compile(_PASS_THROUGH + rf"|(?P<word>{script.run})|(?P<latin>[^\W\d_]+)")
+
+
+TOKENS = {direction: token_pattern(direction) for direction in DIRECTIONS}  # Hindi's, as before languages
+DEVANAGARI_RUN = language(DEFAULT_LANG).script.run
+
+
+def word_matches(text: str, direction: str = DIRECTIONS[0], lang: str = DEFAULT_LANG) -> Iterator[re.Match]:
     """The words of `text` to transliterate, in order (each a match with its span)."""
-    return (m for m in TOKENS[direction].finditer(text) if m.lastgroup == "word")
+    return (m for m in token_pattern(direction, lang).finditer(text) if m.lastgroup == "word")
 
 
-def words(text: str, direction: str = DIRECTIONS[0]) -> list[str]:
-    return [m.group(0) for m in word_matches(text, direction)]
-
+def words(text: str, direction: str = DIRECTIONS[0], lang: str = DEFAULT_LANG) -> list[str]:
+    return [m.group(0) for m in word_matches(text, direction, lang)]

@@ -1,4 +1,5 @@
-"""Sentence context: a word bigram model over native-script sentences, and each sentence's words chosen jointly.
+"""Sentence context: a word bigram model over native-script sentences (the words of the model's language,
+languages.py), and each sentence's words chosen jointly.
 
 Word by word, `main` is मैं or में and `ki` की or कि only by chance: the letters do not decide, the neighbours
 do. Each word to transliterate gets its candidate list as in word mode (beam ∪ lexicon, with the model's and the
@@ -29,7 +30,8 @@ import numpy as np
 
 from seqlab.errors import CheckpointError
 from seqlab.io import atomic_path
-from seqlab.translit.words.prior import DEVANAGARI_WORD, WordPrior
+from seqlab.translit.languages import DEFAULT_LANG, language
+from seqlab.translit.words.prior import WordPrior
 
 CONTEXT_FILE = "context.tsv.gz"
 START = "<s>"
@@ -46,11 +48,12 @@ class BigramContext:
         self.types = {v: len(c) for v, c in counts.items()}
 
     @classmethod
-    def from_lines(cls, lines: Iterable[str]) -> "BigramContext":
-        """Bigrams of the Devanagari words of each line (a line is a sentence; START begins it)."""
+    def from_lines(cls, lines: Iterable[str], lang: str = DEFAULT_LANG) -> "BigramContext":
+        """Bigrams of the language's words of each line (a line is a sentence; START begins it)."""
         counts: dict[str, Counter] = {}
+        word_pattern = language(lang).word
         for line in lines:
-            words = [START] + DEVANAGARI_WORD.findall(line)
+            words = [START] + word_pattern.findall(line)
             for previous, word in zip(words, words[1:]):
                 counts.setdefault(previous, Counter())[word] += 1
         return cls(counts)
@@ -84,8 +87,8 @@ class BigramContext:
         return path
 
     @classmethod
-    def load(cls, folder: Path) -> "BigramContext | None":
-        path = Path(folder) / CONTEXT_FILE
+    def load(cls, folder: Path, lang: str = DEFAULT_LANG) -> "BigramContext | None":
+        path, word_pattern = Path(folder) / CONTEXT_FILE, language(lang).word
         if not path.is_file():
             return None
         hint = "; delete it and run `seqlab translit context` again"
@@ -100,8 +103,8 @@ class BigramContext:
         counts: dict[str, Counter] = {}
         for lineno, line in enumerate(io.StringIO(text), start=1):
             fields = line.rstrip("\n").split("\t")
-            if (len(fields) != 3 or not (fields[0] == START or DEVANAGARI_WORD.fullmatch(fields[0]))
-                    or not DEVANAGARI_WORD.fullmatch(fields[1]) or not (fields[2].isascii() and fields[2].isdigit())
+            if (len(fields) != 3 or not (fields[0] == START or word_pattern.fullmatch(fields[0]))
+                    or not word_pattern.fullmatch(fields[1]) or not (fields[2].isascii() and fields[2].isdigit())
                     or int(fields[2]) < 1):
                 raise CheckpointError(f"{path}:{lineno}: expected PREVIOUS<TAB>WORD<TAB>COUNT, got {line[:60]!r}"
                                       f"{hint}")

@@ -20,6 +20,7 @@ from filelock import FileLock, Timeout
 from seqlab.errors import SeqlabError
 from seqlab.io import write_text_atomic
 from seqlab.translit.config import MAX_WORD_LENGTH, USER_DICTIONARY_ENV
+from seqlab.translit.languages import DEFAULT_LANG, user_dictionary_name
 
 MAX_PAIRS = 1_000_000  # a personal dictionary holds hundreds of pairs; more is a wrong file, not a dictionary
 MAX_FILE_BYTES = 64 * 2**20
@@ -28,11 +29,13 @@ _LATIN_WORD = re.compile(r"[^\W\d_]+")  # what `predict` transliterates as one w
 _BAD_NATIVE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def default_user_dictionary_path(lang: str = "hi") -> Path:
-    """$SEQLAB_USER_DICTIONARY, else <user data folder>/seqlab/user-dictionary-<lang>.tsv."""
+def default_user_dictionary_path(lang: str = DEFAULT_LANG) -> Path:
+    """$SEQLAB_USER_DICTIONARY, else <user data folder>/seqlab/user-dictionary-<lang>.tsv (an unknown language is
+    a one-line error listing the languages)."""
+    name = user_dictionary_name(lang)
     if os.environ.get(USER_DICTIONARY_ENV):
         return Path(os.environ[USER_DICTIONARY_ENV]).expanduser()
-    return Path(platformdirs.user_data_dir("seqlab", appauthor=False)) / f"user-dictionary-{lang}.tsv"
+    return Path(platformdirs.user_data_dir("seqlab", appauthor=False)) / name
 
 
 def check_pair(roman: str, native: str) -> tuple[str, str]:
