@@ -1,7 +1,7 @@
 """The `seqlab serve` command; its options come from ServeOptions (config.py), declared once."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import List, Optional
 
 from seqlab.options import cli_option
 from seqlab.serve.config import ServeOptions
@@ -10,7 +10,8 @@ from seqlab.serve.config import ServeOptions
 def serve(
     host: str = cli_option(ServeOptions, "host"),
     port: int = cli_option(ServeOptions, "port"),
-    model: Optional[str] = cli_option(ServeOptions, "model"),
+    model: Optional[List[str]] = cli_option(ServeOptions, "model"),
+    lang: Optional[List[str]] = cli_option(ServeOptions, "lang"),
     reverse_model: Optional[str] = cli_option(ServeOptions, "reverse_model"),
     lyrics_model: Optional[str] = cli_option(ServeOptions, "lyrics_model"),
     workers: int = cli_option(ServeOptions, "workers"),
@@ -33,7 +34,8 @@ def serve(
     device: str = cli_option(ServeOptions, "device"),
     dtype: str = cli_option(ServeOptions, "dtype"),
 ) -> None:
-    """Serve transliteration (HTTP API + type-ahead Hindi editor at /) and lyrics (/lyrics); docs at /docs."""
+    """Serve transliteration (HTTP API + type-ahead editor at /, one model per language) and lyrics (/lyrics);
+    docs at /docs."""
     from seqlab.serve.server import serve as run
 
     options = ServeOptions.from_cli(dict(locals()))

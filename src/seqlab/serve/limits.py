@@ -15,7 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from seqlab.errors import SeqlabError
 from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH
-from seqlab.translit.text.tokens import TOKENS
+from seqlab.translit.languages import DEFAULT_LANG
+from seqlab.translit.text.tokens import token_pattern
 
 log = logging.getLogger("seqlab.serve")
 _LETTERS = re.compile(r"[^\W\d_]*")
@@ -37,7 +38,7 @@ def _shown(value: str, limit: int = 24) -> str:
     return repr(value if len(value) <= limit else value[:limit] + "…")
 
 
-def check_word(word: str, where: str = "word", direction: str = DIRECTIONS[0]) -> str:
+def check_word(word: str, where: str = "word", direction: str = DIRECTIONS[0], lang: str = DEFAULT_LANG) -> str:
     """A word is what `predict` transliterates as one word (tokens.py: a run of letters of the input script) of at
     most MAX_WORD_LENGTH characters. Letters the model never saw are allowed (read as <unk>, as `predict` does, and
     reported); anything else is refused, naming the first character that is not a letter."""
@@ -45,7 +46,7 @@ def check_word(word: str, where: str = "word", direction: str = DIRECTIONS[0]) -
         raise ApiError(400, f"{where} is empty")
     if len(word) > MAX_WORD_LENGTH:
         raise ApiError(400, f"{where} is {len(word):,} characters long; the limit is {MAX_WORD_LENGTH}")
-    match = TOKENS[direction].fullmatch(word)
+    match = token_pattern(direction, lang).fullmatch(word)
     if match is not None and match.lastgroup == "word":
         return word
     end = _LETTERS.match(word).end()
@@ -57,13 +58,13 @@ def check_word(word: str, where: str = "word", direction: str = DIRECTIONS[0]) -
                         "passes through untouched")
 
 
-def check_words(words: Sequence[str], limit: int, direction: str = DIRECTIONS[0]) -> None:
+def check_words(words: Sequence[str], limit: int, direction: str = DIRECTIONS[0], lang: str = DEFAULT_LANG) -> None:
     if not words:
         raise ApiError(400, "words is empty: give at least one word")
     if len(words) > limit:
         raise ApiError(400, f"too many words: {len(words):,}; the limit is {limit:,} per request")
     for index, word in enumerate(words):
-        check_word(word, f"words[{index}]", direction)
+        check_word(word, f"words[{index}]", direction, lang)
 
 
 def check_k(k: int, limit: int) -> int:

@@ -6,20 +6,23 @@ import os
 import re
 import sys
 from collections import Counter
-from functools import partial
+from functools import lru_cache, partial
 from typing import Callable, Iterator
 
 from seqlab.errors import SeqlabError
 from seqlab.translit.config import MAX_WORD_LENGTH
-from seqlab.translit.text.tokens import TOKENS, word_matches
+from seqlab.translit.text.tokens import token_pattern, word_matches
 from seqlab.translit.transliterator import LEADING_WORD, Transliterator
 
-# The tokens of tokens.py, and line ends: top-k mode writes a line of candidates per word to transliterate.
-_TOKEN_OR_NEWLINE = {direction: re.compile(pattern.pattern + r"|(?P<newline>\n)")
-                     for direction, pattern in TOKENS.items()}
 _LINE_TEXT_LIMIT = 1 << 16  # characters of an unfinished line held back before its start is written
 _MAX_TOKEN_HELD = 4096  # a trailing run without spaces (URL, e-mail) held back whole up to this length
 _NON_SPACE = re.compile(r"\S*")
+
+
+@lru_cache(maxsize=None)
+def _token_or_newline(direction: str, lang: str) -> re.Pattern:
+    """The tokens of tokens.py, and line ends: top-k mode writes a line of candidates per word to transliterate."""
+    return re.compile(token_pattern(direction, lang).pattern + r"|(?P<newline>\n)")
 
 
 class TextStream:
@@ -105,14 +108,14 @@ class TextStream:
         return result
 
     def _emit_candidates(self, text: str) -> str:
-        words = [m.group(0) for m in word_matches(text, self.translit.direction)]
+        words = [m.group(0) for m in word_matches(text, self.translit.direction, self.translit.lang)]
         short = [w for w in words if len(w) <= MAX_WORD_LENGTH]
         self.unknown.update(self.translit.unknown_characters(short))
         self.too_long += len(words) - len(short)
         beam = max(self.top_k, self.beam_size or 1)
         ranked = iter(self.translit.candidates(short, beam) if short else [])
         out, start = [], 0
-        for m in _TOKEN_OR_NEWLINE[self.translit.direction].finditer(text):
+        for m in _token_or_newline(self.translit.direction, self.translit.lang).finditer(text):
             token = m.group(0)
             if m.lastgroup not in ("newline", "word"):  # passed-through tokens get no candidate line
                 continue
