@@ -87,6 +87,9 @@ class Language:
     # ZWNJ/ZWJ inside prior, bigram and WER words (Marathi's eyelash ra र्‍य, Sinhala's yansaya). Hindi: no, as
     # its shipped prior, bigrams and WER were counted.
     joiners_in_words: bool = True
+    # IndicXlit's Dakshina test top-1, % (each distinct input once, any attested reference: `evaluate`'s "IndicXlit
+    # convention"), as issue 22 quotes it; it reports none for sd and si.
+    indicxlit_top1: Optional[float] = None
 
     @property
     def direction(self) -> str:
@@ -129,18 +132,20 @@ PERSO_ARABIC = Script("Perso-Arabic", ((0x0600, 0x06FF), (0x0750, 0x077F)), "،�
                       extra_letters="\u06fd\u06fe", probe="ک")
 
 LANGUAGES: dict[str, Language] = {lang.code: lang for lang in (
-    Language("bn", "Bengali", "বাংলা", BENGALI, "ben", "Noto Sans Bengali", "bn"),
-    Language("gu", "Gujarati", "ગુજરાતી", GUJARATI, "guj", "Noto Sans Gujarati"),
-    Language("hi", "Hindi", "हिन्दी", DEVANAGARI, "hin", "Noto Sans Devanagari", "hi", joiners_in_words=False),
-    Language("kn", "Kannada", "ಕನ್ನಡ", KANNADA, "kan", "Noto Sans Kannada"),
-    Language("ml", "Malayalam", "മലയാളം", MALAYALAM, "mal", "Noto Sans Malayalam"),
-    Language("mr", "Marathi", "मराठी", DEVANAGARI, "mar", "Noto Sans Devanagari"),
-    Language("pa", "Punjabi", "ਪੰਜਾਬੀ", GURMUKHI, "pan", "Noto Sans Gurmukhi"),
+    Language("bn", "Bengali", "বাংলা", BENGALI, "ben", "Noto Sans Bengali", "bn", indicxlit_top1=55.49),
+    Language("gu", "Gujarati", "ગુજરાતી", GUJARATI, "guj", "Noto Sans Gujarati", indicxlit_top1=62.02),
+    Language("hi", "Hindi", "हिन्दी", DEVANAGARI, "hin", "Noto Sans Devanagari", "hi", joiners_in_words=False,
+             indicxlit_top1=60.56),
+    Language("kn", "Kannada", "ಕನ್ನಡ", KANNADA, "kan", "Noto Sans Kannada", indicxlit_top1=77.18),
+    Language("ml", "Malayalam", "മലയാളം", MALAYALAM, "mal", "Noto Sans Malayalam", indicxlit_top1=63.56),
+    Language("mr", "Marathi", "मराठी", DEVANAGARI, "mar", "Noto Sans Devanagari", indicxlit_top1=64.85),
+    Language("pa", "Punjabi", "ਪੰਜਾਬੀ", GURMUKHI, "pan", "Noto Sans Gurmukhi", indicxlit_top1=47.24),
     Language("sd", "Sindhi", "سنڌي", PERSO_ARABIC, "sid", "Noto Naskh Arabic", digits="٠١٢٣٤٥٦٧٨٩"),
     Language("si", "Sinhala", "සිංහල", SINHALA, None, "Noto Sans Sinhala"),
-    Language("ta", "Tamil", "தமிழ்", TAMIL, "tam", "Noto Sans Tamil", "ta"),
-    Language("te", "Telugu", "తెలుగు", TELUGU, "tel", "Noto Sans Telugu"),
-    Language("ur", "Urdu", "اردو", PERSO_ARABIC, "urd", "Noto Nastaliq Urdu", "ur", digits="۰۱۲۳۴۵۶۷۸۹"),
+    Language("ta", "Tamil", "தமிழ்", TAMIL, "tam", "Noto Sans Tamil", "ta", indicxlit_top1=68.10),
+    Language("te", "Telugu", "తెలుగు", TELUGU, "tel", "Noto Sans Telugu", indicxlit_top1=73.38),
+    Language("ur", "Urdu", "اردو", PERSO_ARABIC, "urd", "Noto Nastaliq Urdu", "ur", digits="۰۱۲۳۴۵۶۷۸۹",
+             indicxlit_top1=42.12),
 )}
 LANGUAGE_CODES = tuple(LANGUAGES)
 SCRIPTS = tuple(dict.fromkeys(lang.script for lang in LANGUAGES.values()))
