@@ -34,7 +34,7 @@ def first_pairs(shared: Path, lang: str, count: int = 50) -> list[tuple[str, str
     return [(roman, native) for native, roman, _ in rows]
 
 
-def write_language_data(shared: Path, root: Path, lang: str, train: int = 600, held_out: int = 60,
+def write_language_data(shared: Path, root: Path, lang: str, train: int = 1000, held_out: int = 60,
                         sentences: int = 12, wiki_lines: int = 300) -> tuple[Path, Path]:
     """A data root (root/dakshina/<lang>/…) with a sample of the real lexicon and the first romanized dev
     sentences, and a text file of the first Wikipedia lines; returns (data root, text file)."""
@@ -67,8 +67,8 @@ def train_tiny_model(shared: Path, root: Path, lang: str) -> Path:
     data, text = write_language_data(shared, root / "data", lang)
     run = root / "run"
     common = ["--lang", lang, "--data-dir", str(data)]
-    assert main(["translit", "train", *common, "--epochs", "3", "--emb", "16", "--hidden", "48", "--attention",
-                 "luong", "--batch-size", "32", "--seed", "0", "--run-dir", str(run)]) == 0
+    assert main(["translit", "train", *common, "--epochs", "5", "--emb", "16", "--hidden", "48", "--attention",
+                 "luong", "--batch-size", "32", "--lr", "0.01", "--seed", "0", "--run-dir", str(run)]) == 0
     assert main(["translit", "prior", "--model", str(run), *common, "--text", str(text), "--beam-size", "3"]) == 0
     assert main(["translit", "context", "--model", str(run), *common, "--text", str(text)]) == 0
     return run

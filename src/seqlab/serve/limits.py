@@ -50,7 +50,7 @@ def check_word(word: str, where: str = "word", direction: str = DIRECTIONS[0], l
     if match is not None and match.lastgroup == "word":
         return word
     end = _LETTERS.match(word).end()
-    if end < len(word):
+    if end < len(word) and (match is None or match.lastgroup not in ("native", "latin")):  # (signs are not \w)
         bad = word[end]
         raise ApiError(400, f"{where} {_shown(word)} has {bad!r} (U+{ord(bad):04X}), which is not a letter; send "
                             "digits, spaces and punctuation as text (POST /transliterate with \"text\")")
