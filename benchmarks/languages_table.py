@@ -43,16 +43,17 @@ def measure(lang: str, limit: int | None) -> dict:
     folder = shipped_model(lang)
     translit = load_transliterator(lang=lang)
     pairs, _ = load_split("dakshina", lang, "test")
-    summary, _ = evaluate_pairs(translit, pairs[:limit], top_k=5)
+    decoding = translit.settings()  # the model's own (config.json "decoding")
+    summary, _ = evaluate_pairs(translit, pairs[:limit], decoding, top_k=5)
     romans, natives = load_sentences(lang, "report")
     romans, natives = romans[:limit], natives[:limit]
     lines = sentence_words(translit, romans)
     row = {"lang": lang, "top1": summary["accuracy"], "indicxlit_convention_top1": summary["unique_input_top1"],
            "top5": summary["top_k_accuracy"], "cer": summary["cer"], "pairs": summary["pairs"],
-           "wer_word_by_word": word_by_word(translit, lines, natives).wer, "wer_context": None,
+           "wer_word_by_word": word_by_word(translit, lines, natives, decoding).wer, "wer_context": None,
            "megabytes": folder_megabytes(folder), "train_minutes": training_minutes(folder)}
-    if translit.settings().context_weight > 0:
-        row["wer_context"] = with_context(translit, lines, natives).wer
+    if translit.usable(decoding).context_weight > 0:
+        row["wer_context"] = with_context(translit, lines, natives, decoding).wer
     return row
 
 

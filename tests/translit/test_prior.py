@@ -5,7 +5,7 @@ import gzip
 import pytest
 
 from seqlab.errors import CheckpointError, DataError
-from seqlab.translit.transliterator import rank
+from seqlab.translit.decoding.ranking import rank
 from seqlab.translit.words.prior import PRIOR_FILE, WordPrior
 
 

@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 
 from seqlab.errors import CheckpointError
 from seqlab.translit.evaluation.sentences import WerReport, align, score_sentence, wer_words
+from seqlab.translit.text.sentence import best_path
 from seqlab.translit.text.tokens import words
 from seqlab.translit.transliterator import load_transliterator
-from seqlab.translit.words.bigrams import CONTEXT_FILE, START, BigramContext, best_path
+from seqlab.translit.words.bigrams import CONTEXT_FILE, START, BigramContext
 from seqlab.translit.words.prior import WordPrior
 
 

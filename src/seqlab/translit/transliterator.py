@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
-from typing import Iterable, NamedTuple, Sequence
+from typing import Iterable, Sequence
 
 import torch
 
@@ -14,7 +15,8 @@ from seqlab.errors import SeqlabError
 from seqlab.options import check_fields
 from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH, DecodingConfig
 from seqlab.translit.data.vocab import Vocabs, make_batch
-from seqlab.translit.decoding.search import beam_search, candidate_score, forced_scores, greedy_decode
+from seqlab.translit.decoding.ranking import Candidate, rank
+from seqlab.translit.decoding.search import beam_search, forced_scores, greedy_decode
 from seqlab.translit.languages import DEFAULT_LANG, language, shipped_model
 from seqlab.translit.model.checkpoint import load_model
 from seqlab.translit.model.network import Seq2Seq
@@ -112,31 +114,38 @@ class Transliterator:
         for (row, native, count), log_prob in zip(missing, scores):
             results[row].append(Candidate(native, log_prob, len(native) + 1, count))
 
-    def settings(self, beam_size: int | None = None, length_penalty: float | None = None,
-                 prior_weight: float | None = None, lexicon_weight: float | None = None,
-                 context_weight: float | None = None, context_lexicon_weight: float | None = None,
-                 nasal_penalty: float | None = None) -> DecodingConfig:
-        """The decoding actually used: given values, else the model's defaults; no prior (lexicon, bigram model),
-        no weight."""
-        given = {"beam_size": beam_size, "length_penalty": length_penalty, "prior_weight": prior_weight,
-                 "lexicon_weight": lexicon_weight, "context_weight": context_weight,
-                 "context_lexicon_weight": context_lexicon_weight, "nasal_penalty": nasal_penalty}
-        chosen = DecodingConfig(**{k: getattr(self.decoding, k) if v is None else v for k, v in given.items()})
-        check_fields(chosen)  # a NaN or negative weight is refused, never silently ignored
+    def settings(self, beam_size: int | None = None, **given: float | None) -> DecodingConfig:
+        """The decoding actually used: the given fields of `DecodingConfig` (None: not given), else the model's
+        defaults (config.json "decoding"), made `usable`."""
+        chosen = {"beam_size": beam_size, **given}
+        return self.usable(replace(self.decoding, **{k: v for k, v in chosen.items() if v is not None}))
+
+    def usable(self, decoding: DecodingConfig) -> DecodingConfig:
+        """`decoding` checked, and without the weights of what this model lacks: no prior (lexicon, bigram
+        model), no weight."""
+        check_fields(decoding)  # a NaN or negative weight is refused, never silently ignored
+        zero: dict[str, float] = {}
         if self.prior is None:
-            chosen.prior_weight = chosen.context_weight = 0.0
+            zero.update(prior_weight=0.0, context_weight=0.0)
         if self.lexicon is None:
-            chosen.lexicon_weight = chosen.context_lexicon_weight = 0.0
+            zero.update(lexicon_weight=0.0, context_lexicon_weight=0.0)
         if self.context is None:
-            chosen.context_weight = 0.0
-        return chosen
+            zero.update(context_weight=0.0)
+        return replace(decoding, **zero)
 
     def candidates(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
                    prior_weight: float | None = None, lexicon_weight: float | None = None) -> list[list[str]]:
-        """Up to `beam_size` distinct outputs per word, best first: the beam's and the training lexicon's for that
-        romanization, reranked together by `candidate_score`. Lexicon words are always offered: one that ranks
-        below the list's end takes one of its last places (never the first)."""
-        s = self.settings(beam_size or max(self.decoding.beam_size, 5), length_penalty, prior_weight, lexicon_weight)
+        """`candidate_lists` with the model's decoding but the given values, and a beam of at least 5 unless
+        `beam_size` says otherwise."""
+        return self.candidate_lists(words, self.settings(beam_size or max(self.decoding.beam_size, 5),
+                                                         length_penalty=length_penalty, prior_weight=prior_weight,
+                                                         lexicon_weight=lexicon_weight))
+
+    def candidate_lists(self, words: Sequence[str], decoding: DecodingConfig) -> list[list[str]]:
+        """Up to `decoding.beam_size` distinct outputs per word, best first: the beam's and the training lexicon's
+        for that romanization, reranked together by `ranking.rank`. Lexicon words are always offered: one that
+        ranks below the list's end takes one of its last places (never the first)."""
+        s = self.usable(decoding)
         lists = []
         for scored in self.scored_candidates(words, s.beam_size):
             ranked = _distinct(w for w, _ in rank(scored, s.length_penalty, s.prior_weight, self.prior,
@@ -155,11 +164,14 @@ class Transliterator:
 
     def transliterate(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
                       prior_weight: float | None = None, lexicon_weight: float | None = None) -> list[str]:
+        """`best` with the model's decoding but the given values."""
+        return self.best(words, self.settings(beam_size, length_penalty=length_penalty, prior_weight=prior_weight,
+                                              lexicon_weight=lexicon_weight))
+
+    def best(self, words: Sequence[str], decoding: DecodingConfig) -> list[str]:
         """One output word per input word: greedy for beam size 1, else the best reranked candidate."""
-        beam_size = self.settings(beam_size).beam_size
-        if beam_size > 1:
-            best = self.candidates(words, beam_size, length_penalty, prior_weight, lexicon_weight)
-            return [c[0] if c else "" for c in best]
+        if self.usable(decoding).beam_size > 1:
+            return [c[0] if c else "" for c in self.candidate_lists(words, decoding)]
         results = [""] * len(words)
         for batch in self._batches(words):
             tokens, _ = greedy_decode(self.model, batch.source, batch.source_lengths)
@@ -188,17 +200,17 @@ class Transliterator:
         none; tokens that are not words (tokens.py) and words longer than MAX_WORD_LENGTH are kept as they are."""
         matches = list(word_matches(text, self.direction, self.lang))
         short = [m for m in matches if len(m.group(0)) <= MAX_WORD_LENGTH]
-        outputs = iter(self._choose_lines(text, short, beam_size, context, context_weight))
+        decoding = self.settings(beam_size, context_weight=context_weight)
+        outputs = iter(self._choose_lines(text, short, decoding, context))
         pieces, end = [], 0
         for m in matches:
             pieces += [text[end : m.start()], next(outputs) if len(m.group(0)) <= MAX_WORD_LENGTH else m.group(0)]
             end = m.end()
         return "".join(pieces) + text[end:], [m.group(0) for m in short], len(matches) - len(short)
 
-    def _choose_lines(self, text: str, matches: list[re.Match], beam_size: int | None, context: bool,
-                      context_weight: float | None) -> list[str]:
+    def _choose_lines(self, text: str, matches: list[re.Match], decoding: DecodingConfig, context: bool) -> list[str]:
         """The output word of each match: greedy, or each line's lattice chosen word by word or jointly."""
-        s = self.settings(beam_size, context_weight=context_weight)
+        s = self.usable(decoding)
         words = [m.group(0) for m in matches]
         if s.beam_size == 1 or not words:
             return self.transliterate(words, 1) if words else []
@@ -207,18 +219,19 @@ class Transliterator:
         for m in matches:
             line, position = line + text.count("\n", position, m.start()), m.start()
             lines.setdefault(line, []).append(m.group(0))
-        joint = context and s.context_weight > 0  # settings() zeroes κ without a bigram model or prior
-        mu = s.context_lexicon_weight if joint else s.lexicon_weight
+        joint = context and s.context_weight > 0  # usable() zeroes κ without a bigram model or prior
         outputs = []
-        for lat in self.lattices(list(lines.values()), s.beam_size, mu, s.nasal_penalty if joint else None):
+        for lat in self.lattices(list(lines.values()), s, joint):
             outputs += lat.choose(s.prior_weight, self.context if joint else None, s.context_weight, self.prior)
         return outputs
 
-    def lattices(self, lines: list[list[str]], beam_size: int | None = None, lexicon_weight: float | None = None,
-                 nasal_penalty: float | None = None) -> list[Lattice]:
-        """Each line's words with their scored candidates (decoded once per distinct word, cached); with
-        `nasal_penalty`, their nasalized spellings too (sentence.nasal_variants)."""
-        s = self.settings(beam_size, lexicon_weight=lexicon_weight)
+    def lattices(self, lines: list[list[str]], decoding: DecodingConfig, joint: bool = False) -> list[Lattice]:
+        """Each line's words with their scored candidates (decoded once per distinct word, cached). `joint`: for
+        choosing with the bigram model, so with the context's lexicon weight and, given a nasal penalty, the
+        candidates' nasalized spellings too (sentence.nasal_variants)."""
+        s = self.usable(decoding)
+        s = replace(s, lexicon_weight=s.context_lexicon_weight) if joint else s
+        nasal_penalty = s.nasal_penalty if joint else None
         flat = [w for line in lines for w in line]
         keys = [(w.lower(), s.beam_size) for w in flat]
         scored = iter(self.candidate_cache.get_many(
@@ -230,31 +243,6 @@ class Transliterator:
             result.append(lattice(line, [next(scored) for _ in line], s, self.rescorer_weights, self.prior, learned,
                                   nasal_penalty))
         return result
-
-
-class Candidate(NamedTuple):
-    """One candidate output: its log-probability under the model, its length as in `candidate_score`, and how
-    often the training lexicon pairs the input with it."""
-
-    word: str
-    log_prob: float
-    length: int
-    lexicon_count: int = 0
-    rescores: tuple[float, ...] = ()  # log P_i(y | x) under each rescorer of the model folder
-
-
-def rank(candidates: Sequence[tuple], length_penalty: float, prior_weight: float, prior: WordPrior | None,
-         lexicon_weight: float = 0.0, rescorer_weights: Sequence[float] = ()) -> list[tuple[str, float]]:
-    """Order candidates (`Candidate`s or (word, log-prob, length) tuples) by `candidate_score`, best first; the
-    prior counts only when one is loaded and its weight is positive."""
-    weight = prior_weight if prior is not None and prior_weight > 0 else 0.0
-    scored = []
-    for c in (Candidate(*candidate) for candidate in candidates):
-        prior_log_prob = prior.log_prob(c.word) if weight else 0.0
-        rescore = sum(w * lp for w, lp in zip(rescorer_weights, c.rescores))
-        scored.append((c.word, candidate_score(c.log_prob, c.length, length_penalty, weight, prior_log_prob,
-                                               lexicon_weight, c.lexicon_count, rescore)))
-    return sorted(scored, key=lambda ws: ws[1], reverse=True)
 
 
 def _offer_taught(ranked: list[str], taught: set[str], k: int) -> list[str]:

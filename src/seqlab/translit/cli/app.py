@@ -142,7 +142,9 @@ def evaluate(
     lang = translit.lang
     out_dir = output_dir(out or _default_out(model, lang), "--out")  # a bad folder fails before the decoding
     pairs, skipped = load_split(dataset, lang, split, data_dir, skip_bad_lines, translit.direction)
-    summary, rows = evaluate_pairs(translit, pairs, beam_size, top_k, length_penalty, prior_weight, lexicon_weight)
+    decoding = translit.settings(beam_size, length_penalty=length_penalty, prior_weight=prior_weight,
+                                 lexicon_weight=lexicon_weight)
+    summary, rows = evaluate_pairs(translit, pairs, decoding, top_k)
     beam_size = summary["beam_size"]
     summary = {"split": split, "dataset": dataset, "lang": lang, "direction": translit.direction,
                "model": str(model or shipped_dir(lang, translit.direction)),

@@ -57,7 +57,7 @@ def context(
         translit.context = bigrams
         romans, natives = _sentences(lang, "tune", data_dir, limit)
         lines = sentence_words(translit, romans)
-        without = word_by_word(translit, lines, natives).wer
+        without = word_by_word(translit, lines, natives, translit.settings()).wer
         best, grid = tune_context(translit, lines, natives)
         bigrams.save(model)
         config = read_config(model)
@@ -96,9 +96,9 @@ def evaluate_sentences(
     romans, natives = _sentences(translit.lang, half, data_dir, limit)
     s = translit.settings(beam_size)
     lines = sentence_words(translit, romans)
-    rows = {"word by word": word_by_word(translit, lines, natives, beam_size)}
+    rows = {"word by word": word_by_word(translit, lines, natives, s)}
     if s.context_weight > 0:
-        rows["with context"] = with_context(translit, lines, natives, beam_size)
+        rows["with context"] = with_context(translit, lines, natives, s)
     summary = {"half": half, "sentences": len(romans), "beam_size": s.beam_size, "rescorers": len(translit.rescorers),
                "context_weight": s.context_weight,
                "context_lexicon_weight": s.context_lexicon_weight, "nasal_penalty": s.nasal_penalty,

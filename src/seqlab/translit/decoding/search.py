@@ -8,6 +8,7 @@ from typing import Sequence
 import torch
 
 from seqlab.translit.data.vocab import EOS_ID, PAD_ID, SOS_ID, Vocabs, make_batch
+from seqlab.translit.decoding.ranking import candidate_score
 from seqlab.translit.model.network import Seq2Seq, map_state, reorder_state
 
 
@@ -36,21 +37,6 @@ def greedy_decode(model: Seq2Seq, source: torch.Tensor, lengths: torch.Tensor, k
             break
     tokens = torch.stack(steps, dim=1)
     return tokens, (torch.stack(attention, dim=1) if attention else None)
-
-
-def candidate_score(log_prob, length, length_penalty: float, prior_weight: float = 0.0, prior_log_prob=0.0,
-                    lexicon_weight: float = 0.0, lexicon_count: int = 0, rescore_log_prob: float = 0.0):
-    """The one ranking rule of every decoder path (beam search, `predict`, `tune`):
-
-        (log P(y | x) + Σ_i ν_i log P_i(y | x)) / |y|^α  +  λ · log P_prior(y)  +  μ · log(1 + n_lexicon(x, y))
-
-    |y| counts the decoding steps the hypothesis took: its characters plus the <eos> it ended with (a
-    hypothesis cut off at the length limit has no <eos>); n_lexicon is how often the training lexicon pairs
-    x with y; `rescore_log_prob` is the rescorers' weighted sum Σ_i ν_i log P_i (rescore.py). Works on floats
-    and on tensors alike (the lexicon term on floats only).
-    """
-    score = (log_prob + rescore_log_prob) / length ** length_penalty + prior_weight * prior_log_prob
-    return score + lexicon_weight * math.log1p(lexicon_count) if lexicon_weight else score
 
 
 @torch.inference_mode()

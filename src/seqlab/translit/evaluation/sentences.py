@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from seqlab.datadir import candidate_roots
 from seqlab.errors import DataError
-from seqlab.translit.config import MAX_WORD_LENGTH
+from seqlab.translit.config import MAX_WORD_LENGTH, DecodingConfig
 from seqlab.translit.data.corpus import romanized_sentences
 from seqlab.translit.evaluation.metrics import edit_table
 from seqlab.translit.languages import DEFAULT_LANG, language
@@ -140,26 +140,29 @@ def sentence_words(translit, romans: list[str]) -> list[list[str]]:
             for line in romans]
 
 
-def word_by_word(translit, lines: list[list[str]], references: list[str], beam_size: int | None = None) -> WerReport:
-    s = translit.settings(beam_size)
-    lattices = translit.lattices(lines, beam_size)
-    return evaluate_lattices(lattices, references, lambda lat: lat.choose(s.prior_weight), translit.lang)
+def word_by_word(translit, lines: list[list[str]], references: list[str], decoding: DecodingConfig) -> WerReport:
+    """WER with each word chosen alone (`decoding`'s prior and lexicon weights)."""
+    decoding = translit.usable(decoding)
+    lattices = translit.lattices(lines, decoding)
+    return evaluate_lattices(lattices, references, lambda lat: lat.choose(decoding.prior_weight), translit.lang)
 
 
-def with_context(translit, lines: list[list[str]], references: list[str], beam_size: int | None = None) -> WerReport:
-    s = translit.settings(beam_size)
-    lattices = translit.lattices(lines, beam_size, s.context_lexicon_weight, s.nasal_penalty)
+def with_context(translit, lines: list[list[str]], references: list[str], decoding: DecodingConfig) -> WerReport:
+    """WER with each sentence's words chosen jointly by the bigram model (`decoding`'s κ, μ and nasal penalty)."""
+    decoding = translit.usable(decoding)
+    lattices = translit.lattices(lines, decoding, joint=True)
     return evaluate_lattices(lattices, references, lambda lat: lat.choose(
-        s.prior_weight, translit.context, s.context_weight, translit.prior), translit.lang)
+        decoding.prior_weight, translit.context, decoding.context_weight, translit.prior), translit.lang)
 
 
 def tune_context(translit, lines: list[list[str]], references: list[str], weights=CONTEXT_WEIGHTS,
                  lexicon_weights=CONTEXT_LEXICON_WEIGHTS, nasal_penalties=NASAL_PENALTIES) -> tuple[dict, list[dict]]:
     """The (κ, μ, nasal penalty) with the lowest WER on these sentences (ties: the smaller weights, no nasal
     variants), and the whole grid. Candidates are decoded once (the cache); the bigram scores once per (μ, π)."""
-    grid = []
+    grid, model_decoding = [], translit.settings()
     for mu, penalty in itertools.product(lexicon_weights, nasal_penalties):
-        lattices = translit.lattices(lines, None, mu, penalty)
+        decoding = replace(model_decoding, context_lexicon_weight=mu, nasal_penalty=penalty)
+        lattices = translit.lattices(lines, decoding, joint=True)
         for weight in weights:
             report = evaluate_lattices(lattices, references, lambda lat, w=weight: lat.choose(
                 0.0, translit.context, w, translit.prior), translit.lang)

@@ -1,6 +1,6 @@
 """Choosing a model's default decoding on the dev split: length penalty α, word-prior weight λ, the mixture
 weights of the prior's sources, the lexicon weight μ and the rescorers' weights ν. One beam search serves the
-whole grid: only the reranking (`candidate_score`) is repeated."""
+whole grid: only the reranking (`ranking.CandidateTable`) is repeated."""
 from __future__ import annotations
 
 import itertools
@@ -11,9 +11,9 @@ import numpy as np
 from seqlab.io import write_json_atomic
 from seqlab.translit.config import CONTEXT_RECORD, CONTEXT_SETTINGS
 from seqlab.translit.data.corpus import Pair
+from seqlab.translit.decoding.ranking import Candidate, CandidateTable
 from seqlab.translit.model.checkpoint import CONFIG, read_config
-from seqlab.translit.transliterator import Candidate, Transliterator
-from seqlab.translit.words.prior import WordPrior
+from seqlab.translit.transliterator import Transliterator
 from seqlab.translit.words.prior_sources import PriorSource, mix, weight_grid
 
 LENGTH_PENALTIES = (0.5, 0.75, 1.0, 1.25)
@@ -22,35 +22,22 @@ LEXICON_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0)
 RESCORER_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
-class CandidateTable:
-    """Every dev candidate's features as arrays, so that each setting of the grid costs a few vector operations
-    (the same arithmetic, in the same order, as `decode.candidate_score`; ties go to the earlier candidate, as
-    in `predict.rank`)."""
+class DevTable(CandidateTable):
+    """The dev words' candidates (`CandidateTable`) and which of them is each word's reference."""
 
     def __init__(self, scored: list[list[Candidate]], references: list[str], n_rescorers: int):
-        flat = [c for candidates in scored for c in candidates]
-        sizes = np.array([len(candidates) for candidates in scored])
-        self.words, self.pairs = [c.word for c in flat], len(references)
-        self.group = np.repeat(np.arange(len(scored)), sizes)
-        self.starts = (np.cumsum(sizes) - sizes)[sizes > 0]  # first row of every word that has candidates
-        self.log_prob = np.array([c.log_prob for c in flat])
-        self.length = np.array([c.length for c in flat], dtype=float)
-        self.lexicon = np.log1p([c.lexicon_count for c in flat])
-        self.rescores = np.array([c.rescores for c in flat]).reshape(len(flat), n_rescorers)  # (rows, rescorers)
-        self.correct = np.array([c.word == references[g] for c, g in zip(flat, self.group)])
-
-    def prior_log_probs(self, prior: WordPrior) -> np.ndarray:
-        return np.array([prior.log_prob(w) for w in self.words])
+        super().__init__(scored, n_rescorers)
+        self.pairs = len(references)
+        self.correct = np.array([w == references[g] for w, g in zip(self.words, self.group)], dtype=bool)
 
     def accuracy(self, prior_log_prob: np.ndarray, alpha: float, weight: float, mu: float = 0.0,
                  rescorer_weights: tuple[float, ...] = ()) -> float:
-        rescore = self.rescores @ np.array(rescorer_weights) if rescorer_weights else 0.0
-        score = (self.log_prob + rescore) / self.length**alpha + weight * prior_log_prob + mu * self.lexicon
-        first_best = np.lexsort((np.arange(len(score)), -score, self.group))[self.starts]
-        return float(self.correct[first_best].sum()) / self.pairs
+        """Top-1 accuracy with these weights: the share of words whose best-ranked candidate is the reference."""
+        best = self.first_best(self.scores(prior_log_prob, alpha, weight, mu, rescorer_weights))
+        return float(self.correct[best].sum()) / self.pairs
 
 
-def grid(table: CandidateTable, prior_log_prob: np.ndarray, best: dict, **fixed) -> list[dict]:
+def grid(table: DevTable, prior_log_prob: np.ndarray, best: dict, **fixed) -> list[dict]:
     """Dev accuracy for every (α, λ) with the other weights as in `best` (or `fixed`)."""
     settings = {"lexicon_weight": 0.0, "rescorer_weights": (), **best, **fixed}
     return [{**settings, "length_penalty": alpha, "prior_weight": weight,
@@ -63,7 +50,7 @@ def tune_decoding(model_dir: Path, translit: Transliterator, sources: list[Prior
                   beam_size: int) -> dict:
     """Save the best prior beside the model and record the best dev setting as its default decoding."""
     scored = translit.scored_candidates([p.source for p in dev], beam_size)
-    table = CandidateTable(scored, [p.target for p in dev], len(translit.rescorers))
+    table = DevTable(scored, [p.target for p in dev], len(translit.rescorers))
     results, priors = [], {}
     for mixture in weight_grid(len(sources)):
         priors[mixture] = mix(sources, mixture)

@@ -4,9 +4,11 @@ from __future__ import annotations
 import csv
 import io
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from seqlab.io import write_json_atomic, write_text_atomic
+from seqlab.translit.config import DecodingConfig
 from seqlab.translit.data.corpus import Pair
 from seqlab.translit.evaluation.metrics import (
     any_reference_accuracy,
@@ -18,18 +20,15 @@ from seqlab.translit.evaluation.metrics import (
 from seqlab.translit.transliterator import Transliterator
 
 
-def evaluate_pairs(translit: Transliterator, pairs: list[Pair], beam_size: int | None = None, top_k: int = 5,
-                   length_penalty: float | None = None, prior_weight: float | None = None,
-                   lexicon_weight: float | None = None) -> tuple[dict, list[dict]]:
-    """Return (summary, one row per pair). Top-1 uses `beam_size`; the top-k list a beam of width `top_k`.
-    Unset options take the model's own decoding defaults (config.json "decoding")."""
-    s = translit.settings(beam_size, length_penalty, prior_weight, lexicon_weight)
-    weights = {"length_penalty": s.length_penalty, "prior_weight": s.prior_weight, "lexicon_weight": s.lexicon_weight}
+def evaluate_pairs(translit: Transliterator, pairs: list[Pair], decoding: DecodingConfig,
+                   top_k: int = 5) -> tuple[dict, list[dict]]:
+    """Return (summary, one row per pair). Top-1 uses `decoding` (`Transliterator.settings` gives the model's own,
+    config.json "decoding", with any values changed); the top-k list a beam of width `top_k`."""
+    s = translit.usable(decoding)
     sources, references = [p.source for p in pairs], [p.target for p in pairs]
     start = time.perf_counter()
-    candidates = translit.candidates(sources, top_k, **weights)
-    predictions = ([c[0] if c else "" for c in candidates] if s.beam_size == top_k
-                   else translit.transliterate(sources, s.beam_size, **weights))
+    candidates = translit.candidate_lists(sources, replace(s, beam_size=top_k))
+    predictions = [c[0] if c else "" for c in candidates] if s.beam_size == top_k else translit.best(sources, s)
     seconds = time.perf_counter() - start
     unknown = translit.unknown_characters(sources)
     summary = {

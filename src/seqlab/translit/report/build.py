@@ -292,7 +292,7 @@ def make_report(sweep_dir: Path, out: Path | None, opts: FinalOptions, beam_size
     sections = sweep_sections(Path(sweep_dir), meta, study, trials)
     run_dir, info, cfg = train_final(Path(sweep_dir), meta, best, opts)
     translit = load_transliterator(run_dir)
-    summary, rows = evaluate_pairs(translit, pairs, beam, top_k)
+    summary, rows = evaluate_pairs(translit, pairs, translit.settings(beam), top_k)
     csv_path, _ = write_results(out, "test", summary, rows)
     maps = []
     if translit.config.get("model", {}).get("attention", "none") != "none":

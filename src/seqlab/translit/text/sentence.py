@@ -1,8 +1,9 @@
-"""Whole sentences: each line's words as a lattice of candidates, chosen word by word or jointly (context.py).
+"""Whole sentences: each line's words as a lattice of candidates, chosen word by word or jointly by Viterbi with
+the word bigram model (words/bigrams.py).
 
 `Transliterator.transliterate_text` and the sentence evaluation both go through `Lattice`, so what is measured
 is what users get. A word's candidates are its word-mode candidates (beam ∪ lexicon, scored by the model and the
-rescorers); its emission is `candidate_score` without the prior term, and its prior the unigram log-probability.
+rescorers); its emission is `ranking.score` without the prior term, and its prior the unigram log-probability.
 Word mode picks argmax(emission + λ·prior) per word (word mode's ranking rule); context mode runs Viterbi with
 the bigram model in place of the prior, over candidates that may include nasalized spellings (`nasal_variants`).
 """
@@ -13,8 +14,8 @@ from typing import Sequence
 
 import numpy as np
 
-from seqlab.translit.decoding.search import candidate_score
-from seqlab.translit.words.bigrams import START, BigramContext, best_path
+from seqlab.translit.decoding import ranking
+from seqlab.translit.words.bigrams import BigramContext
 from seqlab.translit.words.prior import WordPrior
 
 
@@ -49,7 +50,7 @@ class Lattice:
                      for learned, e in zip(self.learned, self.emissions)]
         used = self._scored_with
         if used is None or used[0] is not context or used[1] is not prior:  # not κ-dependent: tuning reuses them
-            start = np.array([context.log_prob(w, START, prior) for w in options[0]])
+            start = context.starts(options[0], prior)
             pairs = zip(options, options[1:])
             self._transitions = start, [context.transitions(prev, cur, prior) for prev, cur in pairs]
             self._scored_with = (context, prior)
@@ -57,6 +58,26 @@ class Lattice:
         path = best_path(emissions, start, transitions, weight)
         return [i if not learned and len(c) else (0 if len(c) else -1)
                 for i, learned, c in zip(path, self.learned, self.candidates)]
+
+
+def best_path(emissions: Sequence[np.ndarray], start: np.ndarray, transitions: Sequence[np.ndarray],
+              weight: float) -> list[int]:
+    """Viterbi: the candidate index per word maximizing Σ emissions + weight · (start + Σ transitions).
+
+    emissions[i] has shape (K_i,); start (K_0,) is log P(y_0 | START); transitions[i-1] has shape (K_{i-1}, K_i).
+    """
+    if not emissions:
+        return []
+    score = emissions[0] + weight * start  # (K_0,)
+    back = []
+    for emission, transition in zip(emissions[1:], transitions):
+        total = score[:, None] + weight * transition  # (K_prev, K_i)
+        back.append(total.argmax(axis=0))
+        score = total.max(axis=0) + emission
+    path = [int(score.argmax())]
+    for pointers in reversed(back):
+        path.append(int(pointers[path[-1]]))
+    return path[::-1]
 
 
 def lattice(words: list[str], scored: list[list], settings, rescorer_weights: Sequence[float],
@@ -70,8 +91,7 @@ def lattice(words: list[str], scored: list[list], settings, rescorer_weights: Se
             first.setdefault(c.word, c)  # a word twice (beam and lexicon): its first, higher-ranked copy
         distinct = list(first.values())
         words_here = [c.word for c in distinct]
-        scores = [candidate_score(c.log_prob, c.length, settings.length_penalty, 0.0, 0.0, settings.lexicon_weight,
-                                  c.lexicon_count, sum(w * lp for w, lp in zip(rescorer_weights, c.rescores)))
+        scores = [ranking.score(c, settings.length_penalty, settings.lexicon_weight, rescorer_weights)
                   for c in distinct]
         if nasal_penalty is not None and prior is not None:
             nasal_variants(words_here, scores, nasal_penalty, prior)

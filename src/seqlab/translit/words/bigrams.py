@@ -1,13 +1,14 @@
 """Sentence context: a word bigram model over native-script sentences (the words of the model's language,
-languages.py), and each sentence's words chosen jointly.
+languages.py), which chooses a sentence's words jointly.
 
 Word by word, `main` is मैं or में and `ki` की or कि only by chance: the letters do not decide, the neighbours
 do. Each word to transliterate gets its candidate list as in word mode (beam ∪ lexicon, with the model's and the
-rescorers' scores), and a sentence's words are chosen together by Viterbi over that lattice, maximizing
+rescorers' scores), and a sentence's words are chosen together by Viterbi over that lattice (text/sentence.py),
+maximizing
 
     Σ_i  s(y_i)  +  κ · log P(y_i | y_{i-1})
 
-where s is `decode.candidate_score` without its prior term and P is an interpolated absolute-discounting bigram
+where s is `ranking.candidate_score` without its prior term and P is an interpolated absolute-discounting bigram
 model (Kneser–Ney's discounting, D = 0.75) whose lower order is the model's tuned unigram word prior:
 
     P(w | v) = max(c(v, w) − D, 0) / c(v)  +  D · N₁₊(v •) / c(v) · P_prior(w),     P(w | v) = P_prior(w) if c(v) = 0.
@@ -69,6 +70,10 @@ class BigramContext:
         return math.log(max(following.get(word, 0) - DISCOUNT, 0.0) / total
                         + DISCOUNT * self.types[previous] / total * math.exp(prior_log_prob))
 
+    def starts(self, words: Sequence[str], prior: WordPrior) -> np.ndarray:
+        """log P(w | START) of each word: how likely it is to begin a sentence, (len(words),)."""
+        return self.transitions([START], words, prior)[0]
+
     def transitions(self, previous: Sequence[str], words: Sequence[str], prior: WordPrior) -> np.ndarray:
         """log P(words[j] | previous[i]) as a (len(previous), len(words)) array; each word's prior is looked up
         once, not once per previous word."""
@@ -110,23 +115,3 @@ class BigramContext:
                                       f"{hint}")
             counts.setdefault(fields[0], Counter())[fields[1]] += int(fields[2])
         return cls(counts)
-
-
-def best_path(emissions: Sequence[np.ndarray], start: np.ndarray, transitions: Sequence[np.ndarray],
-              weight: float) -> list[int]:
-    """Viterbi: the candidate index per word maximizing Σ emissions + weight · (start + Σ transitions).
-
-    emissions[i] has shape (K_i,); start (K_0,) is log P(y_0 | START); transitions[i-1] has shape (K_{i-1}, K_i).
-    """
-    if not emissions:
-        return []
-    score = emissions[0] + weight * start  # (K_0,)
-    back = []
-    for emission, transition in zip(emissions[1:], transitions):
-        total = score[:, None] + weight * transition  # (K_prev, K_i)
-        back.append(total.argmax(axis=0))
-        score = total.max(axis=0) + emission
-    path = [int(score.argmax())]
-    for pointers in reversed(back):
-        path.append(int(pointers[path[-1]]))
-    return path[::-1]

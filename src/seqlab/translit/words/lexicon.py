@@ -3,7 +3,7 @@
 A small network does not memorize its training lexicon: `delhi` is in the Dakshina training split 10 times as
 दिल्ली, yet the beam never proposes it. Each run folder therefore keeps `lexicon.tsv` (romanization, native word,
 annotator count), and decoding adds the lexicon's native words for an input (lower-cased) to the beam's
-candidates. Every candidate is scored alike (`decode.candidate_score`): the model's own log-probability of it
+candidates. Every candidate is scored alike (`decoding.ranking.candidate_score`): the model's own log-probability of it
 (forced decoding), the word prior, and log(1 + count) with the weight μ that `seqlab translit prior` tunes on dev.
 """
 from __future__ import annotations
