@@ -123,3 +123,17 @@ def test_editor_types_three_languages_one_right_to_left(browser, served, tmp_pat
     assert page.input_value("#lang") == "ur"
     context.close()
     print(f"screenshots: {sorted(p.name for p in tmp_path.glob('*.png'))} in {tmp_path}")
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["--lang", "bn"], "no shipped model for 'bn' (Bengali)"),
+    (["--lang", "xx"], "'xx': unknown language; languages (Dakshina data): bn (Bengali)"),
+    (["--model", "xx=/tmp"], "--model LANG=DIR: LANG 'xx': unknown language"),
+    (["--lang", "hi", "--lang", "hi"], "'hi' is given twice"),
+])
+def test_bad_languages_are_one_line_errors_before_the_port_opens(args, fragment, capsys):
+    from seqlab.cli import main
+
+    assert main(["serve", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and fragment in err and "\n" not in err, err

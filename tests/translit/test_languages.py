@@ -12,7 +12,7 @@ from seqlab.cli import main
 from seqlab.errors import DataError, SeqlabError
 from seqlab.translit.data.corpus import find_split, load_split, romanized_sentences
 from seqlab.translit.evaluation.sentences import wer_words
-from seqlab.translit.languages import JOINERS, LANGUAGES, language, shipped_languages
+from seqlab.translit.languages import JOINERS, LANGUAGES, language, shipped_languages, shipped_model
 from seqlab.translit.text.tokens import words
 from seqlab.translit.transliterator import load_transliterator
 from seqlab.translit.words.prior import count_words
@@ -139,3 +139,15 @@ def test_evaluate_and_evaluate_sentences_take_the_models_language(tiny_language_
                  "--json"]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["sentences"] == 12 and summary["word by word"]["reference_words"] > 50
+
+
+@pytest.mark.parametrize("code", shipped_languages())
+def test_every_shipped_model_loads_and_offers_a_word_it_was_taught(code):
+    """The smoke test of each shipped language: it loads, writes its script, and lexicon memory offers a taught
+    word among its candidates."""
+    translit = load_transliterator(lang=code, rescorers=False)
+    with (shipped_model(code) / "lexicon.tsv").open(encoding="utf-8") as handle:
+        roman, native, _ = handle.readline().split("\t")
+    candidates = translit.candidates([roman], 5)[0]
+    assert translit.lang == code and native in candidates, (roman, native, candidates)
+    assert all(language(code).script.writes(word) for word in candidates)
