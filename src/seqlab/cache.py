@@ -1,6 +1,7 @@
 """One bounded, thread-safe least-recently-used cache, for the word → candidates caches of sentence mode
-(translit/text/sentence.py) and the server (serve/engine.py): running text and type-ahead repeat their words, and the
-server fills its cache from the decoding thread while the event loop reads it."""
+(`Transliterator.candidate_cache`, translit/transliterator.py) and of the server (serve/engine.py): running text
+and type-ahead repeat their words, and the server fills its cache from the decoding thread while the event loop
+reads it."""
 from __future__ import annotations
 
 import threading

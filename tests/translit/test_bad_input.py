@@ -2,8 +2,10 @@
 error and exit 2 (or the correct result), never a traceback, and leaves no half-made run behind."""
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
+import socket
 import time
 from pathlib import Path
 
@@ -88,6 +90,33 @@ def test_a_config_json_that_is_not_a_seqlab_model_is_named(capsys, model_copy):
 def test_a_corrupt_prior_tsv_is_a_one_line_error(capsys, model_copy, line):
     (model_copy / "prior.tsv").write_text(f"पानी\t7\n{line}\n", encoding="utf-8")
     assert_one_line_error(*evaluate(capsys, model_copy)[::2], "prior.tsv:2: expected WORD<TAB>COUNT")
+
+
+@pytest.mark.parametrize("digits", [400, 5000])  # 400: overflows a float; 5000: past int()'s 4300-digit limit
+def test_a_count_of_too_many_digits_in_a_word_count_file_is_a_one_line_error(capsys, tmp_path, model_copy, digits):
+    """Issue 19 #8: `prior --source FILE.tsv`, and prior.tsv or lexicon.tsv in a model folder for predict and serve,
+    refuse a count of over 9 digits by FILE:LINE, as the corpus reader does; so does the bigram model's file."""
+    huge = "9" * digits
+    counts = tmp_path / "counts.tsv"
+    counts.write_text(f"पानी\t7\nघर\t{huge}\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "translit", "prior", "--model", str(model_copy), "--source", str(counts),
+                           "--data-dir", str(TEST_DATA))
+    assert_one_line_error(code, err, "counts.tsv:2: count has more than 9 digits")
+    (model_copy / "prior.tsv").write_text(f"पानी\t7\nघर\t{huge}\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "translit", "predict", "--model", str(model_copy), "ghar")
+    assert_one_line_error(code, err, "prior.tsv:2: count has more than 9 digits")
+    with socket.socket() as taken:  # should the folder ever load, serve fails to bind instead of serving forever
+        taken.bind(("127.0.0.1", 0))
+        code, _, err = run_cli(capsys, "serve", "--model", str(model_copy), "--port", str(taken.getsockname()[1]))
+    assert_one_line_error(code, err, "prior.tsv:2: count has more than 9 digits")
+    (model_copy / "prior.tsv").unlink()
+    (model_copy / "lexicon.tsv").write_text(f"ghar\tघर\t{huge}\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "translit", "predict", "--model", str(model_copy), "ghar")
+    assert_one_line_error(code, err, "lexicon.tsv:1: count has more than 9 digits")
+    (model_copy / "lexicon.tsv").unlink()
+    (model_copy / "context.tsv.gz").write_bytes(gzip.compress(f"<s>\tघर\t{huge}\n".encode()))
+    code, _, err = run_cli(capsys, "translit", "predict", "--model", str(model_copy), "ghar")
+    assert_one_line_error(code, err, "context.tsv.gz:1: count has more than 9 digits")
 
 
 # 6. --resume on a folder that is not a seqlab run --------------------------------------------------------------

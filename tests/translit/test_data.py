@@ -5,7 +5,8 @@ from translit_helpers import write_dakshina
 
 from seqlab.cli import main
 from seqlab.errors import DataError
-from seqlab.translit.data.corpus import Pair, find_split, load_split, read_aksharantar_csv, read_dakshina_tsv
+from seqlab.translit.data.corpus import Pair, load_split, read_aksharantar_csv, read_dakshina_tsv
+from seqlab.translit.data.paths import find_split
 from seqlab.translit.data.vocab import EOS_ID, UNK_ID, Vocab, Vocabs, batch_order
 
 

@@ -11,7 +11,9 @@ import threading
 import pytest
 
 from seqlab.errors import DataError
-from seqlab.translit.data.corpus import download_dakshina, find_split, read_dakshina_tsv
+from seqlab.translit.data.corpus import read_dakshina_tsv
+from seqlab.translit.data.download import download_dakshina
+from seqlab.translit.data.paths import find_split
 
 LEXICON = "घर\tghar\t3\nपानी\tpani\t2\n"
 

@@ -10,7 +10,8 @@ import pytest
 
 from seqlab.cli import main
 from seqlab.errors import DataError, SeqlabError
-from seqlab.translit.data.corpus import find_split, load_split, romanized_sentences
+from seqlab.translit.data.corpus import load_split
+from seqlab.translit.data.paths import find_split, romanized_sentences
 from seqlab.translit.evaluation.sentences import wer_words
 from seqlab.translit.languages import JOINERS, LANGUAGES, language, shipped_languages, shipped_model
 from seqlab.translit.text.tokens import words

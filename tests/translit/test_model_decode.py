@@ -5,9 +5,10 @@ import itertools
 import pytest
 import torch
 
+from seqlab.parameters import count_parameters
 from seqlab.translit.data.vocab import EOS_ID, PAD_ID, SOS_ID, UNK_ID, make_batch
 from seqlab.translit.decoding.search import beam_search, greedy_decode, score_targets
-from seqlab.translit.model.network import ModelConfig, Seq2Seq, count_parameters
+from seqlab.translit.model.network import ModelConfig, Seq2Seq
 
 CONFIGS = [
     dict(cell=cell, attention=att, encoder_layers=le, decoder_layers=ld, bidirectional=bi)

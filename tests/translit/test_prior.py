@@ -41,7 +41,7 @@ def test_prior_reorders_candidates_only_when_weighted():
 
 
 def test_missing_wikipedia_sample_names_the_options(tmp_path, monkeypatch, shared_data):
-    from seqlab.translit.words.prior import wikipedia_sample
+    from seqlab.translit.data.paths import wikipedia_sample
 
     monkeypatch.delenv("SEQLAB_DATA_DIR", raising=False)
     monkeypatch.chdir(tmp_path)

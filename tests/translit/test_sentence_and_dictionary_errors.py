@@ -9,7 +9,8 @@ from filelock import FileLock
 
 from seqlab.cli import main
 from seqlab.errors import CheckpointError, DataError, SeqlabError
-from seqlab.translit.data.corpus import load_split, romanized_sentences
+from seqlab.translit.data.corpus import load_split
+from seqlab.translit.data.paths import romanized_sentences
 from seqlab.translit.evaluation import sentences as sentence_eval
 from seqlab.translit.model.checkpoint import PRETRAINED_DIRS
 from seqlab.translit.transliterator import load_transliterator, model_direction

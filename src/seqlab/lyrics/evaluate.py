@@ -58,12 +58,6 @@ def eval_frames(cfg: EvalConfig) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     return train, val, f"validation split of {corpus.source} (seed {seed}, fraction {fraction}, {len(val)} songs)"
 
 
-def eval_songs(cfg: EvalConfig) -> tuple[list[str], list[str], str]:
-    """(train songs, evaluation songs, description) as text only."""
-    train, val, description = eval_frames(cfg)
-    return train.song.tolist(), val.song.tolist(), description
-
-
 def file_perplexities(model, tokenizer, songs: pd.DataFrame, cfg: EvalConfig) -> tuple[float, int, dict]:
     """(perplexity, tokens, {file: (NLL, tokens)}) over the packed blocks of `songs`, in one forward pass.
 

@@ -219,6 +219,3 @@ def check_block_size(model, block_size: int, name: str) -> None:
         raise SeqlabError(f"--block-size {block_size} is longer than the context of model {name} ({context} tokens); "
                           f"use --block-size {context} or less")
 
-
-def count_parameters(model, trainable_only: bool = False) -> int:
-    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)

@@ -32,8 +32,9 @@ from seqlab.lyrics.conditioning import ARTISTS_FILE, artist_key, close_matches, 
 from seqlab.lyrics.config import TrainConfig
 from seqlab.lyrics.corpus import load_corpus, split_frame
 from seqlab.lyrics.metrics import safe_exp
-from seqlab.lyrics.model import check_block_size, count_parameters, from_scratch, load_model
+from seqlab.lyrics.model import check_block_size, from_scratch, load_model
 from seqlab.lyrics.progress import bars_enabled
+from seqlab.parameters import count_parameters
 
 RUN_CONFIG = "lyrics_run.json"
 METRICS = "metrics.jsonl"

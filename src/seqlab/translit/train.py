@@ -20,13 +20,14 @@ from seqlab import __version__
 from seqlab.device import resolve_device
 from seqlab.errors import CheckpointError, SeqlabError
 from seqlab.io import RunLock, append_jsonl_atomic, output_dir, read_jsonl, remove_stale_temporaries, write_text_atomic
+from seqlab.parameters import count_parameters
 from seqlab.translit.config import ModelConfig, TrainConfig
 from seqlab.translit.data.corpus import Pair, load_split
 from seqlab.translit.data.vocab import PAD_ID, Batch, Vocabs, encode_pairs, iterate_batches
+from seqlab.translit.decoding.search import best_words
 from seqlab.translit.evaluation.metrics import word_accuracy
 from seqlab.translit.model import checkpoint as ckpt
-from seqlab.translit.model.network import Seq2Seq, count_parameters
-from seqlab.translit.transliterator import Transliterator
+from seqlab.translit.model.network import Seq2Seq
 from seqlab.translit.words.lexicon import Lexicon
 
 
@@ -179,8 +180,9 @@ class Trainer:
                 "pairs_per_s": pairs / max(seconds, 1e-9), "epoch_seconds": seconds, "partial": stopped}
 
     def dev_accuracy(self) -> float:
-        translit = Transliterator(self.model, self.vocabs)
-        predictions = translit.transliterate([p.source for p in self.dev], beam_size=self.cfg.dev_beam_size)
+        """Dev word accuracy of the network alone (no prior, lexicon or rescorers: those come after training)."""
+        self.model.eval()
+        predictions = best_words(self.model, self.vocabs, [p.source for p in self.dev], self.cfg.dev_beam_size)
         return word_accuracy(predictions, [p.target for p in self.dev])
 
     def end_epoch(self, record: dict) -> bool:

@@ -16,7 +16,13 @@ from seqlab.options import check_fields
 from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH, DecodingConfig
 from seqlab.translit.data.vocab import Vocabs, make_batch
 from seqlab.translit.decoding.ranking import Candidate, rank
-from seqlab.translit.decoding.search import beam_search, forced_scores, greedy_decode
+from seqlab.translit.decoding.search import (
+    beam_candidates,
+    check_word_lengths,
+    forced_scores,
+    greedy_decode,
+    greedy_words,
+)
 from seqlab.translit.languages import DEFAULT_LANG, language, shipped_model
 from seqlab.translit.model.checkpoint import load_model
 from seqlab.translit.model.network import Seq2Seq
@@ -30,14 +36,6 @@ from seqlab.translit.words.user_dictionary import UserDictionary
 
 CACHE_WORDS = 20_000  # distinct words whose scored candidates sentence mode keeps: running text repeats its words
 LEADING_WORD = re.compile(r"[^\W\d_]*")  # the letters a text starts with (possibly none)
-
-
-def check_word_lengths(words: Sequence[str]) -> None:
-    """Decoding time and memory grow with the square of a word's length: refuse what no real word needs."""
-    for word in words:
-        if len(word) > MAX_WORD_LENGTH:
-            raise SeqlabError(f"words longer than {MAX_WORD_LENGTH} characters cannot be transliterated, got one of "
-                              f"{len(word):,} characters ({word[:20]}…)")
 
 
 class Transliterator:
@@ -69,24 +67,10 @@ class Transliterator:
         """What the model computes in: float32 or bfloat16."""
         return str(next(self.model.parameters()).dtype).removeprefix("torch.")
 
-    def _batches(self, words: Sequence[str]):
-        check_word_lengths(words)
-        encoded = [self.vocabs.source.encode(w.lower()) for w in words]
-        order = sorted(range(len(words)), key=lambda i: len(encoded[i]))
-        for start in range(0, len(order), self.batch_size):
-            yield make_batch(order[start : start + self.batch_size], encoded, None).to(self.device)
-
     def scored_candidates(self, words: Sequence[str], beam_size: int) -> list[list[Candidate]]:
-        """Per word, the beam's candidates and the training lexicon's for that romanization, each with its
+        """Each word's distinct beam outputs and the training lexicon's for that romanization, each with its
         log-probability under the model and its lexicon count, before any ranking choice."""
-        if beam_size < 1:
-            raise SeqlabError(f"beam size must be at least 1, got {beam_size}")
-        results: list[list[Candidate]] = [[] for _ in words]
-        for batch in self._batches(words):
-            hyps = beam_search(self.model, batch.source, batch.source_lengths, beam_size, 1.0)
-            for row, word_hyps in zip(batch.index.tolist(), hyps):
-                results[row] = [Candidate(self.vocabs.target.decode(h.tokens), h.log_prob, h.length)
-                                for h in word_hyps]
+        results = beam_candidates(self.model, self.vocabs, words, beam_size, self.batch_size, self.device)
         if self.lexicon is not None:
             self._add_lexicon_candidates(words, results)
         if self.rescorers:
@@ -94,7 +78,7 @@ class Transliterator:
         return results
 
     def _add_rescores(self, words: Sequence[str], results: list[list[Candidate]]) -> None:
-        """Each rescorer's log-probability of every candidate, by forced decoding (see rescore.py)."""
+        """Each rescorer's log-probability of every candidate, by forced decoding (see model/rescorers.py)."""
         pairs = [(words[row], c.word) for row, candidates in enumerate(results) for c in candidates]
         per_rescorer = [forced_scores(r.model, r.vocabs, pairs, self.batch_size, self.device) for r in self.rescorers]
         scores = iter(zip(*per_rescorer))
@@ -154,7 +138,8 @@ class Transliterator:
         return self.learned_first(words, lists, s.beam_size)
 
     def learned_first(self, words: Sequence[str], lists: list[list[str]], k: int) -> list[list[str]]:
-        """The user's own spellings (userdict.py) lead each list, newest first; the list keeps its length."""
+        """The user's own spellings (words/user_dictionary.py) lead each list, newest first; the list keeps its
+        length."""
         if self.user_dictionary is None:
             return lists
         for row, learned in enumerate(self.user_dictionary.lookup_many(words)):
@@ -172,11 +157,7 @@ class Transliterator:
         """One output word per input word: greedy for beam size 1, else the best reranked candidate."""
         if self.usable(decoding).beam_size > 1:
             return [c[0] if c else "" for c in self.candidate_lists(words, decoding)]
-        results = [""] * len(words)
-        for batch in self._batches(words):
-            tokens, _ = greedy_decode(self.model, batch.source, batch.source_lengths)
-            for row, ids in zip(batch.index.tolist(), tokens.tolist()):
-                results[row] = self.vocabs.target.decode(ids)
+        results = greedy_words(self.model, self.vocabs, words, self.batch_size, self.device)
         return [best[0] for best in self.learned_first(words, [[r] for r in results], 1)]
 
     def attention(self, word: str) -> tuple[str, torch.Tensor | None]:
@@ -196,7 +177,7 @@ class Transliterator:
                            context_weight: float | None = None) -> tuple[str, list[str], int]:
         """`transliterate_sentence` for text of any size (many lines at once: one batched decoding); also
         returns the words decoded and the number of words left as they were for being too long. Each line's
-        words are chosen jointly with the bigram model (context.py) unless `context` is False or the model has
+        words are chosen jointly with the bigram model (words/bigrams.py) unless `context` is False or the model has
         none; tokens that are not words (tokens.py) and words longer than MAX_WORD_LENGTH are kept as they are."""
         matches = list(word_matches(text, self.direction, self.lang))
         short = [m for m in matches if len(m.group(0)) <= MAX_WORD_LENGTH]

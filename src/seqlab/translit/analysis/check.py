@@ -22,6 +22,7 @@ from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 from torch.utils.flop_counter import FlopCounterMode
 
 from seqlab.errors import SeqlabError
+from seqlab.parameters import count_parameters
 from seqlab.translit.analysis.formulas import COMPONENTS, Analysis, table
 from seqlab.translit.model.network import Seq2Seq
 
@@ -113,12 +114,12 @@ def _owner(name: str) -> str:
     return OWNER.get(name.split(".")[0], "unattributed")
 
 
-def count_parameters(model: Seq2Seq) -> tuple[dict[str, int], int, int]:
+def parameters_by_component(model: Seq2Seq) -> tuple[dict[str, int], int, int]:
     """Per component, total as PyTorch counts it, and total without the RNNs' second bias vectors."""
     per_component = dict.fromkeys(OWNER.values(), 0)
     for name, p in model.named_parameters():
         per_component[_owner(name)] = per_component.get(_owner(name), 0) + p.numel()
-    total = sum(p.numel() for p in model.parameters())
+    total = count_parameters(model)
     single = sum(p.numel() for name, p in model.named_parameters()
                  if not (name.split(".")[0] in ("encoder", "decoder") and name.split(".")[-1].startswith("bias_hh_")))
     return per_component, total, single
@@ -172,7 +173,7 @@ def run_check(analysis: Analysis) -> CheckResult:
     _check_limits(analysis)
     s = analysis.sizes
     model = build_model(analysis)
-    parameters, total, single = count_parameters(model)
+    parameters, total, single = parameters_by_component(model)
     generator = torch.Generator().manual_seed(1)
     source = torch.randint(4, s.vocab, (1, s.seq_len), generator=generator)
     target = torch.randint(4, s.vocab, (1, s.seq_len), generator=generator)

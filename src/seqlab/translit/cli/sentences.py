@@ -32,12 +32,14 @@ def context(
 ) -> None:
     """Count a word bigram model (evaluation sentences dropped first), tune its weight κ on the tune half of the
     Dakshina dev sentences, and save both as the model's default sentence context."""
-    from seqlab.io import RunLock, write_json_atomic
-    from seqlab.translit.evaluation.sentences import sentence_words, tune_context, word_by_word
-    from seqlab.translit.model.checkpoint import CONFIG, read_config
+    from seqlab.io import RunLock
+    from seqlab.translit.data.paths import wikipedia_sample
+    from seqlab.translit.evaluation.sentences import sentence_words, word_by_word
+    from seqlab.translit.evaluation.tuning import save_context, tune_context
+    from seqlab.translit.model.checkpoint import CONFIG
     from seqlab.translit.transliterator import load_transliterator
     from seqlab.translit.words.bigrams import BigramContext
-    from seqlab.translit.words.prior import read_text_lines, wikipedia_sample
+    from seqlab.translit.words.prior import read_text_lines
     from seqlab.translit.words.prior_sources import evaluation_sentences
 
     translit = load_transliterator(model, lang=lang)  # a missing or broken model folder is reported first
@@ -59,15 +61,8 @@ def context(
         lines = sentence_words(translit, romans)
         without = word_by_word(translit, lines, natives, translit.settings()).wer
         best, grid = tune_context(translit, lines, natives)
-        bigrams.save(model)
-        config = read_config(model)
-        config.setdefault("decoding", {}).update(
-            context_weight=best["context_weight"], context_lexicon_weight=best["context_lexicon_weight"],
-            nasal_penalty=best["nasal_penalty"],
-            context_tune_wer=round(best["wer"], 4), context_tune_wer_without=round(without, 4),
-            context_tune_sentences=len(romans), context_bigrams=len(bigrams),
-            context_sources=[{"name": Path(p).name, "dropped_evaluation_lines": dropped} for p in paths])
-        write_json_atomic(model / CONFIG, config)
+        save_context(model, bigrams, best, without, len(romans),
+                     [{"name": Path(p).name, "dropped_evaluation_lines": dropped} for p in paths])
     typer.echo(f"bigram model: {len(bigrams):,} bigrams from {len(text_lines):,} lines; {dropped:,} "
                f"evaluation-sentence lines dropped\n(κ, μ, nasal penalty) grid on {len(romans):,} tune sentences: "
                + ", ".join(f"({row['context_weight']}, {row['context_lexicon_weight']}, {row['nasal_penalty']}): "

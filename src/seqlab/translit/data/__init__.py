@@ -1,1 +1,2 @@
-"""The corpora on disk (Dakshina, Aksharantar): finding, downloading, parsing; character vocabularies and batches."""
+"""The corpora on disk (Dakshina, Aksharantar): where they are (paths), the checked download (download),
+parsing (corpus); character vocabularies and batches (vocab)."""

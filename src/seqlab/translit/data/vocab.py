@@ -45,9 +45,6 @@ class Vocab:
             out.append(self.itos[i] if i < len(self.itos) else self.itos[UNK_ID])
         return "".join(out)
 
-    def unknown_chars(self, word: str) -> set[str]:
-        return {c for c in word if c not in self.stoi}
-
 
 @dataclass
 class Vocabs:

@@ -1,14 +1,16 @@
-"""Batched greedy decoding and batched beam search with length normalization."""
+"""Batched greedy decoding and batched beam search with length normalization, over tensors or over words."""
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import torch
 
-from seqlab.translit.data.vocab import EOS_ID, PAD_ID, SOS_ID, Vocabs, make_batch
-from seqlab.translit.decoding.ranking import candidate_score
+from seqlab.errors import SeqlabError
+from seqlab.translit.config import MAX_WORD_LENGTH
+from seqlab.translit.data.vocab import EOS_ID, PAD_ID, SOS_ID, Batch, Vocabs, make_batch
+from seqlab.translit.decoding.ranking import Candidate, candidate_score, rank
 from seqlab.translit.model.network import Seq2Seq, map_state, reorder_state
 
 
@@ -180,3 +182,56 @@ def forced_scores(model: Seq2Seq, vocabs: Vocabs, pairs: Sequence[tuple[str, str
         batch = make_batch(list(range(len(chunk))), sources, targets).to(device)
         scores += score_targets(model, batch.source, batch.source_lengths, batch.target).tolist()
     return scores
+
+
+def check_word_lengths(words: Sequence[str]) -> None:
+    """Decoding time and memory grow with the square of a word's length: refuse what no real word needs."""
+    for word in words:
+        if len(word) > MAX_WORD_LENGTH:
+            raise SeqlabError(f"words longer than {MAX_WORD_LENGTH} characters cannot be transliterated, got one of "
+                              f"{len(word):,} characters ({word[:20]}…)")
+
+
+def word_batches(vocabs: Vocabs, words: Sequence[str], batch_size: int, device: torch.device) -> Iterator[Batch]:
+    """The words, lower-cased and encoded, in batches of similar length (each batch's `index`: their positions)."""
+    check_word_lengths(words)
+    encoded = [vocabs.source.encode(w.lower()) for w in words]
+    order = sorted(range(len(words)), key=lambda i: len(encoded[i]))
+    for start in range(0, len(order), batch_size):
+        yield make_batch(order[start : start + batch_size], encoded, None).to(device)
+
+
+def greedy_words(model: Seq2Seq, vocabs: Vocabs, words: Sequence[str], batch_size: int,
+                 device: torch.device) -> list[str]:
+    """Each word's greedy output."""
+    results = [""] * len(words)
+    for batch in word_batches(vocabs, words, batch_size, device):
+        tokens, _ = greedy_decode(model, batch.source, batch.source_lengths)
+        for row, ids in zip(batch.index.tolist(), tokens.tolist()):
+            results[row] = vocabs.target.decode(ids)
+    return results
+
+
+def beam_candidates(model: Seq2Seq, vocabs: Vocabs, words: Sequence[str], beam_size: int, batch_size: int,
+                    device: torch.device) -> list[list[Candidate]]:
+    """Each word's distinct beam outputs, with their log-probabilities and lengths (no length penalty yet)."""
+    if beam_size < 1:
+        raise SeqlabError(f"beam size must be at least 1, got {beam_size}")
+    results: list[list[Candidate]] = [[] for _ in words]
+    for batch in word_batches(vocabs, words, batch_size, device):
+        hyps = beam_search(model, batch.source, batch.source_lengths, beam_size, 1.0)
+        for row, word_hyps in zip(batch.index.tolist(), hyps):
+            results[row] = [Candidate(vocabs.target.decode(h.tokens), h.log_prob, h.length) for h in word_hyps]
+    return results
+
+
+def best_words(model: Seq2Seq, vocabs: Vocabs, words: Sequence[str], beam_size: int,
+               batch_size: int = 256) -> list[str]:
+    """The network's own best output per word, with no prior, lexicon, rescorer or user dictionary: greedy for
+    beam size 1, else the beam's first candidate by `ranking.rank` (α = 1). Training's dev accuracy uses this;
+    it is what the transliterator gives for a bare model."""
+    device = next(model.parameters()).device
+    if beam_size == 1:
+        return greedy_words(model, vocabs, words, batch_size, device)
+    return [rank(candidates, 1.0, 0.0, None)[0][0] if candidates else ""
+            for candidates in beam_candidates(model, vocabs, words, beam_size, batch_size, device)]

@@ -14,15 +14,12 @@ Error types, from one minimum-edit alignment per sentence:
 """
 from __future__ import annotations
 
-import itertools
 from collections import Counter
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, field
 
-from seqlab.datadir import candidate_roots
 from seqlab.errors import DataError
 from seqlab.translit.config import MAX_WORD_LENGTH, DecodingConfig
-from seqlab.translit.data.corpus import romanized_sentences
+from seqlab.translit.data.paths import sentence_files
 from seqlab.translit.evaluation.metrics import edit_table
 from seqlab.translit.languages import DEFAULT_LANG, language
 from seqlab.translit.text.sentence import Lattice
@@ -31,26 +28,12 @@ from seqlab.translit.words.prior import read_text_lines
 
 WER_LETTERS = language(DEFAULT_LANG).wer_word  # Hindi's
 HALVES = ("tune", "report", "all")
-CONTEXT_WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.75, 0.9, 1.2)
-CONTEXT_LEXICON_WEIGHTS = (0.0, 0.5, 1.0)
-NASAL_PENALTIES = (None, 0.0, 0.5, 1.0, 2.0)  # None: no nasal variants
 MAX_SENTENCE_FILE_BYTES = 64 * 2**20
 
 
 def wer_words(text: str, lang: str = DEFAULT_LANG) -> list[str]:
     """The words WER counts: maximal runs of letters of the language's script."""
     return language(lang).wer_word.findall(text)
-
-
-def sentence_files(lang: str, split: str, data_dir: str | None = None) -> tuple[Path, Path]:
-    """Dakshina's romanized sentence files (roman, native) of a split, found under the data roots."""
-    for _, root in candidate_roots(data_dir):
-        roman, native = (root / romanized_sentences(lang, split, kind) for kind in ("roman", "native"))
-        if roman.is_file() and native.is_file():
-            return roman, native
-    raise DataError(f"Dakshina romanized {split} sentences for '{lang}' not found (expected "
-                    f"<data root>/{romanized_sentences(lang, split, 'roman')} and .native.txt; give "
-                    "--data-dir or set $SEQLAB_DATA_DIR)")
 
 
 def load_sentences(lang: str, half: str, data_dir: str | None = None) -> tuple[list[str], list[str]]:
@@ -153,21 +136,3 @@ def with_context(translit, lines: list[list[str]], references: list[str], decodi
     lattices = translit.lattices(lines, decoding, joint=True)
     return evaluate_lattices(lattices, references, lambda lat: lat.choose(
         decoding.prior_weight, translit.context, decoding.context_weight, translit.prior), translit.lang)
-
-
-def tune_context(translit, lines: list[list[str]], references: list[str], weights=CONTEXT_WEIGHTS,
-                 lexicon_weights=CONTEXT_LEXICON_WEIGHTS, nasal_penalties=NASAL_PENALTIES) -> tuple[dict, list[dict]]:
-    """The (κ, μ, nasal penalty) with the lowest WER on these sentences (ties: the smaller weights, no nasal
-    variants), and the whole grid. Candidates are decoded once (the cache); the bigram scores once per (μ, π)."""
-    grid, model_decoding = [], translit.settings()
-    for mu, penalty in itertools.product(lexicon_weights, nasal_penalties):
-        decoding = replace(model_decoding, context_lexicon_weight=mu, nasal_penalty=penalty)
-        lattices = translit.lattices(lines, decoding, joint=True)
-        for weight in weights:
-            report = evaluate_lattices(lattices, references, lambda lat, w=weight: lat.choose(
-                0.0, translit.context, w, translit.prior), translit.lang)
-            grid.append({"context_weight": weight, "context_lexicon_weight": mu, "nasal_penalty": penalty,
-                         "wer": report.wer})
-    best = min(grid, key=lambda row: (row["wer"], row["context_weight"], row["context_lexicon_weight"],
-                                      -1 if row["nasal_penalty"] is None else row["nasal_penalty"]))
-    return best, grid

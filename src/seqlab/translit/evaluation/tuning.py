@@ -1,10 +1,16 @@
-"""Choosing a model's default decoding on the dev split: length penalty α, word-prior weight λ, the mixture
-weights of the prior's sources, the lexicon weight μ and the rescorers' weights ν. One beam search serves the
-whole grid: only the reranking (`ranking.CandidateTable`) is repeated."""
+"""Choosing a model's default decoding and recording it in config.json "decoding" (the one writer of that section).
+
+On the dev split (`seqlab translit prior`): length penalty α, word-prior weight λ, the mixture weights of the
+prior's sources, the lexicon weight μ and the rescorers' weights ν; one beam search serves the whole grid, only the
+reranking (`ranking.CandidateTable`) is repeated. On the tune half of the dev sentences (`seqlab translit
+context`): the bigram model's weight κ, its lexicon weight μ and the nasal penalty; candidates are decoded once.
+"""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -12,14 +18,19 @@ from seqlab.io import write_json_atomic
 from seqlab.translit.config import CONTEXT_RECORD, CONTEXT_SETTINGS
 from seqlab.translit.data.corpus import Pair
 from seqlab.translit.decoding.ranking import Candidate, CandidateTable
+from seqlab.translit.evaluation.sentences import evaluate_lattices
 from seqlab.translit.model.checkpoint import CONFIG, read_config
 from seqlab.translit.transliterator import Transliterator
+from seqlab.translit.words.bigrams import BigramContext
 from seqlab.translit.words.prior_sources import PriorSource, mix, weight_grid
 
 LENGTH_PENALTIES = (0.5, 0.75, 1.0, 1.25)
 PRIOR_WEIGHTS = (0.0, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5)
 LEXICON_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0)
 RESCORER_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+CONTEXT_WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.75, 0.9, 1.2)
+CONTEXT_LEXICON_WEIGHTS = (0.0, 0.5, 1.0)
+NASAL_PENALTIES = (None, 0.0, 0.5, 1.0, 2.0)  # None: no nasal variants
 
 
 class DevTable(CandidateTable):
@@ -69,10 +80,7 @@ def tune_decoding(model_dir: Path, translit: Transliterator, sources: list[Prior
         best = max((g for w in weights for g in grid(table, prior_log_prob, best, rescorer_weights=w)),
                    key=lambda g: (g["dev_accuracy"], -sum(g["rescorer_weights"]), -g["prior_weight"]))
     prior.save(model_dir)
-    config = read_config(model_dir)
-    decoding = config.get("decoding", {})
-    kept = {k: decoding[k] for k in CONTEXT_SETTINGS + CONTEXT_RECORD if k in decoding}  # `context`'s own
-    config["decoding"] = {**kept,
+    section = {
         "beam_size": beam_size, "length_penalty": best["length_penalty"], "prior_weight": best["prior_weight"],
         "lexicon_weight": best["lexicon_weight"],
         "dev_accuracy": best["dev_accuracy"], "dev_accuracy_without_prior": without["dev_accuracy"],
@@ -81,6 +89,46 @@ def tune_decoding(model_dir: Path, translit: Transliterator, sources: list[Prior
         "prior_sources": [{**s.describe(), "weight": w} for s, w in zip(sources, best["mixture"])],
     }
     if translit.rescorers:
-        config["decoding"]["rescorers"] = {r.name: w for r, w in zip(translit.rescorers, best["rescorer_weights"])}
+        section["rescorers"] = {r.name: w for r, w in zip(translit.rescorers, best["rescorer_weights"])}
+    # what `seqlab translit context` tuned stays: it is tuned on top of these values, not instead of them
+    return {**write_decoding(model_dir, section, keep=CONTEXT_SETTINGS + CONTEXT_RECORD), "grid": results}
+
+
+def tune_context(translit: Transliterator, lines: list[list[str]], references: list[str], weights=CONTEXT_WEIGHTS,
+                 lexicon_weights=CONTEXT_LEXICON_WEIGHTS, nasal_penalties=NASAL_PENALTIES) -> tuple[dict, list[dict]]:
+    """The (κ, μ, nasal penalty) with the lowest WER on these sentences (ties: the smaller weights, no nasal
+    variants), and the whole grid. Candidates are decoded once (the cache); the bigram scores once per (μ, π)."""
+    grid, model_decoding = [], translit.settings()
+    for mu, penalty in itertools.product(lexicon_weights, nasal_penalties):
+        decoding = replace(model_decoding, context_lexicon_weight=mu, nasal_penalty=penalty)
+        lattices = translit.lattices(lines, decoding, joint=True)
+        for weight in weights:
+            report = evaluate_lattices(lattices, references, lambda lat, w=weight: lat.choose(
+                0.0, translit.context, w, translit.prior), translit.lang)
+            grid.append({"context_weight": weight, "context_lexicon_weight": mu, "nasal_penalty": penalty,
+                         "wer": report.wer})
+    best = min(grid, key=lambda row: (row["wer"], row["context_weight"], row["context_lexicon_weight"],
+                                      -1 if row["nasal_penalty"] is None else row["nasal_penalty"]))
+    return best, grid
+
+
+def save_context(model_dir: Path, bigrams: BigramContext, best: dict, without: float, sentences: int,
+                 sources: list[dict]) -> None:
+    """Save the bigram model beside the model and record the tuned (κ, μ, nasal penalty) as its default sentence
+    context, with the tune-half WER with and without it."""
+    bigrams.save(model_dir)
+    write_decoding(model_dir, {
+        "context_weight": best["context_weight"], "context_lexicon_weight": best["context_lexicon_weight"],
+        "nasal_penalty": best["nasal_penalty"],
+        "context_tune_wer": round(best["wer"], 4), "context_tune_wer_without": round(without, 4),
+        "context_tune_sentences": sentences, "context_bigrams": len(bigrams), "context_sources": sources})
+
+
+def write_decoding(model_dir: Path, section: dict, keep: Sequence[str] | None = None) -> dict:
+    """The one writer of config.json's "decoding" section: `section` over the old section's fields named in
+    `keep` (None: all of them), written atomically; returns the new section."""
+    config = read_config(model_dir)
+    old = config.get("decoding", {})
+    config["decoding"] = {**(old if keep is None else {k: old[k] for k in keep if k in old}), **section}
     write_json_atomic(model_dir / CONFIG, config)
-    return {**config["decoding"], "grid": results}
+    return config["decoding"]

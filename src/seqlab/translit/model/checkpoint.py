@@ -16,10 +16,10 @@ from typing import Any
 import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
+from torch.overrides import TorchFunctionMode
 
 from seqlab.errors import CheckpointError, SeqlabError, first_line
 from seqlab.io import atomic_path, write_json_atomic
-from seqlab.translit.analysis.formulas import Analysis, Sizes
 from seqlab.translit.config import DIRECTIONS, ModelConfig
 from seqlab.translit.data.vocab import Vocabs
 from seqlab.translit.languages import DEFAULT_LANG, shipped_dir
@@ -92,14 +92,29 @@ def load_model(model_dir: str | Path, weights: Path | None = None) -> tuple[Seq2
     return model, vocabs, config
 
 
+class _NoRandomInit(TorchFunctionMode):
+    """Skips `normal_` (the embeddings' initialization): on a meta tensor it changes nothing, yet its first call
+    imports torch._dynamo, seconds that every model load would pay."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if getattr(func, "__name__", None) == "normal_":
+            return args[0] if args else kwargs["tensor"]
+        return func(*args, **(kwargs or {}))
+
+
+def expected_shapes(model_config: ModelConfig) -> dict[str, tuple[int, ...]]:
+    """The shape of every tensor in the state_dict of the model `model_config` describes, from the model built on
+    the meta device: shapes without allocating (a hand-edited config may describe gigabytes)."""
+    with torch.device("meta"), _NoRandomInit():
+        model = Seq2Seq(model_config)
+    return {name: tuple(tensor.shape) for name, tensor in model.state_dict().items()}
+
+
 def _check_size(model_config: ModelConfig, path: Path) -> None:
-    """Compare the parameter count of the model config.json describes (the exact formula of `analyze`) with the
-    weight file's (read from its header), so a hand-edited config (hidden_size 8192, 16 layers) fails at once
-    instead of first allocating gigabytes."""
-    c = model_config
-    sizes = Sizes(c.embedding_size, c.hidden_size, 1, c.target_vocab, c.cell, c.encoder_layers, c.decoder_layers,
-                  c.attention, c.bidirectional)
-    expected = Analysis.of(sizes).to_dict()["parameters"] + (c.source_vocab - c.target_vocab) * c.embedding_size
+    """Compare the parameter count of the model config.json describes with the weight file's (read from its
+    header), so a hand-edited config (hidden_size 8192, 16 layers) fails at once instead of first allocating
+    gigabytes."""
+    expected = sum(math.prod(shape) for shape in expected_shapes(model_config).values())
     try:
         with safe_open(str(path), framework="pt") as weights:
             found = sum(math.prod(weights.get_slice(name).get_shape()) for name in weights.keys())

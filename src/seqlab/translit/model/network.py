@@ -208,6 +208,3 @@ class Seq2Seq(nn.Module):
         use_teacher = torch.rand(teacher.size(0), device=teacher.device) < teacher_forcing
         return torch.where(use_teacher, teacher, logits.argmax(dim=-1))
 
-
-def count_parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())

@@ -33,9 +33,10 @@ from tqdm import tqdm
 from seqlab.errors import SeqlabError, check_all, first_line
 from seqlab.io import output_dir, read_jsonl, write_json_atomic
 from seqlab.options import check_fields
+from seqlab.parameters import count_parameters
 from seqlab.translit.config import ModelConfig, SweepOptions, TrainConfig
 from seqlab.translit.model import checkpoint as ckpt
-from seqlab.translit.model.network import Seq2Seq, count_parameters
+from seqlab.translit.model.network import Seq2Seq
 from seqlab.translit.sweep import space as sweep_space
 from seqlab.translit.sweep.halving import run_rung
 from seqlab.translit.sweep.halving import settings as halving_settings

@@ -27,7 +27,7 @@ class Lattice:
     candidates: list[list[str]]
     emissions: list[np.ndarray]
     priors: list[np.ndarray]
-    learned: list[str | None]  # the user's own spelling of the word (userdict.py), which always wins
+    learned: list[str | None]  # the user's own spelling of the word (words/user_dictionary.py), which always wins
     _scored_with: tuple | None = field(default=None, repr=False, compare=False)
     _transitions: tuple | None = field(default=None, repr=False, compare=False)
 

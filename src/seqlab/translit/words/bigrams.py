@@ -32,6 +32,7 @@ import numpy as np
 from seqlab.errors import CheckpointError
 from seqlab.io import atomic_path
 from seqlab.translit.languages import DEFAULT_LANG, language
+from seqlab.translit.words.counts import read_counts
 from seqlab.translit.words.prior import WordPrior
 
 CONTEXT_FILE = "context.tsv.gz"
@@ -106,12 +107,9 @@ class BigramContext:
         except (OSError, EOFError, UnicodeDecodeError) as exc:
             raise CheckpointError(f"{path}: not a gzip-compressed UTF-8 file ({exc}){hint}") from None
         counts: dict[str, Counter] = {}
-        for lineno, line in enumerate(io.StringIO(text), start=1):
-            fields = line.rstrip("\n").split("\t")
-            if (len(fields) != 3 or not (fields[0] == START or word_pattern.fullmatch(fields[0]))
-                    or not word_pattern.fullmatch(fields[1]) or not (fields[2].isascii() and fields[2].isdigit())
-                    or int(fields[2]) < 1):
-                raise CheckpointError(f"{path}:{lineno}: expected PREVIOUS<TAB>WORD<TAB>COUNT, got {line[:60]!r}"
-                                      f"{hint}")
-            counts.setdefault(fields[0], Counter())[fields[1]] += int(fields[2])
+        keys = [lambda v: v == START or word_pattern.fullmatch(v), word_pattern.fullmatch]
+        lines = (line.rstrip("\n") for line in io.StringIO(text))
+        for (previous, word), count in read_counts(lines, path, keys,
+                                                   "PREVIOUS<TAB>WORD<TAB>COUNT", CheckpointError, hint, min_count=1):
+            counts.setdefault(previous, Counter())[word] += count
         return cls(counts)

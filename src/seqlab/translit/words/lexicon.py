@@ -15,6 +15,7 @@ from typing import Iterable
 from seqlab.errors import CheckpointError
 from seqlab.io import write_text_atomic
 from seqlab.translit.data.corpus import Pair
+from seqlab.translit.words.counts import read_counts
 
 LEXICON_FILE = "lexicon.tsv"
 
@@ -55,10 +56,8 @@ class Lexicon:
             raise CheckpointError(f"{path}: not UTF-8 ({exc.reason}); delete it to decode without lexicon memory") \
                 from None
         entries: dict[str, Counter] = defaultdict(Counter)
-        for lineno, line in enumerate(lines, start=1):
-            fields = line.split("\t")
-            if len(fields) != 3 or not fields[0] or not fields[1] or not (fields[2].isascii() and fields[2].isdigit()):
-                raise CheckpointError(f"{path}:{lineno}: expected ROMAN<TAB>NATIVE<TAB>COUNT, got {line[:60]!r}; "
-                                      "delete the file to decode without lexicon memory")
-            entries[fields[0].lower()][fields[1]] += int(fields[2])
+        hint = "; delete the file to decode without lexicon memory"
+        for (roman, native), count in read_counts(lines, path, [bool, bool], "ROMAN<TAB>NATIVE<TAB>COUNT",
+                                                  CheckpointError, hint):
+            entries[roman.lower()][native] += count
         return cls(dict(entries))

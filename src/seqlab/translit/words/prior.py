@@ -17,11 +17,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
-from seqlab.datadir import candidate_roots
 from seqlab.errors import CheckpointError, DataError
 from seqlab.io import write_text_atomic
-from seqlab.translit.data.corpus import relative_paths
 from seqlab.translit.languages import DEFAULT_LANG, language
+from seqlab.translit.words.counts import read_counts
 
 PRIOR_FILE = "prior.tsv"
 DEVANAGARI_WORD = language(DEFAULT_LANG).word  # Hindi's words, as before languages were added
@@ -50,13 +49,10 @@ def parse_counts(lines: Iterable[str], path: Path, error: type[Exception], hint:
                  lang: str = DEFAULT_LANG) -> Counter:
     """WORD<TAB>COUNT lines (a word of the language, a whole count ≥ 0) → counts; `error` names FILE:LINE."""
     counts: Counter = Counter()
-    pattern, script = language(lang).word, language(lang).script.name
-    for lineno, line in enumerate(lines, start=1):
-        word, tab, count = line.partition("\t")
-        if not tab or not pattern.fullmatch(word) or not (count.isascii() and count.isdigit()):
-            raise error(f"{path}:{lineno}: expected WORD<TAB>COUNT (a {script} word, a whole count ≥ 0), got "
-                        f"{line[:60]!r}{hint}")
-        counts[word] += int(count)
+    entry = language(lang)
+    for (word,), count in read_counts(lines, path, [entry.word.fullmatch],
+                                      f"WORD<TAB>COUNT (a {entry.script.name} word, a whole count ≥ 0)", error, hint):
+        counts[word] += count
     return counts
 
 
@@ -103,17 +99,3 @@ class WordPrior:
         counts = parse_counts(lines, path, CheckpointError,
                               "; delete the file and run `seqlab translit prior` again", lang)
         return cls(counts)
-
-
-def wikipedia_sample(lang: str, data_dir: str | None = None) -> Path:
-    """The Dakshina native-script Wikipedia sample for `lang`, found under the usual data roots."""
-
-    lexicon_dir = relative_paths("dakshina", lang, "train")[0].parent
-    name = f"{lang}.wiki-filt.valid.text.shuf.txt.gz"
-    for _, root in candidate_roots(data_dir):
-        path = root / lexicon_dir.parent / "native_script_wikipedia" / name
-        if path.is_file():
-            return path
-    raise DataError(f"Dakshina Wikipedia sample {name} not found under --data-dir, $SEQLAB_DATA_DIR or ./data "
-                    f"(expected <dir>/{lexicon_dir.parent}/native_script_wikipedia/{name}); give any "
-                    f"{language(lang).script.name} text file with --text instead")

@@ -11,7 +11,7 @@ so every text line equal to one of those sentences (found under the data roots, 
 is dropped before counting, and the number dropped is reported.
 
 Several sources are mixed as normalized distributions, p(w) = Σ_i a_i · c_i(w) / N_i, with the weights a_i
-tuned on dev (`tune.py`); the mixture is stored as pseudo-counts summing to `PSEUDO_TOKENS`.
+tuned on dev (evaluation/tuning.py); the mixture is stored as pseudo-counts summing to `PSEUDO_TOKENS`.
 """
 from __future__ import annotations
 
@@ -25,14 +25,13 @@ import wordfreq
 
 from seqlab.datadir import candidate_roots
 from seqlab.errors import DataError
-from seqlab.translit.data.corpus import romanized_sentences
+from seqlab.translit.data.paths import romanized_sentences, wikipedia_sample
 from seqlab.translit.languages import DEFAULT_LANG, LANGUAGES, language
 from seqlab.translit.words.prior import (
     WordPrior,
     count_words,
     parse_counts,
     read_text_lines,
-    wikipedia_sample,
 )
 
 PSEUDO_TOKENS = 10**8  # a mixture's total pseudo-count: the rarest word then counts ~1, unseen words 0.1
