@@ -152,3 +152,47 @@ def test_every_shipped_model_loads_and_offers_a_word_it_was_taught(code):
     candidates = translit.candidates([roman], 5)[0]
     assert translit.lang == code and native in candidates, (roman, native, candidates)
     assert all(language(code).script.writes(word) for word in candidates)
+
+
+def _ranges(*spans: tuple[int, int]) -> frozenset[str]:
+    return frozenset(chr(c) for low, high in spans for c in range(low, high + 1))
+
+
+def test_devanagaris_derived_classes_are_the_hand_made_table():
+    """The classes come from Unicode names; for Devanagari they are exactly the type-ahead's hand-made table."""
+    classes = language("hi").script.syllable_classes
+    assert classes == {
+        "consonant": _ranges((0x0915, 0x0939), (0x0958, 0x095F), (0x0978, 0x097F)),
+        "vowel": _ranges((0x0904, 0x0914), (0x0960, 0x0961), (0x0972, 0x0977)),
+        "sign": _ranges((0x093A, 0x093B), (0x093E, 0x094C), (0x094E, 0x094F), (0x0955, 0x0957), (0x0962, 0x0963)),
+        "virama": _ranges((0x094D, 0x094D)), "nukta": _ranges((0x093C, 0x093C)),
+        "modifier": _ranges((0x0900, 0x0903))}
+    assert language("ur").script.syllable_classes == {} and language("sd").script.may_follow == {}
+
+
+def _problem(script, word: str) -> str | None:
+    """The well-formedness rule the tables are for (text/script.py's): each constrained class after an allowed one."""
+    before, classes = "start", script.syllable_classes
+    for char in word:
+        kind = next((name for name, chars in classes.items() if char in chars), "other")
+        if kind in script.may_follow and before not in script.may_follow[kind]:
+            return f"{kind} U+{ord(char):04X} after {before}"
+        before = kind
+    return None
+
+
+@pytest.mark.parametrize("code", [code for code, lang in LANGUAGES.items() if lang.script.brahmic])
+def test_each_brahmic_table_accepts_real_words_and_refuses_malformed_ones(code, shared_data):
+    """Of the first 2,000 lexicon words, nearly all are well formed (the few refused are mis-encodings such as
+    অা for আ); a vowel sign on an independent vowel, a sign at the start and a doubled virama are refused."""
+    script = language(code).script
+    natives = list(dict.fromkeys(native for _, native in first_pairs(shared_data, code, 2000)))
+    refused = [word for word in natives if _problem(script, word)]
+    assert len(refused) <= len(natives) // 200, refused[:10]
+    classes = script.syllable_classes
+    consonant, vowel, sign, virama = (sorted(classes[kind])[0] for kind in ("consonant", "vowel", "sign", "virama"))
+    assert _problem(script, consonant + sign) is None and _problem(script, consonant + virama + consonant) is None
+    for malformed in (vowel + sign, sign + consonant, consonant + virama + virama):
+        assert _problem(script, malformed), malformed
+    if code == "ml":
+        assert _problem(script, "അതിനു്") is None  # samvruthokaram: a virama on the u sign

@@ -9,7 +9,9 @@ file. Torch-free and import-light: `seqlab --help` and the server's page code re
 A script's letters are the code points of its Unicode block(s) whose general category is a letter or a mark
 (L*, M*), plus the few symbols its languages write as words (Sindhi's ۽ "and" and ۾ "in" are So); digits are
 its Nd code points. Character classes are built from those sets as code-point ranges, so each is one linear
-regex class whatever the script.
+regex class whatever the script. Each Brahmic script also has a well-formedness table (`syllable_classes`,
+`may_follow`: which letters are consonants, vowels, vowel signs, viramas, nuktas and nasal/visarga modifiers, and
+which may follow which), derived from the Unicode names, for the type-ahead's filter of malformed candidates.
 """
 from __future__ import annotations
 
@@ -27,6 +29,16 @@ PRETRAINED_ROOT = Path(__file__).parent / "pretrained"
 REVERSE_SUFFIX = "-native-to-roman"  # pretrained/<lang>-native-to-roman/: the shipped reverse model
 DEFAULT_LANG = "hi"  # the language of models saved before config.json recorded one, and of a bare `predict`
 DANDA = "\u0964\u0965"  # । ॥ : the sentence marks of most Brahmic scripts (encoded once, in Devanagari's block)
+# Well-formedness tables of the Brahmic scripts (the type-ahead's candidate filter, text/script.py): the class of
+# each letter and sign, and which classes may come right before a sign, virama, nukta or nasal/visarga modifier.
+CONSONANT, VOWEL, SIGN, VIRAMA, NUKTA, MODIFIER = "consonant", "vowel", "sign", "virama", "nukta", "modifier"
+INDIC_MAY_FOLLOW = {SIGN: frozenset({CONSONANT, NUKTA}), VIRAMA: frozenset({CONSONANT, NUKTA}),
+                    NUKTA: frozenset({CONSONANT}), MODIFIER: frozenset({CONSONANT, NUKTA, VOWEL, SIGN})}
+# Independent vowel letters, by the words their Unicode names end in (LETTER <name>).
+_VOWEL_NAMES = frozenset({"A", "AA", "I", "II", "U", "UU", "VOCALIC R", "VOCALIC RR", "VOCALIC L", "VOCALIC LL",
+                          "E", "EE", "AI", "O", "OO", "AU", "SHORT A", "CANDRA A", "CANDRA E", "SHORT E", "CANDRA O",
+                          "SHORT O", "OE", "OOE", "AW", "UE", "UUE"})
+_MODIFIER_NAMES = ("CANDRABINDU", "ANUSVARA", "VISARGA", "BINDI", "TIPPI", "ADDAK")
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,9 @@ class Script:
     extra_letters: str = ""  # symbols (category So) written as words
     extra_word_signs: str = ""  # signs the word prior counts inside words (Devanagari's ॰ in डॉ॰), not letters
     probe: str = ""  # a consonant every font of the script has (the report's font check)
+    brahmic: bool = True  # consonants with vowel signs, viramas and nuktas: it has a well-formedness table
+    vowel_letters: tuple[tuple[int, int], ...] = ()  # independent vowels where their names do not say (Sinhala)
+    virama_after_sign: bool = False  # Malayalam's samvruthokaram ു്: a virama on the u sign
 
     def code_points(self) -> Iterable[int]:
         for low, high in self.blocks:
@@ -70,6 +85,43 @@ class Script:
     def writes(self, text: str) -> bool:
         """True when `text` is non-empty and every character is a letter of this script or a joiner."""
         return bool(text) and all(c in self.letters or c in JOINERS for c in text)
+
+    @functools.cached_property
+    def syllable_classes(self) -> dict[str, frozenset[str]]:
+        """class → its characters, from the Unicode names (VOWEL SIGN …, SIGN VIRAMA, SIGN NUKTA, LETTER <vowel>,
+        …); empty for a script without the Brahmic structure. Length marks, avagraha, OM, joiners: no class."""
+        if not self.brahmic:
+            return {}
+        found: dict[str, set[str]] = {}
+        for point in self.code_points():
+            kind = self._syllable_class(point)
+            if kind:
+                found.setdefault(kind, set()).add(chr(point))
+        return {kind: frozenset(chars) for kind, chars in found.items()}
+
+    def _syllable_class(self, point: int) -> str | None:
+        char = chr(point)
+        category, name = unicodedata.category(char), unicodedata.name(char, "").partition(" ")[2]
+        if category[0] == "M":
+            return (SIGN if "VOWEL SIGN" in name else VIRAMA if "VIRAMA" in name or "AL-LAKUNA" in name
+                    else NUKTA if "NUKTA" in name else MODIFIER if any(m in name for m in _MODIFIER_NAMES) else None)
+        if category != "Lo" or not (name.startswith(("LETTER ", "VOWEL ")) or name in ("IRI", "URA")):
+            return None  # IRI, URA: Gurmukhi's vowel bearers take signs as consonants do
+        letter = name.partition(" ")[2]
+        if "CHILLU" in letter:  # Malayalam's vowelless final consonants take no sign
+            return None
+        if self.vowel_letters:
+            return VOWEL if any(low <= point <= high for low, high in self.vowel_letters) else CONSONANT
+        return VOWEL if letter in _VOWEL_NAMES else CONSONANT
+
+    @property
+    def may_follow(self) -> dict[str, frozenset[str]]:
+        """Which classes may come right before each constrained class (others may follow anything)."""
+        if not self.brahmic:
+            return {}
+        if self.virama_after_sign:
+            return {**INDIC_MAY_FOLLOW, VIRAMA: INDIC_MAY_FOLLOW[VIRAMA] | {SIGN}}
+        return dict(INDIC_MAY_FOLLOW)
 
 
 @dataclass(frozen=True)
@@ -125,11 +177,11 @@ GUJARATI = Script("Gujarati", ((0x0A80, 0x0AFF),), DANDA, probe="ક")
 TAMIL = Script("Tamil", ((0x0B80, 0x0BFF),), "", probe="க")
 TELUGU = Script("Telugu", ((0x0C00, 0x0C7F),), DANDA, probe="క")
 KANNADA = Script("Kannada", ((0x0C80, 0x0CFF),), DANDA, probe="ಕ")
-MALAYALAM = Script("Malayalam", ((0x0D00, 0x0D7F),), DANDA, probe="ക")
-SINHALA = Script("Sinhala", ((0x0D80, 0x0DFF),), "\u0df4", probe="ක")
+MALAYALAM = Script("Malayalam", ((0x0D00, 0x0D7F),), DANDA, probe="ക", virama_after_sign=True)
+SINHALA = Script("Sinhala", ((0x0D80, 0x0DFF),), "\u0df4", probe="ක", vowel_letters=((0x0D85, 0x0D96),))
 # Arabic's block and supplement; the comma, semicolon, question mark, full stop (۔), percent and separators.
 PERSO_ARABIC = Script("Perso-Arabic", ((0x0600, 0x06FF), (0x0750, 0x077F)), "،؛؟۔٪٫٬", direction="rtl",
-                      extra_letters="\u06fd\u06fe", probe="ک")
+                      extra_letters="\u06fd\u06fe", probe="ک", brahmic=False)
 
 LANGUAGES: dict[str, Language] = {lang.code: lang for lang in (
     Language("bn", "Bengali", "বাংলা", BENGALI, "ben", "Noto Sans Bengali", "bn", indicxlit_top1=55.49),
