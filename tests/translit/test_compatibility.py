@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
+
+from translit_helpers import LEGACY_RUN
 
 from seqlab.cli import main
-
-LEGACY_RUN = Path(__file__).resolve().parents[1] / "fixtures" / "run-before-restructure"
 
 
 def test_a_run_directory_from_before_the_restructure_evaluates_identically(tmp_path, capsys):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from translit_helpers import LEGACY_RUN
 
 from seqlab.cli import main
 from seqlab.errors import SeqlabError
@@ -20,7 +21,6 @@ from seqlab.options import check_value
 from seqlab.translit import config as translit_config
 from seqlab.translit.transliterator import load_transliterator
 
-LEGACY_RUN = Path(__file__).resolve().parents[1] / "fixtures" / "run-before-restructure"
 # SEQLAB_FUZZ_EXAMPLES=600 for a deeper run by hand; `make test` keeps it to seconds.
 FUZZ = settings(max_examples=int(os.environ.get("SEQLAB_FUZZ_EXAMPLES", 60)), deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])

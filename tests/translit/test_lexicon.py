@@ -6,13 +6,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from translit_helpers import LEGACY_RUN
 
 from seqlab.errors import CheckpointError
 from seqlab.translit.data.corpus import Pair
 from seqlab.translit.transliterator import load_transliterator
 from seqlab.translit.words.lexicon import LEXICON_FILE, Lexicon
-
-LEGACY_RUN = Path(__file__).resolve().parents[1] / "fixtures" / "run-before-restructure"
 
 
 def test_lexicon_round_trips_case_insensitively_and_refuses_corrupt_files(tmp_path):

@@ -6,11 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from translit_helpers import LEGACY_RUN
 
 from seqlab.errors import CheckpointError
 from seqlab.translit.transliterator import load_transliterator
 
-LEGACY_RUN = Path(__file__).resolve().parents[1] / "fixtures" / "run-before-restructure"
 WORDS = ["ghar", "pani", "dilli", "kal", "namaste", "bharat"]
 
 

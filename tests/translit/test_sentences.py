@@ -15,7 +15,7 @@ from seqlab.translit.evaluation.sentences import WerReport, align, score_sentenc
 from seqlab.translit.text.sentence import best_path
 from seqlab.translit.text.tokens import words
 from seqlab.translit.transliterator import load_transliterator
-from seqlab.translit.words.bigrams import CONTEXT_FILE, START, BigramContext
+from seqlab.translit.words.bigrams import CONTEXT_FILE, DISCOUNT, START, BigramContext
 from seqlab.translit.words.prior import WordPrior
 
 
@@ -57,16 +57,21 @@ def toy_prior() -> WordPrior:
 
 
 def test_bigram_probabilities_sum_to_one_over_the_prior_vocabulary():
-    """P(· | v) is a distribution for every context, seen or not (the prior is, up to its unseen mass)."""
+    """P(· | v) is a distribution for every context, seen or not: over the prior's vocabulary (where the prior sums
+    to one) it sums to one, less the discounted counts of the followers of v that the prior does not know."""
     prior = toy_prior()
-    context = BigramContext.from_lines(["और मैं घर", "और मैं", "में घर और"])
+    context = BigramContext.from_lines(["और मैं घर", "और मैं", "में घर और", "घर गया"])  # गया: not in the prior
     vocab = list(prior.counts)
-    prior_mass = sum(math.exp(prior.log_prob(w)) for w in vocab)
+    assert sum(math.exp(prior.log_prob(w)) for w in vocab) == pytest.approx(1.0, rel=1e-12)
+    unknown_mass = {}
     for previous in [START, "और", "मैं", "घर", "unseen"]:
+        following = context.counts.get(previous, {})
+        unknown_mass[previous] = sum(max(c - DISCOUNT, 0.0) for w, c in following.items() if w not in prior.counts) \
+            / max(sum(following.values()), 1)
         total = sum(math.exp(context.log_prob(w, previous, prior)) for w in vocab)
-        assert total == pytest.approx(prior_mass if previous not in context.counts or all(
-            w in vocab for w in context.counts[previous]) else total, rel=1e-9)
+        assert total == pytest.approx(1.0 - unknown_mass[previous], rel=1e-9)
         assert total <= 1 + 1e-9
+    assert unknown_mass["घर"] == pytest.approx(0.125) and unknown_mass["unseen"] == 0.0  # both cases are tested
 
 
 def test_bigram_model_round_trips_and_refuses_corrupt_files(tmp_path):

@@ -43,6 +43,7 @@ class TrainResult:
 
 
 EpochCallback = Callable[[int, float], None]
+Clock = Callable[[], float]  # seconds; time.monotonic, or a clock a test controls
 
 
 def seed_everything(seed: int) -> None:
@@ -97,8 +98,9 @@ class Trainer:
     """Owns one run: model, optimizer, schedule, data and the run directory."""
 
     def __init__(self, model_cfg: ModelConfig, cfg: TrainConfig, run_dir: Path, train: list[Pair], dev: list[Pair],
-                 vocabs: Vocabs):
+                 vocabs: Vocabs, clock: Clock = time.monotonic):
         self.model_cfg, self.cfg, self.run_dir, self.vocabs = model_cfg, cfg, Path(run_dir), vocabs
+        self.clock = clock  # what the time budget is measured with
         self.dev = dev
         encoded = encode_pairs(train, vocabs)
         self.sources, self.targets = [s for s, _ in encoded], [t for _, t in encoded]
@@ -171,7 +173,7 @@ class Trainer:
             if self.cfg.show_progress and index % 50 == 0:
                 bar.set_postfix(loss=f"{loss_sum.item() / tokens:.3f}",
                                 pairs_per_s=f"{pairs / (time.perf_counter() - start):.0f}")
-            if deadline is not None and time.monotonic() > deadline:
+            if deadline is not None and self.clock() > deadline:
                 stopped = True
                 break
         bar.close()
@@ -214,14 +216,14 @@ def run_training(trainer: Trainer, on_epoch: EpochCallback | None = None) -> Tra
     """Epoch loop shared by fresh and resumed runs."""
     cfg = trainer.cfg
     budget_left = None if cfg.time_budget is None else cfg.time_budget * 60 - trainer.elapsed
-    deadline = None if budget_left is None else time.monotonic() + budget_left
+    deadline = None if budget_left is None else trainer.clock() + budget_left
     while trainer.epoch < cfg.epochs:
-        if deadline is not None and time.monotonic() >= deadline:
+        if deadline is not None and trainer.clock() >= deadline:
             _log(cfg, "time budget used up")
             break
-        started = time.monotonic()
+        started = trainer.clock()
         record = trainer.train_epoch(deadline)
-        trainer.elapsed += time.monotonic() - started
+        trainer.elapsed += trainer.clock() - started
         stop = trainer.end_epoch(record)
         last = read_jsonl(trainer.run_dir / ckpt.METRICS)[-1]
         _log(cfg, f"epoch {trainer.epoch}: loss {last['train_loss']:.4f}  dev acc {last['dev_accuracy']:.4f}  "
@@ -235,8 +237,9 @@ def run_training(trainer: Trainer, on_epoch: EpochCallback | None = None) -> Tra
 
 
 def train(model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str | Path | None = None,
-          on_epoch: EpochCallback | None = None) -> TrainResult:
-    """Train a new model; everything needed to reproduce or resume it lands in `run_dir`."""
+          on_epoch: EpochCallback | None = None, clock: Clock = time.monotonic) -> TrainResult:
+    """Train a new model; everything needed to reproduce or resume it lands in `run_dir`. `--time-budget` is
+    measured with `clock`."""
     cfg.validate()
     run_dir = Path(run_dir) if run_dir else new_run_dir()
     if run_dir.exists() and not run_dir.is_dir():
@@ -249,7 +252,7 @@ def train(model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str | Path | None =
             raise SeqlabError(f"{run_dir} already holds a run; use --resume {run_dir} to continue it, "
                               "or pick a new --run-dir")
         remove_stale_temporaries(run_dir)
-        trainer = Trainer(model_cfg, cfg, run_dir, train_pairs, dev_pairs, vocabs)
+        trainer = Trainer(model_cfg, cfg, run_dir, train_pairs, dev_pairs, vocabs, clock)
         config = {"model": model_cfg.to_dict(), "train": asdict(cfg), "seqlab_version": __version__,
                   "data": {**data_info, "train_pairs": len(train_pairs), "dev_pairs": len(dev_pairs)}}
         ckpt.save_run_files(run_dir, config, vocabs)
