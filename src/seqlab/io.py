@@ -86,6 +86,18 @@ def output_dir(path: str | os.PathLike, option: str) -> Path:
     return path
 
 
+def output_file(path: str | os.PathLike, option: str) -> Path:
+    """Check before the work (a generation, a training) that a file can be written at `path`: not a folder, in a
+    writable folder (created with its parents), so the work is not lost to a bad path found only at the end."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise SeqlabError(f"{option} {path} is a folder; give a file name (e.g. {path / 'out.txt'})")
+    output_dir(path.parent, option)
+    if path.exists() and not os.access(path, os.W_OK):
+        raise SeqlabError(f"{option} {path}: file is not writable")
+    return path
+
+
 class RunLock:
     """One writer per run folder: an exclusive `flock` on FOLDER/.lock, which records the holder's PID.
 

@@ -100,7 +100,7 @@ BAD_REQUESTS = [
     ("GET", "/transliterate", None, None, 405, "Method Not Allowed"),
     ("POST", "/lyrics/generate", None, {"prompt": ""}, 400, "prompt is empty"),
     ("POST", "/lyrics/generate", None, {"max_length": 100000}, 400, "max_length"),
-    ("POST", "/lyrics/generate", None, {"top_p": 0}, 400, "--top-p"),
+    ("POST", "/lyrics/generate", None, {"top_p": 0}, 400, "top_p must be in (0, 1]"),
     ("POST", "/lyrics/generate", None, {"temperature": "hot"}, 422, "temperature"),
     ("POST", "/learn", None, {"roman": "kal"}, 400, "native"),
     ("POST", "/learn", None, {"roman": "k l", "native": "कल"}, 400, "not a letter"),

@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 
+from seqlab.io import output_file
 from seqlab.lyrics.config import ArtistEvalConfig, EvalConfig, GenerationConfig, SpeedConfig, TrainConfig
 from seqlab.options import check_value, cli_option
 
@@ -123,6 +124,8 @@ def generate(
 
     cfg = GenerationConfig.from_cli(dict(locals()), do_sample=not greedy)
     speed = SpeedConfig.from_cli(dict(locals()))
+    if output is not None:
+        output_file(output, "--output")  # a bad path is found before generating, not after
     _quiet_transformers(progress)
     loaded = load_for_generation(model, artist, device, speed)
     known = loaded.artist

@@ -20,6 +20,7 @@ MODEL_SIZES = ("tiny", "small")
 DTYPES = ("auto", "float32", "bfloat16")
 QUANTIZE = ("auto", "none", "int8")
 PRECISIONS = ("auto", "fp32", "bf16")
+MIN_DIVISOR = 1e-3  # smallest temperature and repetition penalty (see GenerationConfig)
 
 
 @dataclass
@@ -68,7 +69,9 @@ class TrainConfig(Options):
 
     def validate(self) -> None:
         check_fields(self)
-        check_all([(not (self.resume and self.overwrite), "--resume and --overwrite exclude each other")])
+        check_all([(not (self.resume and self.overwrite), "--resume and --overwrite exclude each other"),
+                   (self.hold_out_artist is None or bool(self.hold_out_artist.strip()),
+                    "--hold-out-artist is empty: give the name of an artist of the data, or leave the option out")])
 
 
 @dataclass
@@ -84,9 +87,12 @@ class GenerationConfig(Options):
     top_k: int = opt(50, "--top-k", "Sample among the K most likely tokens (0 = all).", low=0)
     top_p: float = opt(0.9, "--top-p", "Nucleus sampling: the smallest set of tokens with this much probability.",
                        low=0.0, high=1.0, low_open=True)
-    temperature: float = opt(1.0, "--temperature", "Softmax temperature.", low=0.0, high=100.0, low_open=True)
+    # The sampler divides float32 logits by these two: near 0 they overflow to inf and sampling fails with NaNs
+    # (1e-300 rounds to 0). At 0.001 a logit of 1e6 stays finite, and sampling is already as good as greedy.
+    temperature: float = opt(1.0, "--temperature", "Softmax temperature (0.001 = greedy in effect).", low=MIN_DIVISOR,
+                             high=100.0)
     repetition_penalty: float = opt(1.2, "--repetition-penalty", "Penalty on tokens already generated (1 = none).",
-                                    low=0.0, high=100.0, low_open=True)
+                                    low=MIN_DIVISOR, high=100.0)
     num_return_sequences: int = opt(1, "--num-return-sequences", "Texts to generate.", low=1, high=1000)
     seed: Optional[int] = opt(None, "--seed", "Random seed: same seed, same text.", low=0, high=MAX_SEED)
 

@@ -11,7 +11,7 @@ import sys
 import time
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, NamedTuple, TextIO
+from typing import Any, Callable, NamedTuple, TextIO
 
 import torch
 
@@ -64,14 +64,21 @@ class Generated:
         return self.new_tokens / self.seconds if self.seconds > 0 else 0.0
 
 
-def new_token_budget(prompt_tokens: int, cfg: GenerationConfig, context: int | None) -> tuple[int, str | None]:
-    """(new tokens to generate at most, a warning if the request had to be shortened to fit `context`)."""
+def cli_flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def new_token_budget(prompt_tokens: int, cfg: GenerationConfig, context: int | None,
+                     name: Callable[[str], str | None] = cli_flag) -> tuple[int, str | None]:
+    """(new tokens to generate at most, a warning if the request had to be shortened to fit `context`). Errors
+    call the settings `name(field)`: CLI flags by default, the JSON fields on the server (None: not offered)."""
     if context is not None and prompt_tokens >= context:
         raise SeqlabError(f"the prompt is {prompt_tokens:,} tokens but the model's context is {context:,} tokens "
-                          "(prompt and new tokens together); shorten --prompt")
+                          f"(prompt and new tokens together); shorten {name('prompt')}")
     if not cfg.max_new_tokens and prompt_tokens >= cfg.max_length:
-        raise SeqlabError(f"the prompt is {prompt_tokens} tokens, not shorter than --max-length "
-                          f"{cfg.max_length}; raise --max-length or use --max-new-tokens")
+        raise SeqlabError(f"the prompt is {prompt_tokens} tokens, not shorter than {name('max_length')} "
+                          f"{cfg.max_length}; raise {name('max_length')}"
+                          + (f" or use {name('max_new_tokens')}" if name("max_new_tokens") else ""))
     requested = cfg.max_new_tokens or cfg.max_length - prompt_tokens
     if context is None or prompt_tokens + requested <= context:
         return requested, None

@@ -94,6 +94,17 @@ def create_app(options: ServeOptions, state: Optional[ServerState] = None) -> Fa
                   "candidates, sentences) and lyrics generation.", version=_version(), lifespan=lifespan)
     app.state.seqlab = state
     install_error_handlers(app)
+    add_routes(app)
+    if options.cors_origin:
+        app.add_middleware(CORSMiddleware, allow_origins=[options.cors_origin], allow_methods=["GET", "POST",
+                           "DELETE"], allow_headers=["content-type"])
+    app.add_middleware(BodyLimit, limit=options.max_body)
+    app.add_middleware(MetricsMiddleware, metrics=state.metrics)
+    return app
+
+
+def add_routes(app: FastAPI) -> None:
+    """Every endpoint and page of the server (models not needed: tests walk this list)."""
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=PAGES), name="static")
 
@@ -104,13 +115,6 @@ def create_app(options: ServeOptions, state: Optional[ServerState] = None) -> Fa
     @app.get("/lyrics", include_in_schema=False)
     async def lyrics_page() -> FileResponse:
         return FileResponse(PAGES / "lyrics.html")
-
-    if options.cors_origin:
-        app.add_middleware(CORSMiddleware, allow_origins=[options.cors_origin], allow_methods=["GET", "POST",
-                           "DELETE"], allow_headers=["content-type"])
-    app.add_middleware(BodyLimit, limit=options.max_body)
-    app.add_middleware(MetricsMiddleware, metrics=state.metrics)
-    return app
 
 
 def app_from_env() -> FastAPI:

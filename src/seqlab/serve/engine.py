@@ -16,6 +16,7 @@ from typing import Callable, Optional, Sequence
 from seqlab.cache import LruCache
 from seqlab.serve.batching import MicroBatcher
 from seqlab.serve.config import ServeOptions
+from seqlab.translit.text.tokens import model_form, too_long, word_matches
 from seqlab.translit.transliterator import Transliterator
 
 WARM_UP_LENGTH = 20  # Dakshina's longest Hindi romanization has 20 characters
@@ -59,14 +60,14 @@ class TranslitEngine:
 
     def _decode(self, words: list[str], beam: int) -> list[list[str]]:
         """In the decoding thread: decode, then remember the lists."""
-        results = self.model_only.candidates(words, beam_size=beam)
+        results = self.model_only.candidate_lists(words, self.model_only.settings(beam))  # checked by the endpoint
         for word, result in zip(words, results):
             self.cache.put((word, beam), result)
         return results
 
     async def word(self, word: str, k: int) -> list[str]:
         """The k best candidates of one word (a GET /tl request)."""
-        key = (word.lower(), self.beam_for(k))
+        key = (model_form(word), self.beam_for(k))
         cached = self.cache.get(key)
         self._on_cache(cached is not None)
         if cached is None:
@@ -82,7 +83,7 @@ class TranslitEngine:
         between two batches the decoding thread serves the single-word requests waiting meanwhile, so a large
         request never holds up the type-ahead ones for long."""
         beam = self.beam_for(k)
-        keys = [w.lower() for w in words]
+        keys = [model_form(w) for w in words]
         found = {key: self.cache.get((key, beam)) for key in dict.fromkeys(keys)}
         missing = [key for key, value in found.items() if value is None]
         for key in found:
@@ -97,13 +98,30 @@ class TranslitEngine:
     async def text(self, text: str) -> tuple[str, list[str], int]:
         """Sentence mode: `Transliterator.transliterate_text` (digits, punctuation and spacing kept), a few lines
         at a time (sentence context is per line, so the result is the same) for the reason given in `words`."""
-        pieces, words, too_long = [], [], 0
+        pieces, words, long_words = [], [], 0
         for chunk in _line_chunks(text, self.options.max_batch * 8):
-            result, decoded, long_words = await self.run(self.translit.transliterate_text, chunk)
+            await self._decode_in_pieces(chunk)
+            result, decoded, left = await self.run(self.translit.transliterate_text, chunk)
             pieces.append(result)
             words += decoded
-            too_long += long_words
-        return "".join(pieces), words, too_long
+            long_words += left
+        return "".join(pieces), words, long_words
+
+    async def _decode_in_pieces(self, chunk: str) -> None:
+        """A chunk is whole lines, and one line may be long (20,000 characters, thousands of words): its words are
+        decoded first, --max-batch at a time, into sentence mode's cache, so that `transliterate_text` then only
+        chooses among cached candidates and other requests are served between the pieces. (Greedy decoding, beam
+        1, keeps no cache and is fast: it stays one call.)"""
+        if self.translit.settings().beam_size == 1:
+            return
+        distinct = await self.run(_distinct_words, chunk, self.translit.direction)
+        step = self.options.max_batch
+        if len(distinct) <= step:
+            return
+        for start in range(0, len(distinct), step):
+            decoded = await self.run(self.translit.cache_candidates, distinct[start : start + step])
+            if decoded:
+                self._on_batch(decoded)
 
     def _learned_first(self, words: Sequence[str], lists: list[list[str]], k: int) -> list[list[str]]:
         """The first k of each list, after the user's learned spellings (Transliterator's own rule)."""
@@ -116,6 +134,12 @@ class TranslitEngine:
     async def close(self) -> None:
         await self.batcher.close()
         self._thread.shutdown(wait=False, cancel_futures=True)
+
+
+def _distinct_words(text: str, direction: str) -> list[str]:
+    """The words of `text` that sentence mode decodes, as the model reads them, once each."""
+    found = (m.group(0) for m in word_matches(text, direction))
+    return list(dict.fromkeys(model_form(word) for word in found if not too_long(word)))
 
 
 def _line_chunks(text: str, size: int) -> list[str]:

@@ -6,17 +6,19 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Sequence
+from typing import Any, Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from seqlab.errors import SeqlabError
+from seqlab.errors import SeqlabError, first_line
 from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH
 from seqlab.translit.languages import DEFAULT_LANG
-from seqlab.translit.text.tokens import token_pattern
+from seqlab.translit.text.tokens import model_form, token_pattern, too_long
 
 log = logging.getLogger("seqlab.serve")
 _LETTERS = re.compile(r"[^\W\d_]*")
@@ -28,6 +30,36 @@ class ApiError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
+
+
+class RequestBody(BaseModel):
+    """Base of every JSON request body: unknown keys and loose types are refused, and so is text that is not
+    Unicode. JSON may escape lone surrogates (`"\\ud800"`), which Python decodes into strings that no encoder,
+    tokenizer or file accepts; every string field is checked here, once for all endpoints, so such text is a 422
+    naming the field instead of a 500 wherever it would first be used."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _unicode_text(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, str):
+                    check_unicode(item, f" in item {index}")
+        elif isinstance(value, str):
+            check_unicode(value)
+        return value
+
+
+def check_unicode(text: str, where: str = "") -> None:
+    """Refuse lone surrogates (U+D800–U+DFFF), the only strings that cannot be written as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise PydanticCustomError("unicode_surrogate", "not valid Unicode text: a lone surrogate (U+{code}){where} at "
+                                  "character {index}", {"code": f"{ord(text[exc.start]):04X}", "where": where,
+                                                        "index": exc.start + 1}) from None
 
 
 def error_response(status: int, message: str, **extra) -> JSONResponse:
@@ -44,8 +76,10 @@ def check_word(word: str, where: str = "word", direction: str = DIRECTIONS[0], l
     reported); anything else is refused, naming the first character that is not a letter."""
     if not word:
         raise ApiError(400, f"{where} is empty")
-    if len(word) > MAX_WORD_LENGTH:
-        raise ApiError(400, f"{where} is {len(word):,} characters long; the limit is {MAX_WORD_LENGTH}")
+    if too_long(word):
+        length = len(model_form(word))
+        grown = " once lower-cased" if length != len(word) else ""
+        raise ApiError(400, f"{where} is {length:,} characters long{grown}; the limit is {MAX_WORD_LENGTH}")
     match = token_pattern(direction, lang).fullmatch(word)
     if match is not None and match.lastgroup == "word":
         return word
@@ -108,6 +142,12 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404 and message == "Not Found":
             message = f"no such page or endpoint: {request.url.path[:80]} (see /docs)"
         return error_response(exc.status_code, message)
+
+    @app.exception_handler(UnicodeError)
+    async def not_unicode(request: Request, exc: UnicodeError):  # text RequestBody cannot see (a header, a path)
+        log.warning("refused %s %s: %s", request.method, request.url.path[:80], first_line(exc))
+        return error_response(400, "the request holds text that is not valid Unicode (a lone surrogate or a bad "
+                                   "byte)")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):  # a bug: logged here, never shown to the client

@@ -14,12 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import AsyncIterator, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from seqlab.errors import first_line
 from seqlab.lyrics.config import RECIPE_PROMPT, GenerationConfig
-from seqlab.options import default_of
-from seqlab.serve.limits import ApiError
+from seqlab.options import check_value, default_of
+from seqlab.serve.limits import ApiError, RequestBody
 
 MAX_PROMPT = 4000  # characters; the model's context is checked in tokens as well
 
@@ -30,10 +30,8 @@ def _default(name: str):
     return default_of(GenerationConfig, name)
 
 
-class LyricsRequest(BaseModel):
+class LyricsRequest(RequestBody):
     """The sampling knobs, with `seqlab lyrics generate`'s defaults (from GenerationConfig)."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
 
     prompt: str = Field(RECIPE_PROMPT, description="Text the lyrics start with.")
     max_length: int = Field(_default("max_length"), description="Total tokens, prompt included.")
@@ -42,6 +40,11 @@ class LyricsRequest(BaseModel):
     top_p: float = Field(_default("top_p"))
     temperature: float = Field(_default("temperature"))
     repetition_penalty: float = Field(_default("repetition_penalty"))
+
+
+def _json_field(name: str) -> Optional[str]:
+    """How an error names a setting on the server: its JSON field, if requests have one."""
+    return name if name in LyricsRequest.model_fields else None
 
 
 class _Cancelled(Exception):
@@ -92,8 +95,10 @@ class LyricsService:
             raise ApiError(400, f"max_length must be at most {self.max_length} on this server, got "
                                 f"{request.max_length}")
         values = request.model_dump(exclude={"prompt"})
+        for name, value in values.items():  # SeqlabError → 400, naming the JSON field (not the CLI flag)
+            check_value(GenerationConfig, name, value, label=name)
         cfg = GenerationConfig(**values)
-        cfg.validate()  # SeqlabError → 400, naming the knob
+        cfg.validate()
         return cfg
 
     def _check_budget(self, prompt: str, cfg: GenerationConfig) -> Optional[str]:
@@ -102,7 +107,7 @@ class LyricsService:
         from seqlab.lyrics.model import context_length
 
         tokens = len(self.tokenizer(prompt).input_ids)
-        return new_token_budget(tokens, cfg, context_length(self.model))[1]
+        return new_token_budget(tokens, cfg, context_length(self.model), name=_json_field)[1]
 
     async def prepare(self, request: LyricsRequest) -> tuple[GenerationConfig, Optional[str]]:
         cfg = self.config(request)

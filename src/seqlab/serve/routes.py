@@ -8,20 +8,18 @@ from typing import Optional
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from seqlab.serve.languages import LanguageList, ServedLanguage
-from seqlab.serve.limits import ApiError, check_k, check_word, check_words
+from seqlab.serve.limits import ApiError, RequestBody, check_k, check_word, check_words
 from seqlab.serve.lyrics import LyricsRequest
 
 router = APIRouter()
 
 
 
-class TransliterateRequest(BaseModel):
+class TransliterateRequest(RequestBody):
     """Either `words` (candidates per word) or `text` (whole sentences: digits, punctuation and spacing kept)."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
 
     lang: Optional[str] = Field(None, description="Language code (GET /languages; default: the server's first).")
     words: Optional[list[str]] = Field(None, description="Words (runs of letters) to give candidates for.")
@@ -29,9 +27,7 @@ class TransliterateRequest(BaseModel):
     k: Optional[int] = Field(None, description="Candidates per word (words mode).")
 
 
-class LearnRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
+class LearnRequest(RequestBody):
     lang: Optional[str] = Field(None, description="Language code (GET /languages; default: the server's first).")
     roman: str = Field(..., description="The romanized word as typed.")
     native: Optional[str] = Field(None, description="The native-script word picked (DELETE: omit to forget all).")
@@ -75,7 +71,11 @@ async def romanizations(request: Request, lang: str, word: str,
     k = check_k(state.options.default_k if k is None else k, state.options.max_k)
     check_word(word, direction="native-to-roman", lang=served.lang)
     result = await served.engine.run(served.reverse.candidates, [word], max(k, state.options.beam_size))
-    return {"result": result[0][:k]}
+    answer = {"result": result[0][:k]}
+    unknown = sorted(served.reverse.unknown_characters([word]))  # read as <unk>, reported as GET /tl does
+    if unknown:
+        answer["unknown_characters"] = unknown
+    return answer
 
 
 @router.post("/transliterate", summary="Candidates of many words (one batch), or whole sentences")

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from seqlab.device import DEVICE_HELP
+from seqlab.device import DEVICE_HELP, INFERENCE_DTYPES
 from seqlab.options import Options, check_fields, from_dict, opt
 from seqlab.translit.languages import DEFAULT_LANG, LANGUAGE_CODES
 
@@ -131,6 +131,18 @@ class DecodingConfig(Options):
         """The "decoding" section of a model's config.json (it also records how the values were tuned)."""
         section = config.get("decoding", {})
         return from_dict(cls, section, f"{where}: decoding", ignore=DECODING_RECORD)
+
+
+@dataclass
+class LoadOptions(Options):
+    """What `load_transliterator` (the Python API) takes beside the model folder, checked as the CLI checks its
+    options: a bad value is one SeqlabError naming the parameter (or the CLI flag that sets it), before anything
+    is read."""
+
+    batch_size: int = opt(256, help="Words decoded in one batch.", low=1, high=65536)
+    device: str = opt("cpu", "--device", DEVICE_HELP)
+    dtype: str = opt("float32", "--dtype", "What the models compute in.", choices=INFERENCE_DTYPES)
+    rescorers: bool = opt(True, help="Also rescore with the model folder's rescorer models.")
 
 
 @dataclass

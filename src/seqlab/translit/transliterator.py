@@ -1,6 +1,7 @@
 """Using a trained model: words, top-k candidates and whole sentences (the Python API behind `predict`)."""
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from dataclasses import replace
@@ -13,7 +14,7 @@ from seqlab.cache import LruCache
 from seqlab.device import resolve_device, resolve_inference_dtype
 from seqlab.errors import SeqlabError
 from seqlab.options import check_fields
-from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH, DecodingConfig
+from seqlab.translit.config import DIRECTIONS, DecodingConfig, LoadOptions
 from seqlab.translit.data.vocab import Vocabs, make_batch
 from seqlab.translit.decoding.ranking import Candidate, rank
 from seqlab.translit.decoding.search import (
@@ -28,7 +29,8 @@ from seqlab.translit.model.checkpoint import load_model
 from seqlab.translit.model.network import Seq2Seq
 from seqlab.translit.model.rescorers import Rescorer, load_rescorers, rescorer_weights
 from seqlab.translit.text.sentence import Lattice, lattice
-from seqlab.translit.text.tokens import word_matches
+from seqlab.translit.text.tokens import model_form, too_long, word_matches
+from seqlab.translit.text.word_check import check_words
 from seqlab.translit.words.bigrams import BigramContext
 from seqlab.translit.words.lexicon import Lexicon
 from seqlab.translit.words.prior import WordPrior
@@ -56,7 +58,7 @@ class Transliterator:
 
     def unknown_characters(self, words: Iterable[str]) -> Counter:
         """Input characters the model never saw in training (they are read as <unk>)."""
-        return Counter(c for w in words for c in w.lower() if c not in self.vocabs.source.stoi)
+        return Counter(c for w in words for c in model_form(w) if c not in self.vocabs.source.stoi)
 
     @property
     def device(self) -> torch.device:
@@ -120,10 +122,17 @@ class Transliterator:
     def candidates(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
                    prior_weight: float | None = None, lexicon_weight: float | None = None) -> list[list[str]]:
         """`candidate_lists` with the model's decoding but the given values, and a beam of at least 5 unless
-        `beam_size` says otherwise."""
-        return self.candidate_lists(words, self.settings(beam_size or max(self.decoding.beam_size, 5),
-                                                         length_penalty=length_penalty, prior_weight=prior_weight,
-                                                         lexicon_weight=lexicon_weight))
+        `beam_size` says otherwise. `words` is checked as the server checks words (`check_words`)."""
+        self.check_words(words)
+        beam_size = max(self.decoding.beam_size, 5) if beam_size is None else beam_size
+        return self.candidate_lists(words, self.settings(beam_size, length_penalty=length_penalty,
+                                                         prior_weight=prior_weight, lexicon_weight=lexicon_weight))
+
+    def check_words(self, words: Sequence[str]) -> None:
+        """SeqlabError naming the first item of `words` that is not one word of the model's input (word_check.py):
+        the API's word methods check, the internal ones (`candidate_lists`, `best`) take tokenizer and corpus
+        words as they are."""
+        check_words(words, self.vocabs.source.stoi, self.vocabs.target.stoi, self.direction)
 
     def candidate_lists(self, words: Sequence[str], decoding: DecodingConfig) -> list[list[str]]:
         """Up to `decoding.beam_size` distinct outputs per word, best first: the beam's and the training lexicon's
@@ -149,21 +158,24 @@ class Transliterator:
 
     def transliterate(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
                       prior_weight: float | None = None, lexicon_weight: float | None = None) -> list[str]:
-        """`best` with the model's decoding but the given values."""
+        """`best` with the model's decoding but the given values; `words` is checked as in `candidates`."""
+        self.check_words(words)
         return self.best(words, self.settings(beam_size, length_penalty=length_penalty, prior_weight=prior_weight,
                                               lexicon_weight=lexicon_weight))
 
     def best(self, words: Sequence[str], decoding: DecodingConfig) -> list[str]:
-        """One output word per input word: greedy for beam size 1, else the best reranked candidate."""
+        """One output word per input word: greedy for beam size 1, else the best reranked candidate (a word
+        the model gives no output for is returned as it is)."""
         if self.usable(decoding).beam_size > 1:
-            return [c[0] if c else "" for c in self.candidate_lists(words, decoding)]
-        results = greedy_words(self.model, self.vocabs, words, self.batch_size, self.device)
+            return [c[0] if c else word for word, c in zip(words, self.candidate_lists(words, decoding))]
+        results = [output or word for word, output in
+                   zip(words, greedy_words(self.model, self.vocabs, words, self.batch_size, self.device))]
         return [best[0] for best in self.learned_first(words, [[r] for r in results], 1)]
 
     def attention(self, word: str) -> tuple[str, torch.Tensor | None]:
         """Greedy output and its attention matrix (output chars × input chars), None without attention."""
         check_word_lengths([word])
-        batch = make_batch([0], [self.vocabs.source.encode(word.lower())], None).to(self.device)
+        batch = make_batch([0], [self.vocabs.source.encode(model_form(word))], None).to(self.device)
         tokens, weights = greedy_decode(self.model, batch.source, batch.source_lengths, keep_attention=True)
         output = self.vocabs.target.decode(tokens[0].tolist())
         return output, None if weights is None else weights[0, : len(output) + 1, : len(word)].float()
@@ -179,13 +191,15 @@ class Transliterator:
         returns the words decoded and the number of words left as they were for being too long. Each line's
         words are chosen jointly with the bigram model (words/bigrams.py) unless `context` is False or the model has
         none; tokens that are not words (tokens.py) and words longer than MAX_WORD_LENGTH are kept as they are."""
+        if not isinstance(text, str):
+            raise SeqlabError(f"text must be a string, got {type(text).__name__}")
         matches = list(word_matches(text, self.direction, self.lang))
-        short = [m for m in matches if len(m.group(0)) <= MAX_WORD_LENGTH]
+        short = [m for m in matches if not too_long(m.group(0))]
         decoding = self.settings(beam_size, context_weight=context_weight)
         outputs = iter(self._choose_lines(text, short, decoding, context))
         pieces, end = [], 0
         for m in matches:
-            pieces += [text[end : m.start()], next(outputs) if len(m.group(0)) <= MAX_WORD_LENGTH else m.group(0)]
+            pieces += [text[end : m.start()], m.group(0) if too_long(m.group(0)) else next(outputs)]
             end = m.end()
         return "".join(pieces) + text[end:], [m.group(0) for m in short], len(matches) - len(short)
 
@@ -194,7 +208,7 @@ class Transliterator:
         s = self.usable(decoding)
         words = [m.group(0) for m in matches]
         if s.beam_size == 1 or not words:
-            return self.transliterate(words, 1) if words else []
+            return self.best(words, replace(s, beam_size=1)) if words else []
         lines: dict[int, list[str]] = {}
         line, position = 0, 0
         for m in matches:
@@ -214,7 +228,7 @@ class Transliterator:
         s = replace(s, lexicon_weight=s.context_lexicon_weight) if joint else s
         nasal_penalty = s.nasal_penalty if joint else None
         flat = [w for line in lines for w in line]
-        keys = [(w.lower(), s.beam_size) for w in flat]
+        keys = [(model_form(w), s.beam_size) for w in flat]
         scored = iter(self.candidate_cache.get_many(
             keys, lambda missing: self.scored_candidates([w for w, _ in missing], s.beam_size)))
         spellings = iter(self.user_dictionary.lookup_many(flat) if self.user_dictionary else [[] for _ in flat])
@@ -224,6 +238,23 @@ class Transliterator:
             result.append(lattice(line, [next(scored) for _ in line], s, self.rescorer_weights, self.prior, learned,
                                   nasal_penalty))
         return result
+
+
+    def cache_candidates(self, words: Sequence[str], beam_size: int | None = None) -> int:
+        """Decode the words sentence mode will need into its cache (what `lattices` reads), so that a caller (the
+        server) can decode a long text in pieces and then choose its words at once, with the same result.
+        Returns how many words had to be decoded."""
+        s = self.settings(beam_size)
+        keys = [(model_form(w), s.beam_size) for w in words]
+        decoded = 0
+
+        def decode(missing: list) -> list:
+            nonlocal decoded
+            decoded = len(missing)
+            return self.scored_candidates([w for w, _ in missing], s.beam_size)
+
+        self.candidate_cache.get_many(keys, decode)
+        return decoded
 
 
 def _offer_taught(ranked: list[str], taught: set[str], k: int) -> list[str]:
@@ -255,15 +286,22 @@ def model_lang(config: dict, where: str = "config.json") -> str:
 
 
 def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 256, device: str = "cpu",
-                        user_dictionary: UserDictionary | None = None, direction: str | None = None,
+                        user_dictionary: UserDictionary | str | Path | None = None, direction: str | None = None,
                         rescorers: bool = True, dtype: str = "float32", lang: str | None = None) -> Transliterator:
     """Load a run directory or model folder; without one, the model shipped with seqlab for `lang` (default
     Hindi) and `direction` (default romanized → native script); a language without one is a one-line error
     listing those shipped. A model of another direction or language than a given one is refused.
     Decoding defaults to the CPU: single words are faster there than a GPU round trip. A user dictionary is
-    used only when given (evaluation never sees one). `rescorers=False` leaves the folder's rescorer models out
-    (about 3x faster decoding, for servers). `dtype` (device.INFERENCE_DTYPES) is what the models compute in;
-    scores, prior and ranking stay float32."""
+    used only when given (a UserDictionary, or the path of its file; evaluation never sees one).
+    `rescorers=False` leaves the folder's rescorer models out (about 3x faster decoding, for servers). `dtype`
+    (device.INFERENCE_DTYPES) is what the models compute in; scores, prior and ranking stay float32. Values are
+    checked as the CLI checks them (config.LoadOptions)."""
+    LoadOptions(batch_size=batch_size, device=device, dtype=dtype, rescorers=rescorers).validate()
+    if isinstance(user_dictionary, (str, os.PathLike)):
+        user_dictionary = UserDictionary(user_dictionary)
+    elif user_dictionary is not None and not isinstance(user_dictionary, UserDictionary):
+        raise SeqlabError(f"user_dictionary must be a UserDictionary or the path of its file, got "
+                          f"{type(user_dictionary).__name__}")
     target = resolve_device(device)  # a wrong --device fails before the model is read
     model_dtype = resolve_inference_dtype(dtype, target)
     if direction is not None and direction not in DIRECTIONS:

@@ -39,7 +39,7 @@ def context(
     from seqlab.translit.model.checkpoint import CONFIG
     from seqlab.translit.transliterator import load_transliterator
     from seqlab.translit.words.bigrams import BigramContext
-    from seqlab.translit.words.prior import read_text_lines
+    from seqlab.translit.words.prior import DEVANAGARI_WORD, read_text_lines
     from seqlab.translit.words.prior_sources import evaluation_sentences
 
     translit = load_transliterator(model, lang=lang)  # a missing or broken model folder is reported first
@@ -53,6 +53,10 @@ def context(
     for path in paths:
         text = read_text_lines(Path(path))
         kept = [line for line in text if line.strip() not in exclude]
+        if not any(DEVANAGARI_WORD.search(line) for line in kept):  # as `prior` refuses it: nothing is saved
+            raise SeqlabError(f"--text {path}: holds no Devanagari words"
+                              + (" besides evaluation sentences" if len(kept) < len(text) else "")
+                              + "; give Devanagari text, one sentence per line")
         text_lines, dropped = text_lines + kept, dropped + len(text) - len(kept)
     bigrams = BigramContext.from_lines(text_lines, lang)
     with RunLock(model, "model folder"):

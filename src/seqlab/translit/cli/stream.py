@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 
 from seqlab.errors import SeqlabError
 from seqlab.translit.config import MAX_WORD_LENGTH
-from seqlab.translit.text.tokens import token_pattern, word_matches
+from seqlab.translit.text.tokens import token_pattern, too_long, word_matches
 from seqlab.translit.transliterator import LEADING_WORD, Transliterator
 
 _LINE_TEXT_LIMIT = 1 << 16  # characters of an unfinished line held back before its start is written
@@ -109,11 +109,11 @@ class TextStream:
 
     def _emit_candidates(self, text: str) -> str:
         words = [m.group(0) for m in word_matches(text, self.translit.direction, self.translit.lang)]
-        short = [w for w in words if len(w) <= MAX_WORD_LENGTH]
+        short = [w for w in words if not too_long(w)]
         self.unknown.update(self.translit.unknown_characters(short))
         self.too_long += len(words) - len(short)
         beam = max(self.top_k, self.beam_size or 1)
-        ranked = iter(self.translit.candidates(short, beam) if short else [])
+        ranked = iter(self.translit.candidate_lists(short, self.translit.settings(beam)) if short else [])
         out, start = [], 0
         for m in _token_or_newline(self.translit.direction, self.translit.lang).finditer(text):
             token = m.group(0)
@@ -124,7 +124,7 @@ class TextStream:
                     out.append(self._line_text + text[start : m.end()])
                 self._line_words, self._line_text, self._line_cut = 0, "", False
             else:
-                shown = " ".join(next(ranked)[: self.top_k]) if len(token) <= MAX_WORD_LENGTH else token
+                shown = token if too_long(token) else " ".join(next(ranked)[: self.top_k])
                 out.append(self._word_line_start() + shown + "\n")
             start = m.end()
         if not self._line_words:

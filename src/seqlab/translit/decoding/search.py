@@ -12,6 +12,7 @@ from seqlab.translit.config import MAX_WORD_LENGTH
 from seqlab.translit.data.vocab import EOS_ID, PAD_ID, SOS_ID, Batch, Vocabs, make_batch
 from seqlab.translit.decoding.ranking import Candidate, candidate_score, rank
 from seqlab.translit.model.network import Seq2Seq, map_state, reorder_state
+from seqlab.translit.text.tokens import model_form, too_long
 
 
 def max_output_lengths(lengths: torch.Tensor) -> torch.Tensor:
@@ -177,7 +178,7 @@ def forced_scores(model: Seq2Seq, vocabs: Vocabs, pairs: Sequence[tuple[str, str
     scores: list[float] = []
     for start in range(0, len(pairs), batch_size):
         chunk = pairs[start : start + batch_size]
-        sources = [vocabs.source.encode(roman.lower()) for roman, _ in chunk]
+        sources = [vocabs.source.encode(model_form(roman)) for roman, _ in chunk]
         targets = [vocabs.target.encode(native, add_eos=True) for _, native in chunk]
         batch = make_batch(list(range(len(chunk))), sources, targets).to(device)
         scores += score_targets(model, batch.source, batch.source_lengths, batch.target).tolist()
@@ -187,15 +188,16 @@ def forced_scores(model: Seq2Seq, vocabs: Vocabs, pairs: Sequence[tuple[str, str
 def check_word_lengths(words: Sequence[str]) -> None:
     """Decoding time and memory grow with the square of a word's length: refuse what no real word needs."""
     for word in words:
-        if len(word) > MAX_WORD_LENGTH:
+        if too_long(word):
             raise SeqlabError(f"words longer than {MAX_WORD_LENGTH} characters cannot be transliterated, got one of "
-                              f"{len(word):,} characters ({word[:20]}…)")
+                              f"{len(model_form(word)):,} characters ({word[:20]}…)")
 
 
 def word_batches(vocabs: Vocabs, words: Sequence[str], batch_size: int, device: torch.device) -> Iterator[Batch]:
-    """The words, lower-cased and encoded, in batches of similar length (each batch's `index`: their positions)."""
+    """The words, lower-cased (tokens.model_form) and encoded, in batches of similar length (each batch's
+    `index`: their positions)."""
     check_word_lengths(words)
-    encoded = [vocabs.source.encode(w.lower()) for w in words]
+    encoded = [vocabs.source.encode(model_form(w)) for w in words]
     order = sorted(range(len(words)), key=lambda i: len(encoded[i]))
     for start in range(0, len(order), batch_size):
         yield make_batch(order[start : start + batch_size], encoded, None).to(device)
@@ -221,7 +223,8 @@ def beam_candidates(model: Seq2Seq, vocabs: Vocabs, words: Sequence[str], beam_s
     for batch in word_batches(vocabs, words, batch_size, device):
         hyps = beam_search(model, batch.source, batch.source_lengths, beam_size, 1.0)
         for row, word_hyps in zip(batch.index.tolist(), hyps):
-            results[row] = [Candidate(vocabs.target.decode(h.tokens), h.log_prob, h.length) for h in word_hyps]
+            found = [Candidate(vocabs.target.decode(h.tokens), h.log_prob, h.length) for h in word_hyps]
+            results[row] = [c for c in found if c.word]  # an empty output (EOS first) is never offered
     return results
 
 

@@ -41,7 +41,8 @@ class Lattice:
                                                                                                  self.priors)]
         else:
             picks = self._joint(context, context_weight, prior)
-        return [learned or (c[i] if i >= 0 else "") for learned, c, i in zip(self.learned, self.candidates, picks)]
+        return [learned or (c[i] if i >= 0 else word)  # a word without any candidate passes through
+                for word, learned, c, i in zip(self.words, self.learned, self.candidates, picks)]
 
     def _joint(self, context: BigramContext, weight: float, prior: WordPrior) -> list[int]:
         """Viterbi; a learned word is the only candidate of its position, an empty list a single empty one."""

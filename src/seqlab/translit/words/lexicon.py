@@ -15,6 +15,7 @@ from typing import Iterable
 from seqlab.errors import CheckpointError
 from seqlab.io import write_text_atomic
 from seqlab.translit.data.corpus import Pair
+from seqlab.translit.text.tokens import model_form
 from seqlab.translit.words.counts import read_counts
 
 LEXICON_FILE = "lexicon.tsv"
@@ -30,11 +31,11 @@ class Lexicon:
     def from_pairs(cls, pairs: Iterable[Pair]) -> "Lexicon":
         entries: dict[str, Counter] = defaultdict(Counter)
         for pair in pairs:
-            entries[pair.source.lower()][pair.target] += max(pair.count, 1)
+            entries[model_form(pair.source)][pair.target] += max(pair.count, 1)
         return cls(dict(entries))
 
     def lookup(self, word: str) -> Counter:
-        return self.entries.get(word.lower(), Counter())
+        return self.entries.get(model_form(word), Counter())
 
     def __len__(self) -> int:
         return sum(len(natives) for natives in self.entries.values())
@@ -59,5 +60,5 @@ class Lexicon:
         hint = "; delete the file to decode without lexicon memory"
         for (roman, native), count in read_counts(lines, path, [bool, bool], "ROMAN<TAB>NATIVE<TAB>COUNT",
                                                   CheckpointError, hint):
-            entries[roman.lower()][native] += count
+            entries[model_form(roman)][native] += count
         return cls(dict(entries))

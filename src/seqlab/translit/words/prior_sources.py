@@ -126,6 +126,9 @@ def load_source(name: str, lang: str, data_dir: str | None, exclude: set[str]) -
     if name == "wordfreq":
         return from_wordfreq(lang)
     path = Path(name).expanduser()
+    if path.is_dir():
+        raise DataError(f"--source {name}: is a folder; give a file of Devanagari text (.txt, .gz) or word counts "
+                        "(.tsv), or wikipedia or wordfreq")
     if not path.is_file():
         raise DataError(f"--source {name}: no such file (and not wikipedia or wordfreq)")
     return from_counts(path, lang) if path.suffix == ".tsv" else from_text(path, exclude, lang=lang)
