@@ -24,7 +24,7 @@ from seqlab.translit.config import (
     SweepOptions,
     TrainConfig,
 )
-from seqlab.translit.languages import LANGUAGE_CODES, language, shipped_dir
+from seqlab.translit.languages import DEFAULT_LANG, LANGUAGE_CODES, language, shipped_dir
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 for _command in (cli_dictionary.learn, cli_dictionary.forget, cli_dictionary.export, cli_sentences.context):
@@ -183,11 +183,13 @@ def prior(
     from seqlab.translit.data.corpus import load_split
     from seqlab.translit.evaluation.tuning import tune_decoding
     from seqlab.translit.transliterator import load_transliterator
-    from seqlab.translit.words.prior_sources import evaluation_sentences, load_source
+    from seqlab.translit.words.prior_sources import check_source_name, evaluation_sentences, load_source
 
     check_value(DecodingConfig, "beam_size", beam_size)
     names = list(sources or []) + ([str(text)] if text else [])
-    translit = load_transliterator(model, lang=lang)  # a missing or broken model folder is reported first
+    for name in names:  # a wrong --source before the model is read
+        check_source_name(name, lang or DEFAULT_LANG)
+    translit = load_transliterator(model, lang=lang)  # a missing or broken model folder is reported next
     lang = translit.lang
     exclude = evaluation_sentences(lang, data_dir)
     default = ["wikipedia", "wordfreq"] if language(lang).wordfreq else ["wikipedia"]

@@ -36,10 +36,11 @@ def context(
     from seqlab.translit.data.paths import wikipedia_sample
     from seqlab.translit.evaluation.sentences import sentence_words, word_by_word
     from seqlab.translit.evaluation.tuning import save_context, tune_context
+    from seqlab.translit.languages import language
     from seqlab.translit.model.checkpoint import CONFIG
     from seqlab.translit.transliterator import load_transliterator
     from seqlab.translit.words.bigrams import BigramContext
-    from seqlab.translit.words.prior import DEVANAGARI_WORD, read_text_lines
+    from seqlab.translit.words.prior import read_text_lines
     from seqlab.translit.words.prior_sources import evaluation_sentences
 
     translit = load_transliterator(model, lang=lang)  # a missing or broken model folder is reported first
@@ -47,16 +48,16 @@ def context(
     if translit.prior is None:
         raise SeqlabError(f"{model} has no word prior (prior.tsv): run `seqlab translit prior --model {model}` "
                           "first; the bigram model backs off to it")
-    exclude = evaluation_sentences(lang, data_dir)
+    exclude, entry = evaluation_sentences(lang, data_dir), language(lang)
     paths = list(sources or []) or [wikipedia_sample(lang, data_dir)]
     text_lines, dropped = [], 0
     for path in paths:
         text = read_text_lines(Path(path))
         kept = [line for line in text if line.strip() not in exclude]
-        if not any(DEVANAGARI_WORD.search(line) for line in kept):  # as `prior` refuses it: nothing is saved
-            raise SeqlabError(f"--text {path}: holds no Devanagari words"
+        if not any(entry.word.search(line) for line in kept):  # as `prior` refuses it: nothing is saved
+            raise SeqlabError(f"--text {path}: holds no {entry.script.name} words"
                               + (" besides evaluation sentences" if len(kept) < len(text) else "")
-                              + "; give Devanagari text, one sentence per line")
+                              + f"; give {entry.script.name} text, one sentence per line")
         text_lines, dropped = text_lines + kept, dropped + len(text) - len(kept)
     bigrams = BigramContext.from_lines(text_lines, lang)
     with RunLock(model, "model folder"):

@@ -119,16 +119,25 @@ def weight_grid(n_sources: int, step: float = 0.25) -> list[tuple[float, ...]]:
     return [w for w in itertools.product(ticks, repeat=n_sources) if abs(sum(w) - 1) < 1e-9]
 
 
+def check_source_name(name: str, lang: str = DEFAULT_LANG) -> None:
+    """A `--source NAME` that can be read: wikipedia, wordfreq or an existing file (checked before any model
+    loads)."""
+    path = Path(name).expanduser()
+    if name in ("wikipedia", "wordfreq"):
+        return
+    if path.is_dir():
+        raise DataError(f"--source {name}: is a folder; give a file of {language(lang).script.name} text (.txt, .gz) "
+                        "or word counts (.tsv), or wikipedia or wordfreq")
+    if not path.is_file():
+        raise DataError(f"--source {name}: no such file (and not wikipedia or wordfreq)")
+
+
 def load_source(name: str, lang: str, data_dir: str | None, exclude: set[str]) -> PriorSource:
     """`--source NAME`: wikipedia, wordfreq, a word-count .tsv or a text file in the output script."""
     if name == "wikipedia":
         return from_text(wikipedia_sample(lang, data_dir), exclude, "wikipedia", lang=lang)
     if name == "wordfreq":
         return from_wordfreq(lang)
+    check_source_name(name, lang)
     path = Path(name).expanduser()
-    if path.is_dir():
-        raise DataError(f"--source {name}: is a folder; give a file of Devanagari text (.txt, .gz) or word counts "
-                        "(.tsv), or wikipedia or wordfreq")
-    if not path.is_file():
-        raise DataError(f"--source {name}: no such file (and not wikipedia or wordfreq)")
     return from_counts(path, lang) if path.suffix == ".tsv" else from_text(path, exclude, lang=lang)
