@@ -1,6 +1,6 @@
 """One server, three languages: tiny Bengali, Urdu and Tamil models (tests/tiny_languages.py) served side by side
 through the API and typed in the editor in a real headless Chromium (Urdu right to left). Screenshots of each
-language are saved in the test's temporary folder."""
+language are saved in the test's temporary folder. Slow: the session trains the tiny models first."""
 from __future__ import annotations
 
 import os
@@ -16,6 +16,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TIMEOUT_MS = 30_000
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +94,6 @@ def _type_and_look(page, code: str, word: str, shots: Path) -> tuple[list[str], 
     return items, box, area
 
 
-@pytest.mark.slow
 def test_editor_types_three_languages_one_right_to_left(browser, served, tmp_path):
     context = browser.new_context(viewport={"width": 900, "height": 640})
     page = context.new_page()

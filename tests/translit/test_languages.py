@@ -110,6 +110,7 @@ def test_user_dictionaries_are_per_language(monkeypatch, tmp_path):
         default_user_dictionary_path("../x")
 
 
+@pytest.mark.slow  # trains the tiny models (tests/tiny_languages.py) once a session
 def test_tiny_models_write_their_script_and_keep_its_punctuation(tiny_language_models, capsys):
     for code, run in tiny_language_models.items():
         script = language(code).script
@@ -129,6 +130,7 @@ def test_tiny_models_write_their_script_and_keep_its_punctuation(tiny_language_m
     assert "is a 'ur' model, not 'bn'" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # trains the tiny models (tests/tiny_languages.py) once a session
 def test_evaluate_and_evaluate_sentences_take_the_models_language(tiny_language_models, tmp_path, capsys):
     run = tiny_language_models["ur"]
     data = run.parent / "data"

@@ -26,6 +26,7 @@ from seqlab.translit.config import DecodingConfig, FinalOptions, TrainConfig
 from seqlab.translit.data.corpus import load_split
 from seqlab.translit.evaluation.metrics import substitutions
 from seqlab.translit.evaluation.words import evaluate_pairs, write_results
+from seqlab.translit.languages import DEFAULT_LANG
 from seqlab.translit.model import checkpoint as ckpt
 from seqlab.translit.report import plots
 from seqlab.translit.report.plots import script_font
@@ -260,7 +261,7 @@ def confusion_section(rows: list[dict], top: int = 20) -> Section:
                          [[char_label(a), char_label(b), n] for (a, b), n in counts.most_common(top)])
 
 
-def attention_section(maps: list[tuple[str, str, Any]], lang: str = "hi") -> Section:
+def attention_section(maps: list[tuple[str, str, Any]], lang: str = DEFAULT_LANG) -> Section:
 
     section = Section("Attention heatmaps")
     if not maps:
