@@ -1,29 +1,35 @@
 """Options declared once: a dataclass field carries its default, CLI flag, help text and valid range.
 
-Each job's config dataclasses (`translit/config.py`, `lyrics/config.py`) declare their fields with `opt(...)`.
-From that one declaration come
-- the CLI option (`cli_option(Config, "field")`: flag, default and help for Typer),
+Each job's config dataclasses (`translit/config.py`, `lyrics/config.py`, `serve/config.py`) declare their fields
+with `opt(...)` (or `like(...)`, a variant of another class's field). From that one declaration come
+- the command's options (`command`: a parameter annotated with a config class becomes that class's flagged
+  fields, flag, type, default and help, as `HfArgumentParser` does for transformers' `run_clm.py`),
 - the short CLI name ↔ field mapping (`from_cli`, as OpenNMT-py's `from_opt`),
-- validation of values typed on the command line *and* read back from disk (`check_fields`): type, finiteness
-  and range, with a one-line message naming the flag (or the file and key) and the allowed values.
+- validation when a config is made (`Options.__post_init__`, also for values read back from disk with
+  `from_dict`): type, finiteness and range, with a one-line message naming the flag (or the file and key) and
+  the allowed values. Configs are frozen: a changed copy comes from `dataclasses.replace`, validated again.
 Torch-free, so `seqlab --help` stays fast.
 """
 from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import math
 import types
 import typing
 from dataclasses import MISSING, dataclass, field, fields
-from typing import Any, Mapping, Optional, Sequence
+from pathlib import Path
+from typing import Any, Callable, Mapping, NamedTuple, Optional, Sequence
 
 from seqlab.errors import SeqlabError
 
 
 @dataclass(frozen=True)
 class Spec:
-    """What a value may be: `low`/`high` bounds (open with `low_open`/`high_open`) or a list of `choices`."""
+    """What a value may be: `low`/`high` bounds (open with `low_open`/`high_open`) or a list of `choices`; and how
+    the CLI shows it: `flag` (a default-on switch also gets `off_flag`, else `--no-…`), `aliases` such as "-n",
+    `path` (typed and shown as a path; the config keeps a str, as JSON holds it)."""
 
     flag: Optional[str] = None
     help: str = ""
@@ -32,6 +38,9 @@ class Spec:
     low_open: bool = False
     high_open: bool = False
     choices: Optional[Sequence[str]] = None
+    off_flag: Optional[str] = None
+    aliases: Sequence[str] = ()
+    path: bool = False
 
     @property
     def short_name(self) -> Optional[str]:
@@ -75,43 +84,61 @@ def _number(value: float) -> str:
 
 def opt(default: Any = MISSING, flag: Optional[str] = None, help: str = "", *, low: Optional[float] = None,
         high: Optional[float] = None, low_open: bool = False, high_open: bool = False,
-        choices: Optional[Sequence[str]] = None) -> Any:
-    """A dataclass field with its CLI flag, help and range (see `Spec`)."""
-    spec = Spec(flag, help, low, high, low_open, high_open, choices)
+        choices: Optional[Sequence[str]] = None, off_flag: Optional[str] = None, aliases: Sequence[str] = (),
+        path: bool = False, factory: Optional[Callable[[], Any]] = None) -> Any:
+    """A dataclass field with its CLI flag, help and range (see `Spec`); `factory` makes a mutable default."""
+    spec = Spec(flag, help, low, high, low_open, high_open, choices, off_flag, tuple(aliases), path)
+    if factory is not None:
+        return field(default_factory=factory, metadata={"spec": spec})
     return field(default=default, metadata={"spec": spec})
+
+
+_SAME: Any = object()
+
+
+def like(cls: type, name: str, default: Any = _SAME, **changes: Any) -> Any:
+    """A field declared as field `name` of `cls` is, but for `changes` to its `Spec` (e.g. `help`) and `default`:
+    one declaration of an option that several configs or commands show, each with its own wording."""
+    original = next(f for f in fields(cls) if f.name == name)
+    spec = dataclasses.replace(spec_of(cls, name), **changes)
+    if default is _SAME and original.default_factory is not MISSING:
+        return field(default_factory=original.default_factory, metadata={"spec": spec})
+    return field(default=original.default if default is _SAME else default, metadata={"spec": spec})
 
 
 def spec_of(cls: type, name: str) -> Spec:
     return next(f for f in fields(cls) if f.name == name).metadata.get("spec", Spec())
 
 
-@functools.lru_cache(maxsize=None)  # decoding validates its settings on every call: resolve hints once
-def field_type(cls: type, name: str) -> tuple[type, bool]:
+class FieldType(NamedTuple):
+    kind: type  # the base type: Optional[int] → int
+    optional: bool  # None allowed
+
+
+def field_types(cls: type) -> dict[str, FieldType]:
+    """{field: (base type, whether None is allowed)}, resolved from the annotations once per class (evaluating
+    them costs more than validating a whole config)."""
+    resolved = cls.__dict__.get("_seqlab_field_types")
+    if resolved is None:
+        resolved = {}
+        for name, hint in typing.get_type_hints(cls).items():
+            args = typing.get_args(hint)
+            if typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in args:
+                resolved[name] = FieldType(next(a for a in args if a is not type(None)), True)
+            else:
+                resolved[name] = FieldType(hint, False)
+        cls._seqlab_field_types = resolved  # type: ignore[attr-defined]  # on the class itself, not a base
+    return resolved
+
+
+def field_type(cls: type, name: str) -> FieldType:
     """(base type, whether None is allowed) of a field: `Optional[int]` → (int, True)."""
-    hint = typing.get_type_hints(cls)[name]
-    args = typing.get_args(hint)
-    if typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in args:
-        return next(a for a in args if a is not type(None)), True
-    return hint, False
+    return field_types(cls)[name]
 
 
 def default_of(cls: type, name: str) -> Any:
     f = next(f for f in fields(cls) if f.name == name)
     return f.default_factory() if f.default_factory is not MISSING else f.default
-
-
-def cli_option(cls: type, name: str, *, default: Any = MISSING, help: Optional[str] = None, flag: Optional[str] = None,
-               aliases: Sequence[str] = ()):
-    """The Typer option of a config field; `default` overrides (e.g. None = "as saved" on --resume), `flag` replaces
-    the declared flag (e.g. "--packing/--pad-to-max"), `aliases` adds short forms such as "-n"."""
-    import typer
-
-    spec = spec_of(cls, name)
-    value = default_of(cls, name) if default is MISSING else default
-    flags = [flag or spec.flag or "--" + name.replace("_", "-")]
-    if flag is None and field_type(cls, name)[0] is bool and value is True:  # a default-on switch needs an off
-        flags = [f"{flags[0]}/--no-{flags[0][2:]}"]
-    return typer.Option(value, *flags, *aliases, help=spec.help if help is None else help)
 
 
 def short_names(cls: type) -> dict[str, str]:
@@ -120,18 +147,15 @@ def short_names(cls: type) -> dict[str, str]:
 
 
 def from_cli(cls: type, options: Mapping[str, Any], **overrides: Any):
-    """Build `cls` from a command's parameters (short CLI names); options left at None keep the field default
-    unless the field is Optional. Values are validated."""
+    """Build `cls` from values under their short CLI names (or field names); values left at None keep the field
+    default unless the field is Optional. Validated when made."""
     names = {**{f.name: f.name for f in fields(cls)}, **short_names(cls)}
     values: dict[str, Any] = {}
     for key, value in options.items():
         name = names.get(key)
-        if name is not None and (value is not None or field_type(cls, name)[1]):
+        if name is not None and (value is not None or field_type(cls, name).optional):
             values[name] = value
-    values.update(overrides)
-    obj = cls(**values)
-    check_fields(obj)
-    return obj
+    return cls(**{**values, **overrides})
 
 
 def from_dict(cls: type, data: Any, where: str, ignore: Sequence[str] = ()):
@@ -147,9 +171,8 @@ def from_dict(cls: type, data: Any, where: str, ignore: Sequence[str] = ()):
     missing = [name for name in required if name not in data]
     if missing:
         raise SeqlabError(f"{where} lacks {missing[0]!r}")
-    obj = cls(**{k: v for k, v in data.items() if k in known})
-    check_fields(obj, where)
-    return obj
+    values = {k: check_value(cls, k, v, where) for k, v in data.items() if k in known}  # messages name the file
+    return cls(**values)
 
 
 def check_fields(obj: Any, where: Optional[str] = None) -> None:
@@ -185,7 +208,19 @@ def check_value(cls: type, name: str, value: Any, where: Optional[str] = None, l
 
 
 class Options:
-    """Base of the config dataclasses: building from a command's parameters or from a file, and validation."""
+    """Base of the config dataclasses (declared `@dataclass(frozen=True)`): every field is checked when a config
+    is made, so a config that exists is valid; a changed copy comes from `dataclasses.replace`."""
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+        self.check()
+
+    def check(self) -> None:
+        """Rules between fields (a subclass's); each field's own type and range are checked from its `opt`."""
+
+    def validate(self) -> None:
+        """What cannot be checked when the config is made: whether this machine has the device it names
+        (imports torch, so it runs only right before the work). The fields were checked at construction."""
 
     @classmethod
     def from_cli(cls, options: Mapping[str, Any], **overrides: Any):
@@ -195,5 +230,82 @@ class Options:
     def from_dict(cls, data: Any, where: str):
         return from_dict(cls, data, where)
 
-    def validate(self) -> None:
-        check_fields(self)
+
+# Commands from the config classes ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Flags:
+    """How one command shows a config's fields, where it differs from the declarations: `unset` fields default to
+    None on this command line (the value "as saved", "the model's"), shown with the given help ("{default}" in it
+    is the field's default); a field left None keeps its default in the built config."""
+
+    unset: Mapping[str, str] = field(default_factory=dict)
+
+
+def _is_config(annotation: Any) -> bool:
+    return isinstance(annotation, type) and dataclasses.is_dataclass(annotation) and any(
+        "spec" in f.metadata for f in fields(annotation))
+
+
+def _field_parameter(cls: type, f: dataclasses.Field, flags: Flags) -> inspect.Parameter:
+    """The Typer option of one field: its flag(s), type, default and help."""
+    import typer
+
+    spec: Spec = f.metadata["spec"]
+    kind, optional = field_type(cls, f.name)
+    default = ... if f.default is MISSING and f.default_factory is MISSING else default_of(cls, f.name)
+    help_text = spec.help
+    if f.name in flags.unset:
+        help_text, default = flags.unset[f.name].format(default=default), None
+    names = [spec.flag]
+    if kind is bool and (default is True or spec.off_flag):  # a default-on switch needs an off
+        names = [f"{spec.flag}/{spec.off_flag or '--no-' + spec.flag[2:]}"]
+    shown = Path if spec.path else kind
+    annotation = Optional[shown] if optional or default is None else shown
+    return inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
+                             default=typer.Option(default, *names, *spec.aliases, help=help_text))
+
+
+def _build(cls: type, values: Mapping[str, Any]) -> Any:
+    """The config from its fields' command-line values: None keeps a non-Optional field's default (an `unset`
+    flag left out), paths become text; validated when made."""
+    kept = {}
+    for name, value in values.items():
+        if value is None and not field_type(cls, name).optional:
+            continue
+        kept[name] = str(value) if isinstance(value, Path) and spec_of(cls, name).path else value
+    return cls(**kept)
+
+
+def command(func: Callable) -> Callable:
+    """The Typer parameters of a command from the config classes it takes (the idea of `HfArgumentParser`).
+
+    A parameter of `func` annotated with a dataclass whose fields are declared with `opt` becomes one option per
+    field that has a flag, in declaration order (a `Flags` default adjusts how this command shows some); the
+    command receives the built, validated config. Other parameters (arguments, --json, output paths,
+    `typer.Context`) pass through as declared. Use under `@app.command()`."""
+    hints = typing.get_type_hints(func)
+    parameters: list[inspect.Parameter] = []
+    groups: dict[str, tuple[type, list[str]]] = {}
+    for name, param in inspect.signature(func).parameters.items():
+        annotation = hints.get(name, param.annotation)
+        if not _is_config(annotation):
+            parameters.append(param.replace(kind=inspect.Parameter.KEYWORD_ONLY, annotation=annotation))
+            continue
+        flags = param.default if isinstance(param.default, Flags) else Flags()
+        shown = [f for f in fields(annotation) if "spec" in f.metadata and f.metadata["spec"].flag]
+        parameters += [_field_parameter(annotation, f, flags) for f in shown]
+        groups[name] = (annotation, [f.name for f in shown])
+    taken = [p.name for p in parameters]
+    if len(set(taken)) != len(taken):
+        raise TypeError(f"{func.__name__}: two options share the name {next(n for n in taken if taken.count(n) > 1)}")
+
+    @functools.wraps(func)
+    def run(**values: Any) -> Any:
+        built = {name: _build(cls, {f: values.pop(f) for f in names}) for name, (cls, names) in groups.items()}
+        return func(**values, **built)
+
+    run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]  # what Typer reads
+    run.__annotations__ = {p.name: p.annotation for p in parameters}
+    run.configs = {name: cls for name, (cls, _) in groups.items()}  # type: ignore[attr-defined]  # for tests, docs
+    return run
+

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -37,8 +38,8 @@ def run_split(model: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         saved = json.loads(path.read_text(encoding="utf-8"))["config"]
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
         raise SeqlabError(f"{path} is missing or corrupt ({exc}); artist-eval needs a run folder") from exc
-    cfg = TrainConfig.from_dict(saved, str(path))
-    cfg.max_val_songs = None  # it only shortened validation during training; every validation song is unseen
+    # max_val_songs only shortened validation during training; every validation song is unseen
+    cfg = replace(TrainConfig.from_dict(saved, str(path)), max_val_songs=None)
     train, val, _ = corpus_frames(cfg)
     return train, val
 

@@ -15,7 +15,7 @@ import pandas as pd
 from seqlab.errors import SeqlabError
 from seqlab.lyrics import metrics
 from seqlab.lyrics.batching import pack, tokenize_songs
-from seqlab.lyrics.config import EvalConfig, GenerationConfig
+from seqlab.lyrics.config import SPLIT_SEED, VAL_FRACTION, EvalConfig, GenerationConfig
 from seqlab.lyrics.corpus import load_corpus, split_frame
 from seqlab.lyrics.generate import sample
 from seqlab.lyrics.model import check_block_size, load_trained
@@ -41,8 +41,8 @@ def eval_frames(cfg: EvalConfig) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     if cfg.data is None and not run:
         raise SeqlabError(f"{cfg.model} has no {RUN_CONFIG} (not trained by seqlab); pass --data to say which "
                           "lyrics to evaluate on")
-    seed = cfg.seed if cfg.seed is not None else run.get("seed", 42)
-    fraction = cfg.val_fraction if cfg.val_fraction is not None else run.get("val_fraction", 0.1)
+    seed = cfg.seed if cfg.seed is not None else run.get("seed", SPLIT_SEED)
+    fraction = cfg.val_fraction if cfg.val_fraction is not None else run.get("val_fraction", VAL_FRACTION)
     corpus = load_corpus(data, data_dir)
     songs = corpus.songs
     if cfg.split == "all":

@@ -101,7 +101,6 @@ def sample(model, tokenizer, prompt: str, cfg: GenerationConfig, stream: TextIO 
     training, and never appears in the texts. Text i is sampled with seed seeds[i], so each can be reproduced
     alone. The length is capped at the model's context; the warning that says so goes to `log` (default: stderr).
     """
-    cfg.validate()
     if not prompt and not prefix:
         raise SeqlabError("--prompt must not be empty")
     prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"] if prompt else []
@@ -159,7 +158,6 @@ def generate_lyrics(model_dir: str, prompt: str = RECIPE_PROMPT, stream: TextIO 
     speed_names = {f.name for f in fields(SpeedConfig)}
     cfg = GenerationConfig(**{k: v for k, v in options.items() if k not in speed_names})
     speed = SpeedConfig(**{k: v for k, v in options.items() if k in speed_names})
-    cfg.validate()
     loaded = load_for_generation(model_dir, artist, device, speed)
     return sample(loaded.model, loaded.tokenizer, prompt, cfg, stream, prefix=loaded.prefix).texts
 

@@ -73,7 +73,6 @@ def resolved(cfg: SpeedConfig, device: torch.device) -> tuple[str, str]:
 
 def prepare(model, cfg: SpeedConfig):
     """The model as it will generate: cast, with int8 weights and/or compiled per `cfg` (changed in place)."""
-    cfg.validate()
     device = next(model.parameters()).device
     dtype, quantize = resolved(cfg, device)
     model = model.to(DTYPE[dtype]).eval()

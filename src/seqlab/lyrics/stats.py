@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from seqlab.lyrics.batching import examples_from_tokens, token_stats, tokenize_songs
+from seqlab.lyrics.config import SPLIT_SEED, VAL_FRACTION
 from seqlab.lyrics.corpus import LyricsCorpus, split_by_song
 
 
-def corpus_report(corpus: LyricsCorpus, tokenizer, val_fraction: float = 0.1, seed: int = 42,
+def corpus_report(corpus: LyricsCorpus, tokenizer, val_fraction: float = VAL_FRACTION, seed: int = SPLIT_SEED,
                   block_size: int = 256) -> dict:
     """All numbers `stats` prints, as a dict (also its --json output)."""
     songs = corpus.songs.song.tolist()

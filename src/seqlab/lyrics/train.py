@@ -182,7 +182,6 @@ def build_trainer(cfg: TrainConfig, hold: ExitStack | None = None):
     """
     from transformers import Trainer, set_seed
 
-    cfg.validate()
     out = _check_output_dir(cfg)
     set_seed(cfg.seed)
     train_songs, val_songs, info = corpus_frames(cfg)

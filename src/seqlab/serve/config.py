@@ -8,16 +8,17 @@ from typing import Any, Optional
 
 from seqlab.device import INFERENCE_DTYPES
 from seqlab.errors import SeqlabError
-from seqlab.options import Options, check_fields, from_dict, opt
+from seqlab.options import Options, from_dict, opt
 from seqlab.translit.config import MAX_BEAM
 from seqlab.translit.languages import LANGUAGE_CODES
 
 OPTIONS_ENV = "SEQLAB_SERVE_OPTIONS"  # how `--workers N` hands the options to each worker process (JSON)
 
 
-@dataclass
+@dataclass(frozen=True)
 class ServeOptions(Options):
-    """How `seqlab serve` runs; every value is validated the same way from the CLI and from OPTIONS_ENV."""
+    """How `seqlab serve` runs; every value is validated once, when the options are made (from the command line
+    or, in a worker process, from OPTIONS_ENV)."""
 
     host: str = opt("127.0.0.1", "--host", "Address to bind; 0.0.0.0 exposes the server to the network.")
     port: int = opt(8000, "--port", "TCP port.", low=1, high=65535)
@@ -65,8 +66,7 @@ class ServeOptions(Options):
                      "Dakshina test), but the server's memory rises by a third while oneDNN meets new batch shapes.",
                      choices=INFERENCE_DTYPES)
 
-    def validate(self) -> None:
-        check_fields(self)
+    def check(self) -> None:
         if self.default_k > self.max_k:
             raise SeqlabError(f"--default-k {self.default_k} is larger than --max-k {self.max_k}")
 
@@ -76,6 +76,4 @@ class ServeOptions(Options):
     @classmethod
     def from_env(cls, text: str) -> "ServeOptions":
         data: Any = json.loads(text)
-        options = from_dict(cls, data, OPTIONS_ENV)
-        options.validate()
-        return options
+        return from_dict(cls, data, OPTIONS_ENV)

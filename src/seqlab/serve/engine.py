@@ -16,7 +16,8 @@ from typing import Callable, Optional, Sequence
 from seqlab.cache import LruCache
 from seqlab.serve.batching import MicroBatcher
 from seqlab.serve.config import ServeOptions
-from seqlab.translit.text.tokens import model_form, too_long, word_matches
+from seqlab.translit.decoding.word_form import model_form, too_long
+from seqlab.translit.text.tokens import word_matches
 from seqlab.translit.transliterator import Transliterator
 
 WARM_UP_LENGTH = 20  # Dakshina's longest Hindi romanization has 20 characters

@@ -17,8 +17,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from seqlab.errors import SeqlabError, first_line
 from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH
+from seqlab.translit.decoding.word_form import model_form, too_long
 from seqlab.translit.languages import DEFAULT_LANG
-from seqlab.translit.text.tokens import model_form, token_pattern, too_long
+from seqlab.translit.text.tokens import token_pattern
 
 log = logging.getLogger("seqlab.serve")
 _LETTERS = re.compile(r"[^\W\d_]*")

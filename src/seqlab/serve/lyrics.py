@@ -11,35 +11,37 @@ import functools
 import io
 import json
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
-from typing import AsyncIterator, Optional
+from typing import Any, AsyncIterator, Optional
 
-from pydantic import Field
+from pydantic import BaseModel, Field, create_model
 
 from seqlab.errors import first_line
-from seqlab.lyrics.config import RECIPE_PROMPT, GenerationConfig
-from seqlab.options import check_value, default_of
+from seqlab.lyrics.config import GenerateOptions, GenerationConfig
+from seqlab.options import check_value, default_of, field_type, spec_of
 from seqlab.serve.limits import ApiError, RequestBody
 
 MAX_PROMPT = 4000  # characters; the model's context is checked in tokens as well
+# The sampling knobs a request may set (the CLI's `generate` options of the same names).
+REQUEST_FIELDS = ((GenerateOptions, "prompt"), (GenerationConfig, "max_length"), (GenerationConfig, "seed"),
+                  (GenerationConfig, "top_k"), (GenerationConfig, "top_p"), (GenerationConfig, "temperature"),
+                  (GenerationConfig, "repetition_penalty"))
 
 _DONE = object()
 
 
-def _default(name: str):
-    return default_of(GenerationConfig, name)
+def _request_model() -> type[BaseModel]:
+    """The request body from the config fields: their types, `seqlab lyrics generate`'s defaults and help. The
+    ranges are checked when the GenerationConfig is made, so a bad value is a 400 naming the knob."""
+    fields: dict[str, Any] = {}
+    for cls, name in REQUEST_FIELDS:
+        kind, optional = field_type(cls, name)
+        fields[name] = (Optional[kind] if optional else kind,
+                        Field(default_of(cls, name), description=spec_of(cls, name).help))
+    return create_model("LyricsRequest", __base__=RequestBody,
+                        __doc__="The sampling knobs, with `seqlab lyrics generate`'s defaults.", **fields)
 
 
-class LyricsRequest(RequestBody):
-    """The sampling knobs, with `seqlab lyrics generate`'s defaults (from GenerationConfig)."""
-
-    prompt: str = Field(RECIPE_PROMPT, description="Text the lyrics start with.")
-    max_length: int = Field(_default("max_length"), description="Total tokens, prompt included.")
-    seed: Optional[int] = Field(None, description="Same seed, same text.")
-    top_k: int = Field(_default("top_k"))
-    top_p: float = Field(_default("top_p"))
-    temperature: float = Field(_default("temperature"))
-    repetition_penalty: float = Field(_default("repetition_penalty"))
+LyricsRequest = _request_model()
 
 
 def _json_field(name: str) -> Optional[str]:
@@ -82,8 +84,7 @@ class LyricsService:
         self._on_outcome = on_outcome or (lambda outcome: None)
 
     def defaults(self) -> dict:
-        return {"prompt": RECIPE_PROMPT, **{k: v for k, v in asdict(GenerationConfig()).items()
-                                            if k in LyricsRequest.model_fields}}
+        return LyricsRequest().model_dump()
 
     def config(self, request: LyricsRequest) -> GenerationConfig:
         """The request as the sampler's config, checked against the same ranges as the CLI's options."""
@@ -97,9 +98,7 @@ class LyricsService:
         values = request.model_dump(exclude={"prompt"})
         for name, value in values.items():  # SeqlabError → 400, naming the JSON field (not the CLI flag)
             check_value(GenerationConfig, name, value, label=name)
-        cfg = GenerationConfig(**values)
-        cfg.validate()
-        return cfg
+        return GenerationConfig(**values)
 
     def _check_budget(self, prompt: str, cfg: GenerationConfig) -> Optional[str]:
         """In the lyrics thread (tokenizers are not shared across threads): refuse a prompt too long to continue."""

@@ -24,7 +24,6 @@ def serve(options: ServeOptions) -> None:
 
     from seqlab.serve.app import create_app, load_state
 
-    options.validate()
     common = dict(host=options.host, port=options.port, access_log=options.access_log, log_level="warning",
                   timeout_graceful_shutdown=5)
     state = load_state(options)  # with --workers N too: a bad model folder fails here, once, in one line

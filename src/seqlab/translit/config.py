@@ -2,26 +2,28 @@
 
 `ModelConfig`, `TrainConfig` and `DecodingConfig` are what a run directory's config.json holds under
 "model", "train" and "decoding" (field names unchanged since the first release, so old runs and the shipped
-model load). The CLI takes its defaults and help from here (`cli_option`), the sweep's search space its
-defaults and ranges, `analyze` its sizes, and loading a model folder validates config.json against the same
-ranges (`from_dict`), so a value the CLI would refuse is refused on disk too. Torch-free on purpose.
+model load). The commands take their options from here (`seqlab.options.command`; the `…Options` classes at the
+end hold what a single command adds), the sweep's search space its defaults and ranges, `analyze` its sizes, and
+loading a model folder validates config.json against the same ranges (`from_dict`), so a value the CLI would
+refuse is refused on disk too. Configs are frozen and validated when made. Torch-free on purpose.
 """
 from __future__ import annotations
 
 import os
 import socket
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from seqlab.device import DEVICE_HELP, INFERENCE_DTYPES
-from seqlab.options import Options, check_fields, from_dict, opt
+from seqlab.options import Options, from_dict, like, opt
 from seqlab.translit.languages import DEFAULT_LANG, LANGUAGE_CODES
 
 CELLS = ("rnn", "gru", "lstm")
 ATTENTIONS = ("none", "bahdanau", "luong")
 DATASETS = ("dakshina", "aksharantar")
 SPLITS = ("train", "dev", "test")
+HALVES = ("tune", "report", "all")  # of Dakshina's romanized dev sentences: κ is tuned on one, reported on the other
 # Which column of a corpus is the input: romanized Latin → native script (the default), or the reverse.
 DIRECTIONS = ("roman-to-native", "native-to-roman")
 MAX_VOCAB = 100_000  # characters: real vocabularies hold about 70; far more means a corrupt file
@@ -35,7 +37,7 @@ SAMPLERS, PRUNERS = ("tpe", "random", "grid"), ("median", "hyperband", "none")
 PRECISIONS = ("fp32", "bf16")
 
 
-@dataclass
+@dataclass(frozen=True)
 class ModelConfig(Options):
     """The network (see model.py). Vocabulary sizes are known only after reading the training data."""
 
@@ -52,23 +54,31 @@ class ModelConfig(Options):
     attention: str = opt("none", "--attention", "Attention: " + " | ".join(ATTENTIONS) + ".", choices=ATTENTIONS)
 
     def with_vocabs(self, source: int, target: int) -> "ModelConfig":
-        config = ModelConfig(**{**asdict(self), "source_vocab": source, "target_vocab": target})
-        config.validate()
-        return config
+        return replace(self, source_vocab=source, target_vocab=target)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-@dataclass
-class TrainConfig(Options):
-    """How a model is trained; saved in config.json so that --resume continues with exactly these settings."""
+@dataclass(frozen=True)
+class DataOptions(Options):
+    """Which corpus a command reads; TrainConfig saves the same fields."""
 
     dataset: str = opt("dakshina", "--dataset", " | ".join(DATASETS), choices=DATASETS)
     lang: str = opt(DEFAULT_LANG, "--lang", "Language code (Dakshina): " + " | ".join(LANGUAGE_CODES) + ".",
                     choices=LANGUAGE_CODES)
     data_dir: Optional[str] = opt(None, "--data-dir", "Data root; else $SEQLAB_DATA_DIR, ./data, then download.")
     skip_bad_lines: bool = opt(False, "--skip-bad-lines", "Drop and count malformed lines instead of stopping.")
+
+
+@dataclass(frozen=True)
+class TrainConfig(Options):
+    """How a model is trained; saved in config.json so that --resume continues with exactly these settings."""
+
+    dataset: str = like(DataOptions, "dataset")
+    lang: str = like(DataOptions, "lang")
+    data_dir: Optional[str] = like(DataOptions, "data_dir")
+    skip_bad_lines: bool = like(DataOptions, "skip_bad_lines")
     extra_train: Optional[str] = opt(None, "--extra-train", "Also train on this dataset's training split "
                                      "(deduplicated; dev and test stay --dataset's): " + " | ".join(DATASETS) + ".",
                                      choices=DATASETS)
@@ -101,11 +111,10 @@ class TrainConfig(Options):
     def validate(self) -> None:
         from seqlab.device import resolve_device  # imports torch: only when a run is about to start
 
-        check_fields(self)
         resolve_device(self.device)
 
 
-@dataclass
+@dataclass(frozen=True)
 class DecodingConfig(Options):
     """How a model decodes by default; `seqlab translit prior` tunes these on dev and saves them in config.json."""
 
@@ -133,7 +142,7 @@ class DecodingConfig(Options):
         return from_dict(cls, section, f"{where}: decoding", ignore=DECODING_RECORD)
 
 
-@dataclass
+@dataclass(frozen=True)
 class LoadOptions(Options):
     """What `load_transliterator` (the Python API) takes beside the model folder, checked as the CLI checks its
     options: a bad value is one SeqlabError naming the parameter (or the CLI flag that sets it), before anything
@@ -145,7 +154,7 @@ class LoadOptions(Options):
     rescorers: bool = opt(True, help="Also rescore with the model folder's rescorer models.")
 
 
-@dataclass
+@dataclass(frozen=True)
 class RescorerWeight(Options):
     """The weight ν of one rescoring model (config.json `decoding.rescorers`, see rescore.py)."""
 
@@ -161,18 +170,20 @@ DECODING_RECORD = ("dev_accuracy", "dev_accuracy_without_prior", "prior_source",
                    "prior_sources", "rescorers") + CONTEXT_RECORD
 
 
-@dataclass
+@dataclass(frozen=True)
 class SweepOptions:
     """Everything one `seqlab translit sweep` worker needs; the study-level options are recorded in sweep.json."""
 
     out: Path = opt(flag="--out", help="Sweep directory: sweep.json, study.db, trials/trial-NNNN/.")
-    space: dict = opt(help="The parsed search space (see space.py).")
     trials: int = opt(flag="--trials", help="Finished (complete or pruned) trials the study should hold.", low=1,
                       high=100_000)
-    train: TrainConfig = opt(help="What every trial's training shares (data, epochs, patience, seed).")
-    study: str = opt(flag="--study", help="Study name (default: the --out folder's name).")
-    storage: str = opt(flag="--storage", help="Optuna storage URL (default: SQLite study.db in --out); "
-                       "postgresql://… for several workers.")
+    # The command resolves these four before the sweep starts (None: not yet).
+    space: dict = opt(help="The parsed search space (see space.py).", factory=dict)
+    train: TrainConfig = opt(help="What every trial's training shares (data, epochs, patience, seed).",
+                             factory=TrainConfig)
+    study: Optional[str] = opt(None, "--study", "Study name (default: the --out folder's name).")
+    storage: Optional[str] = opt(None, "--storage", "Optuna storage URL (default: SQLite study.db in --out); "
+                                 "postgresql://… for several workers.")
     sampler: str = opt("tpe", "--sampler", " | ".join(SAMPLERS), choices=SAMPLERS)
     pruner: str = opt("median", "--pruner", " | ".join(PRUNERS) + " (on per-epoch dev accuracy)", choices=PRUNERS)
     timeout: Optional[float] = opt(None, "--timeout", "Start no new trial after this many minutes.", low=0.0,
@@ -192,20 +203,124 @@ class SweepOptions:
                                           "(default: no limit).", low=0.0, low_open=True)
     progress: bool = True
     space_file: str = "space"
-    worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    worker: str = opt(factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
 
-@dataclass
-class FinalOptions:
+@dataclass(frozen=True)
+class TrialOptions(Options):
+    """What every sweep trial's training takes from the `seqlab translit sweep` command line."""
+
+    epochs: int = like(TrainConfig, "epochs", help="Maximum epochs per trial.")
+    patience: int = like(TrainConfig, "patience", help="Early stopping per trial.")
+    time_budget: Optional[float] = like(TrainConfig, "time_budget", flag="--trial-budget",
+                                        help="Minutes per trial at most.")
+    limit_train: Optional[int] = like(TrainConfig, "limit_train")
+
+
+@dataclass(frozen=True)
+class FinalOptions(Options):
     """How the best configuration is trained to convergence; dataset, language and data root default to the sweep's."""
 
     epochs: int = opt(30, "--final-epochs", "Epoch limit for training the best configuration.", low=1, high=100_000)
-    patience: int = opt(5, "--patience", "Early stopping of the final run: epochs without dev gain.", low=1)
-    time_budget: Optional[float] = opt(None, "--time-budget", "Minutes for the final training.", low=0.0,
-                                       low_open=True)
-    direction: str = opt(DIRECTIONS[0], "--direction", "Romanized → native script, or the reverse (same network, "
-                         "columns swapped): " + " | ".join(DIRECTIONS) + ".", choices=DIRECTIONS)
-    limit_train: Optional[int] = opt(None, "--limit-train", "Final run: first N training pairs only.", low=1)
-    dataset: Optional[str] = opt(None, "--dataset", "Dataset (default: the sweep's).", choices=DATASETS)
-    lang: Optional[str] = opt(None, "--lang", "Language (default: the sweep's).", choices=LANGUAGE_CODES)
-    data_dir: Optional[str] = opt(None, "--data-dir", "Data root (default: the sweep's).")
+    patience: int = like(TrainConfig, "patience", help="Early stopping of the final run: epochs without dev gain.")
+    time_budget: Optional[float] = like(TrainConfig, "time_budget", help="Minutes for the final training.")
+    limit_train: Optional[int] = like(TrainConfig, "limit_train", help="Final run: first N training pairs only.")
+    dataset: Optional[str] = like(DataOptions, "dataset", None, help="Dataset (default: the sweep's).")
+    lang: Optional[str] = like(DataOptions, "lang", None, help="Language (default: the sweep's).")
+    data_dir: Optional[str] = like(DataOptions, "data_dir", help="Data root (default: the sweep's).")
+
+
+@dataclass(frozen=True)
+class AnalyzeOptions:
+    """The sizes `seqlab translit analyze` counts: `analysis.formulas.Sizes` adds the formulas' methods and checks
+    the values there (the formulas need none of the model's limits on m and k)."""
+
+    emb: int = opt(flag="--emb", help="Embedding size m (source and target).")
+    hidden: int = like(ModelConfig, "hidden_size", MISSING, high=None)
+    seq_len: int = opt(flag="--seq-len", help="Length T of the source and of the target.")
+    vocab: int = opt(flag="--vocab", help="Vocabulary size V as built, the 4 specials included.")
+    cell: str = like(ModelConfig, "cell", "rnn", help="Recurrent cell: rnn (default: the textbook network) | gru | "
+                     "lstm.")
+    enc_layers: int = like(ModelConfig, "encoder_layers")
+    dec_layers: int = like(ModelConfig, "decoder_layers")
+    attention: str = like(ModelConfig, "attention")
+    bidirectional: bool = like(ModelConfig, "bidirectional")
+
+
+# Commands that use a model: its language unless given; without --model, --lang picks the shipped model (hi).
+MODEL_LANG_HELP = ("Language code: " + " | ".join(LANGUAGE_CODES) + " (default: the model's; without --model, the "
+                   "shipped model of this language, else hi).")
+
+
+# What single commands add ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EvaluateOptions(Options):
+    """`seqlab translit evaluate`: the split, the candidate list, and decoding values that replace the model's."""
+
+    split: str = opt("test", "--split", " | ".join(SPLITS), choices=SPLITS)
+    beam_size: Optional[int] = like(DecodingConfig, "beam_size", None)
+    top_k: int = opt(5, "--top-k", "Length of the candidate list for top-k accuracy.", low=1, high=MAX_BEAM)
+    length_penalty: Optional[float] = like(DecodingConfig, "length_penalty", None)
+    prior_weight: Optional[float] = like(DecodingConfig, "prior_weight", None)
+    lexicon_weight: Optional[float] = like(DecodingConfig, "lexicon_weight", None)
+    device: str = like(TrainConfig, "device")
+    direction: Optional[str] = like(TrainConfig, "direction", None, help=" | ".join(DIRECTIONS) + " (default: the "
+                                    "model's; without --model, picks the shipped model of that direction).")
+
+    def decoding(self) -> dict[str, Any]:
+        """The decoding values given, to replace the model's own (config.json "decoding")."""
+        names = ("beam_size", "length_penalty", "prior_weight", "lexicon_weight")
+        return {name: getattr(self, name) for name in names if getattr(self, name) is not None}
+
+
+@dataclass(frozen=True)
+class PredictOptions(Options):
+    """`seqlab translit predict`: how the words are decoded and shown."""
+
+    top_k: int = like(EvaluateOptions, "top_k", 1, help="With K > 1: for every word (run of letters) of the input, "
+                      "one line of its K best candidates, best first, separated by spaces; an argument or stdin line "
+                      "without letters is printed as it is. Not with --sentence.")
+    beam_size: Optional[int] = like(DecodingConfig, "beam_size", None)
+    device: str = like(TrainConfig, "device", "cpu",
+                       help="auto | cpu (default: few words decode fastest on the CPU) | cuda | cuda:N")
+    direction: Optional[str] = like(EvaluateOptions, "direction")
+    rescorers: bool = opt(True, "--rescorers", "Rescore with the model folder's rescorer models (--no-rescorers: "
+                          "several times faster, a little less accurate).")
+    lang: Optional[str] = like(DataOptions, "lang", None, help=MODEL_LANG_HELP)
+
+
+@dataclass(frozen=True)
+class PriorOptions(Options):
+    """`seqlab translit prior`: the beam its tuning reranks, and the dev split it tunes on."""
+
+    beam_size: int = like(DecodingConfig, "beam_size", 5, help="Beam used when reranking.")
+    dataset: str = like(DataOptions, "dataset")
+    lang: Optional[str] = like(DataOptions, "lang", None, help=MODEL_LANG_HELP)
+    data_dir: Optional[str] = like(DataOptions, "data_dir")
+
+
+@dataclass(frozen=True)
+class SentenceOptions(Options):
+    """Where Dakshina's romanized dev sentences are (`context`, `evaluate-sentences`; they are not downloaded)."""
+
+    lang: Optional[str] = like(DataOptions, "lang", None, help=MODEL_LANG_HELP)
+    data_dir: Optional[str] = like(DataOptions, "data_dir", help="Data root; else $SEQLAB_DATA_DIR, ./data.")
+
+
+@dataclass(frozen=True)
+class SentenceEvalOptions(Options):
+    """`seqlab translit evaluate-sentences`: which half, and how its sentences are decoded."""
+
+    half: str = opt("report", "--half", " | ".join(HALVES) + " (κ is tuned on 'tune').", choices=HALVES)
+    beam_size: Optional[int] = like(DecodingConfig, "beam_size", None, help="Beam (default: the model's).")
+    rescorers: bool = like(PredictOptions, "rescorers", help="Rescore with the model folder's rescorer models (the "
+                           "CLI default; `seqlab serve` leaves them out for speed).")
+
+
+@dataclass(frozen=True)
+class ReportOptions(Options):
+    """`seqlab translit report`: how the final model is decoded on test."""
+
+    beam_size: Optional[int] = like(DecodingConfig, "beam_size", None,
+                                    help="Test decoding beam (default: the best trial's).")
+    top_k: int = like(EvaluateOptions, "top_k", help="Candidate list length for top-k accuracy.")

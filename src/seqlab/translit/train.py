@@ -6,7 +6,7 @@ import json
 import math
 import random
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -279,13 +279,8 @@ def resume(run_dir: str | Path, epochs: int | None = None, time_budget: float | 
         raise CheckpointError(f"{run_dir / ckpt.CONFIG} is not a seqlab transliteration run (no 'model' and 'train' "
                               "sections); --resume takes a folder written by `seqlab translit train`")
     cfg = TrainConfig.from_dict(config["train"], f"{run_dir / ckpt.CONFIG}: train")
-    cfg.show_progress = show_progress
-    if epochs is not None:
-        cfg.epochs = epochs
-    if time_budget is not None:
-        cfg.time_budget = time_budget
-    if device is not None:
-        cfg.device = device
+    given = {"epochs": epochs, "time_budget": time_budget, "device": device}
+    cfg = replace(cfg, show_progress=show_progress, **{k: v for k, v in given.items() if v is not None})
     cfg.validate()
     with RunLock(run_dir):
         stale = remove_stale_temporaries(run_dir)  # a kill -9 mid-write leaves these; no live writer owns them now

@@ -13,7 +13,6 @@ import torch
 from seqlab.cache import LruCache
 from seqlab.device import resolve_device, resolve_inference_dtype
 from seqlab.errors import SeqlabError
-from seqlab.options import check_fields
 from seqlab.translit.config import DIRECTIONS, DecodingConfig, LoadOptions
 from seqlab.translit.data.vocab import Vocabs, make_batch
 from seqlab.translit.decoding.ranking import Candidate, rank
@@ -24,12 +23,13 @@ from seqlab.translit.decoding.search import (
     greedy_decode,
     greedy_words,
 )
+from seqlab.translit.decoding.word_form import model_form, too_long
 from seqlab.translit.languages import DEFAULT_LANG, language, shipped_model
 from seqlab.translit.model.checkpoint import load_model
 from seqlab.translit.model.network import Seq2Seq
 from seqlab.translit.model.rescorers import Rescorer, load_rescorers, rescorer_weights
 from seqlab.translit.text.sentence import Lattice, lattice
-from seqlab.translit.text.tokens import model_form, too_long, word_matches
+from seqlab.translit.text.tokens import word_matches
 from seqlab.translit.text.word_check import check_words
 from seqlab.translit.words.bigrams import BigramContext
 from seqlab.translit.words.lexicon import Lexicon
@@ -103,13 +103,13 @@ class Transliterator:
     def settings(self, beam_size: int | None = None, **given: float | None) -> DecodingConfig:
         """The decoding actually used: the given fields of `DecodingConfig` (None: not given), else the model's
         defaults (config.json "decoding"), made `usable`."""
-        chosen = {"beam_size": beam_size, **given}
-        return self.usable(replace(self.decoding, **{k: v for k, v in chosen.items() if v is not None}))
+        chosen = {k: v for k, v in {"beam_size": beam_size, **given}.items() if v is not None}
+        # the model's own values were checked when loaded; a given NaN or negative weight is refused by replace
+        return self.usable(replace(self.decoding, **chosen) if chosen else self.decoding)
 
     def usable(self, decoding: DecodingConfig) -> DecodingConfig:
-        """`decoding` checked, and without the weights of what this model lacks: no prior (lexicon, bigram
-        model), no weight."""
-        check_fields(decoding)  # a NaN or negative weight is refused, never silently ignored
+        """`decoding` (checked when it was made) without the weights of what this model lacks: no prior (lexicon,
+        bigram model), no weight."""
         zero: dict[str, float] = {}
         if self.prior is None:
             zero.update(prior_weight=0.0, context_weight=0.0)
@@ -117,7 +117,8 @@ class Transliterator:
             zero.update(lexicon_weight=0.0, context_lexicon_weight=0.0)
         if self.context is None:
             zero.update(context_weight=0.0)
-        return replace(decoding, **zero)
+        zero = {k: v for k, v in zero.items() if getattr(decoding, k) != v}
+        return replace(decoding, **zero) if zero else decoding
 
     def candidates(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
                    prior_weight: float | None = None, lexicon_weight: float | None = None) -> list[list[str]]:
@@ -296,7 +297,7 @@ def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 2
     `rescorers=False` leaves the folder's rescorer models out (about 3x faster decoding, for servers). `dtype`
     (device.INFERENCE_DTYPES) is what the models compute in; scores, prior and ranking stay float32. Values are
     checked as the CLI checks them (config.LoadOptions)."""
-    LoadOptions(batch_size=batch_size, device=device, dtype=dtype, rescorers=rescorers).validate()
+    LoadOptions(batch_size=batch_size, device=device, dtype=dtype, rescorers=rescorers)  # checked when made
     if isinstance(user_dictionary, (str, os.PathLike)):
         user_dictionary = UserDictionary(user_dictionary)
     elif user_dictionary is not None and not isinstance(user_dictionary, UserDictionary):

@@ -19,7 +19,7 @@ from typing import Mapping, Optional
 
 from seqlab.errors import check_all
 from seqlab.options import spec_of
-from seqlab.translit.config import ATTENTIONS, CELLS, ModelConfig
+from seqlab.translit.config import ATTENTIONS, CELLS, AnalyzeOptions, ModelConfig
 
 CELL_GATES = dict(zip(CELLS, (1, 3, 4)))  # weight blocks per cell: tanh | r, z, n | i, f, g, o
 MAX_LAYERS = int(spec_of(ModelConfig, "encoder_layers").high)
@@ -105,19 +105,10 @@ T, K, M, V = (Poly.var(n) for n in VARIABLES)
 
 
 @dataclass(frozen=True)
-class Sizes:
-    """The analyzed network under its CLI names (the model needs none of its limits on m and k for formulas;
-    `model_config` maps it to the real model's configuration) and the sequence length T."""
-
-    emb: int
-    hidden: int
-    seq_len: int
-    vocab: int
-    cell: str = "rnn"
-    enc_layers: int = 1
-    dec_layers: int = 1
-    attention: str = "none"
-    bidirectional: bool = False
+class Sizes(AnalyzeOptions):
+    """The analyzed network under its CLI names (fields and defaults: `AnalyzeOptions`; the model needs none of its
+    limits on m and k for formulas; `model_config` maps it to the real model's configuration) and the sequence
+    length T."""
 
     def validate(self) -> None:
         checks = [

@@ -9,26 +9,26 @@ from typing import List, Optional
 import typer
 
 from seqlab.errors import SeqlabError
+from seqlab.options import Flags, command
+from seqlab.translit.config import SentenceEvalOptions, SentenceOptions
 
 LIMIT = typer.Option(None, "--limit", min=1, help="Only the first N sentences of the half (a quick check).")
-DATA_DIR = typer.Option(None, "--data-dir", help="Data root; else $SEQLAB_DATA_DIR, ./data.")
-LANG = typer.Option(None, "--lang", help="Language code (default: the model's; without --model, the shipped model "
-                    "of this language, else hi).")
 
 
-def _sentences(lang: str, half: str, data_dir: Optional[str], limit: Optional[int]):
+def _sentences(lang: str, where: SentenceOptions, half: str, limit: Optional[int]):
     from seqlab.translit.evaluation.sentences import load_sentences
 
-    romans, natives = load_sentences(lang, half, data_dir)
+    romans, natives = load_sentences(lang, half, where.data_dir)
     return romans[:limit], natives[:limit]
 
 
+@command
 def context(
     model: Path = typer.Option(..., "--model", help="Model folder or run directory to attach the bigram model to."),
     sources: Optional[List[Path]] = typer.Option(None, "--text", help="Repeatable: native-script text (.txt/.gz), one "
                                                  "sentence per line. Default: Dakshina's Wikipedia sample."),
     limit: Optional[int] = LIMIT,
-    lang: Optional[str] = LANG, data_dir: Optional[str] = DATA_DIR,
+    where: SentenceOptions = Flags(),
 ) -> None:
     """Count a word bigram model (evaluation sentences dropped first), tune its weight κ on the tune half of the
     Dakshina dev sentences, and save both as the model's default sentence context."""
@@ -43,13 +43,13 @@ def context(
     from seqlab.translit.words.prior import read_text_lines
     from seqlab.translit.words.prior_sources import evaluation_sentences
 
-    translit = load_transliterator(model, lang=lang)  # a missing or broken model folder is reported first
-    lang = translit.lang
+    translit = load_transliterator(model, lang=where.lang)  # a missing or broken model folder is reported first
+    lang = translit.lang  # --lang, else the model's
     if translit.prior is None:
         raise SeqlabError(f"{model} has no word prior (prior.tsv): run `seqlab translit prior --model {model}` "
                           "first; the bigram model backs off to it")
-    exclude, entry = evaluation_sentences(lang, data_dir), language(lang)
-    paths = list(sources or []) or [wikipedia_sample(lang, data_dir)]
+    exclude, entry = evaluation_sentences(lang, where.data_dir), language(lang)
+    paths = list(sources or []) or [wikipedia_sample(lang, where.data_dir)]
     text_lines, dropped = [], 0
     for path in paths:
         text = read_text_lines(Path(path))
@@ -62,7 +62,7 @@ def context(
     bigrams = BigramContext.from_lines(text_lines, lang)
     with RunLock(model, "model folder"):
         translit.context = bigrams
-        romans, natives = _sentences(lang, "tune", data_dir, limit)
+        romans, natives = _sentences(lang, where, "tune", limit)
         lines = sentence_words(translit, romans)
         without = word_by_word(translit, lines, natives, translit.settings()).wer
         best, grid = tune_context(translit, lines, natives)
@@ -77,23 +77,22 @@ def context(
                f"{best['nasal_penalty']}); saved in {model / CONFIG}")
 
 
+@command
 def evaluate_sentences(
     model: Optional[Path] = typer.Option(None, "--model", help="Model folder (default: the shipped model of --lang)."),
-    half: str = typer.Option("report", "--half", help="tune | report | all (κ is tuned on 'tune')."),
-    beam_size: Optional[int] = typer.Option(None, "--beam-size", help="Beam (default: the model's)."),
+    opts: SentenceEvalOptions = Flags(),
     limit: Optional[int] = LIMIT,
-    rescorers: bool = typer.Option(True, "--rescorers/--no-rescorers", help="Rescore with the model folder's "
-                                   "rescorer models (the CLI default; `seqlab serve` leaves them out for speed)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on the last line."),
-    lang: Optional[str] = LANG, data_dir: Optional[str] = DATA_DIR,
+    where: SentenceOptions = Flags(),
 ) -> None:
     """Word error rate on Dakshina's romanized dev sentences, word by word and with sentence context, by error
     type (letters of the output script only; see evaluation/sentences.py)."""
     from seqlab.translit.evaluation.sentences import sentence_words, with_context, word_by_word
     from seqlab.translit.transliterator import load_transliterator
 
-    translit = load_transliterator(model, rescorers=rescorers, lang=lang)
-    romans, natives = _sentences(translit.lang, half, data_dir, limit)
+    half, beam_size = opts.half, opts.beam_size
+    translit = load_transliterator(model, rescorers=opts.rescorers, lang=where.lang)
+    romans, natives = _sentences(translit.lang, where, half, limit)
     s = translit.settings(beam_size)
     lines = sentence_words(translit, romans)
     rows = {"word by word": word_by_word(translit, lines, natives, s)}

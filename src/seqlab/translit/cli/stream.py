@@ -11,7 +11,8 @@ from typing import Callable, Iterator
 
 from seqlab.errors import SeqlabError
 from seqlab.translit.config import MAX_WORD_LENGTH
-from seqlab.translit.text.tokens import token_pattern, too_long, word_matches
+from seqlab.translit.decoding.word_form import too_long
+from seqlab.translit.text.tokens import token_pattern, word_matches
 from seqlab.translit.transliterator import LEADING_WORD, Transliterator
 
 _LINE_TEXT_LIMIT = 1 << 16  # characters of an unfinished line held back before its start is written

@@ -3,17 +3,20 @@
 Beam search orders its hypotheses with `candidate_score` (no prior), the transliterator reranks beam ∪ lexicon
 candidates with `rank`, the sentence lattice takes `score` without the prior term as each word's emission, and
 tuning evaluates the same rule on arrays (`CandidateTable`) for a whole grid of weights at once. Torch-free and
-free of the word models (the prior is only typed here), so that training can rank without loading them.
+free of the word models (a prior is anything with `log_prob`), so that training can rank without loading them.
 """
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, NamedTuple, Sequence
+from typing import NamedTuple, Protocol, Sequence
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from seqlab.translit.words.prior import WordPrior
+
+class WordPrior(Protocol):
+    """What ranking needs of a word prior (words/prior.py): the log-probability of a word."""
+
+    def log_prob(self, word: str) -> float: ...
 
 
 class Candidate(NamedTuple):

@@ -11,8 +11,8 @@ from seqlab.errors import SeqlabError
 from seqlab.translit.config import MAX_WORD_LENGTH
 from seqlab.translit.data.vocab import EOS_ID, PAD_ID, SOS_ID, Batch, Vocabs, make_batch
 from seqlab.translit.decoding.ranking import Candidate, candidate_score, rank
+from seqlab.translit.decoding.word_form import model_form, too_long
 from seqlab.translit.model.network import Seq2Seq, map_state, reorder_state
-from seqlab.translit.text.tokens import model_form, too_long
 
 
 def max_output_lengths(lengths: torch.Tensor) -> torch.Tensor:

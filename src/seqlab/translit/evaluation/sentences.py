@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from seqlab.errors import DataError
-from seqlab.translit.config import MAX_WORD_LENGTH, DecodingConfig
+from seqlab.translit.config import HALVES, MAX_WORD_LENGTH, DecodingConfig
 from seqlab.translit.data.paths import sentence_files
 from seqlab.translit.evaluation.metrics import edit_table
 from seqlab.translit.languages import DEFAULT_LANG, language
@@ -27,7 +27,6 @@ from seqlab.translit.text.tokens import words as input_words
 from seqlab.translit.words.prior import read_text_lines
 
 WER_LETTERS = language(DEFAULT_LANG).wer_word  # Hindi's
-HALVES = ("tune", "report", "all")
 MAX_SENTENCE_FILE_BYTES = 64 * 2**20
 
 

@@ -83,10 +83,9 @@ def final_configs(meta: dict, params: dict, opts: FinalOptions):
     known = {f.name for f in fields(TrainConfig)}
     saved = TrainConfig(**{k: v for k, v in (meta.get("train") or {}).items() if k in known})
     model_cfg, cfg = trial_configs(params, saved)  # lr, batch size and dev beam as the sweep scored the trial
-    cfg.epochs, cfg.patience = opts.epochs, opts.patience
-    cfg.time_budget, cfg.limit_train = opts.time_budget, opts.limit_train
-    cfg.dataset, cfg.lang = opts.dataset or cfg.dataset, opts.lang or cfg.lang
-    cfg.data_dir, cfg.show_progress = opts.data_dir or cfg.data_dir, True  # the final run is the long one
+    cfg = replace(cfg, epochs=opts.epochs, patience=opts.patience, time_budget=opts.time_budget,
+                  limit_train=opts.limit_train, dataset=opts.dataset or cfg.dataset, lang=opts.lang or cfg.lang,
+                  data_dir=opts.data_dir or cfg.data_dir, show_progress=True)  # the final run is the long one
     cfg.validate()
     return model_cfg, cfg
 

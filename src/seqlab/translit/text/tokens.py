@@ -12,7 +12,7 @@ import functools
 import re
 from typing import Iterator
 
-from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH
+from seqlab.translit.config import DIRECTIONS
 from seqlab.translit.languages import DEFAULT_LANG, language
 
 _PASS_THROUGH = (
@@ -47,14 +47,3 @@ def word_matches(text: str, direction: str = DIRECTIONS[0], lang: str = DEFAULT_
 
 def words(text: str, direction: str = DIRECTIONS[0], lang: str = DEFAULT_LANG) -> list[str]:
     return [m.group(0) for m in word_matches(text, direction, lang)]
-
-
-def model_form(word: str) -> str:
-    """What the model reads for `word`: the word lower-cased (input is case-insensitive). Lowering can lengthen a
-    word (`İ` becomes `i̇`, i + U+0307), so the length limit is measured on this form, here and everywhere."""
-    return word.lower()
-
-
-def too_long(word: str) -> bool:
-    """Whether `word` is longer than MAX_WORD_LENGTH as the model reads it: such a word passes through untouched."""
-    return len(model_form(word)) > MAX_WORD_LENGTH

@@ -17,7 +17,7 @@ from collections.abc import Container, Sequence
 from typing import Any
 
 from seqlab.errors import SeqlabError
-from seqlab.translit.text.tokens import model_form
+from seqlab.translit.decoding.word_form import model_form
 
 _JOINERS = "\u200c\u200d"  # ZWNJ, ZWJ: part of words of most Indic scripts
 _TEXT_HINT = "give one word per item; transliterate_sentence() takes text with spaces, digits and punctuation"

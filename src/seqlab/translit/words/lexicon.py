@@ -15,7 +15,7 @@ from typing import Iterable
 from seqlab.errors import CheckpointError
 from seqlab.io import write_text_atomic
 from seqlab.translit.data.corpus import Pair
-from seqlab.translit.text.tokens import model_form
+from seqlab.translit.decoding.word_form import model_form
 from seqlab.translit.words.counts import read_counts
 
 LEXICON_FILE = "lexicon.tsv"
