@@ -247,7 +247,8 @@ class AnalyzeOptions:
     bidirectional: bool = like(ModelConfig, "bidirectional")
 
 
-# Commands that use a model: its language unless given; without --model, --lang picks the shipped model (hi).
+# Commands that use a model: its language unless given; without --model, --lang picks the shipped model (hi). These
+# fields have no choices: load_transliterator refuses an unknown language listing the languages and shipped models.
 MODEL_LANG_HELP = ("Language code: " + " | ".join(LANGUAGE_CODES) + " (default: the model's; without --model, the "
                    "shipped model of this language, else hi).")
 
@@ -286,7 +287,7 @@ class PredictOptions(Options):
     direction: Optional[str] = like(EvaluateOptions, "direction")
     rescorers: bool = opt(True, "--rescorers", "Rescore with the model folder's rescorer models (--no-rescorers: "
                           "several times faster, a little less accurate).")
-    lang: Optional[str] = like(DataOptions, "lang", None, help=MODEL_LANG_HELP)
+    lang: Optional[str] = like(DataOptions, "lang", None, help=MODEL_LANG_HELP, choices=None)
 
 
 @dataclass(frozen=True)
@@ -295,7 +296,7 @@ class PriorOptions(Options):
 
     beam_size: int = like(DecodingConfig, "beam_size", 5, help="Beam used when reranking.")
     dataset: str = like(DataOptions, "dataset")
-    lang: Optional[str] = like(DataOptions, "lang", None, help=MODEL_LANG_HELP)
+    lang: Optional[str] = like(DataOptions, "lang", None, help=MODEL_LANG_HELP, choices=None)
     data_dir: Optional[str] = like(DataOptions, "data_dir")
 
 
@@ -303,7 +304,7 @@ class PriorOptions(Options):
 class SentenceOptions(Options):
     """Where Dakshina's romanized dev sentences are (`context`, `evaluate-sentences`; they are not downloaded)."""
 
-    lang: Optional[str] = like(DataOptions, "lang", None, help=MODEL_LANG_HELP)
+    lang: Optional[str] = like(DataOptions, "lang", None, help=MODEL_LANG_HELP, choices=None)
     data_dir: Optional[str] = like(DataOptions, "data_dir", help="Data root; else $SEQLAB_DATA_DIR, ./data.")
 
 
