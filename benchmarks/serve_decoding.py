@@ -3,7 +3,8 @@ test split: the CLI's default (beam 10 + rescorers), `seqlab serve`'s default (b
 rescorers) in float32 and with `--dtype bfloat16` (faster, but the server's memory grows while it meets new batch
 shapes), `--rescorers`
 at beam 5, and — not an option of the server, a measurement for later — the same model with torch's dynamic int8
-quantization of its LSTM and linear layers.
+quantization of its LSTM and linear layers; each in PyTorch, then the same decodings in ONNX Runtime (--backend
+onnx, the default on a CPU, and onnx-int8).
 
 Run by hand:
     env OMP_NUM_THREADS=1 .venv/bin/python benchmarks/serve_decoding.py
@@ -32,7 +33,7 @@ def main() -> None:
     torch.set_num_threads(1)
     pairs, _ = load_split("dakshina", "hi", "test")
     words, gold = [p.source for p in pairs], [p.target for p in pairs]
-    full, plain = load_transliterator(), load_transliterator(rescorers=False)
+    full, plain = load_transliterator(backend="torch"), load_transliterator(rescorers=False, backend="torch")
     bf16 = load_transliterator(rescorers=False, dtype="bfloat16")
     quantized = copy.copy(plain)
     with warnings.catch_warnings():
@@ -44,6 +45,11 @@ def main() -> None:
             ("seqlab serve default: beam 5 + prior + lexicon (float32)", plain, 5),
             ("seqlab serve --dtype bfloat16", bf16, 5),
             ("(not offered) serve default, int8 dynamic quantization", quantized, 5)]
+    for backend in ("onnx", "onnx-int8"):
+        engine_full, engine_plain = (load_transliterator(rescorers=r, backend=backend) for r in (True, False))
+        rows += [(f"--backend {backend}: CLI default", engine_full, 10),
+                 (f"--backend {backend}: serve --rescorers (beam 5)", engine_full, 5),
+                 (f"--backend {backend}: serve default", engine_plain, 5)]
     print(f"{len(words)} Dakshina test pairs, 1 thread")
     base = None
     for name, translit, beam in rows:

@@ -202,7 +202,8 @@ def main() -> None:
 
 
 def decoding_results(results: dict, args, trained: Seq2Seq, vocabs: Vocabs, words: list[str]) -> None:
-    shipped = load_transliterator(args.model, batch_size=256, device=args.device)
+    # PyTorch, as the rows above and the README's history (benchmarks/translit_engine.py measures the engine)
+    shipped = load_transliterator(args.model, batch_size=256, device=args.device, backend="torch")
     for name, translit, beam in ((f"{args.network} (after the timed training)", Transliterator(trained, vocabs), 1),
                                  ("shipped model, greedy", shipped, 1),
                                  ("shipped model, beam 5 + prior", shipped, 5)):

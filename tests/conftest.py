@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -10,10 +11,14 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("SEQLAB_DATA_DIR") or REPO.parent / "shared" / "data")
 
 
-@pytest.fixture(scope="session")
-def _session_cache(tmp_path_factory) -> Path:
-    """One cache for the whole run, so converted models (SmolLM2) are built once, never in ~/.cache."""
-    return tmp_path_factory.mktemp("cache")
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache(tmp_path_factory) -> Iterator[Path]:
+    """One cache for the whole run, so converted models (SmolLM2, ONNX graphs) are built once, never in ~/.cache;
+    set for the whole session, so servers that session fixtures start use it too."""
+    cache = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SEQLAB_CACHE_DIR", str(cache))
+        yield cache
 
 
 @pytest.fixture(autouse=True)

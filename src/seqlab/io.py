@@ -1,10 +1,12 @@
-"""Atomic file writes: a crash or kill -9 leaves either the old file or the new one, never half of one."""
+"""File I/O: atomic writes (a crash or kill -9 leaves either the old file or the new one, never half of one) and
+bounded reads of regular files."""
 from __future__ import annotations
 
 import fcntl
 import json
 import os
 import socket
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -131,3 +133,37 @@ class RunLock:
             fcntl.flock(self._handle, fcntl.LOCK_UN)
             self._handle.close()
             self._handle = None
+
+
+_FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+               (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def read_regular_file(path: str | os.PathLike, limit: int, what: str, too_large: str = "") -> bytes | None:
+    """The bytes of the regular file at `path` (symlinks followed), None if there is none. Anything else (a folder,
+    a FIFO that would block the reader for ever, /dev/zero that would fill memory) or a file over `limit` bytes is
+    a SeqlabError naming `what`: the file is opened without blocking, checked, then read at most `limit` + 1
+    bytes, so no file can hang the reader or grow its memory past the limit."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise SeqlabError(f"{what} cannot be read ({exc.strerror or exc})") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a file")
+        raise SeqlabError(f"{what} is {kind}, expected a file")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise SeqlabError(f"{what} cannot be read ({exc.strerror or exc})") from None
+    if len(data) > limit:
+        raise SeqlabError(f"{what} is over {human_size(limit)}{too_large}")
+    return data
+
+
+def human_size(limit: int) -> str:
+    return f"{limit >> 20} MB" if limit >= 1 << 20 else f"{limit:,} bytes"

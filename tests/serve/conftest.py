@@ -7,10 +7,16 @@ from pathlib import Path
 import pytest
 from serve_helpers import Server, make_tiny_gpt2
 
+from seqlab.lyrics.conditioning import Artist, write_artists
+
 
 @pytest.fixture(scope="session")
 def tiny_lyrics_model(tmp_path_factory) -> Path:
-    return make_tiny_gpt2(tmp_path_factory.mktemp("tiny-lyrics"), tmp_path_factory.mktemp("tokenizer-cache"))
+    """A tiny GPT-2 with the artist list of a run trained with artist conditioning (its weights are random either
+    way: the server reads the list and writes the artist's prefix before the prompt)."""
+    folder = make_tiny_gpt2(tmp_path_factory.mktemp("tiny-lyrics"), tmp_path_factory.mktemp("tokenizer-cache"))
+    write_artists(folder, [Artist("bob dylan", "Bob Dylan", 3), Artist("lil wayne", "Lil Wayne", 2)], 0.1)
+    return folder
 
 
 @pytest.fixture(scope="session")
@@ -18,6 +24,6 @@ def server(tmp_path_factory, tiny_lyrics_model):
     folder = tmp_path_factory.mktemp("serve")
     running = Server("--lyrics-model", str(tiny_lyrics_model), "--user-dictionary", str(folder / "userdict.tsv"),
                      "--max-words", "50", "--max-body", "4096", "--max-batch", "16", "--max-lyrics-length", "200",
-                     log_dir=folder)
+                     "--header-timeout", "2", "--body-timeout", "2", "--max-connections", "32", log_dir=folder)
     yield running
     running.stop()

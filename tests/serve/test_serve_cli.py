@@ -43,3 +43,15 @@ def test_warm_up_decodes_every_length_without_filling_the_cache():
     engine.warm_up()
     assert sorted(map(len, decoded)) == list(range(1, WARM_UP_LENGTH + 1))
     assert len(engine.cache) == 0 and batches == []
+
+
+def test_a_port_in_use_is_a_one_line_error_before_the_ready_banner(capsys):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: --port {port}: cannot listen on 127.0.0.1:{port} (in use by another program)", err

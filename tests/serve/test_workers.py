@@ -6,10 +6,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-import torch
 from serve_helpers import Server
 
-from seqlab.device import resolve_inference_dtype
 from seqlab.translit.model.checkpoint import PRETRAINED_DIR
 
 pytestmark = pytest.mark.slow
@@ -33,8 +31,9 @@ def test_two_workers_read_only(tmp_path: Path):
         refused = httpx.post(f"{server.url}/learn", json={"roman": "ghar", "native": "घर"})
         assert refused.status_code == 403 and "read-only" in refused.json()["error"]
         health = httpx.get(f"{server.url}/healthz").json()
-        auto = resolve_inference_dtype("auto", torch.device("cpu"))  # bfloat16 where the CPU has it natively
-        assert health["read_only"] is True and health["dtype"] == str(auto).removeprefix("torch.")
+        # --dtype auto: bfloat16 where the CPU has it natively, for PyTorch; ONNX Runtime (the CPU's default
+        # backend) computes in float32
+        assert health["read_only"] is True and health["backend"] == "onnx" and health["dtype"] == "float32"
         assert dictionary.read_text(encoding="utf-8") == "kal\tकाल\n"
         no_lyrics = httpx.post(f"{server.url}/lyrics/generate", json={})
         assert no_lyrics.status_code == 503 and "no lyrics model is loaded" in no_lyrics.json()["error"]

@@ -50,6 +50,22 @@ def test_evaluate_json_summary_and_predictions_csv(trained, capsys, tmp_path):
     assert json.loads((tmp_path / "dakshina_hi_test_beam3_summary.json").read_text())["cer"] == summary["cer"]
 
 
+def test_evaluate_backends_give_the_same_predictions_and_say_which_ran(trained, capsys, tmp_path):
+    """ONNX Runtime (the default on a CPU) and PyTorch: the same predictions CSV; the JSON names the backend."""
+    data, run = trained
+    summaries, csvs = {}, {}
+    for backend in ("torch", "onnx"):
+        code, out, _ = run_cli(capsys, "translit", "evaluate", "--model", str(run), "--data-dir", str(data),
+                               "--split", "test", "--beam-size", "4", "--top-k", "4", "--json", "--backend", backend,
+                               "--out", str(tmp_path / backend))
+        assert code == 0
+        summaries[backend] = json.loads(out.strip().splitlines()[-1])
+        csvs[backend] = (tmp_path / backend / "dakshina_hi_test_beam4_predictions.csv").read_text()
+    assert csvs["onnx"] == csvs["torch"]
+    assert summaries["onnx"]["backend"] == "onnx" and summaries["torch"]["backend"] == "torch"
+    assert summaries["onnx"]["accuracy"] == summaries["torch"]["accuracy"]
+
+
 def test_evaluate_writes_into_the_run_directory_by_default(trained, capsys):
     data, run = trained
     code, _, _ = run_cli(capsys, "translit", "evaluate", "--model", str(run), "--data-dir", str(data), "--split", "dev")
@@ -160,10 +176,12 @@ def test_prior_mixes_sources_with_weights_tuned_on_dev_and_records_them(trained,
 
 
 def test_prior_keeps_the_sentence_context_settings(trained, capsys, tmp_path):
-    """`prior` rewrites config.json's decoding section; what `seqlab translit context` tuned must survive it."""
+    """`prior` rewrites config.json's decoding section; what `seqlab translit context` and `typeahead` tuned must
+    survive it."""
     data, model, text = model_and_native_text(trained, tmp_path)
     config = json.loads((model / "config.json").read_text())
-    context = {"context_weight": 0.6, "context_lexicon_weight": 1.0, "nasal_penalty": 0.5, "context_tune_wer": 0.12}
+    context = {"context_weight": 0.6, "context_lexicon_weight": 1.0, "nasal_penalty": 0.5, "context_tune_wer": 0.12,
+               "typeahead": {"context_weight": 0.45, "prior_weight": 0.2, "lexicon_weight": 0.5, "nasal_penalty": 0.5}}
     config.setdefault("decoding", {}).update(context)
     (model / "config.json").write_text(json.dumps(config), encoding="utf-8")
     assert run_cli(capsys, "translit", "prior", "--model", str(model), "--text", str(text), "--data-dir", str(data),
@@ -238,14 +256,15 @@ def test_predict_arguments_keep_digits_punctuation_spaces_and_emoji(capsys):
 
 def test_predict_top_k_gives_one_line_per_word_from_arguments_and_stdin(capsys, monkeypatch):
     code, out, _ = run_cli(capsys, "translit", "predict", "--top-k", "5", "kal", "ghar")
-    kal, ghar = out.splitlines()
-    assert code == 0 and len(set(kal.split())) == 5 and kal.split()[0] == "काल"
+    kal, _ = out.splitlines()  # running text (issue 21): कल, not the word lists' काल
+    assert code == 0 and len(set(kal.split())) == 5 and kal.split()[0] == "कल"
     monkeypatch.setattr("sys.stdin", io.StringIO("kal\n"))
     assert run_cli(capsys, "translit", "predict", "--top-k", "5") == (0, kal + "\n", "")
+    code, out, _ = run_cli(capsys, "translit", "predict", "--top-k", "5", "kal ghar", "42", LONG)
+    ghar = out.splitlines()[1]  # ranked after कल, on the same line
+    assert code == 0 and out.splitlines() == [kal, ghar, "42", LONG]
     monkeypatch.setattr("sys.stdin", io.StringIO("kal, ghar!\n\n123 ...\n"))
     assert run_cli(capsys, "translit", "predict", "--top-k", "5")[1].splitlines() == [kal, ghar, "", "123 ..."]
-    code, out, _ = run_cli(capsys, "translit", "predict", "--top-k", "5", "kal ghar", "42", LONG)
-    assert code == 0 and out.splitlines() == [kal, ghar, "42", LONG]
 
 
 def test_predict_refuses_top_k_with_sentence_saying_what_to_do(capsys):

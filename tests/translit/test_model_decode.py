@@ -1,38 +1,16 @@
 from __future__ import annotations
 
-import itertools
-
 import pytest
 import torch
+from model_helpers import CONFIGS, config_id, random_batch, tiny
 
 from seqlab.parameters import count_parameters
 from seqlab.translit.data.vocab import EOS_ID, PAD_ID, SOS_ID, UNK_ID, make_batch
 from seqlab.translit.decoding.search import beam_search, greedy_decode, score_targets
-from seqlab.translit.model.network import ModelConfig, Seq2Seq
-
-CONFIGS = [
-    dict(cell=cell, attention=att, encoder_layers=le, decoder_layers=ld, bidirectional=bi)
-    for cell, att, (le, ld), bi in itertools.product(
-        ("rnn", "gru", "lstm"), ("none", "bahdanau", "luong"), ((1, 1), (2, 3), (3, 1)), (False, True))
-]
-
-
-def tiny(seed: int = 0, **overrides) -> Seq2Seq:
-    torch.manual_seed(seed)
-    cfg = dict(source_vocab=12, target_vocab=15, embedding_size=8, hidden_size=16)
-    return Seq2Seq(ModelConfig(**{**cfg, **overrides})).eval()
-
-
-def random_batch(n: int = 5, seed: int = 1):
-    g = torch.Generator().manual_seed(seed)
-    lengths = [int(torch.randint(1, 7, (1,), generator=g)) for _ in range(n)]
-    sources = [torch.randint(4, 12, (length,), generator=g).tolist() for length in lengths]
-    targets = [torch.randint(4, 15, (len(s) + 1,), generator=g).tolist() + [EOS_ID] for s in sources]
-    return make_batch(list(range(n)), sources, targets)
 
 
 @pytest.mark.parametrize("step_path", ["cells", "fused"])
-@pytest.mark.parametrize("options", CONFIGS, ids=lambda o: "-".join(str(v) for v in o.values()))
+@pytest.mark.parametrize("options", CONFIGS, ids=config_id)
 def test_teacher_forced_forward_equals_step_by_step_decoding(options, step_path):
     """The fast whole-sequence decoder path and the per-step path used at inference agree, whether a step runs
     layer by layer through the cell functions (small batches) or through the fused RNN call (large ones)."""
@@ -70,7 +48,7 @@ def test_beam_size_one_equals_greedy(options):
         assert hyps[0].tokens == ids
 
 
-@pytest.mark.parametrize("options", CONFIGS[::4], ids=lambda o: "-".join(str(v) for v in o.values()))
+@pytest.mark.parametrize("options", CONFIGS[::4], ids=config_id)
 def test_beam_candidates_sorted_distinct_and_independent_of_batching(options):
     """Words leave the batch as their beams finish (decode.Beams), at different steps: each word's candidates are
     still exactly those it gets alone."""
@@ -96,7 +74,7 @@ def test_parameter_count_of_the_baseline_network():
     assert count_parameters(model) == vs * m + vt * m + rnn(m) + rnn(m) + k * vt + vt
 
 
-@pytest.mark.parametrize("options", CONFIGS[::3], ids=lambda o: "-".join(str(v) for v in o.values()))
+@pytest.mark.parametrize("options", CONFIGS[::3], ids=config_id)
 def test_forced_decoding_scores_each_beam_hypothesis_as_the_beam_did(options):
     """Lexicon candidates are scored by forced decoding; on the beam's own outputs it must give the beam's
     log-probabilities, or lexicon and beam candidates would not be comparable."""

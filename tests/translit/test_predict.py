@@ -75,7 +75,9 @@ def test_stream_output_does_not_depend_on_how_input_is_cut(shipped, monkeypatch,
         assert whole == "".join(shipped.transliterate_sentence(line, 1) + "\n" for line in TEXT.split("\n"))
     else:
         lines = whole.split("\n")
-        assert lines[:3] == [" ".join(c[:3]) for c in shipped.candidates(["ghar", "pani"], 3)] + [""]
+        ghar = shipped.candidates(["ghar"], 3, previous=[])[0]  # running text: each word after the one before
+        pani = shipped.candidates(["pani"], 3, previous=ghar[:1])[0]
+        assert lines[:3] == [" ".join(ghar), " ".join(pani), ""]
         assert lines[3] == "123 (7)" and "a" * (MAX_WORD_LENGTH + 6) in lines and "7" * 40 in lines
     monkeypatch.setattr(stream_module, "_LINE_TEXT_LIMIT", 5)
     for size in (1, 2, 3, 7, 64):

@@ -45,7 +45,8 @@ def test_run_directory_holds_everything_and_loads_safely(tmp_path, small_data):
     assert config["model"]["hidden_size"] == 32 and config["train"]["epochs"] == 2
     metrics = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [m["epoch"] for m in metrics] == [1, 2] and metrics[1]["train_loss"] < metrics[0]["train_loss"]
-    assert set(load_file(str(run / "best.safetensors"))) == set(load_transliterator(run).model.state_dict())
+    loaded = load_transliterator(run, backend="torch").model  # the PyTorch network, whose parameters are named
+    assert set(load_file(str(run / "best.safetensors"))) == set(loaded.state_dict())
     assert not list(run.glob(".*.tmp")), "temporary files left behind"
 
 

@@ -22,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 
 from seqlab.serve.config import OPTIONS_ENV, ServeOptions
 from seqlab.serve.engine import TranslitEngine
+from seqlab.serve.guards import RequestGuards, default_allowed_hosts
 from seqlab.serve.languages import ServedLanguage, load_languages
 from seqlab.serve.limits import BodyLimit, install_error_handlers
 from seqlab.serve.lyrics import LyricsService
@@ -99,6 +100,8 @@ def create_app(options: ServeOptions, state: Optional[ServerState] = None) -> Fa
         app.add_middleware(CORSMiddleware, allow_origins=[options.cors_origin], allow_methods=["GET", "POST",
                            "DELETE"], allow_headers=["content-type"])
     app.add_middleware(BodyLimit, limit=options.max_body)
+    app.add_middleware(RequestGuards, allowed_hosts=default_allowed_hosts(options.host, options.allowed_hosts),
+                       cors_origin=options.cors_origin)
     app.add_middleware(MetricsMiddleware, metrics=state.metrics)
     return app
 

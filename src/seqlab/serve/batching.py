@@ -11,32 +11,34 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import Awaitable, Callable, Optional
+from typing import Awaitable, Callable, Hashable, Optional
 
-Decode = Callable[[list[str], int], list[list[str]]]  # (words, beam) → candidates per word, in the decoding thread
+# (words, group) → candidates per word, in the decoding thread; the group is what the words share besides being
+# words (the beam and the previous word of type-ahead): only words of one group are decoded together.
+Decode = Callable[[list[str], Hashable], list[list[str]]]
 RunInThread = Callable[..., Awaitable]  # runs a blocking call in the decoding thread
 
 
 class MicroBatcher:
-    """Queues (word, beam) requests and decodes them in batches of at most `max_batch` words."""
+    """Queues (word, group) requests and decodes them in batches of at most `max_batch` words."""
 
     def __init__(self, decode: Decode, run: RunInThread, max_batch: int, max_wait: float,
                  on_batch: Optional[Callable[[int], None]] = None) -> None:
         self.decode, self.run, self.max_batch, self.max_wait = decode, run, max_batch, max_wait
         self.on_batch = on_batch or (lambda size: None)
-        self._pending: deque[tuple[str, int, asyncio.Future]] = deque()
+        self._pending: deque[tuple[str, Hashable, asyncio.Future]] = deque()
         self._arrived: Optional[asyncio.Event] = None
         self._task: Optional[asyncio.Task] = None
         self._last_size = 1
 
-    async def submit(self, word: str, beam: int) -> list[str]:
+    async def submit(self, word: str, group: Hashable) -> list[str]:
         """The candidates of `word`, decoded with the words that arrive around the same time."""
         loop = asyncio.get_running_loop()
         if self._task is None or self._task.done():
             self._arrived = asyncio.Event()
             self._task = loop.create_task(self._serve())
         future: asyncio.Future = loop.create_future()
-        self._pending.append((word, beam, future))
+        self._pending.append((word, group, future))
         self._arrived.set()
         return await future
 
@@ -57,8 +59,8 @@ class MicroBatcher:
             batch = [self._pending.popleft() for _ in range(min(self.max_batch, len(self._pending)))]
             self._last_size = len(batch)
             self.on_batch(len(batch))
-            for beam in sorted({beam for _, beam, _ in batch}):
-                await self._decode_group([item for item in batch if item[1] == beam], beam)
+            for group in dict.fromkeys(group for _, group, _ in batch):
+                await self._decode_group([item for item in batch if item[1] == group], group)
 
     async def _gather(self) -> None:
         """Wait up to max_wait for as many words as the last batch had (none after a batch of one)."""
@@ -75,10 +77,10 @@ class MicroBatcher:
             except asyncio.TimeoutError:
                 return
 
-    async def _decode_group(self, items: list[tuple[str, int, asyncio.Future]], beam: int) -> None:
+    async def _decode_group(self, items: list[tuple[str, Hashable, asyncio.Future]], group: Hashable) -> None:
         words = list(dict.fromkeys(word for word, _, _ in items))  # a word asked for twice is decoded once
         try:
-            results = dict(zip(words, await self.run(self.decode, words, beam)))
+            results = dict(zip(words, await self.run(self.decode, words, group)))
         except Exception as exc:  # handed to each waiting request, which answers with an error
             for _, _, future in items:
                 if not future.done():

@@ -9,7 +9,7 @@ from typing import Any, Optional
 from seqlab.device import INFERENCE_DTYPES
 from seqlab.errors import SeqlabError
 from seqlab.options import Options, from_dict, opt
-from seqlab.translit.config import MAX_BEAM
+from seqlab.translit.config import MAX_BEAM, backend_option
 from seqlab.translit.languages import LANGUAGE_CODES
 
 OPTIONS_ENV = "SEQLAB_SERVE_OPTIONS"  # how `--workers N` hands the options to each worker process (JSON)
@@ -52,21 +52,39 @@ class ServeOptions(Options):
                                "(--no-micro-batching: one decoder call per request, for comparison).")
     cache_size: int = opt(50_000, "--cache-size", "Words whose candidates are kept in an LRU cache (0 = off).",
                           low=0, high=10_000_000)
+    header_timeout: float = opt(10.0, "--header-timeout", "Seconds a client may take to send a request's line and "
+                                "headers (from connecting, or from the previous answer); slower ones get 408 and are "
+                                "closed.", low=0.1, high=3600.0)
+    body_timeout: float = opt(30.0, "--body-timeout", "Seconds a request's body may take to arrive in full after its "
+                              "headers (chunked too); slower ones get 408 and are closed.", low=0.1, high=3600.0)
+    max_connections: int = opt(512, "--max-connections", "Open connections per process (keep it under `ulimit -n`). "
+                               "A new one over the limit closes the connection that has waited longest on its client "
+                               "(unfinished headers or body, or idle); if every one waits on the server, it gets 503.",
+                               low=1, high=1_000_000)
     max_lyrics_length: int = opt(400, "--max-lyrics-length", "Largest max_length a lyrics request may ask for.",
                                  low=1, high=100_000)
     read_only: bool = opt(False, "--read-only", "Refuse POST /learn (shared servers).")
     user_dictionary: Optional[str] = opt(None, "--user-dictionary", "File of learned picks (default: the user's "
                                          "data folder).")
+    allowed_hosts: Optional[list[str]] = opt(None, "--allowed-host", "A Host name to answer to (repeatable; * for any, "
+                                             "*.example.org for its subdomains). Default: the loopback names when "
+                                             "bound to loopback (a DNS-rebinding guard), any name otherwise.")
     cors_origin: Optional[str] = opt(None, "--cors-origin", "Allow browser pages from this origin (e.g. "
                                      "http://localhost:3000, or *); CORS is off without it.")
     access_log: bool = opt(False, "--access-log", "Log every request (off: it costs throughput).")
     device: str = opt("cpu", "--device", "Device of the models: cpu | cuda | cuda:N | auto.")
-    dtype: str = opt("float32", "--dtype", "What the transliteration models compute in: float32 | bfloat16 | auto "
-                     "(bfloat16 on a CPU with native bfloat16, else float32). bfloat16 answers faster (same top-1 on "
-                     "Dakshina test), but the server's memory rises by a third while oneDNN meets new batch shapes.",
+    dtype: str = opt("float32", "--dtype", "What the transliteration models compute in with --backend torch: "
+                     "float32 | bfloat16 | auto (bfloat16 on a CPU with native bfloat16, else float32). bfloat16 "
+                     "answers faster (same top-1 on Dakshina test), but the server's memory rises by a third while "
+                     "oneDNN meets new batch shapes. ONNX Runtime computes in float32.",
                      choices=INFERENCE_DTYPES)
+    backend: str = backend_option()
 
     def check(self) -> None:
+        hosts = self.allowed_hosts
+        if hosts is not None and (not isinstance(hosts, (list, tuple)) or not all(isinstance(h, str) and h.strip()
+                                                                                   for h in hosts)):
+            raise SeqlabError(f"--allowed-host must be host names, got {str(hosts)[:60]}")
         if self.default_k > self.max_k:
             raise SeqlabError(f"--default-k {self.default_k} is larger than --max-k {self.max_k}")
 

@@ -2,8 +2,13 @@
 micro-batcher in front of it. Everything the endpoints decode goes through here, so the event loop never runs
 the model and no two decodings share the model at once.
 
-The cache holds the model's lists only; the user dictionary's words are put first on every request (a lookup
-that reloads the file when it changed), so a pick learned by any worker process is offered at once by all.
+Every word is ranked as running text (text/typeahead.py) after the previous word a request gives (`prev`), so
+the cache key is (word, beam, previous word): a word's list after मुझे is not its list after और. The costly part,
+the word's decoded candidates, is shared by all previous words (Transliterator.cached_scored).
+The cache holds the model's lists only; the user dictionary's words are put first on every request, so a pick
+learned by any worker process is offered at once by all. The dictionary file is checked (one stat) per request
+and reloaded, when it changed, in a thread of its own; learning and forgetting run in another, so neither a large
+file nor another process holding the file's lock ever holds up decoding or the event loop.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from seqlab.serve.batching import MicroBatcher
 from seqlab.serve.config import ServeOptions
 from seqlab.translit.decoding.word_form import model_form, too_long
 from seqlab.translit.text.tokens import word_matches
+from seqlab.translit.text.typeahead import context_word
 from seqlab.translit.transliterator import Transliterator
 
 WARM_UP_LENGTH = 20  # Dakshina's longest Hindi romanization has 20 characters
@@ -36,6 +42,8 @@ class TranslitEngine:
         self._on_cache = on_cache or (lambda hit: None)
         self._on_batch = on_batch or (lambda size: None)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seqlab-decode")
+        self._dictionary_reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seqlab-dictionary-read")
+        self._dictionary_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seqlab-dictionary-write")
         self.batcher = MicroBatcher(self._decode, self.run, options.max_batch, options.max_wait_ms / 1000, on_batch)
 
     def warm_up(self) -> None:
@@ -49,43 +57,59 @@ class TranslitEngine:
         words = ["".join(letters[(start + i) % len(letters)] for i in range(length))
                  for start, length in enumerate(range(1, WARM_UP_LENGTH + 1))]
         for word in words:
-            self.model_only.candidates([word], beam_size=self.options.beam_size)
+            self.model_only.candidates([word], beam_size=self.options.beam_size, previous=[])
 
     async def run(self, function: Callable, *args):
         """Run a blocking call in the decoding thread (the only thread that touches the model)."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._thread, functools.partial(function, *args))
 
+    async def fresh_dictionary(self) -> None:
+        """Reload the user dictionary if its file changed (another process learned), off the event loop."""
+        dictionary = self.translit.user_dictionary
+        if dictionary is not None and dictionary.stale():
+            await asyncio.get_running_loop().run_in_executor(self._dictionary_reader, dictionary.refresh)
+
+    async def change_dictionary(self, function: Callable, *args):
+        """Run a user-dictionary write (learn, forget) in the writing thread: it may wait up to the lock timeout
+        for another process, and decoding must not wait with it."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._dictionary_writer, functools.partial(function, *args))
+
     def beam_for(self, k: int) -> int:
         return max(self.options.beam_size, k)
 
-    def _decode(self, words: list[str], beam: int) -> list[list[str]]:
-        """In the decoding thread: decode, then remember the lists."""
-        results = self.model_only.candidate_lists(words, self.model_only.settings(beam))  # checked by the endpoint
+    def _decode(self, words: list[str], group: tuple[int, Optional[str]]) -> list[list[str]]:
+        """In the decoding thread: decode and rank after the group's previous word, then remember the lists."""
+        beam, before = group
+        results = self.model_only.candidates_in_context(words, [before] if before else [], beam)  # words checked
         for word, result in zip(words, results):
-            self.cache.put((word, beam), result)
+            self.cache.put((word, beam, before), result)
         return results
 
-    async def word(self, word: str, k: int) -> list[str]:
-        """The k best candidates of one word (a GET /tl request)."""
-        key = (model_form(word), self.beam_for(k))
+    async def word(self, word: str, k: int, previous: Sequence[str] = ()) -> list[str]:
+        """The k best candidates of one word (a GET /tl request) after the words `previous`."""
+        await self.fresh_dictionary()
+        group = (self.beam_for(k), context_word(previous, self.translit.lang))
+        key = (model_form(word), *group)
         cached = self.cache.get(key)
         self._on_cache(cached is not None)
         if cached is None:
             if self.options.micro_batching:
-                cached = await self.batcher.submit(*key)
+                cached = await self.batcher.submit(key[0], group)
             else:
                 self._on_batch(1)
-                cached = (await self.run(self._decode, [key[0]], key[1]))[0]
+                cached = (await self.run(self._decode, [key[0]], group))[0]
         return self._learned_first([word], [cached], k)[0]
 
-    async def words(self, words: Sequence[str], k: int) -> list[list[str]]:
+    async def words(self, words: Sequence[str], k: int, previous: Sequence[str] = ()) -> list[list[str]]:
         """The k best candidates of many words, the uncached ones decoded in batches of up to --max-batch words:
         between two batches the decoding thread serves the single-word requests waiting meanwhile, so a large
         request never holds up the type-ahead ones for long."""
-        beam = self.beam_for(k)
+        await self.fresh_dictionary()
+        group = (self.beam_for(k), context_word(previous, self.translit.lang))
         keys = [model_form(w) for w in words]
-        found = {key: self.cache.get((key, beam)) for key in dict.fromkeys(keys)}
+        found = {key: self.cache.get((key, *group)) for key in dict.fromkeys(keys)}
         missing = [key for key, value in found.items() if value is None]
         for key in found:
             self._on_cache(key not in missing)
@@ -93,12 +117,13 @@ class TranslitEngine:
         for start in range(0, len(missing), step):
             chunk = missing[start : start + step]
             self._on_batch(len(chunk))
-            found.update(zip(chunk, await self.run(self._decode, chunk, beam)))
+            found.update(zip(chunk, await self.run(self._decode, chunk, group)))
         return self._learned_first(words, [found[key] for key in keys], k)
 
     async def text(self, text: str) -> tuple[str, list[str], int]:
         """Sentence mode: `Transliterator.transliterate_text` (digits, punctuation and spacing kept), a few lines
         at a time (sentence context is per line, so the result is the same) for the reason given in `words`."""
+        await self.fresh_dictionary()
         pieces, words, long_words = [], [], 0
         for chunk in _line_chunks(text, self.options.max_batch * 8):
             await self._decode_in_pieces(chunk)
@@ -127,14 +152,15 @@ class TranslitEngine:
     def _learned_first(self, words: Sequence[str], lists: list[list[str]], k: int) -> list[list[str]]:
         """The first k of each list, after the user's learned spellings (Transliterator's own rule)."""
         lists = [found[:k] for found in lists]
-        return self.translit.learned_first(words, lists, k) if self.translit.user_dictionary else lists
+        return self.translit.learned_first(words, lists, k) if self.translit.user_dictionary is not None else lists
 
     def unknown_characters(self, words: Sequence[str]) -> list[str]:
         return sorted(self.translit.unknown_characters(words))
 
     async def close(self) -> None:
         await self.batcher.close()
-        self._thread.shutdown(wait=False, cancel_futures=True)
+        for thread in (self._thread, self._dictionary_reader, self._dictionary_writer):
+            thread.shutdown(wait=False, cancel_futures=True)
 
 
 def _distinct_words(text: str, direction: str) -> list[str]:

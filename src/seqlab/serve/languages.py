@@ -86,8 +86,8 @@ def user_dictionary_for(options: ServeOptions, lang: str, several: bool) -> User
             path = path.with_name(f"{path.stem}-{lang}{path.suffix}")
     else:
         path = default_user_dictionary_path(lang)
-    dictionary = UserDictionary(path)
-    dictionary.pairs()
+    dictionary = UserDictionary(path, reload_on_lookup=False)  # the engine reloads it, off the event loop
+    dictionary.pairs()  # a file that cannot be a dictionary (a FIFO, too large) is a one-line error now
     return dictionary
 
 
@@ -100,16 +100,18 @@ def load_languages(options: ServeOptions, on_batch: Callable[[int], None],
     served: dict[str, ServedLanguage] = {}
     for lang, folder in sources:
         translit = load_transliterator(folder, device=options.device, rescorers=options.rescorers,
-                                       dtype=options.dtype, lang=lang)
+                                       dtype=options.dtype, backend=options.backend, lang=lang)
         if translit.lang in served:
             raise SeqlabError(f"--model/--lang: '{translit.lang}' is given twice; serve one model per language")
         translit.user_dictionary = user_dictionary_for(options, translit.lang, len(sources) > 1)
         engine = TranslitEngine(translit, options, on_batch, on_cache)
         engine.warm_up()
-        served[translit.lang] = ServedLanguage(translit.lang, engine, folder or "shipped", translit.user_dictionary,
+        shown = Path(folder).name if folder else "shipped"  # no server paths to clients
+        served[translit.lang] = ServedLanguage(translit.lang, engine, shown, translit.user_dictionary,
                                                model_direction(translit.config))
     if options.reverse_model:
-        reverse = load_transliterator(options.reverse_model, device=options.device, dtype=options.dtype)
+        reverse = load_transliterator(options.reverse_model, device=options.device, dtype=options.dtype,
+                                      backend=options.backend)
         if model_direction(reverse.config) != "native-to-roman":
             raise SeqlabError(f"--reverse-model {options.reverse_model}: not a native-to-roman model")
         if reverse.lang not in served:
@@ -120,5 +122,5 @@ def load_languages(options: ServeOptions, on_batch: Callable[[int], None],
     for entry in served.values():  # a shipped forward model comes with its shipped reverse model, if there is one
         if entry.model_name == "shipped" and entry.reverse is None and entry.lang in reversible:
             entry.reverse = load_transliterator(shipped_model(entry.lang, "native-to-roman"), device=options.device,
-                                                dtype=options.dtype)
+                                                dtype=options.dtype, backend=options.backend)
     return served

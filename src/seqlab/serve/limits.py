@@ -20,6 +20,7 @@ from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH
 from seqlab.translit.decoding.word_form import model_form, too_long
 from seqlab.translit.languages import DEFAULT_LANG
 from seqlab.translit.text.tokens import token_pattern
+from seqlab.translit.text.typeahead import check_previous
 
 log = logging.getLogger("seqlab.serve")
 _LETTERS = re.compile(r"[^\W\d_]*")
@@ -100,6 +101,14 @@ def check_words(words: Sequence[str], limit: int, direction: str = DIRECTIONS[0]
         raise ApiError(400, f"too many words: {len(words):,}; the limit is {limit:,} per request")
     for index, word in enumerate(words):
         check_word(word, f"words[{index}]", direction, lang)
+
+
+def check_previous_words(previous: Sequence[str]) -> list[str]:
+    """`prev`: up to two words as they stand in the text (text/typeahead.py), else a 400 naming the problem."""
+    try:
+        return check_previous(previous)
+    except SeqlabError as exc:
+        raise ApiError(400, str(exc).replace("previous:", "prev:", 1)) from None
 
 
 def check_k(k: int, limit: int) -> int:

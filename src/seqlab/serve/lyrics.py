@@ -11,20 +11,22 @@ import functools
 import io
 import json
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, AsyncIterator, Optional
 
 from pydantic import BaseModel, Field, create_model
 
-from seqlab.errors import first_line
+from seqlab.errors import SeqlabError, first_line
+from seqlab.lyrics.conditioning import ARTISTS_FILE, Artist, find_artist, prefix_ids, read_artists
 from seqlab.lyrics.config import GenerateOptions, GenerationConfig
 from seqlab.options import check_value, default_of, field_type, spec_of
 from seqlab.serve.limits import ApiError, RequestBody
 
 MAX_PROMPT = 4000  # characters; the model's context is checked in tokens as well
 # The sampling knobs a request may set (the CLI's `generate` options of the same names).
-REQUEST_FIELDS = ((GenerateOptions, "prompt"), (GenerationConfig, "max_length"), (GenerationConfig, "seed"),
-                  (GenerationConfig, "top_k"), (GenerationConfig, "top_p"), (GenerationConfig, "temperature"),
-                  (GenerationConfig, "repetition_penalty"))
+REQUEST_FIELDS = ((GenerateOptions, "prompt"), (GenerateOptions, "artist"), (GenerationConfig, "max_length"),
+                  (GenerationConfig, "seed"), (GenerationConfig, "top_k"), (GenerationConfig, "top_p"),
+                  (GenerationConfig, "temperature"), (GenerationConfig, "repetition_penalty"))
 
 _DONE = object()
 
@@ -78,13 +80,26 @@ class LyricsService:
     def __init__(self, model_dir: str, device: str, max_length: int, on_outcome=None) -> None:
         from seqlab.lyrics.model import load_trained
 
-        self.name, self.max_length = model_dir, max_length
+        self.name, self.max_length = Path(model_dir).name, max_length  # the folder's name: never a path to clients
         self.model, self.tokenizer = load_trained(model_dir, device=device)
+        # the artists of a run trained with artist conditioning (conditioning.py); none for other models
+        self.artists: list[Artist] = read_artists(model_dir) if (Path(model_dir) / ARTISTS_FILE).is_file() else []
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seqlab-lyrics")
         self._on_outcome = on_outcome or (lambda outcome: None)
 
     def defaults(self) -> dict:
         return LyricsRequest().model_dump()
+
+    def artist(self, name: Optional[str]) -> Optional[Artist]:
+        """The artist a request names (any case), a 400 naming close matches if the model has no such artist."""
+        if name is None:
+            return None
+        if not self.artists:
+            raise ApiError(400, f"artist: the lyrics model {self.name} was trained without artist conditioning")
+        try:
+            return find_artist(self.artists, name, "the lyrics model")
+        except SeqlabError as exc:
+            raise ApiError(400, str(exc).replace(" (`seqlab lyrics artists` lists them all)", "")) from None
 
     def config(self, request: LyricsRequest) -> GenerationConfig:
         """The request as the sampler's config, checked against the same ranges as the CLI's options."""
@@ -95,26 +110,29 @@ class LyricsService:
         if request.max_length > self.max_length:
             raise ApiError(400, f"max_length must be at most {self.max_length} on this server, got "
                                 f"{request.max_length}")
-        values = request.model_dump(exclude={"prompt"})
+        values = request.model_dump(exclude={"prompt", "artist"})
         for name, value in values.items():  # SeqlabError → 400, naming the JSON field (not the CLI flag)
             check_value(GenerationConfig, name, value, label=name)
         return GenerationConfig(**values)
 
-    def _check_budget(self, prompt: str, cfg: GenerationConfig) -> Optional[str]:
+    def _check_budget(self, prompt: str, cfg: GenerationConfig, prefix_tokens: int = 0) -> Optional[str]:
         """In the lyrics thread (tokenizers are not shared across threads): refuse a prompt too long to continue."""
         from seqlab.lyrics.generate import new_token_budget
         from seqlab.lyrics.model import context_length
 
-        tokens = len(self.tokenizer(prompt).input_ids)
+        tokens = len(self.tokenizer(prompt).input_ids) + prefix_tokens
         return new_token_budget(tokens, cfg, context_length(self.model), name=_json_field)[1]
 
-    async def prepare(self, request: LyricsRequest) -> tuple[GenerationConfig, Optional[str]]:
-        cfg = self.config(request)
+    async def prepare(self, request: LyricsRequest) -> tuple[GenerationConfig, Optional[str], list[int]]:
+        """The sampler's config, the budget warning and the artist's prefix ids ([] without an artist)."""
+        cfg, artist = self.config(request), self.artist(request.artist)
         loop = asyncio.get_running_loop()
-        warning = await loop.run_in_executor(self._thread, self._check_budget, request.prompt, cfg)
-        return cfg, warning
+        prefix = await loop.run_in_executor(self._thread, prefix_ids, self.tokenizer, artist)
+        warning = await loop.run_in_executor(self._thread, self._check_budget, request.prompt, cfg, len(prefix))
+        return cfg, warning, prefix
 
-    async def stream(self, prompt: str, cfg: GenerationConfig, warning: Optional[str]) -> AsyncIterator[str]:
+    async def stream(self, prompt: str, cfg: GenerationConfig, warning: Optional[str],
+                     prefix: Optional[list[int]] = None) -> AsyncIterator[str]:
         """SSE events: `data: {"text": …}` pieces (the prompt first), then `event: done` (or `event: error`)."""
         from seqlab.lyrics.generate import sample
 
@@ -122,7 +140,7 @@ class LyricsService:
         queue: asyncio.Queue = asyncio.Queue()
         sink = _ToLoop(loop, queue)
         job = loop.run_in_executor(self._thread, functools.partial(
-            sample, self.model, self.tokenizer, prompt, cfg, stream=sink, log=io.StringIO()))
+            sample, self.model, self.tokenizer, prompt, cfg, stream=sink, log=io.StringIO(), prefix=prefix))
         job.add_done_callback(lambda done: (done.cancelled() or done.exception(), queue.put_nowait(_DONE)))
         try:
             if warning:

@@ -1,7 +1,8 @@
 """Prometheus metrics (prometheus-client): requests, latency, micro-batch sizes and cache hits, served at /metrics.
 
 Each app gets its own registry, so several apps in one process (tests) never clash. Requests are labelled by
-route template (`/tl/{lang}/{word}`), never by the raw path, so the label set stays bounded whatever clients send.
+route template (`/tl/{lang}/{word}`), never by the raw path, so the label set stays bounded whatever clients send;
+a client that leaves before its answer (mid-body, say) is counted as 499, not as a server error.
 With --workers N each worker process counts its own requests (a scrape reaches one of them); run one replica
 per process behind the load balancer, or prometheus-client's multiprocess mode, to see them all.
 """
@@ -13,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+CLIENT_CLOSED_REQUEST = 499  # nginx's status for a client that closed the connection before the answer
 
 
 class Metrics:
@@ -53,16 +55,23 @@ class MetricsMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        start, status = time.perf_counter(), [500]
+        start, status, disconnected = time.perf_counter(), [0], [False]
 
         async def send_status(message):
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
             await send(message)
 
+        async def watch_receive():
+            message = await receive()
+            disconnected[0] = disconnected[0] or message["type"] == "http.disconnect"
+            return message
+
         try:
-            await self.app(scope, receive, send_status)
+            await self.app(scope, watch_receive, send_status)
         finally:
             route = getattr(scope.get("route"), "path", None) or "unmatched"
-            self.metrics.requests.labels(scope["method"], route, str(status[0])).inc()
+            # No answer started: the client left first (499, not a server error), or the app failed (500).
+            code = status[0] or (CLIENT_CLOSED_REQUEST if disconnected[0] else 500)
+            self.metrics.requests.labels(scope["method"], route, str(code)).inc()
             self.metrics.latency.labels(route).observe(time.perf_counter() - start)

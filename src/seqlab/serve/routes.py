@@ -11,7 +11,7 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import Field
 
 from seqlab.serve.languages import LanguageList, ServedLanguage
-from seqlab.serve.limits import ApiError, RequestBody, check_k, check_word, check_words
+from seqlab.serve.limits import ApiError, RequestBody, check_k, check_previous_words, check_word, check_words
 from seqlab.serve.lyrics import LyricsRequest
 
 router = APIRouter()
@@ -25,6 +25,8 @@ class TransliterateRequest(RequestBody):
     words: Optional[list[str]] = Field(None, description="Words (runs of letters) to give candidates for.")
     text: Optional[str] = Field(None, description="Text to transliterate as `predict --sentence` does.")
     k: Optional[int] = Field(None, description="Candidates per word (words mode).")
+    prev: Optional[list[str]] = Field(None, description="Words mode: the up to two words before the cursor, as they "
+                                      "stand in the text; each word is ranked as the word after them.")
 
 
 class LearnRequest(RequestBody):
@@ -48,12 +50,16 @@ def _language(request: Request, lang: Optional[str]) -> ServedLanguage:
 
 @router.get("/tl/{lang}/{word}", summary="Top-k candidates of one word (varnam/IndicXlit format)")
 async def candidates(request: Request, lang: str, word: str,
-                     k: Optional[int] = Query(None, description="How many candidates (default 5).")) -> dict:
+                     k: Optional[int] = Query(None, description="How many candidates (default 5)."),
+                     prev: Optional[str] = Query(None, description="The up to two words before the cursor as they "
+                                                 "stand in the text, separated by `+` (a space): candidates are "
+                                                 "ranked as the word after them (none: the start of a text).")) -> dict:
     state = _state(request)
     served = _language(request, lang)
     k = check_k(state.options.default_k if k is None else k, state.options.max_k)
     check_word(word, direction=served.direction, lang=served.lang)
-    answer = {"result": await served.engine.word(word, k)}
+    previous = check_previous_words(prev.split() if prev is not None else [])
+    answer = {"result": await served.engine.word(word, k, previous)}
     unknown = served.engine.unknown_characters([word])
     if unknown:
         answer["unknown_characters"] = unknown
@@ -85,8 +91,8 @@ async def transliterate(request: Request, body: TransliterateRequest) -> dict:
     if (body.words is None) == (body.text is None):
         raise ApiError(400, "give exactly one of \"words\" (a list of words) or \"text\" (sentences)")
     if body.text is not None:
-        if body.k is not None:
-            raise ApiError(400, "k applies to \"words\", not to \"text\"")
+        if body.k is not None or body.prev is not None:
+            raise ApiError(400, "k and prev apply to \"words\", not to \"text\"")
         if len(body.text) > state.options.max_text:
             raise ApiError(400, f"text is {len(body.text):,} characters; the limit is {state.options.max_text:,}")
         result, words, too_long = await served.engine.text(body.text)
@@ -94,7 +100,8 @@ async def transliterate(request: Request, body: TransliterateRequest) -> dict:
                 "unknown_characters": served.engine.unknown_characters(words)}
     k = check_k(state.options.default_k if body.k is None else body.k, state.options.max_k)
     check_words(body.words, state.options.max_words, served.direction, served.lang)
-    return {"result": await served.engine.words(body.words, k),
+    previous = check_previous_words(body.prev or [])
+    return {"result": await served.engine.words(body.words, k, previous),
             "unknown_characters": served.engine.unknown_characters(body.words)}
 
 
@@ -112,14 +119,15 @@ def _check_learn(request: Request, body: LearnRequest, need_native: bool) -> Ser
 @router.post("/learn", summary="Remember a picked candidate: later suggestions for `roman` rank it first")
 async def learn(request: Request, body: LearnRequest) -> dict:
     served = _check_learn(request, body, need_native=True)
-    await served.engine.run(served.user_dictionary.learn, body.roman, body.native)  # SeqlabError → 400
-    return {"learned": {"roman": body.roman.lower(), "native": body.native}}
+    roman, native = await served.engine.change_dictionary(served.user_dictionary.learn, body.roman, body.native)
+    return {"learned": {"roman": roman, "native": native}}  # as stored, so what the client sees is what is offered
 
 
 @router.delete("/learn", summary="Forget learned picks for `roman` (one, or all when `native` is omitted)")
 async def forget(request: Request, body: LearnRequest) -> dict:
     served = _check_learn(request, body, need_native=False)
-    return {"forgotten": await served.engine.run(served.user_dictionary.forget, body.roman, body.native)}
+    return {"forgotten": await served.engine.change_dictionary(served.user_dictionary.forget, body.roman,
+                                                               body.native)}
 
 
 @router.post("/lyrics/generate", summary="Generate lyrics from a prompt, streamed as Server-Sent Events")
@@ -127,8 +135,8 @@ async def lyrics_generate(request: Request, body: LyricsRequest):
     lyrics = _state(request).lyrics
     if lyrics is None:
         raise ApiError(503, "no lyrics model is loaded: start the server with --lyrics-model DIR (or smollm2-135m)")
-    cfg, warning = await lyrics.prepare(body)
-    return StreamingResponse(lyrics.stream(body.prompt, cfg, warning), media_type="text/event-stream",
+    cfg, warning, prefix = await lyrics.prepare(body)
+    return StreamingResponse(lyrics.stream(body.prompt, cfg, warning, prefix), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
@@ -140,6 +148,14 @@ async def lyrics_info(request: Request) -> dict:
             "max_length_limit": _state(request).options.max_lyrics_length}
 
 
+@router.get("/lyrics/artists", summary="The artists the lyrics model was trained with (none: no conditioning)")
+async def lyrics_artists(request: Request) -> dict:
+    lyrics = _state(request).lyrics
+    if lyrics is None:
+        raise ApiError(503, "no lyrics model is loaded: start the server with --lyrics-model DIR (or smollm2-135m)")
+    return {"artists": [{"name": a.name, "train_songs": a.train_songs} for a in lyrics.artists]}
+
+
 @router.get("/languages", summary="The languages this server transliterates (the first is the default)",
             response_model=LanguageList)
 async def languages(request: Request) -> LanguageList:
@@ -147,11 +163,13 @@ async def languages(request: Request) -> LanguageList:
 
 
 @router.get("/healthz", summary="Liveness and what is loaded")
+@router.head("/healthz", include_in_schema=False)  # monitors and load balancers often probe with HEAD
 async def healthz(request: Request) -> dict:
     state = _state(request)
     return {"status": "ok", "pid": os.getpid(), "lang": state.lang, "languages": list(state.languages),
             "direction": state.direction,
             "model": state.model_name, "dtype": state.engine.translit.dtype_name,
+            "backend": state.engine.translit.backend,
             "lyrics_model": state.lyrics is not None,
             "read_only": state.options.read_only,
             "micro_batching": state.options.micro_batching, "beam_size": state.options.beam_size,

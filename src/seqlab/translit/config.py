@@ -35,6 +35,16 @@ USER_DICTIONARY_ENV = "SEQLAB_USER_DICTIONARY"  # where the user dictionary is, 
 MAX_SEED = 2**63 - 1  # torch.manual_seed takes a signed 64-bit integer
 SAMPLERS, PRUNERS = ("tpe", "random", "grid"), ("median", "hyperband", "none")
 PRECISIONS = ("fp32", "bf16")
+# What runs a loaded model's networks (engine/): ONNX Runtime on the CPU, or PyTorch; `auto` picks by device.
+BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
+
+
+def backend_option() -> Any:
+    """The `--backend` field, declared once (LoadOptions and the server's options use it)."""
+    return opt("auto", "--backend", "What runs the models when decoding: onnx (ONNX Runtime, CPU only: several "
+               "times faster for few words) | onnx-int8 (the same with int8 weights: faster still, answers may "
+               "differ slightly) | torch (PyTorch) | auto (onnx on a CPU, torch on CUDA). Training is always "
+               "PyTorch.", choices=BACKENDS)
 
 
 @dataclass(frozen=True)
@@ -143,6 +153,40 @@ class DecodingConfig(Options):
 
 
 @dataclass(frozen=True)
+class TypeaheadConfig(Options):
+    """How one word is ranked while a person types running text (GET /tl, the editor, `predict --top-k` on text):
+    as sentence mode scores it, given the word before it (text/typeahead.py). Tuned for first-candidate WER on the
+    tune half of the dev sentences (`seqlab translit typeahead`) and saved as the record "typeahead" of config.json
+    "decoding", beside the word-list settings (which `evaluate` keeps using). A model without the record ranks with its
+    sentence settings (κ, μ and nasal penalty of "decoding", and λ = κ)."""
+
+    context_weight: float = opt(0.0, help="Weight κ of log P(word | previous word).",
+                                low=0.0, high=100.0)
+    prior_weight: float = opt(0.0, help="Weight λ of the unigram prior when there is no "
+                              "previous word (start of text).", low=0.0, high=100.0)
+    lexicon_weight: float = opt(0.0, help="Weight μ of log(1 + training-lexicon count).",
+                                low=0.0, high=100.0)
+    nasal_penalty: Optional[float] = opt(None, help="Nasalized spellings of a candidate "
+                                         "ending in a vowel join, scored this much lower (unset = off).", low=0.0,
+                                         high=100.0)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], where: str = "config.json") -> "TypeaheadConfig":
+        section = config.get("decoding", {})
+        if isinstance(section, Mapping) and TYPEAHEAD in section:
+            return from_dict(cls, section[TYPEAHEAD], f"{where}: decoding.{TYPEAHEAD}", ignore=TYPEAHEAD_RECORD)
+        sentence = DecodingConfig.from_config(config, where)
+        return cls(sentence.context_weight, sentence.context_weight, sentence.context_lexicon_weight,
+                   sentence.nasal_penalty)
+
+
+TYPEAHEAD = "typeahead"  # its record in config.json "decoding"
+# What `seqlab translit typeahead` records beside the values (for reports, never used to rank).
+TYPEAHEAD_RECORD = ("tune_wer", "tune_wer_sentence_mode", "tune_wer_word_list_settings", "tune_sentences",
+                    "tuned_with")
+
+
+@dataclass(frozen=True)
 class LoadOptions(Options):
     """What `load_transliterator` (the Python API) takes beside the model folder, checked as the CLI checks its
     options: a bad value is one SeqlabError naming the parameter (or the CLI flag that sets it), before anything
@@ -152,6 +196,7 @@ class LoadOptions(Options):
     device: str = opt("cpu", "--device", DEVICE_HELP)
     dtype: str = opt("float32", "--dtype", "What the models compute in.", choices=INFERENCE_DTYPES)
     rescorers: bool = opt(True, help="Also rescore with the model folder's rescorer models.")
+    backend: str = backend_option()
 
 
 @dataclass(frozen=True)
@@ -167,11 +212,11 @@ CONTEXT_SETTINGS = ("context_weight", "context_lexicon_weight", "nasal_penalty")
 CONTEXT_RECORD = ("context_tune_wer", "context_tune_wer_without", "context_tune_sentences", "context_bigrams",
                   "context_sources")
 DECODING_RECORD = ("dev_accuracy", "dev_accuracy_without_prior", "prior_source", "prior_words", "prior_tokens",
-                   "prior_sources", "rescorers") + CONTEXT_RECORD
+                   "prior_sources", "rescorers", TYPEAHEAD) + CONTEXT_RECORD
 
 
 @dataclass(frozen=True)
-class SweepOptions:
+class SweepOptions(Options):
     """Everything one `seqlab translit sweep` worker needs; the study-level options are recorded in sweep.json."""
 
     out: Path = opt(flag="--out", help="Sweep directory: sweep.json, study.db, trials/trial-NNNN/.")
@@ -267,6 +312,7 @@ class EvaluateOptions(Options):
     device: str = like(TrainConfig, "device")
     direction: Optional[str] = like(TrainConfig, "direction", None, help=" | ".join(DIRECTIONS) + " (default: the "
                                     "model's; without --model, picks the shipped model of that direction).")
+    backend: str = like(LoadOptions, "backend")
 
     def decoding(self) -> dict[str, Any]:
         """The decoding values given, to replace the model's own (config.json "decoding")."""
@@ -287,6 +333,7 @@ class PredictOptions(Options):
     direction: Optional[str] = like(EvaluateOptions, "direction")
     rescorers: bool = opt(True, "--rescorers", "Rescore with the model folder's rescorer models (--no-rescorers: "
                           "several times faster, a little less accurate).")
+    backend: str = like(LoadOptions, "backend")
     lang: Optional[str] = like(DataOptions, "lang", None, help=MODEL_LANG_HELP, choices=None)
 
 
@@ -316,6 +363,17 @@ class SentenceEvalOptions(Options):
     beam_size: Optional[int] = like(DecodingConfig, "beam_size", None, help="Beam (default: the model's).")
     rescorers: bool = like(PredictOptions, "rescorers", help="Rescore with the model folder's rescorer models (the "
                            "CLI default; `seqlab serve` leaves them out for speed).")
+    backend: str = like(LoadOptions, "backend")
+
+
+@dataclass(frozen=True)
+class TypeaheadTuneOptions(Options):
+    """`seqlab translit typeahead`: the decoding the running-text ranking is tuned for."""
+
+    beam_size: int = like(DecodingConfig, "beam_size", 5, help="Beam of the decoding tuned for (`seqlab serve`'s "
+                          "default).")
+    rescorers: bool = like(PredictOptions, "rescorers", False, help="Tune for decoding with the rescorer models (the "
+                           "CLI's default) instead of without (`seqlab serve`'s).")
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ import torch
 from seqlab.cache import LruCache
 from seqlab.device import resolve_device, resolve_inference_dtype
 from seqlab.errors import SeqlabError
-from seqlab.translit.config import DIRECTIONS, DecodingConfig, LoadOptions
+from seqlab.translit.config import DIRECTIONS, DecodingConfig, LoadOptions, TypeaheadConfig
 from seqlab.translit.data.vocab import Vocabs, make_batch
-from seqlab.translit.decoding.ranking import Candidate, rank
+from seqlab.translit.decoding.ranking import Candidate, rank, well_formed_only
 from seqlab.translit.decoding.search import (
     beam_candidates,
     check_word_lengths,
@@ -24,12 +24,15 @@ from seqlab.translit.decoding.search import (
     greedy_words,
 )
 from seqlab.translit.decoding.word_form import model_form, too_long
+from seqlab.translit.engine import onnx_network, resolve_backend
 from seqlab.translit.languages import DEFAULT_LANG, language, shipped_model
-from seqlab.translit.model.checkpoint import load_model
-from seqlab.translit.model.network import Seq2Seq
-from seqlab.translit.model.rescorers import Rescorer, load_rescorers, rescorer_weights
+from seqlab.translit.model.checkpoint import load_model, weights_file
+from seqlab.translit.model.network import Network
+from seqlab.translit.model.rescorers import RESCORERS_DIR, Rescorer, load_rescorers, rescorer_weights
+from seqlab.translit.text.script import well_formed
 from seqlab.translit.text.sentence import Lattice, lattice
 from seqlab.translit.text.tokens import word_matches
+from seqlab.translit.text.typeahead import check_previous, context_word, ranked
 from seqlab.translit.text.word_check import check_words
 from seqlab.translit.words.bigrams import BigramContext
 from seqlab.translit.words.lexicon import Lexicon
@@ -44,7 +47,7 @@ class Transliterator:
     """A loaded model plus its vocabularies (and optional word prior); decodes many words at once in
     length-sorted batches."""
 
-    def __init__(self, model: Seq2Seq, vocabs: Vocabs, config: dict | None = None, batch_size: int = 256,
+    def __init__(self, model: Network, vocabs: Vocabs, config: dict | None = None, batch_size: int = 256,
                  prior: WordPrior | None = None, lexicon: Lexicon | None = None,
                  rescorers: Sequence[Rescorer] = (), rescorer_weights: Sequence[float] = (),
                  user_dictionary: UserDictionary | None = None, context: BigramContext | None = None):
@@ -52,6 +55,7 @@ class Transliterator:
         self.prior, self.lexicon, self.user_dictionary = prior, lexicon, user_dictionary
         self.rescorers, self.rescorer_weights = list(rescorers), tuple(rescorer_weights)
         self.decoding = DecodingConfig.from_config(self.config)
+        self.typeahead = TypeaheadConfig.from_config(self.config)
         self.direction = model_direction(self.config)
         self.lang = model_lang(self.config)
         self.context, self.candidate_cache = context, LruCache(CACHE_WORDS)
@@ -62,17 +66,29 @@ class Transliterator:
 
     @property
     def device(self) -> torch.device:
+        if self.model.backend != "torch":
+            return self.model.device  # ONNX Runtime: the CPU
         return next(self.model.parameters()).device
 
     @property
     def dtype_name(self) -> str:
         """What the model computes in: float32 or bfloat16."""
+        if self.model.backend != "torch":
+            return self.model.dtype_name
         return str(next(self.model.parameters()).dtype).removeprefix("torch.")
+
+    @property
+    def backend(self) -> str:
+        """What runs the networks: torch, onnx or onnx-int8 (engine/)."""
+        return self.model.backend
 
     def scored_candidates(self, words: Sequence[str], beam_size: int) -> list[list[Candidate]]:
         """Each word's distinct beam outputs and the training lexicon's for that romanization, each with its
-        log-probability under the model and its lexicon count, before any ranking choice."""
-        results = beam_candidates(self.model, self.vocabs, words, beam_size, self.batch_size, self.device)
+        log-probability under the model and its lexicon count, before any ranking choice. Words that are not well
+        formed in their script (text/script.py: `अौर`, a vowel sign with no consonant) are left out, from the beam
+        and from the lexicon alike (`ranking.well_formed_only`: unless the beam found nothing else)."""
+        results = [well_formed_only(found) for found in
+                   beam_candidates(self.model, self.vocabs, words, beam_size, self.batch_size, self.device)]
         if self.lexicon is not None:
             self._add_lexicon_candidates(words, results)
         if self.rescorers:
@@ -91,7 +107,7 @@ class Transliterator:
         """Give beam candidates their lexicon counts, and score the lexicon's other words by forced decoding."""
         missing: list[tuple[int, str, int]] = []
         for row, word in enumerate(words):
-            entries = self.lexicon.lookup(word)
+            entries = {native: count for native, count in self.lexicon.lookup(word).items() if well_formed(native)}
             results[row] = [c._replace(lexicon_count=entries.get(c.word, 0)) for c in results[row]]
             in_beam = {c.word for c in results[row]}
             missing += [(row, native, count) for native, count in entries.items() if native not in in_beam]
@@ -121,11 +137,16 @@ class Transliterator:
         return replace(decoding, **zero) if zero else decoding
 
     def candidates(self, words: Sequence[str], beam_size: int | None = None, length_penalty: float | None = None,
-                   prior_weight: float | None = None, lexicon_weight: float | None = None) -> list[list[str]]:
+                   prior_weight: float | None = None, lexicon_weight: float | None = None,
+                   previous: Sequence[str] | None = None) -> list[list[str]]:
         """`candidate_lists` with the model's decoding but the given values, and a beam of at least 5 unless
-        `beam_size` says otherwise. `words` is checked as the server checks words (`check_words`)."""
+        `beam_size` says otherwise. `words` is checked as the server checks words (`check_words`). With `previous`
+        (the up to two words before the cursor, [] at the start of a text), each word is ranked as the next word of
+        running text instead (`candidates_in_context`; the weight arguments then do not apply)."""
         self.check_words(words)
         beam_size = max(self.decoding.beam_size, 5) if beam_size is None else beam_size
+        if previous is not None:
+            return self.candidates_in_context(words, previous, beam_size)
         return self.candidate_lists(words, self.settings(beam_size, length_penalty=length_penalty,
                                                          prior_weight=prior_weight, lexicon_weight=lexicon_weight))
 
@@ -146,6 +167,38 @@ class Transliterator:
                                                   s.lexicon_weight, self.rescorer_weights))
             lists.append(_offer_taught(ranked, {c.word for c in scored if c.lexicon_count}, s.beam_size))
         return self.learned_first(words, lists, s.beam_size)
+
+    def typeahead_settings(self) -> TypeaheadConfig:
+        """The running-text settings actually used: without the weights of what this model lacks (as `usable`)."""
+        zero: dict[str, float] = {}
+        if self.prior is None:
+            zero.update(prior_weight=0.0, context_weight=0.0)
+        if self.context is None:
+            zero.update(context_weight=0.0)
+        if self.lexicon is None:
+            zero.update(lexicon_weight=0.0)
+        return replace(self.typeahead, **zero)
+
+    def candidates_in_context(self, words: Sequence[str], previous: Sequence[str],
+                              beam_size: int | None = None) -> list[list[str]]:
+        """Up to `beam_size` candidates of each word as the word after `previous` in running text (text/typeahead.py,
+        the model's "typeahead" settings): its lattice emission plus the bigram model's term. Lexicon words and the
+        user's spellings are offered as in `candidate_lists`."""
+        previous = check_previous(previous)
+        t = self.typeahead_settings()
+        s = self.settings(beam_size or max(self.decoding.beam_size, 5), lexicon_weight=t.lexicon_weight)
+        before, lists = context_word(previous, self.lang), []
+        for scored in self.cached_scored(list(words), s.beam_size):
+            lat = lattice([""], [scored], s, self.rescorer_weights, self.prior, [None], t.nasal_penalty)
+            order = ranked(lat.candidates[0], lat.emissions[0], before, t, self.context, self.prior)
+            lists.append(_offer_taught(order, {c.word for c in scored if c.lexicon_count}, s.beam_size))
+        return self.learned_first(words, lists, s.beam_size)
+
+    def cached_scored(self, words: list[str], beam_size: int) -> list[list[Candidate]]:
+        """`scored_candidates` through the cache of the words decoded before (running text repeats its words)."""
+        keys = [(model_form(w), beam_size) for w in words]
+        return self.candidate_cache.get_many(keys, lambda missing: self.scored_candidates([w for w, _ in missing],
+                                                                                          beam_size))
 
     def learned_first(self, words: Sequence[str], lists: list[list[str]], k: int) -> list[list[str]]:
         """The user's own spellings (words/user_dictionary.py) lead each list, newest first; the list keeps its
@@ -229,9 +282,7 @@ class Transliterator:
         s = replace(s, lexicon_weight=s.context_lexicon_weight) if joint else s
         nasal_penalty = s.nasal_penalty if joint else None
         flat = [w for line in lines for w in line]
-        keys = [(model_form(w), s.beam_size) for w in flat]
-        scored = iter(self.candidate_cache.get_many(
-            keys, lambda missing: self.scored_candidates([w for w, _ in missing], s.beam_size)))
+        scored = iter(self.cached_scored(flat, s.beam_size))
         spellings = iter(self.user_dictionary.lookup_many(flat) if self.user_dictionary else [[] for _ in flat])
         result = []
         for line in lines:
@@ -288,16 +339,19 @@ def model_lang(config: dict, where: str = "config.json") -> str:
 
 def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 256, device: str = "cpu",
                         user_dictionary: UserDictionary | str | Path | None = None, direction: str | None = None,
-                        rescorers: bool = True, dtype: str = "float32", lang: str | None = None) -> Transliterator:
+                        rescorers: bool = True, dtype: str = "float32", backend: str = "auto",
+                        lang: str | None = None) -> Transliterator:
     """Load a run directory or model folder; without one, the model shipped with seqlab for `lang` (default
     Hindi) and `direction` (default romanized → native script); a language without one is a one-line error
     listing those shipped. A model of another direction or language than a given one is refused.
     Decoding defaults to the CPU: single words are faster there than a GPU round trip. A user dictionary is
     used only when given (a UserDictionary, or the path of its file; evaluation never sees one).
     `rescorers=False` leaves the folder's rescorer models out (about 3x faster decoding, for servers). `dtype`
-    (device.INFERENCE_DTYPES) is what the models compute in; scores, prior and ranking stay float32. Values are
-    checked as the CLI checks them (config.LoadOptions)."""
-    LoadOptions(batch_size=batch_size, device=device, dtype=dtype, rescorers=rescorers)  # checked when made
+    (device.INFERENCE_DTYPES) is what the PyTorch models compute in; scores, prior and ranking stay float32.
+    `backend` (config.BACKENDS) is what runs the models: ONNX Runtime (the default on a CPU, see engine/) or
+    PyTorch; both give the same candidates and scores. Values are checked as the CLI checks them
+    (config.LoadOptions)."""
+    LoadOptions(batch_size=batch_size, device=device, dtype=dtype, rescorers=rescorers, backend=backend)  # checks
     if isinstance(user_dictionary, (str, os.PathLike)):
         user_dictionary = UserDictionary(user_dictionary)
     elif user_dictionary is not None and not isinstance(user_dictionary, UserDictionary):
@@ -305,6 +359,7 @@ def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 2
                           f"{type(user_dictionary).__name__}")
     target = resolve_device(device)  # a wrong --device fails before the model is read
     model_dtype = resolve_inference_dtype(dtype, target)
+    runner = resolve_backend(backend, target.type, dtype)
     if direction is not None and direction not in DIRECTIONS:
         raise SeqlabError(f"unknown direction {direction!r}; choose one of: {', '.join(DIRECTIONS)}")
     if lang is not None:
@@ -318,10 +373,16 @@ def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 2
     if lang is not None and written != lang:
         raise SeqlabError(f"{path} is a '{written}' model, not '{lang}'; drop --lang or give a model of that "
                           "language")
-    model.to(target, model_dtype)
     members = load_rescorers(path, target) if rescorers else []
-    for member in members:
-        member.model.to(model_dtype)
     weights = rescorer_weights(config, [r.name for r in members], str(path / "config.json")) if rescorers else ()
+    if runner != "torch":
+        int8 = runner == "onnx-int8"
+        model = onnx_network(model, weights_file(path), int8)
+        members = [replace(m, model=onnx_network(m.model, weights_file(path / RESCORERS_DIR / m.name), int8))
+                   for m in members]
+    else:
+        model.to(target, model_dtype)
+        for member in members:
+            member.model.to(model_dtype)
     return Transliterator(model, vocabs, config, batch_size, WordPrior.load(path, written), Lexicon.load(path),
                           members, weights, user_dictionary, BigramContext.load(path, written))

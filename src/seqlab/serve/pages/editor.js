@@ -1,8 +1,10 @@
 // Type-ahead editor: the Latin word before the cursor gets a dropdown of native-script candidates (GET /tl),
-// anchored at the cursor. Space/Enter/Tab commit the highlighted one, arrows move, a digit picks, Esc keeps Latin.
-// The language picker lists the server's languages (GET /languages) and remembers the choice in localStorage;
-// right-to-left scripts (Urdu, Sindhi) are typed and shown right to left, each script in its Noto font.
-// No framework, no build step, no network but this server.
+// anchored at the cursor and ranked as the word after the two words before it (`prev`). Space/Enter/Tab and
+// punctuation commit the highlighted one, arrows move, a digit picks, Esc keeps Latin, Backspace right after a
+// commit brings the Latin word back. Addresses, URLs, @handles, #tags and numbers with units get no candidates
+// (tokens.js, the rule of sentence mode). The language picker lists the server's languages (GET /languages) and
+// remembers the choice in localStorage; right-to-left scripts (Urdu, Sindhi) are typed and shown right to left,
+// each script in its Noto font. No framework, no build step, no network but this server.
 "use strict";
 
 const K = 5;
@@ -13,9 +15,11 @@ const picker = document.getElementById("lang");
 const list = document.getElementById("suggestions");
 const statusLine = document.getElementById("status");
 const learnBox = document.getElementById("learn");
-const cache = new Map(); // romanized word (lower case) → Promise of its candidates
-let open = null; // {start, end, word, items, index} while the dropdown shows
+const PUNCTUATION = new Set([".", ",", "?", "!", ";", ":", ")", "\"", "'", "\u201d", "\u2019"]); // commit, then go in
+const cache = new Map(); // "word|previous words" → Promise of the word's candidates after those words
+let open = null; // {start, end, word, prev, items, index} while the dropdown shows
 let dismissed = null; // "start:word" the user pressed Esc on: keep it Latin
+let committed = null; // {start, end, word, text}: the last commit, while the cursor is still right after it
 let readOnly = true;
 
 function say(text) { statusLine.textContent = text; }
@@ -59,10 +63,11 @@ const ready = fetch("/languages").then((r) => r.json()).then((body) => {
   picker.disabled = languages.length < 2;
 }).catch(() => say("Could not load the list of languages."));
 
-function candidatesOf(word) {
-  const key = `${LANG}:${word.toLowerCase()}`;
+function candidatesOf(word, prev) {
+  const key = `${LANG}:${word.toLowerCase()}|${prev.join(" ")}`;
   if (!cache.has(key)) {
-    const request = fetch(`/tl/${LANG}/${encodeURIComponent(word.toLowerCase())}?k=${K}`)
+    const context = prev.length ? `&prev=${prev.map(encodeURIComponent).join("+")}` : "";
+    const request = fetch(`/tl/${LANG}/${encodeURIComponent(word.toLowerCase())}?k=${K}${context}`)
       .then((r) => (r.ok ? r.json() : { result: [] }))
       .then((body) => body.result || [])
       .catch(() => { cache.delete(key); return []; });
@@ -71,14 +76,22 @@ function candidatesOf(word) {
   return cache.get(key);
 }
 
-// The run of Latin letters that ends at the cursor (none when the cursor is inside a word or after a non-letter).
+// The run of Latin letters that ends at the cursor, with the words before it (none when the cursor is inside a
+// word or after a non-letter, or the letters are part of an address, URL, handle, tag or number).
 function wordAtCursor() {
   if (editor.selectionStart !== editor.selectionEnd) return null;
   const caret = editor.selectionStart;
   const text = editor.value;
   if (/[A-Za-z]/.test(text.charAt(caret))) return null;
   const match = /[A-Za-z]+$/.exec(text.slice(0, caret));
-  return match ? { start: caret - match[0].length, end: caret, word: match[0] } : null;
+  if (!match) return null;
+  const start = caret - match[0].length;
+  if (insidePassThrough(text, start, caret)) return null;
+  return { start, end: caret, word: match[0], prev: wordsBefore(text, start) };
+}
+
+function sameSpan(a, b) {
+  return a && b && a.start === b.start && a.word === b.word && a.prev.join(" ") === b.prev.join(" ");
 }
 
 // Where the cursor is, in pixels inside the editor's box: a hidden copy of the text up to the cursor.
@@ -142,9 +155,9 @@ async function refresh() {
   await ready;
   const span = wordAtCursor();
   if (!span || dismissed === `${span.start}:${span.word}`) { open = null; render(); return; }
-  const found = await candidatesOf(span.word);
+  const found = await candidatesOf(span.word, span.prev);
   const now = wordAtCursor();
-  if (!now || now.start !== span.start || now.word !== span.word) return; // typed on meanwhile
+  if (!sameSpan(now, span)) return; // typed on meanwhile
   open = found.length ? { ...span, items: [...found, span.word], index: 0 } : null;
   render();
 }
@@ -152,7 +165,7 @@ async function refresh() {
 // Replace the word at span with its candidate `index` (the last item is the Latin word itself) plus `suffix`.
 async function commit(span, index, suffix) {
   await ready;
-  const found = await candidatesOf(span.word);
+  const found = await candidatesOf(span.word, span.prev);
   const items = [...found, span.word];
   const choice = items[Math.min(index, items.length - 1)];
   if (editor.value.slice(span.start, span.end) !== span.word) return; // the text changed under us
@@ -162,6 +175,7 @@ async function commit(span, index, suffix) {
   const delta = replacement.length - span.word.length;
   const after = caret >= span.end ? caret + delta : span.start + replacement.length;
   editor.setSelectionRange(after, after);
+  committed = { start: span.start, end: after, word: span.word, text: editor.value.slice(span.start, after) };
   open = null;
   render();
   if (learnBox.checked && !readOnly && index > 0 && index < found.length) learn(span.word, choice);
@@ -170,13 +184,33 @@ async function commit(span, index, suffix) {
 async function learn(roman, native) {
   const response = await fetch("/learn", { method: "POST", headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ lang: LANG, roman, native }) });
-  cache.delete(`${LANG}:${roman.toLowerCase()}`);
+  const prefix = `${LANG}:${roman.toLowerCase()}|`;
+  for (const key of [...cache.keys()]) if (key.startsWith(prefix)) cache.delete(key);
   say(response.ok ? `Learned: ${roman} → ${native}` : "Could not save the pick");
+}
+
+// Backspace right after a commit: the committed word and what followed it (a space, punctuation) give way to the
+// Latin word again, with its candidates.
+function undoCommit() {
+  const last = committed;
+  committed = null;
+  const caret = editor.selectionStart;
+  if (!last || caret !== editor.selectionEnd || caret !== last.end
+      || editor.value.slice(last.start, last.end) !== last.text) return false;
+  editor.setRangeText(last.word, last.start, last.end, "end");
+  dismissed = null;
+  refresh();
+  return true;
 }
 
 editor.addEventListener("keydown", (event) => {
   if (event.isComposing || event.ctrlKey || event.metaKey || event.altKey) return;
   const key = event.key;
+  if (key === "Backspace" && undoCommit()) {
+    event.preventDefault();
+    return;
+  }
+  if (!["Shift", "CapsLock"].includes(key)) committed = null;
   if (open && (key === "ArrowDown" || key === "ArrowUp")) {
     event.preventDefault();
     const n = open.items.length;
@@ -190,14 +224,15 @@ editor.addEventListener("keydown", (event) => {
     dismissed = `${open.start}:${open.word}`;
     open = null;
     render();
-  } else if (key === " " || key === "Enter" || key === "Tab") {
+  } else if (key === " " || key === "Enter" || key === "Tab" || PUNCTUATION.has(key)) {
     const span = wordAtCursor();
     if (!span || dismissed === `${span.start}:${span.word}`) return; // nothing to commit: the key does its usual
+    if (key === ":" && /^https?$/i.test(span.word)) return; // a URL's scheme, not a word
     event.preventDefault();
-    const index = open && open.start === span.start && open.word === span.word ? open.index : 0;
-    if (key === " ") { // the space goes in at once, so fast typing never runs two words together
+    const index = sameSpan(open, span) ? open.index : 0;
+    if (key !== "Enter" && key !== "Tab") { // the space or mark goes in at once: fast typing never loses it
       const caret = editor.selectionStart;
-      editor.setRangeText(" ", caret, caret, "end");
+      editor.setRangeText(key, caret, caret, "end");
     }
     commit(span, index, "");
   }

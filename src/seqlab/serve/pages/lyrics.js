@@ -1,5 +1,6 @@
 // Lyrics page: POST /lyrics/generate and show the Server-Sent Events as they stream in (fetch + a reader, since
-// EventSource cannot POST). The knobs start at the server's defaults (GET /lyrics/info).
+// EventSource cannot POST). The knobs start at the server's defaults (GET /lyrics/info); a model trained with
+// artist conditioning gets an artist picker (GET /lyrics/artists).
 "use strict";
 
 const form = document.getElementById("lyrics-form");
@@ -17,13 +18,30 @@ fetch("/lyrics/info").then((r) => r.json()).then((info) => {
   modelStatus.textContent = info.loaded ? `Model: ${info.model}` :
     "No lyrics model is loaded: start the server with --lyrics-model DIR (or smollm2-135m).";
   generateButton.disabled = !info.loaded;
+  if (info.loaded) loadArtists();
 }).catch(() => { modelStatus.textContent = "Cannot reach the server."; });
+
+async function loadArtists() {
+  const response = await fetch("/lyrics/artists");
+  if (!response.ok) return;
+  const { artists } = await response.json();
+  const picker = document.getElementById("artist");
+  for (const artist of artists) {
+    const option = document.createElement("option");
+    option.value = artist.name;
+    option.textContent = `${artist.name} (${artist.train_songs} songs)`;
+    picker.append(option);
+  }
+  document.getElementById("artist-row").hidden = artists.length === 0;
+}
 
 function request() {
   const body = { prompt: document.getElementById("prompt").value };
   for (const name of NUMBERS) body[name] = Number(document.getElementById(name).value);
   const seed = document.getElementById("seed").value;
   if (seed !== "") body.seed = Number(seed);
+  const artist = document.getElementById("artist").value;
+  if (artist !== "") body.artist = artist;
   return body;
 }
 

@@ -39,6 +39,7 @@ for _command in (cli_dictionary.learn, cli_dictionary.forget, cli_dictionary.exp
     app.command()(_command)
 app.command("evaluate-sentences")(cli_sentences.evaluate_sentences)
 app.command()(cli_batch.batch)
+app.command()(cli_sentences.typeahead)
 
 MODEL = typer.Option(None, "--model", help="Run directory or model folder (default: the shipped model of --lang).")
 AS_JSON = typer.Option(False, "--json", help="Print the summary as JSON on the last line of stdout.")
@@ -98,7 +99,8 @@ def evaluate(
     from seqlab.translit.transliterator import load_transliterator
 
     split, top_k, dataset = opts.split, opts.top_k, data.dataset
-    translit = load_transliterator(model, device=opts.device, direction=opts.direction, lang=ctx.params.get("lang"))
+    translit = load_transliterator(model, device=opts.device, direction=opts.direction, backend=opts.backend,
+                                   lang=ctx.params.get("lang"))
     lang = translit.lang  # --lang, else the model's
     out_dir = output_dir(out or _default_out(model, lang), "--out")  # a bad folder fails before the decoding
     pairs, skipped = load_split(dataset, lang, split, data.data_dir, data.skip_bad_lines, translit.direction)
@@ -192,7 +194,7 @@ def predict(
     texts = list(words or []) + ([sentence] if sentence is not None else [])
     check_arguments(texts)
     translit = load_transliterator(model, device=opts.device, direction=opts.direction, rescorers=opts.rescorers,
-                                   lang=opts.lang)
+                                   backend=opts.backend, lang=opts.lang)
     if not no_user_dictionary:  # the file of the model's language
         translit.user_dictionary = cli_dictionary.open_user_dictionary(user_dictionary, translit.lang)
     stream = TextStream(translit, _write, opts.beam_size, opts.top_k, context=not no_context)

@@ -7,14 +7,14 @@ from typing import Optional
 import typer
 
 from seqlab.errors import SeqlabError
-from seqlab.io import write_text_atomic
+from seqlab.io import read_regular_file, write_text_atomic
 from seqlab.translit.config import USER_DICTIONARY_ENV
 from seqlab.translit.languages import DEFAULT_LANG, LANGUAGE_CODES
 
 USER_DICTIONARY = typer.Option(None, "--user-dictionary", help="The user dictionary file (default: "
                                f"${USER_DICTIONARY_ENV}, else user-dictionary-LANG.tsv in the per-user data folder).")
 LANG = typer.Option(DEFAULT_LANG, "--lang", help="Whose user dictionary: " + " | ".join(LANGUAGE_CODES) + ".")
-MAX_PAIRS_FILE_BYTES = 64 * 2**20
+MAX_PAIRS_FILE_BYTES = 4 * 2**20  # user_dictionary.MAX_FILE_BYTES: no more can be learned
 
 
 def open_user_dictionary(path: Optional[Path], lang: str = DEFAULT_LANG):
@@ -26,13 +26,13 @@ def open_user_dictionary(path: Optional[Path], lang: str = DEFAULT_LANG):
 
 
 def _read_pairs_file(path: Path) -> list[tuple[str, str]]:
-    """ROMAN<TAB>NATIVE lines (blank lines skipped); a bad line is an error naming it."""
-    if path.is_dir() or not path.exists():
-        raise SeqlabError(f"--file {path}: " + ("is a folder" if path.is_dir() else "no such file"))
-    if path.stat().st_size > MAX_PAIRS_FILE_BYTES:
-        raise SeqlabError(f"--file {path}: over {MAX_PAIRS_FILE_BYTES >> 20} MB, too large for a pairs file")
+    """ROMAN<TAB>NATIVE lines (blank lines skipped); a bad line is an error naming it. Regular files only (a FIFO
+    would block for ever), at most the user dictionary's own size limit."""
+    data = read_regular_file(path, MAX_PAIRS_FILE_BYTES, f"--file {path}", ", too large for a pairs file")
+    if data is None:
+        raise SeqlabError(f"--file {path}: no such file")
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = data.decode("utf-8").splitlines()
     except UnicodeDecodeError:
         raise SeqlabError(f"--file {path}: not UTF-8 text; convert it with iconv first") from None
     pairs = []
@@ -71,8 +71,8 @@ def learn(
         return
     if roman is None or native is None:
         raise SeqlabError("give ROMAN and NATIVE (e.g. `seqlab translit learn mera मेरा`), or --file PAIRS.tsv")
-    dictionary.learn(roman, native)
-    typer.echo(f"learned {roman.strip().lower()} → {native.strip()} ({dictionary.path})")
+    stored_roman, stored_native = dictionary.learn(roman, native)
+    typer.echo(f"learned {stored_roman} → {stored_native} ({dictionary.path})")
 
 
 def forget(
@@ -82,11 +82,13 @@ def forget(
     lang: str = LANG,
 ) -> None:
     """Forget learned spellings of ROMAN."""
+    from seqlab.translit.words.user_dictionary import roman_key
+
     dictionary = open_user_dictionary(user_dictionary, lang)
     removed = dictionary.forget(roman, native)
     if not removed:
         raise SeqlabError(f"{roman!r}{f' → {native!r}' if native else ''} is not in {dictionary.path}")
-    typer.echo(f"forgot {removed} pair(s) of {roman.strip().lower()} ({dictionary.path})")
+    typer.echo(f"forgot {removed} pair(s) of {roman_key(roman.strip())} ({dictionary.path})")
 
 
 def export(

@@ -10,7 +10,7 @@ import typer
 
 from seqlab.errors import SeqlabError
 from seqlab.options import Flags, command
-from seqlab.translit.config import SentenceEvalOptions, SentenceOptions
+from seqlab.translit.config import SentenceEvalOptions, SentenceOptions, TypeaheadTuneOptions
 
 LIMIT = typer.Option(None, "--limit", min=1, help="Only the first N sentences of the half (a quick check).")
 
@@ -87,18 +87,20 @@ def evaluate_sentences(
 ) -> None:
     """Word error rate on Dakshina's romanized dev sentences, word by word and with sentence context, by error
     type (letters of the output script only; see evaluation/sentences.py)."""
-    from seqlab.translit.evaluation.sentences import sentence_words, with_context, word_by_word
+    from seqlab.translit.evaluation.sentences import sentence_words, typeahead, with_context, word_by_word
     from seqlab.translit.transliterator import load_transliterator
 
     half, beam_size = opts.half, opts.beam_size
-    translit = load_transliterator(model, rescorers=opts.rescorers, lang=where.lang)
+    translit = load_transliterator(model, rescorers=opts.rescorers, backend=opts.backend, lang=where.lang)
     romans, natives = _sentences(translit.lang, where, half, limit)
     s = translit.settings(beam_size)
     lines = sentence_words(translit, romans)
     rows = {"word by word": word_by_word(translit, lines, natives, s)}
     if s.context_weight > 0:
         rows["with context"] = with_context(translit, lines, natives, s)
+        rows["type-ahead"] = typeahead(translit, lines, natives, s)  # first candidates, typed word after word
     summary = {"half": half, "sentences": len(romans), "beam_size": s.beam_size, "rescorers": len(translit.rescorers),
+               "backend": translit.backend,
                "context_weight": s.context_weight,
                "context_lexicon_weight": s.context_lexicon_weight, "nasal_penalty": s.nasal_penalty,
                **{name: report.summary() for name, report in rows.items()}}
@@ -111,3 +113,41 @@ def evaluate_sentences(
                    f"    most frequent choice errors: {', '.join(r['top_choice_confusions'][:6])}")
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False))
+
+
+@command
+def typeahead(
+    model: Path = typer.Option(..., "--model", help="Model folder or run directory (with a prior and a bigram model)."),
+    opts: TypeaheadTuneOptions = Flags(),
+    limit: Optional[int] = LIMIT,
+    where: SentenceOptions = Flags(),
+) -> None:
+    """Tune the running-text (type-ahead) ranking — κ after a word, λ at the start, μ, nasal penalty — for the WER
+    of typing the tune half of the dev sentences word by word, always taking the first candidate; save it as the
+    record "typeahead" of config.json "decoding" (the word-list settings stay as they are)."""
+    from seqlab.io import RunLock
+    from seqlab.translit.evaluation.sentences import sentence_words, with_context, word_by_word
+    from seqlab.translit.evaluation.tuning import save_typeahead, tune_typeahead
+    from seqlab.translit.model.checkpoint import CONFIG
+    from seqlab.translit.transliterator import load_transliterator
+
+    beam_size = opts.beam_size
+    translit = load_transliterator(model, rescorers=opts.rescorers, lang=where.lang)
+    if translit.prior is None or translit.context is None:
+        raise SeqlabError(f"{model} needs a word prior and a bigram model: run `seqlab translit prior` and "
+                          "`seqlab translit context` on it first")
+    romans, natives = _sentences(translit.lang, where, "tune", limit)
+    lines = sentence_words(translit, romans)
+    decoding = translit.settings(beam_size)
+    sentence_mode = with_context(translit, lines, natives, decoding).wer
+    word_list = word_by_word(translit, lines, natives, decoding).wer  # each word alone, as type-ahead was
+    best, grid = tune_typeahead(translit, lines, natives, beam_size)
+    with RunLock(model, "model folder"):
+        save_typeahead(model, best, {
+            "tune_wer": round(best["wer"], 4), "tune_wer_sentence_mode": round(sentence_mode, 4),
+            "tune_wer_word_list_settings": round(word_list, 4), "tune_sentences": len(romans),
+            "tuned_with": {"beam_size": beam_size, "rescorers": len(translit.rescorers)}})
+    typer.echo(f"(κ, λ, μ, nasal penalty) grid on {len(romans):,} tune sentences, {len(grid)} settings; best "
+               f"first-candidate WER {best['wer']:.4f} with κ={best['context_weight']}, λ={best['prior_weight']}, "
+               f"μ={best['lexicon_weight']}, nasal penalty {best['nasal_penalty']} (each word alone with the "
+               f"word-list settings {word_list:.4f}; sentence mode {sentence_mode:.4f}); saved in {model / CONFIG}")

@@ -6,24 +6,18 @@ import os
 import re
 import sys
 from collections import Counter
-from functools import lru_cache, partial
+from functools import partial
 from typing import Callable, Iterator
 
 from seqlab.errors import SeqlabError
 from seqlab.translit.config import MAX_WORD_LENGTH
 from seqlab.translit.decoding.word_form import too_long
-from seqlab.translit.text.tokens import token_pattern, word_matches
+from seqlab.translit.text.tokens import tokens, word_matches
 from seqlab.translit.transliterator import LEADING_WORD, Transliterator
 
 _LINE_TEXT_LIMIT = 1 << 16  # characters of an unfinished line held back before its start is written
 _MAX_TOKEN_HELD = 4096  # a trailing run without spaces (URL, e-mail) held back whole up to this length
 _NON_SPACE = re.compile(r"\S*")
-
-
-@lru_cache(maxsize=None)
-def _token_or_newline(direction: str, lang: str) -> re.Pattern:
-    """The tokens of tokens.py, and line ends: top-k mode writes a line of candidates per word to transliterate."""
-    return re.compile(token_pattern(direction, lang).pattern + r"|(?P<newline>\n)")
 
 
 class TextStream:
@@ -34,7 +28,8 @@ class TextStream:
     back up to _LINE_TEXT_LIMIT characters, then written but for its last word; a word longer than
     MAX_WORD_LENGTH is written through untouched as it arrives, so not even a gigabyte-long line is ever
     held in memory. With top_k > 1 every word becomes one line of its top_k best candidates (separated by
-    spaces) and a line without words is written as it is.
+    spaces), ranked as running text after the first candidates of the words before it on its line (type-ahead's
+    ranking, text/typeahead.py; word by word with context=False), and a line without words is written as it is.
     Bytes are decoded as strict UTF-8: the first bad line is an error naming it.
     """
 
@@ -52,6 +47,7 @@ class TextStream:
         self._line_words = 0  # top-k: words of the current line so far
         self._line_text = ""  # top-k: the current line while it has no words (written as it is if none come)
         self._line_cut = False  # top-k: the start of that line was written already (it was very long)
+        self._previous: list[str] = []  # top-k: the line's last two words as written (first candidates)
 
     def feed(self, data: bytes | str, final: bool = False) -> None:
         """Transliterate and write the lines `data` completes (see the class)."""
@@ -114,18 +110,23 @@ class TextStream:
         self.unknown.update(self.translit.unknown_characters(short))
         self.too_long += len(words) - len(short)
         beam = max(self.top_k, self.beam_size or 1)
-        ranked = iter(self.translit.candidate_lists(short, self.translit.settings(beam)) if short else [])
+        if self.context:
+            self.translit.cached_scored(short, beam)  # one batched decoding; each word is then ranked in turn
+        ranked = iter([] if self.context or not short else self.translit.candidate_lists(short,
+                                                                                        self.translit.settings(beam)))
         out, start = [], 0
-        for m in _token_or_newline(self.translit.direction, self.translit.lang).finditer(text):
+        for m in tokens(text, self.translit.direction, True, self.translit.lang):  # line ends too: a line per word
             token = m.group(0)
+            if m.lastgroup == "native":  # a word already in the output script is context as it stands
+                self._previous = [*self._previous, token][-2:]
             if m.lastgroup not in ("newline", "word"):  # passed-through tokens get no candidate line
                 continue
             if token == "\n":
                 if not self._line_words:
                     out.append(self._line_text + text[start : m.end()])
-                self._line_words, self._line_text, self._line_cut = 0, "", False
+                self._line_words, self._line_text, self._line_cut, self._previous = 0, "", False, []
             else:
-                shown = token if too_long(token) else " ".join(next(ranked)[: self.top_k])
+                shown = token if too_long(token) else " ".join(self._ranked(token, beam, ranked))
                 out.append(self._word_line_start() + shown + "\n")
             start = m.end()
         if not self._line_words:
@@ -134,6 +135,14 @@ class TextStream:
                 out.append(self._line_text)
                 self._line_text, self._line_cut = "", True
         return "".join(out)
+
+    def _ranked(self, word: str, beam: int, ranked: Iterator[list[str]]) -> list[str]:
+        """The top_k candidates of `word`: after the line's words before it, or the next of the word-mode lists."""
+        if not self.context:
+            return next(ranked)[: self.top_k]
+        found = self.translit.candidates_in_context([word], self._previous, beam)[0]
+        self._previous = [*self._previous, found[0] if found else word][-2:]
+        return found[: self.top_k]
 
     def _word_line_start(self) -> str:
         """Top-k: a word begins a line; that ends a word-less line whose start was already written."""

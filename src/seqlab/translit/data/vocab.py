@@ -88,11 +88,12 @@ class Batch:
 
 
 def pad(seqs: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-    lengths = torch.tensor([max(len(s), 1) for s in seqs], dtype=torch.long)
-    out = torch.full((len(seqs), int(lengths.max())), PAD_ID, dtype=torch.long)
-    for row, seq in enumerate(seqs):
-        out[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
-    return out, lengths
+    """(B, longest) ids padded with PAD_ID, and the lengths (at least 1). Padded as lists and made a tensor in one
+    call: a tensor per row cost more than the network itself for a word's dozen candidates."""
+    lengths = [max(len(s), 1) for s in seqs]
+    width = max(lengths)
+    rows = [[*seq, *[PAD_ID] * (width - len(seq))] for seq in seqs]
+    return torch.tensor(rows, dtype=torch.long), torch.tensor(lengths, dtype=torch.long)
 
 
 def encode_pairs(pairs: Sequence[Pair], vocabs: Vocabs) -> list[tuple[list[int], list[int]]]:

@@ -2,15 +2,22 @@
 
 Beam search orders its hypotheses with `candidate_score` (no prior), the transliterator reranks beam ∪ lexicon
 candidates with `rank`, the sentence lattice takes `score` without the prior term as each word's emission, and
-tuning evaluates the same rule on arrays (`CandidateTable`) for a whole grid of weights at once. Torch-free and
-free of the word models (a prior is anything with `log_prob`), so that training can rank without loading them.
+tuning evaluates the same rule on arrays (`CandidateTable`) for a whole grid of weights at once. Type-ahead ranks a
+word of running text by that emission plus the bigram model's term (`running_text_scores`). No candidate that is
+not well formed in its script is ranked at all (`well_formed_only`). Torch-free and free of the word models (a
+prior is anything with `log_prob`; the bigram model is only typed here), so that training can rank without them.
 """
 from __future__ import annotations
 
 import math
-from typing import NamedTuple, Protocol, Sequence
+from typing import TYPE_CHECKING, NamedTuple, Protocol, Sequence
 
 import numpy as np
+
+from seqlab.translit.text.script import well_formed
+
+if TYPE_CHECKING:
+    from seqlab.translit.words.bigrams import BigramContext
 
 
 class WordPrior(Protocol):
@@ -67,6 +74,25 @@ def rank(candidates: Sequence[tuple], length_penalty: float, prior_weight: float
         prior_log_prob = prior.log_prob(c.word) if weight else 0.0
         scored.append((c.word, score(c, length_penalty, lexicon_weight, rescorer_weights, weight, prior_log_prob)))
     return sorted(scored, key=lambda ws: ws[1], reverse=True)
+
+
+def well_formed_only(candidates: list[Candidate]) -> list[Candidate]:
+    """The candidates that are well formed in their script (text/script.py: no `अौर`, no vowel sign without a
+    consonant); all of them when none is, so that a word's list is never emptied."""
+    kept = [c for c in candidates if well_formed(c.word)]
+    return kept or candidates
+
+
+def running_text_scores(words: Sequence[str], emissions: np.ndarray, previous: str | None,
+                        context_weight: float, prior_weight: float, context: BigramContext | None,
+                        prior: WordPrior | None) -> np.ndarray:
+    """Type-ahead's score of each candidate of one word (text/typeahead.py): its emission (`score` without the
+    prior term) plus κ · log P(y | previous) after a previous word, else λ · log P_prior(y)."""
+    if prior is None:
+        return np.asarray(emissions, dtype=float)
+    if previous is not None and context is not None:
+        return emissions + context_weight * context.transitions([previous], words, prior)[0]
+    return emissions + prior_weight * np.array([prior.log_prob(w) for w in words])
 
 
 class CandidateTable:

@@ -9,10 +9,10 @@ import torch
 
 from seqlab.errors import SeqlabError
 from seqlab.translit.config import MAX_WORD_LENGTH
-from seqlab.translit.data.vocab import EOS_ID, PAD_ID, SOS_ID, Batch, Vocabs, make_batch
+from seqlab.translit.data.vocab import EOS_ID, SOS_ID, Batch, Vocabs, make_batch
 from seqlab.translit.decoding.ranking import Candidate, candidate_score, rank
 from seqlab.translit.decoding.word_form import model_form, too_long
-from seqlab.translit.model.network import Seq2Seq, map_state, reorder_state
+from seqlab.translit.model.network import Network, Seq2Seq, map_state, reorder_state
 
 
 def max_output_lengths(lengths: torch.Tensor) -> torch.Tensor:
@@ -22,7 +22,7 @@ def max_output_lengths(lengths: torch.Tensor) -> torch.Tensor:
 
 
 @torch.inference_mode()
-def greedy_decode(model: Seq2Seq, source: torch.Tensor, lengths: torch.Tensor, keep_attention: bool = False):
+def greedy_decode(model: Network, source: torch.Tensor, lengths: torch.Tensor, keep_attention: bool = False):
     """Return token ids (B, L) ending in <eos> where finished, and attention (B, L, S) if asked and available."""
     memory, state = model.encode(source, lengths)
     previous = torch.full((source.size(0),), SOS_ID, dtype=torch.long, device=source.device)
@@ -43,12 +43,9 @@ def greedy_decode(model: Seq2Seq, source: torch.Tensor, lengths: torch.Tensor, k
 
 
 @torch.inference_mode()
-def score_targets(model: Seq2Seq, source: torch.Tensor, lengths: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+def score_targets(model: Network, source: torch.Tensor, lengths: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Forced decoding: log P(y | x) of given outputs, (B,); `target` (B, T) ends each row with <eos>, then pads."""
-    logits = model(source, lengths, target, teacher_forcing=1.0)             # (B, T, V)
-    log_probs = torch.log_softmax(logits.float(), dim=-1)
-    picked = log_probs.gather(2, target.unsqueeze(2)).squeeze(2)             # (B, T, 1) → (B, T)
-    return picked.masked_fill(target == PAD_ID, 0.0).sum(dim=1)
+    return model.target_log_probs(source, lengths, target)
 
 
 @dataclass
@@ -118,7 +115,7 @@ class Beams:
 
 @torch.inference_mode()
 def beam_search(
-    model: Seq2Seq, source: torch.Tensor, lengths: torch.Tensor, beam_size: int, length_penalty: float = 1.0
+    model: Network, source: torch.Tensor, lengths: torch.Tensor, beam_size: int, length_penalty: float = 1.0
 ) -> list[list[Hypothesis]]:
     """Per input, up to `beam_size` distinct hypotheses sorted by `candidate_score` (no prior).
 
@@ -172,7 +169,7 @@ def _hypotheses(tokens: torch.Tensor, scores: torch.Tensor, lengths: torch.Tenso
     return hyps
 
 
-def forced_scores(model: Seq2Seq, vocabs: Vocabs, pairs: Sequence[tuple[str, str]], batch_size: int,
+def forced_scores(model: Network, vocabs: Vocabs, pairs: Sequence[tuple[str, str]], batch_size: int,
                   device: torch.device) -> list[float]:
     """log P(native | roman) under `model` for every (romanization, native word) pair, in batches."""
     scores: list[float] = []
@@ -203,7 +200,7 @@ def word_batches(vocabs: Vocabs, words: Sequence[str], batch_size: int, device: 
         yield make_batch(order[start : start + batch_size], encoded, None).to(device)
 
 
-def greedy_words(model: Seq2Seq, vocabs: Vocabs, words: Sequence[str], batch_size: int,
+def greedy_words(model: Network, vocabs: Vocabs, words: Sequence[str], batch_size: int,
                  device: torch.device) -> list[str]:
     """Each word's greedy output."""
     results = [""] * len(words)
@@ -214,7 +211,7 @@ def greedy_words(model: Seq2Seq, vocabs: Vocabs, words: Sequence[str], batch_siz
     return results
 
 
-def beam_candidates(model: Seq2Seq, vocabs: Vocabs, words: Sequence[str], beam_size: int, batch_size: int,
+def beam_candidates(model: Network, vocabs: Vocabs, words: Sequence[str], beam_size: int, batch_size: int,
                     device: torch.device) -> list[list[Candidate]]:
     """Each word's distinct beam outputs, with their log-probabilities and lengths (no length penalty yet)."""
     if beam_size < 1:

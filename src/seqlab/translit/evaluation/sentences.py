@@ -15,7 +15,7 @@ Error types, from one minimum-edit alignment per sentence:
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from seqlab.errors import DataError
 from seqlab.translit.config import HALVES, MAX_WORD_LENGTH, DecodingConfig
@@ -24,6 +24,7 @@ from seqlab.translit.evaluation.metrics import edit_table
 from seqlab.translit.languages import DEFAULT_LANG, language
 from seqlab.translit.text.sentence import Lattice
 from seqlab.translit.text.tokens import words as input_words
+from seqlab.translit.text.typeahead import greedy_choice
 from seqlab.translit.words.prior import read_text_lines
 
 WER_LETTERS = language(DEFAULT_LANG).wer_word  # Hindi's
@@ -135,3 +136,19 @@ def with_context(translit, lines: list[list[str]], references: list[str], decodi
     lattices = translit.lattices(lines, decoding, joint=True)
     return evaluate_lattices(lattices, references, lambda lat: lat.choose(
         decoding.prior_weight, translit.context, decoding.context_weight, translit.prior), translit.lang)
+
+
+def typeahead(translit, lines: list[list[str]], references: list[str], decoding: DecodingConfig) -> WerReport:
+    """WER of typing each sentence word by word, always taking the first candidate (text/typeahead.py, the model's
+    running-text settings; `decoding`'s beam, length penalty and rescorers)."""
+    t = translit.typeahead_settings()
+    lattices = translit.lattices(lines, typeahead_lattice_settings(decoding, t.lexicon_weight, t.nasal_penalty),
+                                 joint=True)
+    return evaluate_lattices(lattices, references, lambda lat: greedy_choice(
+        lat, t.context_weight, t.prior_weight, translit.context, translit.prior, translit.lang), translit.lang)
+
+
+def typeahead_lattice_settings(decoding: DecodingConfig, lexicon_weight: float,
+                               nasal_penalty: float | None) -> DecodingConfig:
+    """`decoding` with type-ahead's μ and nasal penalty where `Transliterator.lattices(joint=True)` reads them."""
+    return replace(decoding, context_lexicon_weight=lexicon_weight, nasal_penalty=nasal_penalty)

@@ -15,11 +15,12 @@ from typing import Sequence
 import numpy as np
 
 from seqlab.io import write_json_atomic
-from seqlab.translit.config import CONTEXT_RECORD, CONTEXT_SETTINGS
+from seqlab.translit.config import CONTEXT_RECORD, CONTEXT_SETTINGS, TYPEAHEAD, TypeaheadConfig
 from seqlab.translit.data.corpus import Pair
 from seqlab.translit.decoding.ranking import Candidate, CandidateTable
-from seqlab.translit.evaluation.sentences import evaluate_lattices
+from seqlab.translit.evaluation.sentences import evaluate_lattices, typeahead_lattice_settings
 from seqlab.translit.model.checkpoint import CONFIG, read_config
+from seqlab.translit.text.typeahead import greedy_choice
 from seqlab.translit.transliterator import Transliterator
 from seqlab.translit.words.bigrams import BigramContext
 from seqlab.translit.words.prior_sources import PriorSource, mix, weight_grid
@@ -31,6 +32,11 @@ RESCORER_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 CONTEXT_WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.75, 0.9, 1.2)
 CONTEXT_LEXICON_WEIGHTS = (0.0, 0.5, 1.0)
 NASAL_PENALTIES = (None, 0.0, 0.5, 1.0, 2.0)  # None: no nasal variants
+# Running text (type-ahead): κ after a word, λ at the start of a line, μ, nasal penalty.
+TYPEAHEAD_CONTEXT_WEIGHTS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.45, 0.6, 0.9, 1.2)
+TYPEAHEAD_PRIOR_WEIGHTS = (0.1, 0.2, 0.3, 0.45, 0.6, 0.9)
+TYPEAHEAD_LEXICON_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
+TYPEAHEAD_NASAL_PENALTIES = (None, 0.0, 0.5, 1.0)
 
 
 class DevTable(CandidateTable):
@@ -91,7 +97,8 @@ def tune_decoding(model_dir: Path, translit: Transliterator, sources: list[Prior
     if translit.rescorers:
         section["rescorers"] = {r.name: w for r, w in zip(translit.rescorers, best["rescorer_weights"])}
     # what `seqlab translit context` tuned stays: it is tuned on top of these values, not instead of them
-    return {**write_decoding(model_dir, section, keep=CONTEXT_SETTINGS + CONTEXT_RECORD), "grid": results}
+    return {**write_decoding(model_dir, section, keep=CONTEXT_SETTINGS + CONTEXT_RECORD + (TYPEAHEAD,)),
+            "grid": results}
 
 
 def tune_context(translit: Transliterator, lines: list[list[str]], references: list[str], weights=CONTEXT_WEIGHTS,
@@ -122,6 +129,32 @@ def save_context(model_dir: Path, bigrams: BigramContext, best: dict, without: f
         "nasal_penalty": best["nasal_penalty"],
         "context_tune_wer": round(best["wer"], 4), "context_tune_wer_without": round(without, 4),
         "context_tune_sentences": sentences, "context_bigrams": len(bigrams), "context_sources": sources})
+
+
+def tune_typeahead(translit: Transliterator, lines: list[list[str]], references: list[str],
+                   beam_size: int) -> tuple[dict, list[dict]]:
+    """The running-text settings (κ, λ, μ, nasal penalty) with the lowest WER of typing these sentences word by
+    word, always taking the first candidate (ties: the smaller weights, no nasal variants), and the whole grid.
+    Candidates are decoded once (the cache); the bigram tables once per (μ, nasal penalty)."""
+    grid, model_decoding = [], translit.settings(beam_size)
+    for mu, penalty in itertools.product(TYPEAHEAD_LEXICON_WEIGHTS, TYPEAHEAD_NASAL_PENALTIES):
+        lattices = translit.lattices(lines, typeahead_lattice_settings(model_decoding, mu, penalty), joint=True)
+        for kappa, lam in itertools.product(TYPEAHEAD_CONTEXT_WEIGHTS, TYPEAHEAD_PRIOR_WEIGHTS):
+            report = evaluate_lattices(lattices, references, lambda lat, k=kappa, w=lam: greedy_choice(
+                lat, k, w, translit.context, translit.prior, translit.lang), translit.lang)
+            grid.append({"context_weight": kappa, "prior_weight": lam, "lexicon_weight": mu, "nasal_penalty": penalty,
+                         "wer": report.wer})
+    best = min(grid, key=lambda row: (row["wer"], row["context_weight"], row["prior_weight"], row["lexicon_weight"],
+                                      -1 if row["nasal_penalty"] is None else row["nasal_penalty"]))
+    return best, grid
+
+
+def save_typeahead(model_dir: Path, best: dict, record: dict) -> dict:
+    """Record the tuned running-text settings as "typeahead" in config.json "decoding" (every other field stays),
+    with how they were measured (`record`: TYPEAHEAD_RECORD's fields)."""
+    values = {k: best[k] for k in ("context_weight", "prior_weight", "lexicon_weight", "nasal_penalty")}
+    TypeaheadConfig(**values).validate()
+    return write_decoding(model_dir, {TYPEAHEAD: {**values, **record}})[TYPEAHEAD]
 
 
 def write_decoding(model_dir: Path, section: dict, keep: Sequence[str] | None = None) -> dict:

@@ -48,6 +48,7 @@ def evaluate_pairs(translit: Transliterator, pairs: list[Pair], decoding: Decodi
         "unknown_characters": dict(unknown.most_common()),
         "decode_seconds": round(seconds, 3),
         "device": str(translit.device),
+        "backend": translit.backend,
     }
     rows = [
         {"input": s, "reference": r, "prediction": p, "correct": p == r, "top_k": "|".join(c)}

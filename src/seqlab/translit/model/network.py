@@ -15,7 +15,7 @@ Attention (optional):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Protocol
 
 import torch
 from torch import nn
@@ -95,7 +95,22 @@ class Memory:
         return Memory(*(None if t is None else t[rows] for t in (self.outputs, self.mask, self.keys)))
 
 
+class Network(Protocol):
+    """What decoding needs from a model (decoding/search.py): `Seq2Seq` itself, or the same network compiled for
+    ONNX Runtime (engine/runtime.py), so the search and the one ranking rule run unchanged over either."""
+
+    backend: str
+
+    def encode(self, source: torch.Tensor, lengths: torch.Tensor) -> tuple[Memory, State]: ...
+
+    def step(self, previous: torch.Tensor, state: State, memory: Memory): ...
+
+    def target_log_probs(self, source: torch.Tensor, lengths: torch.Tensor, target: torch.Tensor) -> torch.Tensor: ...
+
+
 class Seq2Seq(nn.Module):
+    backend = "torch"  # what runs the network when it decodes (see Network)
+
     def __init__(self, config: ModelConfig):
         super().__init__()
         config.validate()
@@ -186,6 +201,10 @@ class Seq2Seq(nn.Module):
                 teacher_forcing: float = 1.0) -> torch.Tensor:
         """Training pass: logits (B, T, V) for every target position (target ends with <eos>)."""
         memory, state = self.encode(source, lengths)
+        return self.decode(memory, state, target, teacher_forcing)
+
+    def decode(self, memory: Memory, state: State, target: torch.Tensor, teacher_forcing: float = 1.0) -> torch.Tensor:
+        """The decoder over a whole target from the encoder's memory and state: logits (B, T, V)."""
         start = torch.full_like(target[:, :1], SOS_ID)
         inputs = torch.cat([start, target[:, :-1]], dim=1)  # <sos> then the target shifted right: (B, T)
         if teacher_forcing >= 1.0 and self.config.attention != "bahdanau":
@@ -199,6 +218,18 @@ class Seq2Seq(nn.Module):
             if t + 1 < target.size(1):
                 previous = self._next_input(inputs[:, t + 1], logits, teacher_forcing)
         return torch.stack(logits_per_step, dim=1)  # T × (B, V) → (B, T, V)
+
+    def target_log_probs(self, source: torch.Tensor, lengths: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Forced decoding: log P(y | x) of given outputs, (B,); `target` (B, T) ends each row with <eos>, then
+        pads (padding adds nothing)."""
+        memory, state = self.encode(source, lengths)
+        return self.forced_log_probs(memory, state, target)
+
+    def forced_log_probs(self, memory: Memory, state: State, target: torch.Tensor) -> torch.Tensor:
+        """`target_log_probs` from the encoder's memory and state."""
+        log_probs = torch.log_softmax(self.decode(memory, state, target).float(), dim=-1)  # (B, T, V)
+        picked = log_probs.gather(2, target.unsqueeze(2)).squeeze(2)                      # (B, T, 1) → (B, T)
+        return picked.masked_fill(target == PAD_ID, 0.0).sum(dim=1)
 
     @staticmethod
     def _next_input(teacher: torch.Tensor, logits: torch.Tensor, teacher_forcing: float) -> torch.Tensor:

@@ -20,7 +20,7 @@ from seqlab.options import check_value
 from seqlab.translit.config import RescorerWeight
 from seqlab.translit.data.vocab import Vocabs
 from seqlab.translit.model.checkpoint import load_model
-from seqlab.translit.model.network import Seq2Seq
+from seqlab.translit.model.network import Network
 
 RESCORERS_DIR = "rescorers"
 
@@ -28,7 +28,7 @@ RESCORERS_DIR = "rescorers"
 @dataclass
 class Rescorer:
     name: str
-    model: Seq2Seq
+    model: Network
     vocabs: Vocabs
 
 

@@ -44,18 +44,28 @@ class Lattice:
         return [learned or (c[i] if i >= 0 else word)  # a word without any candidate passes through
                 for word, learned, c, i in zip(self.words, self.learned, self.candidates, picks)]
 
-    def _joint(self, context: BigramContext, weight: float, prior: WordPrior) -> list[int]:
-        """Viterbi; a learned word is the only candidate of its position, an empty list a single empty one."""
-        options = [[learned] if learned else (c or [""]) for learned, c in zip(self.learned, self.candidates)]
-        emissions = [np.zeros(1) if learned or not len(e) else e
-                     for learned, e in zip(self.learned, self.emissions)]
+    def options(self) -> list[list[str]]:
+        """Each position's words as Viterbi sees them: the learned word alone, else the candidates (or one empty
+        word)."""
+        return [[learned] if learned else (c or [""]) for learned, c in zip(self.learned, self.candidates)]
+
+    def tables(self, context: BigramContext, prior: WordPrior) -> tuple[np.ndarray, list[np.ndarray]]:
+        """log P(y_0 | <s>) over `options()[0]` and log P(y_i | y_{i-1}) as (K_{i-1}, K_i) arrays, computed once
+        per (context, prior): they do not depend on κ, so tuning (and type-ahead's greedy choice) reuse them."""
         used = self._scored_with
-        if used is None or used[0] is not context or used[1] is not prior:  # not κ-dependent: tuning reuses them
+        if used is None or used[0] is not context or used[1] is not prior:
+            options = self.options()
             start = context.starts(options[0], prior)
             pairs = zip(options, options[1:])
             self._transitions = start, [context.transitions(prev, cur, prior) for prev, cur in pairs]
             self._scored_with = (context, prior)
-        start, transitions = self._transitions
+        return self._transitions
+
+    def _joint(self, context: BigramContext, weight: float, prior: WordPrior) -> list[int]:
+        """Viterbi; a learned word is the only candidate of its position, an empty list a single empty one."""
+        emissions = [np.zeros(1) if learned or not len(e) else e
+                     for learned, e in zip(self.learned, self.emissions)]
+        start, transitions = self.tables(context, prior)
         path = best_path(emissions, start, transitions, weight)
         return [i if not learned and len(c) else (0 if len(c) else -1)
                 for i, learned, c in zip(path, self.learned, self.candidates)]

@@ -1,0 +1,155 @@
+"""Typing the dev sentences' report half into a running server exactly as the editor (serve/pages/editor.js) does,
+and how good always taking the first candidate is.
+
+Per sentence, left to right, as a person types it: every pass-through token (address, URL, @handle, #tag, number
+with a unit; translit/text/tokens.py, mirrored by pages/tokens.js) is typed as it is; every word is typed letter
+by letter with one GET /tl/hi/{prefix}?k=5&prev=… per new prefix (the editor's cache spares a prefix it has
+asked for with the same previous words), `prev` being the up to two words of the line before it as they now
+stand (the Devanagari words committed, Latin pass-through excluded); Space or the punctuation after the word
+commits the first candidate. Reported:
+- first-candidate WER (Devanagari letters only, as `seqlab translit evaluate-sentences`);
+- the share of reference words a person would have had to pick by hand: shown but not first ("non-first pick"),
+  or not among the candidates shown at all ("not offered": a correction);
+- keystrokes per reference word: letters and pass-through characters, the Space or mark after each token, and
+  one digit key per non-first pick (the digit commits the shown candidate).
+
+Compare with the same decoding offline: `seqlab translit evaluate-sentences --half report` ("with context" is
+sentence mode, "type-ahead" the same greedy choice computed without a server). Run by hand, e.g.
+
+    env OMP_NUM_THREADS=1 SEQLAB_DATA_DIR=/work/shared/data .venv/bin/python benchmarks/typeahead_keystrokes.py \\
+        --limit 100                       # starts `seqlab serve --read-only` itself (its default decoding)
+    ... benchmarks/typeahead_keystrokes.py --serve-args "--rescorers --beam-size 10"   # the CLI's decoding
+    ... benchmarks/typeahead_keystrokes.py --url http://127.0.0.1:8000                  # a server already running
+"""
+from __future__ import annotations
+
+import argparse
+import shlex
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from seqlab.translit.evaluation.sentences import WerReport, load_sentences, score_sentence
+from seqlab.translit.text.tokens import TOKENS
+
+K = 5
+
+
+@dataclass
+class Shown:
+    """What score_sentence needs of a lattice: the candidates shown for each word."""
+
+    candidates: list[list[str]]
+
+
+class Typist:
+    """One editor session against `url`: its request cache and counters."""
+
+    def __init__(self, client: httpx.Client, url: str, every_prefix: bool) -> None:
+        self.client, self.url, self.every_prefix = client, url, every_prefix
+        self.cache: dict[tuple[str, str], list[str]] = {}
+        self.requests = self.keystrokes = 0
+
+    def candidates(self, word: str, prev: list[str]) -> list[str]:
+        key = (word.lower(), " ".join(prev))
+        if key not in self.cache:
+            params = {"k": K, **({"prev": " ".join(prev)} if prev else {})}
+            answer = self.client.get(f"{self.url}/tl/hi/{word.lower()}", params=params)
+            answer.raise_for_status()
+            self.cache[key] = answer.json()["result"]
+            self.requests += 1
+        return self.cache[key]
+
+    def line(self, text: str) -> tuple[str, list[str], list[list[str]]]:
+        """The line as the editor leaves it, its committed words and the candidates each was shown."""
+        pieces, end, words, shown, committed = [], 0, [], [], []
+        for match in TOKENS["roman-to-native"].finditer(text):
+            pieces.append(text[end : match.start()])
+            token, end = match.group(0), match.end()
+            self.keystrokes += len(token) + 1  # its characters, then the Space or mark after it
+            if match.lastgroup != "word":
+                pieces.append(token)
+                if match.lastgroup == "native":
+                    committed.append(token)
+                continue
+            prev = committed[-2:]
+            if self.every_prefix:
+                for length in range(1, len(token)):
+                    self.candidates(token[:length], prev)
+            found = self.candidates(token, prev)
+            choice = found[0] if found else token
+            pieces.append(choice)
+            committed.append(choice)
+            words.append(choice)
+            shown.append(found)
+        pieces.append(text[end:])
+        return "".join(pieces), words, shown
+
+
+def run(url: str, limit: int | None, every_prefix: bool) -> dict:
+    romans, natives = load_sentences("hi", "report")
+    romans, natives = romans[:limit], natives[:limit]
+    report, picks, start = WerReport(), 0, time.perf_counter()
+    with httpx.Client(timeout=60) as client:
+        typist = Typist(client, url, every_prefix)
+        for roman, native in zip(romans, natives):
+            _, words, shown = typist.line(roman)
+            before = report.errors["choice"]
+            score_sentence(report, native, words, Shown(shown))
+            picks += report.errors["choice"] - before
+    n = max(report.reference_words, 1)
+    return {"sentences": len(romans), "reference_words": report.reference_words, "wer": round(report.wer, 4),
+            "non_first_pick": round(report.errors["choice"] / n, 4),
+            "not_offered": round(report.errors["spelling"] / n, 4),
+            "split_join": round(report.errors["split/join"] / n, 4),
+            "keystrokes_per_word": round((typist.keystrokes + picks) / n, 3), "requests": typist.requests,
+            "seconds": round(time.perf_counter() - start, 1)}
+
+
+def start_server(args: str) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    empty = Path(tempfile.mkdtemp(prefix="typeahead-")) / "userdict.tsv"  # no learned picks
+    process = subprocess.Popen([sys.executable, "-m", "seqlab", "serve", "--port", str(port), "--read-only",
+                                "--user-dictionary", str(empty), *shlex.split(args)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        if process.poll() is not None:
+            raise SystemExit(f"seqlab serve exited with {process.returncode}")
+        try:
+            health = httpx.get(url + "/healthz", timeout=2).json()
+            print(f"server: beam {health['beam_size']}, rescorers {health['rescorers']}", flush=True)
+            return process, url
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    process.terminate()
+    raise SystemExit("seqlab serve did not start within 5 minutes")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", help="A running server (default: start `seqlab serve --read-only` here).")
+    parser.add_argument("--serve-args", default="", help="Extra `seqlab serve` options when starting one.")
+    parser.add_argument("--limit", type=int, help="Only the first N report-half sentences.")
+    parser.add_argument("--words-only", action="store_true", help="Ask for whole words only, not every prefix "
+                        "(the same WER, far fewer requests).")
+    options = parser.parse_args()
+    process, url = (None, options.url) if options.url else start_server(options.serve_args)
+    try:
+        print(run(url, options.limit, not options.words_only))
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

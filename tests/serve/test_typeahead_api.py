@@ -1,0 +1,57 @@
+"""Type-ahead through the real server (conftest.py: the shipped model, `seqlab serve`'s default decoding): each
+word ranked as running text after `prev`, the same in GET /tl and POST /transliterate, never a malformed
+candidate, and `prev` checked like every other input."""
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from seqlab.translit.text.script import well_formed
+
+
+def first(server, word: str, prev: str | None = None) -> str:
+    params = {"prev": prev} if prev is not None else {}
+    answer = httpx.get(f"{server.url}/tl/hi/{word}", params=params)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["result"][0]
+
+
+@pytest.mark.parametrize("word, prev, expected", [
+    ("aur", None, "और"), ("kal", "मुझे", "कल"), ("nahi", None, "नहीं"), ("ki", "घर", "की"), ("main", "और", "मैं"),
+    ("main", "घर", "में"), ("kal", "mujhe मुझे", "कल"),
+])
+def test_tl_ranks_each_word_after_the_words_before_it(server, word, prev, expected):
+    assert first(server, word, prev) == expected
+
+
+def test_prev_is_part_of_the_cache_key(server):
+    after_aur = httpx.get(f"{server.url}/tl/hi/main?prev=और").json()["result"]
+    after_ghar = httpx.get(f"{server.url}/tl/hi/main?prev=घर").json()["result"]
+    again = httpx.get(f"{server.url}/tl/hi/main?prev=और").json()["result"]
+    assert after_aur[0] == "मैं" and after_ghar[0] == "में" and again == after_aur
+    assert httpx.get(f"{server.url}/tl/hi/main", params={"prev": "a+b"}).json()["result"] == \
+        httpx.get(f"{server.url}/tl/hi/main").json()["result"]  # Latin words are no context
+
+
+def test_transliterate_words_take_prev_as_tl_does(server):
+    words = ["main", "ki", "aur"]
+    body = httpx.post(f"{server.url}/transliterate", json={"words": words, "k": 5, "prev": ["और"]}).json()
+    assert body["result"] == [httpx.get(f"{server.url}/tl/hi/{w}", params={"prev": "और"}).json()["result"]
+                              for w in words]
+    assert all(well_formed(c) for found in body["result"] for c in found)
+    aur = httpx.post(f"{server.url}/transliterate", json={"words": ["aur"], "k": 10}).json()["result"][0]
+    assert aur[0] == "और" and "अौर" not in aur and all(well_formed(c) for c in aur)
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"prev": "a b c"}, "at most 2 words"),
+    ({"prev": "x" * 65}, "1-64 characters"),
+])
+def test_bad_prev_is_a_400_naming_it(server, params, message):
+    answer = httpx.get(f"{server.url}/tl/hi/ghar", params=params)
+    assert answer.status_code == 400 and answer.json()["error"].startswith("prev:") and message in answer.text
+    answer = httpx.post(f"{server.url}/transliterate", json={"text": "ghar", "prev": ["a"]})
+    assert answer.status_code == 400 and "prev" in answer.json()["error"]
+    answer = httpx.post(f"{server.url}/transliterate", json={"words": ["ghar"], "prev": "घर"})
+    assert answer.status_code in (400, 422) and "prev" in answer.text
+    assert server.alive()
