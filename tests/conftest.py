@@ -41,3 +41,12 @@ def _one_thread():
     import torch
 
     torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="session")
+def tiny_language_models(tmp_path_factory, shared_data) -> dict[str, Path]:
+    """Tiny Bengali, Urdu and Tamil models (tiny_languages.py), trained once per session: {lang: run folder}."""
+    from tiny_languages import TINY_LANGUAGES, train_tiny_model
+
+    root = tmp_path_factory.mktemp("languages")
+    return {lang: train_tiny_model(shared_data, root / lang, lang) for lang in TINY_LANGUAGES}

@@ -18,7 +18,8 @@ app = typer.Typer(
 )
 
 
-app.add_typer(translit_app, name="translit", help="Romanized Hindi → Devanagari with a character RNN encoder–decoder.")
+app.add_typer(translit_app, name="translit",
+              help="Romanized text → native script (Dakshina's twelve languages) with a character RNN encoder–decoder.")
 app.add_typer(lyrics_app, name="lyrics",
               help="Fine-tune GPT-2 (or any causal LM) on lyrics and generate from a prompt.")
 app.command(name="serve")(serve)

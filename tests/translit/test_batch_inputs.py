@@ -113,7 +113,7 @@ def test_option_errors_name_the_flag(capsys, text_file, tmp_path):
     code, err = batch(capsys, str(text_file), "--output", str(tmp_path / "o"), "--beam-size", "0")
     assert code == 2 and "--beam-size must be an integer in 1–100" in one_error_line(err)
     code, err = batch(capsys, str(text_file), "--output", str(tmp_path / "o"), "--lang", "bn")
-    assert code == 2 and "--lang bn: the shipped model is a model of 'hi'" in one_error_line(err)
+    assert code == 2 and "no shipped model for 'bn' (Bengali)" in one_error_line(err)  # the shipped model of --lang
 
 
 @pytest.mark.slow  # the connection timeout: 5 s

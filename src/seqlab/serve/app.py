@@ -13,26 +13,22 @@ import os
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from seqlab.errors import SeqlabError
 from seqlab.serve.config import OPTIONS_ENV, ServeOptions
 from seqlab.serve.engine import TranslitEngine
 from seqlab.serve.guards import RequestGuards, default_allowed_hosts
+from seqlab.serve.languages import ServedLanguage, load_languages
 from seqlab.serve.limits import BodyLimit, install_error_handlers
 from seqlab.serve.lyrics import LyricsService
 from seqlab.serve.metrics import Metrics, MetricsMiddleware
 from seqlab.serve.routes import router
-from seqlab.translit.config import DIRECTIONS
-from seqlab.translit.words.user_dictionary import UserDictionary, default_user_dictionary_path
-
-if TYPE_CHECKING:  # torch is imported when the models load, not when `seqlab --help` imports this module
-    from seqlab.translit.transliterator import Transliterator
+from seqlab.translit.words.user_dictionary import UserDictionary
 
 PAGES = Path(__file__).parent / "pages"
 log = logging.getLogger("seqlab.serve")
@@ -40,47 +36,44 @@ log = logging.getLogger("seqlab.serve")
 
 @dataclass
 class ServerState:
-    """What the endpoints share (app.state.seqlab)."""
+    """What the endpoints share (app.state.seqlab): one ServedLanguage per language, the first the default."""
 
     options: ServeOptions
-    engine: TranslitEngine
+    languages: dict[str, ServedLanguage]
     metrics: Metrics
-    lang: str
-    model_name: str
     lyrics: Optional[LyricsService] = None
-    user_dictionary: Optional[UserDictionary] = None
-    direction: str = DIRECTIONS[0]
-    reverse: Optional[Transliterator] = None  # Devanagari → Latin, for GET /rtl (decoded in the engine's thread)
 
+    @property
+    def default(self) -> ServedLanguage:
+        return next(iter(self.languages.values()))
 
-def _user_dictionary(options: ServeOptions, lang: str) -> UserDictionary:
-    """The user dictionary: learned picks are offered first (also with --read-only, which only stops learning)."""
-    path = Path(options.user_dictionary) if options.user_dictionary else default_user_dictionary_path(lang)
-    dictionary = UserDictionary(path, reload_on_lookup=False)  # the engine reloads it, off the event loop
-    dictionary.pairs()  # a file that cannot be a dictionary (a FIFO, too large) is a one-line error now
-    return dictionary
+    # The first language's parts, as the server held them when it had one language (healthz, tests, benchmarks).
+    @property
+    def lang(self) -> str:
+        return self.default.lang
+
+    @property
+    def engine(self) -> TranslitEngine:
+        return self.default.engine
+
+    @property
+    def model_name(self) -> str:
+        return self.default.model_name
+
+    @property
+    def direction(self) -> str:
+        return self.default.direction
+
+    @property
+    def user_dictionary(self) -> UserDictionary:
+        return self.default.user_dictionary
 
 
 def load_state(options: ServeOptions) -> ServerState:
     """Load the models (seconds); SeqlabError on a bad folder, before the server binds its port."""
-    from seqlab.translit.transliterator import load_transliterator, model_direction
-
     metrics = Metrics()
-    translit = load_transliterator(options.model, device=options.device, rescorers=options.rescorers,
-                                   dtype=options.dtype, backend=options.backend)
-    lang = str(translit.config.get("train", {}).get("lang") or "hi")
-    translit.user_dictionary = _user_dictionary(options, lang)
-    engine = TranslitEngine(translit, options, metrics.observe_batch, metrics.observe_cache)
-    engine.warm_up()
-    shown = Path(options.model).name if options.model else f"shipped ({lang})"  # no server paths to clients
-    state = ServerState(options, engine, metrics, lang, shown, None,
-                        translit.user_dictionary, model_direction(translit.config))
-    if options.reverse_model or not options.model:
-        state.reverse = load_transliterator(options.reverse_model, device=options.device, dtype=options.dtype,
-                                            direction=None if options.reverse_model else "native-to-roman",
-                                            backend=options.backend)
-        if model_direction(state.reverse.config) != "native-to-roman":
-            raise SeqlabError(f"--reverse-model {options.reverse_model}: not a native-to-roman model")
+    served = load_languages(options, metrics.observe_batch, metrics.observe_cache)
+    state = ServerState(options, served, metrics)
     if options.lyrics_model:
         state.lyrics = LyricsService(options.lyrics_model, options.device, options.max_lyrics_length,
                                      lambda outcome: metrics.lyrics_streams.labels(outcome).inc())
@@ -93,12 +86,13 @@ def create_app(options: ServeOptions, state: Optional[ServerState] = None) -> Fa
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
-        await state.engine.close()
+        for served in state.languages.values():
+            await served.engine.close()
         if state.lyrics is not None:
             state.lyrics.close()
 
-    app = FastAPI(title="seqlab", summary="Romanized Hindi → Devanagari (type-ahead candidates, sentences) and "
-                  "lyrics generation.", version=_version(), lifespan=lifespan)
+    app = FastAPI(title="seqlab", summary="Romanized text → the native script of Dakshina's languages (type-ahead "
+                  "candidates, sentences) and lyrics generation.", version=_version(), lifespan=lifespan)
     app.state.seqlab = state
     install_error_handlers(app)
     add_routes(app)

@@ -7,7 +7,8 @@ from seqlab.serve.config import ServeOptions
 
 @command
 def serve(options: ServeOptions) -> None:
-    """Serve transliteration (HTTP API + type-ahead Hindi editor at /) and lyrics (/lyrics); docs at /docs."""
+    """Serve transliteration (HTTP API + type-ahead editor at /, one model per language) and lyrics (/lyrics);
+    docs at /docs."""
     from seqlab.serve.server import serve as run
 
     run(options)

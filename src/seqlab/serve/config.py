@@ -10,6 +10,7 @@ from seqlab.device import INFERENCE_DTYPES
 from seqlab.errors import SeqlabError
 from seqlab.options import Options, from_dict, opt
 from seqlab.translit.config import MAX_BEAM, backend_option
+from seqlab.translit.languages import LANGUAGE_CODES
 
 OPTIONS_ENV = "SEQLAB_SERVE_OPTIONS"  # how `--workers N` hands the options to each worker process (JSON)
 
@@ -21,11 +22,14 @@ class ServeOptions(Options):
 
     host: str = opt("127.0.0.1", "--host", "Address to bind; 0.0.0.0 exposes the server to the network.")
     port: int = opt(8000, "--port", "TCP port.", low=1, high=65535)
-    model: Optional[str] = opt(None, "--model", "Transliteration run directory or model folder (default: the "
-                               "shipped Hindi model).")
-    reverse_model: Optional[str] = opt(None, "--reverse-model", "Devanagari → Latin model folder for GET "
-                                       "/rtl/{lang}/{word} (default: the shipped Hindi reverse model with the "
-                                       "shipped forward model; none with --model).")
+    model: Optional[list[str]] = opt(None, "--model", "Repeatable: a transliteration run directory or model folder "
+                                     "(its language from its config.json), or LANG=DIR (default: the shipped model "
+                                     "of every language that has one).")
+    lang: Optional[list[str]] = opt(None, "--lang", "Repeatable: also serve the shipped model of this language (" +
+                                    " | ".join(LANGUAGE_CODES) + ").")
+    reverse_model: Optional[str] = opt(None, "--reverse-model", "Native script → Latin model folder for GET "
+                                       "/rtl/{lang}/{word} (default: a shipped forward model's shipped reverse "
+                                       "model; none with --model).")
     lyrics_model: Optional[str] = opt(None, "--lyrics-model", "Lyrics model folder or smollm2-135m (default: none; "
                                       "POST /lyrics/generate then answers 503).")
     workers: int = opt(1, "--workers", "Worker processes (each loads the models; the server is stateless).", low=1,

@@ -90,7 +90,7 @@ class TranslitEngine:
     async def word(self, word: str, k: int, previous: Sequence[str] = ()) -> list[str]:
         """The k best candidates of one word (a GET /tl request) after the words `previous`."""
         await self.fresh_dictionary()
-        group = (self.beam_for(k), context_word(previous))
+        group = (self.beam_for(k), context_word(previous, self.translit.lang))
         key = (model_form(word), *group)
         cached = self.cache.get(key)
         self._on_cache(cached is not None)
@@ -107,7 +107,7 @@ class TranslitEngine:
         between two batches the decoding thread serves the single-word requests waiting meanwhile, so a large
         request never holds up the type-ahead ones for long."""
         await self.fresh_dictionary()
-        group = (self.beam_for(k), context_word(previous))
+        group = (self.beam_for(k), context_word(previous, self.translit.lang))
         keys = [model_form(w) for w in words]
         found = {key: self.cache.get((key, *group)) for key in dict.fromkeys(keys)}
         missing = [key for key, value in found.items() if value is None]

@@ -18,7 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from seqlab.errors import SeqlabError, first_line
 from seqlab.translit.config import DIRECTIONS, MAX_WORD_LENGTH
 from seqlab.translit.decoding.word_form import model_form, too_long
-from seqlab.translit.text.tokens import TOKENS
+from seqlab.translit.languages import DEFAULT_LANG
+from seqlab.translit.text.tokens import token_pattern
 from seqlab.translit.text.typeahead import check_previous
 
 log = logging.getLogger("seqlab.serve")
@@ -71,7 +72,7 @@ def _shown(value: str, limit: int = 24) -> str:
     return repr(value if len(value) <= limit else value[:limit] + "…")
 
 
-def check_word(word: str, where: str = "word", direction: str = DIRECTIONS[0]) -> str:
+def check_word(word: str, where: str = "word", direction: str = DIRECTIONS[0], lang: str = DEFAULT_LANG) -> str:
     """A word is what `predict` transliterates as one word (tokens.py: a run of letters of the input script) of at
     most MAX_WORD_LENGTH characters. Letters the model never saw are allowed (read as <unk>, as `predict` does, and
     reported); anything else is refused, naming the first character that is not a letter."""
@@ -81,11 +82,11 @@ def check_word(word: str, where: str = "word", direction: str = DIRECTIONS[0]) -
         length = len(model_form(word))
         grown = " once lower-cased" if length != len(word) else ""
         raise ApiError(400, f"{where} is {length:,} characters long{grown}; the limit is {MAX_WORD_LENGTH}")
-    match = TOKENS[direction].fullmatch(word)
+    match = token_pattern(direction, lang).fullmatch(word)
     if match is not None and match.lastgroup == "word":
         return word
     end = _LETTERS.match(word).end()
-    if end < len(word):
+    if end < len(word) and (match is None or match.lastgroup not in ("native", "latin")):  # (signs are not \w)
         bad = word[end]
         raise ApiError(400, f"{where} {_shown(word)} has {bad!r} (U+{ord(bad):04X}), which is not a letter; send "
                             "digits, spaces and punctuation as text (POST /transliterate with \"text\")")
@@ -93,13 +94,13 @@ def check_word(word: str, where: str = "word", direction: str = DIRECTIONS[0]) -
                         "passes through untouched")
 
 
-def check_words(words: Sequence[str], limit: int, direction: str = DIRECTIONS[0]) -> None:
+def check_words(words: Sequence[str], limit: int, direction: str = DIRECTIONS[0], lang: str = DEFAULT_LANG) -> None:
     if not words:
         raise ApiError(400, "words is empty: give at least one word")
     if len(words) > limit:
         raise ApiError(400, f"too many words: {len(words):,}; the limit is {limit:,} per request")
     for index, word in enumerate(words):
-        check_word(word, f"words[{index}]", direction)
+        check_word(word, f"words[{index}]", direction, lang)
 
 
 def check_previous_words(previous: Sequence[str]) -> list[str]:

@@ -10,19 +10,18 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import Field
 
+from seqlab.serve.languages import LanguageList, ServedLanguage
 from seqlab.serve.limits import ApiError, RequestBody, check_k, check_previous_words, check_word, check_words
 from seqlab.serve.lyrics import LyricsRequest
 
 router = APIRouter()
 
-LANGUAGE_NAMES = {"hi": ("Hindi", "Devanagari"), "mr": ("Marathi", "Devanagari"), "bn": ("Bengali", "Bengali"),
-                  "ta": ("Tamil", "Tamil"), "te": ("Telugu", "Telugu"), "gu": ("Gujarati", "Gujarati")}
 
 
 class TransliterateRequest(RequestBody):
     """Either `words` (candidates per word) or `text` (whole sentences: digits, punctuation and spacing kept)."""
 
-    lang: str = Field("hi", description="Language code (GET /languages).")
+    lang: Optional[str] = Field(None, description="Language code (GET /languages; default: the server's first).")
     words: Optional[list[str]] = Field(None, description="Words (runs of letters) to give candidates for.")
     text: Optional[str] = Field(None, description="Text to transliterate as `predict --sentence` does.")
     k: Optional[int] = Field(None, description="Candidates per word (words mode).")
@@ -31,19 +30,22 @@ class TransliterateRequest(RequestBody):
 
 
 class LearnRequest(RequestBody):
-    lang: str = "hi"
+    lang: Optional[str] = Field(None, description="Language code (GET /languages; default: the server's first).")
     roman: str = Field(..., description="The romanized word as typed.")
-    native: Optional[str] = Field(None, description="The Devanagari word picked (DELETE: omit to forget all).")
+    native: Optional[str] = Field(None, description="The native-script word picked (DELETE: omit to forget all).")
 
 
 def _state(request: Request):
     return request.app.state.seqlab
 
 
-def _language(request: Request, lang: str) -> None:
+def _language(request: Request, lang: Optional[str]) -> ServedLanguage:
+    """The served language `lang` (None: the server's first); 404 naming the languages it has."""
     state = _state(request)
-    if lang != state.lang:
-        raise ApiError(404, f"unknown language {lang[:20]!r}; this server has: {state.lang}")
+    served = state.default if lang is None else state.languages.get(lang)
+    if served is None:
+        raise ApiError(404, f"unknown language {lang[:20]!r}; this server has: {', '.join(state.languages)}")
+    return served
 
 
 @router.get("/tl/{lang}/{word}", summary="Top-k candidates of one word (varnam/IndicXlit format)")
@@ -53,29 +55,30 @@ async def candidates(request: Request, lang: str, word: str,
                                                  "stand in the text, separated by `+` (a space): candidates are "
                                                  "ranked as the word after them (none: the start of a text).")) -> dict:
     state = _state(request)
-    _language(request, lang)
+    served = _language(request, lang)
     k = check_k(state.options.default_k if k is None else k, state.options.max_k)
-    check_word(word, direction=state.direction)
+    check_word(word, direction=served.direction, lang=served.lang)
     previous = check_previous_words(prev.split() if prev is not None else [])
-    answer = {"result": await state.engine.word(word, k, previous)}
-    unknown = state.engine.unknown_characters([word])
+    answer = {"result": await served.engine.word(word, k, previous)}
+    unknown = served.engine.unknown_characters([word])
     if unknown:
         answer["unknown_characters"] = unknown
     return answer
 
 
-@router.get("/rtl/{lang}/{word}", summary="Top-k romanizations of one Devanagari word (the reverse direction)")
+@router.get("/rtl/{lang}/{word}", summary="Top-k romanizations of one native-script word (the reverse direction)")
 async def romanizations(request: Request, lang: str, word: str,
                         k: Optional[int] = Query(None, description="How many candidates (default 5).")) -> dict:
     state = _state(request)
-    _language(request, lang)
-    if state.reverse is None:
-        raise ApiError(503, "no reverse (Devanagari → Latin) model is loaded; start the server with --reverse-model")
+    served = _language(request, lang)
+    if served.reverse is None:
+        raise ApiError(503, f"no reverse ({served.lang} native script → Latin) model is loaded; start the server "
+                            "with --reverse-model")
     k = check_k(state.options.default_k if k is None else k, state.options.max_k)
-    check_word(word, direction="native-to-roman")
-    result = await state.engine.run(state.reverse.candidates, [word], max(k, state.options.beam_size))
+    check_word(word, direction="native-to-roman", lang=served.lang)
+    result = await served.engine.run(served.reverse.candidates, [word], max(k, state.options.beam_size))
     answer = {"result": result[0][:k]}
-    unknown = sorted(state.reverse.unknown_characters([word]))  # read as <unk>, reported as GET /tl does
+    unknown = sorted(served.reverse.unknown_characters([word]))  # read as <unk>, reported as GET /tl does
     if unknown:
         answer["unknown_characters"] = unknown
     return answer
@@ -84,7 +87,7 @@ async def romanizations(request: Request, lang: str, word: str,
 @router.post("/transliterate", summary="Candidates of many words (one batch), or whole sentences")
 async def transliterate(request: Request, body: TransliterateRequest) -> dict:
     state = _state(request)
-    _language(request, body.lang)
+    served = _language(request, body.lang)
     if (body.words is None) == (body.text is None):
         raise ApiError(400, "give exactly one of \"words\" (a list of words) or \"text\" (sentences)")
     if body.text is not None:
@@ -92,38 +95,39 @@ async def transliterate(request: Request, body: TransliterateRequest) -> dict:
             raise ApiError(400, "k and prev apply to \"words\", not to \"text\"")
         if len(body.text) > state.options.max_text:
             raise ApiError(400, f"text is {len(body.text):,} characters; the limit is {state.options.max_text:,}")
-        result, words, too_long = await state.engine.text(body.text)
+        result, words, too_long = await served.engine.text(body.text)
         return {"result": result, "words": len(words), "too_long": too_long,
-                "unknown_characters": state.engine.unknown_characters(words)}
+                "unknown_characters": served.engine.unknown_characters(words)}
     k = check_k(state.options.default_k if body.k is None else body.k, state.options.max_k)
-    check_words(body.words, state.options.max_words, state.direction)
+    check_words(body.words, state.options.max_words, served.direction, served.lang)
     previous = check_previous_words(body.prev or [])
-    return {"result": await state.engine.words(body.words, k, previous),
-            "unknown_characters": state.engine.unknown_characters(body.words)}
+    return {"result": await served.engine.words(body.words, k, previous),
+            "unknown_characters": served.engine.unknown_characters(body.words)}
 
 
-def _check_learn(request: Request, body: LearnRequest, need_native: bool):
+def _check_learn(request: Request, body: LearnRequest, need_native: bool) -> ServedLanguage:
     state = _state(request)
     if state.options.read_only:
         raise ApiError(403, "this server is read-only: learning is off (started with --read-only)")
-    _language(request, body.lang)
+    served = _language(request, body.lang)
     check_word(body.roman, "roman")
     if need_native and not body.native:
-        raise ApiError(400, "native is missing: give the Devanagari word that was picked")
-    return state
+        raise ApiError(400, "native is missing: give the native-script word that was picked")
+    return served
 
 
 @router.post("/learn", summary="Remember a picked candidate: later suggestions for `roman` rank it first")
 async def learn(request: Request, body: LearnRequest) -> dict:
-    state = _check_learn(request, body, need_native=True)
-    roman, native = await state.engine.change_dictionary(state.user_dictionary.learn, body.roman, body.native)
+    served = _check_learn(request, body, need_native=True)
+    roman, native = await served.engine.change_dictionary(served.user_dictionary.learn, body.roman, body.native)
     return {"learned": {"roman": roman, "native": native}}  # as stored, so what the client sees is what is offered
 
 
 @router.delete("/learn", summary="Forget learned picks for `roman` (one, or all when `native` is omitted)")
 async def forget(request: Request, body: LearnRequest) -> dict:
-    state = _check_learn(request, body, need_native=False)
-    return {"forgotten": await state.engine.change_dictionary(state.user_dictionary.forget, body.roman, body.native)}
+    served = _check_learn(request, body, need_native=False)
+    return {"forgotten": await served.engine.change_dictionary(served.user_dictionary.forget, body.roman,
+                                                               body.native)}
 
 
 @router.post("/lyrics/generate", summary="Generate lyrics from a prompt, streamed as Server-Sent Events")
@@ -152,18 +156,18 @@ async def lyrics_artists(request: Request) -> dict:
     return {"artists": [{"name": a.name, "train_songs": a.train_songs} for a in lyrics.artists]}
 
 
-@router.get("/languages", summary="The languages this server transliterates")
-async def languages(request: Request) -> dict:
-    lang = _state(request).lang
-    name, script = LANGUAGE_NAMES.get(lang, (lang, "unknown"))
-    return {"languages": [{"code": lang, "name": name, "script": script}]}
+@router.get("/languages", summary="The languages this server transliterates (the first is the default)",
+            response_model=LanguageList)
+async def languages(request: Request) -> LanguageList:
+    return LanguageList(languages=[served.info() for served in _state(request).languages.values()])
 
 
 @router.get("/healthz", summary="Liveness and what is loaded")
 @router.head("/healthz", include_in_schema=False)  # monitors and load balancers often probe with HEAD
 async def healthz(request: Request) -> dict:
     state = _state(request)
-    return {"status": "ok", "pid": os.getpid(), "lang": state.lang, "direction": state.direction,
+    return {"status": "ok", "pid": os.getpid(), "lang": state.lang, "languages": list(state.languages),
+            "direction": state.direction,
             "model": state.model_name, "dtype": state.engine.translit.dtype_name,
             "backend": state.engine.translit.backend,
             "lyrics_model": state.lyrics is not None,

@@ -17,7 +17,7 @@ from seqlab.serve.config import OPTIONS_ENV, ServeOptions
 def banner(options: ServeOptions) -> str:
     host = f"[{options.host}]" if ":" in options.host else options.host
     base = f"http://{host}:{options.port}"
-    lines = [f"seqlab serve: {base}/ (Hindi editor), {base}/lyrics, API docs at {base}/docs; Ctrl-C stops"]
+    lines = [f"seqlab serve: {base}/ (editor), {base}/lyrics, API docs at {base}/docs; Ctrl-C stops"]
     if options.host not in ("127.0.0.1", "localhost", "::1"):
         lines.append(f"note: listening on {options.host}: other machines can reach this server")
     return "\n".join(lines)

@@ -1,4 +1,5 @@
-"""Transliteration: romanized Hindi (Latin) → Devanagari with a character RNN encoder–decoder.
+"""Transliteration: romanized text (Latin) → the native script of Dakshina's twelve languages (Hindi by default;
+translit/languages.py) with a character RNN encoder–decoder.
 
 Python API::
 

@@ -17,13 +17,14 @@ from typing import Any, Mapping, Optional
 
 from seqlab.device import DEVICE_HELP, INFERENCE_DTYPES
 from seqlab.options import Options, from_dict, like, opt
+from seqlab.translit.languages import DEFAULT_LANG, LANGUAGE_CODES
 
 CELLS = ("rnn", "gru", "lstm")
 ATTENTIONS = ("none", "bahdanau", "luong")
 DATASETS = ("dakshina", "aksharantar")
 SPLITS = ("train", "dev", "test")
 HALVES = ("tune", "report", "all")  # of Dakshina's romanized dev sentences: κ is tuned on one, reported on the other
-# Which column of a corpus is the input: romanized Latin → Devanagari (the default), or the reverse.
+# Which column of a corpus is the input: romanized Latin → native script (the default), or the reverse.
 DIRECTIONS = ("roman-to-native", "native-to-roman")
 MAX_VOCAB = 100_000  # characters: real vocabularies hold about 70; far more means a corrupt file
 MAX_BEAM = 100
@@ -74,7 +75,8 @@ class DataOptions(Options):
     """Which corpus a command reads; TrainConfig saves the same fields."""
 
     dataset: str = opt("dakshina", "--dataset", " | ".join(DATASETS), choices=DATASETS)
-    lang: str = opt("hi", "--lang", "Language code (Dakshina: hi, bn, ta, …).")
+    lang: str = opt(DEFAULT_LANG, "--lang", "Language code (Dakshina): " + " | ".join(LANGUAGE_CODES) + ".",
+                    choices=LANGUAGE_CODES)
     data_dir: Optional[str] = opt(None, "--data-dir", "Data root; else $SEQLAB_DATA_DIR, ./data, then download.")
     skip_bad_lines: bool = opt(False, "--skip-bad-lines", "Drop and count malformed lines instead of stopping.")
 
@@ -290,6 +292,12 @@ class AnalyzeOptions:
     bidirectional: bool = like(ModelConfig, "bidirectional")
 
 
+# Commands that use a model: its language unless given; without --model, --lang picks the shipped model (hi). These
+# fields have no choices: load_transliterator refuses an unknown language listing the languages and shipped models.
+MODEL_LANG_HELP = ("Language code: " + " | ".join(LANGUAGE_CODES) + " (default: the model's; without --model, the "
+                   "shipped model of this language, else hi).")
+
+
 # What single commands add ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class EvaluateOptions(Options):
@@ -326,6 +334,7 @@ class PredictOptions(Options):
     rescorers: bool = opt(True, "--rescorers", "Rescore with the model folder's rescorer models (--no-rescorers: "
                           "several times faster, a little less accurate).")
     backend: str = like(LoadOptions, "backend")
+    lang: Optional[str] = like(DataOptions, "lang", None, help=MODEL_LANG_HELP, choices=None)
 
 
 @dataclass(frozen=True)
@@ -334,7 +343,7 @@ class PriorOptions(Options):
 
     beam_size: int = like(DecodingConfig, "beam_size", 5, help="Beam used when reranking.")
     dataset: str = like(DataOptions, "dataset")
-    lang: str = like(DataOptions, "lang")
+    lang: Optional[str] = like(DataOptions, "lang", None, help=MODEL_LANG_HELP, choices=None)
     data_dir: Optional[str] = like(DataOptions, "data_dir")
 
 
@@ -342,7 +351,7 @@ class PriorOptions(Options):
 class SentenceOptions(Options):
     """Where Dakshina's romanized dev sentences are (`context`, `evaluate-sentences`; they are not downloaded)."""
 
-    lang: str = like(DataOptions, "lang", help="Language code.")
+    lang: Optional[str] = like(DataOptions, "lang", None, help=MODEL_LANG_HELP, choices=None)
     data_dir: Optional[str] = like(DataOptions, "data_dir", help="Data root; else $SEQLAB_DATA_DIR, ./data.")
 
 

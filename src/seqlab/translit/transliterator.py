@@ -25,7 +25,8 @@ from seqlab.translit.decoding.search import (
 )
 from seqlab.translit.decoding.word_form import model_form, too_long
 from seqlab.translit.engine import onnx_network, resolve_backend
-from seqlab.translit.model.checkpoint import PRETRAINED_DIRS, load_model, weights_file
+from seqlab.translit.languages import DEFAULT_LANG, language, shipped_model
+from seqlab.translit.model.checkpoint import load_model, weights_file
 from seqlab.translit.model.network import Network
 from seqlab.translit.model.rescorers import RESCORERS_DIR, Rescorer, load_rescorers, rescorer_weights
 from seqlab.translit.text.script import well_formed
@@ -56,6 +57,7 @@ class Transliterator:
         self.decoding = DecodingConfig.from_config(self.config)
         self.typeahead = TypeaheadConfig.from_config(self.config)
         self.direction = model_direction(self.config)
+        self.lang = model_lang(self.config)
         self.context, self.candidate_cache = context, LruCache(CACHE_WORDS)
 
     def unknown_characters(self, words: Iterable[str]) -> Counter:
@@ -185,7 +187,7 @@ class Transliterator:
         previous = check_previous(previous)
         t = self.typeahead_settings()
         s = self.settings(beam_size or max(self.decoding.beam_size, 5), lexicon_weight=t.lexicon_weight)
-        before, lists = context_word(previous), []
+        before, lists = context_word(previous, self.lang), []
         for scored in self.cached_scored(list(words), s.beam_size):
             lat = lattice([""], [scored], s, self.rescorer_weights, self.prior, [None], t.nasal_penalty)
             order = ranked(lat.candidates[0], lat.emissions[0], before, t, self.context, self.prior)
@@ -216,7 +218,7 @@ class Transliterator:
                                               lexicon_weight=lexicon_weight))
 
     def best(self, words: Sequence[str], decoding: DecodingConfig) -> list[str]:
-        """One Devanagari word per input word: greedy for beam size 1, else the best reranked candidate (a word
+        """One output word per input word: greedy for beam size 1, else the best reranked candidate (a word
         the model gives no output for is returned as it is)."""
         if self.usable(decoding).beam_size > 1:
             return [c[0] if c else word for word, c in zip(words, self.candidate_lists(words, decoding))]
@@ -245,7 +247,7 @@ class Transliterator:
         none; tokens that are not words (tokens.py) and words longer than MAX_WORD_LENGTH are kept as they are."""
         if not isinstance(text, str):
             raise SeqlabError(f"text must be a string, got {type(text).__name__}")
-        matches = list(word_matches(text, self.direction))
+        matches = list(word_matches(text, self.direction, self.lang))
         short = [m for m in matches if not too_long(m.group(0))]
         decoding = self.settings(beam_size, context_weight=context_weight)
         outputs = iter(self._choose_lines(text, short, decoding, context))
@@ -329,11 +331,19 @@ def model_direction(config: dict, where: str = "config.json") -> str:
     return direction
 
 
+def model_lang(config: dict, where: str = "config.json") -> str:
+    """The language a model writes (config.json train.lang; models saved without one are Hindi)."""
+    code = (config.get("train") or {}).get("lang") or DEFAULT_LANG
+    return language(code, f"{where}: train.lang").code
+
+
 def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 256, device: str = "cpu",
                         user_dictionary: UserDictionary | str | Path | None = None, direction: str | None = None,
-                        rescorers: bool = True, dtype: str = "float32", backend: str = "auto") -> Transliterator:
-    """Load a run directory or model folder; without one, the Hindi model shipped with seqlab for `direction`
-    (default romanized → Devanagari). A model of another direction than a given one is refused.
+                        rescorers: bool = True, dtype: str = "float32", backend: str = "auto",
+                        lang: str | None = None) -> Transliterator:
+    """Load a run directory or model folder; without one, the model shipped with seqlab for `lang` (default
+    Hindi) and `direction` (default romanized → native script); a language without one is a one-line error
+    listing those shipped. A model of another direction or language than a given one is refused.
     Decoding defaults to the CPU: single words are faster there than a GPU round trip. A user dictionary is
     used only when given (a UserDictionary, or the path of its file; evaluation never sees one).
     `rescorers=False` leaves the folder's rescorer models out (about 3x faster decoding, for servers). `dtype`
@@ -352,11 +362,17 @@ def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 2
     runner = resolve_backend(backend, target.type, dtype)
     if direction is not None and direction not in DIRECTIONS:
         raise SeqlabError(f"unknown direction {direction!r}; choose one of: {', '.join(DIRECTIONS)}")
-    path = Path(model_dir) if model_dir else PRETRAINED_DIRS[direction or DIRECTIONS[0]]
+    if lang is not None:
+        language(lang)
+    path = Path(model_dir) if model_dir else shipped_model(lang or DEFAULT_LANG, direction or DIRECTIONS[0])
     model, vocabs, config = load_model(path)
     if direction is not None and model_direction(config) != direction:
         raise SeqlabError(f"{path} transliterates {model_direction(config)}, not {direction}; drop --direction or "
                           "give a model of that direction")
+    written = model_lang(config, str(path / "config.json"))
+    if lang is not None and written != lang:
+        raise SeqlabError(f"{path} is a '{written}' model, not '{lang}'; drop --lang or give a model of that "
+                          "language")
     members = load_rescorers(path, target) if rescorers else []
     weights = rescorer_weights(config, [r.name for r in members], str(path / "config.json")) if rescorers else ()
     if runner != "torch":
@@ -368,5 +384,5 @@ def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 2
         model.to(target, model_dtype)
         for member in members:
             member.model.to(model_dtype)
-    return Transliterator(model, vocabs, config, batch_size, WordPrior.load(path), Lexicon.load(path), members,
-                          weights, user_dictionary, BigramContext.load(path))
+    return Transliterator(model, vocabs, config, batch_size, WordPrior.load(path, written), Lexicon.load(path),
+                          members, weights, user_dictionary, BigramContext.load(path, written))

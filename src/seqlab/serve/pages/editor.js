@@ -1,13 +1,17 @@
-// Type-ahead Hindi editor: the Latin word before the cursor gets a dropdown of Devanagari candidates (GET /tl),
+// Type-ahead editor: the Latin word before the cursor gets a dropdown of native-script candidates (GET /tl),
 // anchored at the cursor and ranked as the word after the two words before it (`prev`). Space/Enter/Tab and
 // punctuation commit the highlighted one, arrows move, a digit picks, Esc keeps Latin, Backspace right after a
 // commit brings the Latin word back. Addresses, URLs, @handles, #tags and numbers with units get no candidates
-// (tokens.js, the rule of sentence mode). No framework, no build step, no network but this server.
+// (tokens.js, the rule of sentence mode). The language picker lists the server's languages (GET /languages) and
+// remembers the choice in localStorage; right-to-left scripts (Urdu, Sindhi) are typed and shown right to left,
+// each script in its Noto font. No framework, no build step, no network but this server.
 "use strict";
 
-const LANG = "hi";
 const K = 5;
+const LANG_KEY = "seqlab.lang";
+let LANG = null; // the chosen language's code, once GET /languages answered
 const editor = document.getElementById("editor");
+const picker = document.getElementById("lang");
 const list = document.getElementById("suggestions");
 const statusLine = document.getElementById("status");
 const learnBox = document.getElementById("learn");
@@ -20,8 +24,47 @@ let readOnly = true;
 
 function say(text) { statusLine.textContent = text; }
 
+function storedLanguage() {
+  try { return localStorage.getItem(LANG_KEY); } catch (error) { return null; }
+}
+
+// Show the editor in the language's script: direction, font, title; the candidate cache is per language.
+function useLanguage(info) {
+  LANG = info.code;
+  picker.value = info.code;
+  const font = `"${info.font}", "Noto Sans", system-ui, sans-serif`;
+  for (const element of [editor, list]) {
+    element.dir = info.direction;
+    element.lang = info.code;
+    element.style.fontFamily = font;
+  }
+  document.getElementById("title").textContent = `Type ${info.name}`;
+  document.getElementById("script-name").textContent = `${info.script} (${info.native_name})`;
+  document.title = `seqlab — type ${info.name}`;
+  try { localStorage.setItem(LANG_KEY, info.code); } catch (error) { /* private mode: not remembered */ }
+  open = null;
+  render();
+}
+
+const ready = fetch("/languages").then((r) => r.json()).then((body) => {
+  const languages = body.languages || [];
+  picker.replaceChildren(...languages.map((info) => {
+    const option = document.createElement("option");
+    option.value = info.code;
+    option.textContent = `${info.native_name} — ${info.name}`;
+    return option;
+  }));
+  const saved = languages.find((info) => info.code === storedLanguage());
+  if (languages.length) useLanguage(saved || languages[0]);
+  picker.addEventListener("change", () => {
+    useLanguage(languages.find((info) => info.code === picker.value));
+    editor.focus();
+  });
+  picker.disabled = languages.length < 2;
+}).catch(() => say("Could not load the list of languages."));
+
 function candidatesOf(word, prev) {
-  const key = `${word.toLowerCase()}|${prev.join(" ")}`;
+  const key = `${LANG}:${word.toLowerCase()}|${prev.join(" ")}`;
   if (!cache.has(key)) {
     const context = prev.length ? `&prev=${prev.map(encodeURIComponent).join("+")}` : "";
     const request = fetch(`/tl/${LANG}/${encodeURIComponent(word.toLowerCase())}?k=${K}${context}`)
@@ -57,7 +100,8 @@ function caretPosition(position) {
   const mirror = document.createElement("div");
   for (const name of ["boxSizing", "width", "paddingTop", "paddingRight", "paddingBottom", "paddingLeft",
     "borderTopWidth", "borderRightWidth", "borderBottomWidth", "borderLeftWidth", "fontFamily", "fontSize",
-    "fontWeight", "lineHeight", "letterSpacing", "wordSpacing", "textIndent", "tabSize"]) {
+    "fontWeight", "lineHeight", "letterSpacing", "wordSpacing", "textIndent", "tabSize", "direction",
+    "textAlign"]) {
     mirror.style[name] = style[name];
   }
   Object.assign(mirror.style, { position: "absolute", visibility: "hidden", whiteSpace: "pre-wrap",
@@ -96,14 +140,19 @@ function render() {
     return li;
   }));
   const where = caretPosition(open.start);
-  list.style.left = `${editor.offsetLeft + where.left}px`;
-  list.style.top = `${editor.offsetTop + where.top + where.height + 2}px`;
   list.hidden = false;
+  // Left to right the list hangs from where the word starts; right to left (the word grows leftwards from
+  // there) its right edge is at that point, kept inside the editor.
+  const x = editor.offsetLeft + where.left;
+  const rtl = getComputedStyle(editor).direction === "rtl";
+  list.style.left = `${rtl ? Math.max(editor.offsetLeft, x - list.offsetWidth) : x}px`;
+  list.style.top = `${editor.offsetTop + where.top + where.height + 2}px`;
   editor.setAttribute("aria-expanded", "true");
   editor.setAttribute("aria-activedescendant", `candidate-${open.index}`);
 }
 
 async function refresh() {
+  await ready;
   const span = wordAtCursor();
   if (!span || dismissed === `${span.start}:${span.word}`) { open = null; render(); return; }
   const found = await candidatesOf(span.word, span.prev);
@@ -115,6 +164,7 @@ async function refresh() {
 
 // Replace the word at span with its candidate `index` (the last item is the Latin word itself) plus `suffix`.
 async function commit(span, index, suffix) {
+  await ready;
   const found = await candidatesOf(span.word, span.prev);
   const items = [...found, span.word];
   const choice = items[Math.min(index, items.length - 1)];
@@ -134,7 +184,8 @@ async function commit(span, index, suffix) {
 async function learn(roman, native) {
   const response = await fetch("/learn", { method: "POST", headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ lang: LANG, roman, native }) });
-  for (const key of [...cache.keys()]) if (key.startsWith(`${roman.toLowerCase()}|`)) cache.delete(key);
+  const prefix = `${LANG}:${roman.toLowerCase()}|`;
+  for (const key of [...cache.keys()]) if (key.startsWith(prefix)) cache.delete(key);
   say(response.ok ? `Learned: ${roman} → ${native}` : "Could not save the pick");
 }
 

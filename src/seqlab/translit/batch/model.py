@@ -21,9 +21,10 @@ from typing import Optional
 from seqlab.errors import CheckpointError, SeqlabError
 from seqlab.translit.batch.options import BatchOptions
 from seqlab.translit.config import DIRECTIONS
-from seqlab.translit.model.checkpoint import CONFIG, PRETRAINED_DIRS, VOCAB, read_config, weights_file
+from seqlab.translit.languages import DEFAULT_LANG, shipped_dir, shipped_model
+from seqlab.translit.model.checkpoint import CONFIG, VOCAB, read_config, weights_file
 from seqlab.translit.model.rescorers import RESCORERS_DIR
-from seqlab.translit.transliterator import Transliterator, load_transliterator, model_direction
+from seqlab.translit.transliterator import Transliterator, load_transliterator, model_direction, model_lang
 from seqlab.translit.words.bigrams import CONTEXT_FILE
 from seqlab.translit.words.lexicon import LEXICON_FILE
 from seqlab.translit.words.prior import PRIOR_FILE
@@ -52,7 +53,7 @@ class ModelSpec:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def path(self) -> Path:
-        return Path(self.folder) if self.folder is not None else PRETRAINED_DIRS[self.direction]
+        return Path(self.folder) if self.folder is not None else shipped_dir(self.lang, self.direction)
 
     def load(self) -> Transliterator:
         """On a worker: the model, after checking that this machine's copy is the client's."""
@@ -80,9 +81,9 @@ class ModelSpec:
 
 def resolve_model(options: BatchOptions) -> ModelSpec:
     """The job's ModelSpec, with one-line errors for a missing model, a wrong direction or language."""
-    if options.model is None:
+    if options.model is None:  # the shipped model of --lang (one-line error for a language without one)
         folder, direction = None, options.direction or DIRECTIONS[0]
-        path = PRETRAINED_DIRS[direction]
+        path = shipped_model(options.lang or DEFAULT_LANG, direction)
     else:
         folder, path = str(Path(options.model).expanduser().resolve()), Path(options.model).expanduser()
         if not path.is_dir():
@@ -91,7 +92,7 @@ def resolve_model(options: BatchOptions) -> ModelSpec:
         if options.direction is not None and options.direction != direction:
             raise SeqlabError(f"--model {path} transliterates {direction}, not {options.direction}; drop --direction "
                               "or give a model of that direction")
-    lang = (read_config(path).get("train") or {}).get("lang", "hi")
+    lang = model_lang(read_config(path), str(path / CONFIG))
     if options.lang is not None and options.lang != lang:
         where = f"--model {path}" if folder else "the shipped model"
         raise SeqlabError(f"--lang {options.lang}: {where} is a model of {lang!r}"

@@ -15,6 +15,7 @@ from typing import Optional
 from seqlab.errors import SeqlabError
 from seqlab.options import Options, opt, spec_of
 from seqlab.translit.config import DIRECTIONS, MAX_BEAM, DecodingConfig
+from seqlab.translit.languages import LANGUAGE_CODES
 
 MAX_WORKERS = 4096
 # The fields that decide the bytes written (with the model's and the user dictionary's hashes, see model.py).
@@ -29,7 +30,7 @@ class BatchOptions(Options):
                        "relative path (a .gz input gives a .gz output), and the run's manifest in .seqlab-batch/.")
     lang: Optional[str] = opt(None, "--lang", "Language code: picks the shipped model and the default user "
                               "dictionary (user-dictionary-LANG.tsv); with --model it must be the model's "
-                              "(default: the model's, hi for the shipped one).")
+                              "(default: the model's, hi for the shipped one).", choices=LANGUAGE_CODES)
     model: Optional[Path] = opt(None, "--model", "Run directory or model folder (default: the shipped model). On a "
                                 "cluster every worker must see it at this path.")
     direction: Optional[str] = opt(None, "--direction", " | ".join(DIRECTIONS) + " (default: the model's; without "

@@ -19,6 +19,7 @@ from seqlab.translit.cli import dictionary as cli_dictionary
 from seqlab.translit.cli import sentences as cli_sentences
 from seqlab.translit.config import (
     MAX_WORD_LENGTH,
+    MODEL_LANG_HELP,
     AnalyzeOptions,
     DataOptions,
     EvaluateOptions,
@@ -31,6 +32,7 @@ from seqlab.translit.config import (
     TrainConfig,
     TrialOptions,
 )
+from seqlab.translit.languages import DEFAULT_LANG, language, shipped_dir
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 for _command in (cli_dictionary.learn, cli_dictionary.forget, cli_dictionary.export, cli_sentences.context):
@@ -39,7 +41,7 @@ app.command("evaluate-sentences")(cli_sentences.evaluate_sentences)
 app.command()(cli_batch.batch)
 app.command()(cli_sentences.typeahead)
 
-MODEL = typer.Option(None, "--model", help="Run directory or model folder (default: the shipped Hindi model).")
+MODEL = typer.Option(None, "--model", help="Run directory or model folder (default: the shipped model of --lang).")
 AS_JSON = typer.Option(False, "--json", help="Print the summary as JSON on the last line of stdout.")
 # What --resume may change; left out, the saved value stays.
 RESUME_FLAGS = Flags(unset={"epochs": "Maximum epochs (default: {default}; on --resume: as saved).",
@@ -70,41 +72,42 @@ def train(
                f"({result.epochs_run} epochs, {result.train_seconds / 60:.1f} min); run: {result.run_dir}")
 
 
-def _default_out(model: Optional[Path]) -> Path:
+def _default_out(model: Optional[Path], lang: str) -> Path:
     """Results go inside a run directory; for the shipped model (read-only install) under ./runs."""
     from seqlab.translit.model.checkpoint import TRAIN_STATE
 
     if model is not None and (model / TRAIN_STATE).exists() and os.access(model, os.W_OK):
         return model
-    name = model.name if model is not None else "pretrained-hi"
+    name = model.name if model is not None else f"pretrained-{lang}"
     return Path("runs") / f"eval-{name}"
 
 
 @app.command()
 @command
 def evaluate(
+    ctx: typer.Context,
     model: Optional[Path] = MODEL,
     opts: EvaluateOptions = Flags(),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for the predictions CSV and JSON summary."),
     as_json: bool = AS_JSON,
-    data: DataOptions = Flags(),
+    data: DataOptions = Flags(unset={"lang": MODEL_LANG_HELP}),
 ) -> None:
     """Word accuracy (top-1, top-k, any attested reference) and CER of a model on a split (for native-to-roman,
     "any reference" is any attested romanization of the word)."""
     from seqlab.translit.data.corpus import load_split
     from seqlab.translit.evaluation.words import evaluate_pairs, write_results
-    from seqlab.translit.model.checkpoint import PRETRAINED_DIRS
     from seqlab.translit.transliterator import load_transliterator
 
-    split, top_k, dataset, lang = opts.split, opts.top_k, data.dataset, data.lang
-    out_dir = output_dir(out or _default_out(model), "--out")  # a bad folder fails before the decoding
-    translit = load_transliterator(model, device=opts.device, direction=opts.direction,
-                                   backend=opts.backend)
+    split, top_k, dataset = opts.split, opts.top_k, data.dataset
+    translit = load_transliterator(model, device=opts.device, direction=opts.direction, backend=opts.backend,
+                                   lang=ctx.params.get("lang"))
+    lang = translit.lang  # --lang, else the model's
+    out_dir = output_dir(out or _default_out(model, lang), "--out")  # a bad folder fails before the decoding
     pairs, skipped = load_split(dataset, lang, split, data.data_dir, data.skip_bad_lines, translit.direction)
     summary, rows = evaluate_pairs(translit, pairs, translit.settings(**opts.decoding()), top_k)
     beam_size = summary["beam_size"]
     summary = {"split": split, "dataset": dataset, "lang": lang, "direction": translit.direction,
-               "model": str(model or PRETRAINED_DIRS[translit.direction]),
+               "model": str(model or shipped_dir(lang, translit.direction)),
                "skipped_lines": skipped, **summary}
     stem = f"{dataset}_{lang}_{split}_beam{beam_size}" + ("_reverse" if translit.direction != "roman-to-native" else "")
     csv_path, json_path = write_results(out_dir, stem, summary, rows)
@@ -130,9 +133,9 @@ def prior(
     model: Path = typer.Option(..., "--model", help="Run directory or model folder to attach the prior to."),
     sources: Optional[List[str]] = typer.Option(
         None, "--source", help="Repeatable: wikipedia (Dakshina's native-script sample), wordfreq (the wordfreq "
-        "package's list), or a path to Devanagari text (.txt/.gz) or word counts (.tsv). Default: wikipedia and "
-        "wordfreq, mixed with weights tuned on dev."),
-    text: Optional[Path] = typer.Option(None, "--text", help="Same as --source PATH (a Devanagari text file)."),
+        "package's list: bn, hi, ta, ur), or a path to native-script text (.txt/.gz) or word counts (.tsv). "
+        "Default: wikipedia and (where it has the language) wordfreq, mixed with weights tuned on dev."),
+    text: Optional[Path] = typer.Option(None, "--text", help="Same as --source PATH (a native-script text file)."),
     opts: PriorOptions = Flags(),
 ) -> None:
     """Attach a word-frequency prior to a model and tune beam reranking (α, λ, source weights) on the dev split.
@@ -140,13 +143,17 @@ def prior(
     from seqlab.translit.data.corpus import load_split
     from seqlab.translit.evaluation.tuning import tune_decoding
     from seqlab.translit.transliterator import load_transliterator
-    from seqlab.translit.words.prior_sources import evaluation_sentences, load_source
+    from seqlab.translit.words.prior_sources import check_source_name, evaluation_sentences, load_source
 
-    beam_size, lang, data_dir = opts.beam_size, opts.lang, opts.data_dir
+    beam_size, data_dir = opts.beam_size, opts.data_dir
     names = list(sources or []) + ([str(text)] if text else [])
+    for name in names:  # a wrong --source before the model is read
+        check_source_name(name, opts.lang or DEFAULT_LANG)
+    translit = load_transliterator(model, lang=opts.lang)  # a missing or broken model folder is reported next
+    lang = translit.lang  # --lang, else the model's
     exclude = evaluation_sentences(lang, data_dir)
-    loaded = [load_source(name, lang, data_dir, exclude) for name in (names or ["wikipedia", "wordfreq"])]
-    translit = load_transliterator(model)  # a missing or broken model folder is reported before any locking
+    default = ["wikipedia", "wordfreq"] if language(lang).wordfreq else ["wikipedia"]
+    loaded = [load_source(name, lang, data_dir, exclude) for name in (names or default)]
     dev, _ = load_split(opts.dataset, lang, "dev", data_dir)
     with RunLock(model, "model folder"):  # one writer of prior.tsv and config.json at a time
         result = tune_decoding(model, translit, loaded, dev, beam_size)
@@ -160,10 +167,10 @@ def prior(
                f"saved as the default decoding in {model / 'config.json'}")
 
 
-@app.command(help="Romanized Hindi → Devanagari: words, a --sentence, or stdin lines. Letters are transliterated; "
-             "digits, spaces, punctuation and emoji are kept as they are, and so are words of more than "
-             f"{MAX_WORD_LENGTH} letters. Letters never seen in training are read as <unk>; both are reported on "
-             "stderr.")
+@app.command(help="Romanized text → native script (--lang; default Hindi): words, a --sentence, or stdin lines. "
+             "Letters are transliterated; digits, spaces, punctuation and emoji are kept as they are, and so are "
+             f"words of more than {MAX_WORD_LENGTH} letters. Letters never seen in training are read as <unk>; "
+             "both are reported on stderr.")
 @command
 def predict(
     words: Optional[List[str]] = typer.Argument(None, help="Romanized words or phrases, one output line each; none = "
@@ -186,9 +193,10 @@ def predict(
                           "(or on stdin) to get one line of candidates per word")
     texts = list(words or []) + ([sentence] if sentence is not None else [])
     check_arguments(texts)
-    learned = None if no_user_dictionary else cli_dictionary.open_user_dictionary(user_dictionary)
-    translit = load_transliterator(model, device=opts.device, user_dictionary=learned, direction=opts.direction,
-                                   rescorers=opts.rescorers, backend=opts.backend)
+    translit = load_transliterator(model, device=opts.device, direction=opts.direction, rescorers=opts.rescorers,
+                                   backend=opts.backend, lang=opts.lang)
+    if not no_user_dictionary:  # the file of the model's language
+        translit.user_dictionary = cli_dictionary.open_user_dictionary(user_dictionary, translit.lang)
     stream = TextStream(translit, _write, opts.beam_size, opts.top_k, context=not no_context)
     if texts:
         stream.feed("\n".join(texts) + "\n")

@@ -9,17 +9,20 @@ import typer
 from seqlab.errors import SeqlabError
 from seqlab.io import read_regular_file, write_text_atomic
 from seqlab.translit.config import USER_DICTIONARY_ENV
+from seqlab.translit.languages import DEFAULT_LANG, LANGUAGE_CODES
 
 USER_DICTIONARY = typer.Option(None, "--user-dictionary", help="The user dictionary file (default: "
-                               f"${USER_DICTIONARY_ENV}, else user-dictionary-hi.tsv in the per-user data folder).")
+                               f"${USER_DICTIONARY_ENV}, else user-dictionary-LANG.tsv in the per-user data folder).")
+LANG = typer.Option(DEFAULT_LANG, "--lang", help="Whose user dictionary: " + " | ".join(LANGUAGE_CODES) + ".")
 MAX_PAIRS_FILE_BYTES = 4 * 2**20  # user_dictionary.MAX_FILE_BYTES: no more can be learned
 
 
-def open_user_dictionary(path: Optional[Path]):
-    """The user dictionary at `path`, else the default one (imported here: filelock costs `seqlab --help` time)."""
+def open_user_dictionary(path: Optional[Path], lang: str = DEFAULT_LANG):
+    """The user dictionary at `path`, else the language's default one (imported here: filelock costs `seqlab
+    --help` time)."""
     from seqlab.translit.words.user_dictionary import UserDictionary, default_user_dictionary_path
 
-    return UserDictionary(path if path is not None else default_user_dictionary_path())
+    return UserDictionary(path if path is not None else default_user_dictionary_path(lang))
 
 
 def _read_pairs_file(path: Path) -> list[tuple[str, str]]:
@@ -48,11 +51,12 @@ def learn(
     native: Optional[str] = typer.Argument(None, help="How you want it written."),
     pairs_file: Optional[Path] = typer.Option(None, "--file", help="Learn every ROMAN<TAB>NATIVE line of a file."),
     user_dictionary: Optional[Path] = USER_DICTIONARY,
+    lang: str = LANG,
 ) -> None:
     """Remember your own spelling: from now on ROMAN is offered as NATIVE first (words, sentences, server)."""
     from seqlab.translit.words.user_dictionary import check_pair
 
-    dictionary = open_user_dictionary(user_dictionary)
+    dictionary = open_user_dictionary(user_dictionary, lang)
     if pairs_file is not None:
         if roman is not None:
             raise SeqlabError("give either ROMAN NATIVE or --file, not both")
@@ -75,11 +79,12 @@ def forget(
     roman: str = typer.Argument(..., help="The romanized word to forget."),
     native: Optional[str] = typer.Argument(None, help="Only this spelling of it (default: all of them)."),
     user_dictionary: Optional[Path] = USER_DICTIONARY,
+    lang: str = LANG,
 ) -> None:
     """Forget learned spellings of ROMAN."""
     from seqlab.translit.words.user_dictionary import roman_key
 
-    dictionary = open_user_dictionary(user_dictionary)
+    dictionary = open_user_dictionary(user_dictionary, lang)
     removed = dictionary.forget(roman, native)
     if not removed:
         raise SeqlabError(f"{roman!r}{f' → {native!r}' if native else ''} is not in {dictionary.path}")
@@ -89,9 +94,10 @@ def forget(
 def export(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (default: stdout)."),
     user_dictionary: Optional[Path] = USER_DICTIONARY,
+    lang: str = LANG,
 ) -> None:
     """Print the learned pairs as ROMAN<TAB>NATIVE lines, oldest first (`learn --file` reads them back)."""
-    text = "".join(f"{r}\t{n}\n" for r, n in open_user_dictionary(user_dictionary).pairs())
+    text = "".join(f"{r}\t{n}\n" for r, n in open_user_dictionary(user_dictionary, lang).pairs())
     if output is None:
         typer.echo(text, nl=False)
     elif output.is_dir():

@@ -15,17 +15,17 @@ from seqlab.translit.config import SentenceEvalOptions, SentenceOptions, Typeahe
 LIMIT = typer.Option(None, "--limit", min=1, help="Only the first N sentences of the half (a quick check).")
 
 
-def _sentences(where: SentenceOptions, half: str, limit: Optional[int]):
+def _sentences(lang: str, where: SentenceOptions, half: str, limit: Optional[int]):
     from seqlab.translit.evaluation.sentences import load_sentences
 
-    romans, natives = load_sentences(where.lang, half, where.data_dir)
+    romans, natives = load_sentences(lang, half, where.data_dir)
     return romans[:limit], natives[:limit]
 
 
 @command
 def context(
     model: Path = typer.Option(..., "--model", help="Model folder or run directory to attach the bigram model to."),
-    sources: Optional[List[Path]] = typer.Option(None, "--text", help="Repeatable: Devanagari text (.txt/.gz), one "
+    sources: Optional[List[Path]] = typer.Option(None, "--text", help="Repeatable: native-script text (.txt/.gz), one "
                                                  "sentence per line. Default: Dakshina's Wikipedia sample."),
     limit: Optional[int] = LIMIT,
     where: SentenceOptions = Flags(),
@@ -36,31 +36,33 @@ def context(
     from seqlab.translit.data.paths import wikipedia_sample
     from seqlab.translit.evaluation.sentences import sentence_words, word_by_word
     from seqlab.translit.evaluation.tuning import save_context, tune_context
+    from seqlab.translit.languages import language
     from seqlab.translit.model.checkpoint import CONFIG
     from seqlab.translit.transliterator import load_transliterator
     from seqlab.translit.words.bigrams import BigramContext
-    from seqlab.translit.words.prior import DEVANAGARI_WORD, read_text_lines
+    from seqlab.translit.words.prior import read_text_lines
     from seqlab.translit.words.prior_sources import evaluation_sentences
 
-    translit = load_transliterator(model)  # a missing or broken model folder is reported before any counting
+    translit = load_transliterator(model, lang=where.lang)  # a missing or broken model folder is reported first
+    lang = translit.lang  # --lang, else the model's
     if translit.prior is None:
         raise SeqlabError(f"{model} has no word prior (prior.tsv): run `seqlab translit prior --model {model}` "
                           "first; the bigram model backs off to it")
-    exclude = evaluation_sentences(where.lang, where.data_dir)
-    paths = list(sources or []) or [wikipedia_sample(where.lang, where.data_dir)]
+    exclude, entry = evaluation_sentences(lang, where.data_dir), language(lang)
+    paths = list(sources or []) or [wikipedia_sample(lang, where.data_dir)]
     text_lines, dropped = [], 0
     for path in paths:
         text = read_text_lines(Path(path))
         kept = [line for line in text if line.strip() not in exclude]
-        if not any(DEVANAGARI_WORD.search(line) for line in kept):  # as `prior` refuses it: nothing is saved
-            raise SeqlabError(f"--text {path}: holds no Devanagari words"
+        if not any(entry.word.search(line) for line in kept):  # as `prior` refuses it: nothing is saved
+            raise SeqlabError(f"--text {path}: holds no {entry.script.name} words"
                               + (" besides evaluation sentences" if len(kept) < len(text) else "")
-                              + "; give Devanagari text, one sentence per line")
+                              + f"; give {entry.script.name} text, one sentence per line")
         text_lines, dropped = text_lines + kept, dropped + len(text) - len(kept)
-    bigrams = BigramContext.from_lines(text_lines)
+    bigrams = BigramContext.from_lines(text_lines, lang)
     with RunLock(model, "model folder"):
         translit.context = bigrams
-        romans, natives = _sentences(where, "tune", limit)
+        romans, natives = _sentences(lang, where, "tune", limit)
         lines = sentence_words(translit, romans)
         without = word_by_word(translit, lines, natives, translit.settings()).wer
         best, grid = tune_context(translit, lines, natives)
@@ -77,20 +79,20 @@ def context(
 
 @command
 def evaluate_sentences(
-    model: Optional[Path] = typer.Option(None, "--model", help="Model folder (default: the shipped Hindi model)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Model folder (default: the shipped model of --lang)."),
     opts: SentenceEvalOptions = Flags(),
     limit: Optional[int] = LIMIT,
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on the last line."),
     where: SentenceOptions = Flags(),
 ) -> None:
     """Word error rate on Dakshina's romanized dev sentences, word by word and with sentence context, by error
-    type (Devanagari letters only; see sentence_eval.py)."""
+    type (letters of the output script only; see evaluation/sentences.py)."""
     from seqlab.translit.evaluation.sentences import sentence_words, typeahead, with_context, word_by_word
     from seqlab.translit.transliterator import load_transliterator
 
     half, beam_size = opts.half, opts.beam_size
-    translit = load_transliterator(model, rescorers=opts.rescorers, backend=opts.backend)
-    romans, natives = _sentences(where, half, limit)
+    translit = load_transliterator(model, rescorers=opts.rescorers, backend=opts.backend, lang=where.lang)
+    romans, natives = _sentences(translit.lang, where, half, limit)
     s = translit.settings(beam_size)
     lines = sentence_words(translit, romans)
     rows = {"word by word": word_by_word(translit, lines, natives, s)}
@@ -130,11 +132,11 @@ def typeahead(
     from seqlab.translit.transliterator import load_transliterator
 
     beam_size = opts.beam_size
-    translit = load_transliterator(model, rescorers=opts.rescorers)
+    translit = load_transliterator(model, rescorers=opts.rescorers, lang=where.lang)
     if translit.prior is None or translit.context is None:
         raise SeqlabError(f"{model} needs a word prior and a bigram model: run `seqlab translit prior` and "
                           "`seqlab translit context` on it first")
-    romans, natives = _sentences(where, "tune", limit)
+    romans, natives = _sentences(translit.lang, where, "tune", limit)
     lines = sentence_words(translit, romans)
     decoding = translit.settings(beam_size)
     sentence_mode = with_context(translit, lines, natives, decoding).wer

@@ -105,7 +105,7 @@ class TextStream:
         return result
 
     def _emit_candidates(self, text: str) -> str:
-        words = [m.group(0) for m in word_matches(text, self.translit.direction)]
+        words = [m.group(0) for m in word_matches(text, self.translit.direction, self.translit.lang)]
         short = [w for w in words if not too_long(w)]
         self.unknown.update(self.translit.unknown_characters(short))
         self.too_long += len(words) - len(short)
@@ -115,7 +115,7 @@ class TextStream:
         ranked = iter([] if self.context or not short else self.translit.candidate_lists(short,
                                                                                         self.translit.settings(beam)))
         out, start = [], 0
-        for m in tokens(text, self.translit.direction, newlines=True):  # line ends too: a candidate line per word
+        for m in tokens(text, self.translit.direction, True, self.translit.lang):  # line ends too: a line per word
             token = m.group(0)
             if m.lastgroup == "native":  # a word already in the output script is context as it stands
                 self._previous = [*self._previous, token][-2:]

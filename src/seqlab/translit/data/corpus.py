@@ -21,7 +21,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")  # C0/C1 con
 
 @dataclass(frozen=True)
 class Pair:
-    """One training example: Latin `source`, Devanagari `target`, and how many annotators gave it."""
+    """One training example: Latin `source`, native-script `target`, and how many annotators gave it."""
 
     source: str
     target: str

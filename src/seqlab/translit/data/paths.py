@@ -15,8 +15,10 @@ from seqlab.datadir import cache_dir, candidate_roots
 from seqlab.errors import DataError
 from seqlab.translit.config import DATASETS, SPLITS
 from seqlab.translit.data.download import DAKSHINA_TOP, DAKSHINA_URL, download_dakshina
+from seqlab.translit.languages import LANGUAGES
 
-AKSHARANTAR_CODES = {"hi": "hin"}
+# Dakshina code → Aksharantar code (languages.py); Sinhala has none.
+AKSHARANTAR_CODES = {code: lang.aksharantar for code, lang in LANGUAGES.items() if lang.aksharantar}
 AKSHARANTAR_SPLIT_NAMES = {"train": "train", "dev": "valid", "test": "test"}
 
 
@@ -42,6 +44,9 @@ def find_split(dataset: str, lang: str, split: str, data_dir: str | None = None,
         raise DataError(f"unknown dataset {dataset!r}; choose one of: {', '.join(DATASETS)}")
     if split not in SPLITS:
         raise DataError(f"unknown split {split!r}; choose one of: {', '.join(SPLITS)}")
+    if dataset == "aksharantar" and lang in LANGUAGES and lang not in AKSHARANTAR_CODES:
+        raise DataError(f"Aksharantar has no {LANGUAGES[lang].name} ('{lang}') split (it has: "
+                        f"{', '.join(AKSHARANTAR_CODES)}); train on --dataset dakshina without --extra-train")
     roots = candidate_roots(data_dir)
     if not data_dir:  # an explicit --data-dir is the only source: no silent fallback to the cache
         roots.append(("download cache", cache_dir()))
@@ -54,7 +59,7 @@ def find_split(dataset: str, lang: str, split: str, data_dir: str | None = None,
     if data_dir:
         expected = relative_paths(dataset, lang, split)[0]
         raise DataError(f"--data-dir {data_dir} has no {dataset} {split} file for '{lang}' "
-                        f"(expected e.g. {data_dir}/{expected})")
+                        f"(expected e.g. {data_dir}/{expected}; {_found_for(dataset, data_dir)})")
     if dataset == "dakshina" and download:
         try:
             download_dakshina(lang, cache_dir(), os.environ.get("SEQLAB_DAKSHINA_URL", DAKSHINA_URL))
@@ -70,8 +75,20 @@ def _not_found_message(dataset: str, lang: str, why: str) -> str:
     return (
         f"{dataset} data for '{lang}' not found. Give it with --data-dir DIR, or set $SEQLAB_DATA_DIR, "
         f"or put it in ./data (expected layout: <dir>/{where}/…); "
-        f"the official Dakshina download ({DAKSHINA_URL}) is tried last ({why})"
+        f"the official Dakshina download ({DAKSHINA_URL}) is tried last ({why}); {_found_for(dataset, None)}"
     )
+
+
+def languages_with_data(dataset: str = "dakshina", data_dir: str | None = None) -> list[str]:
+    """The registry's languages whose `dataset` training split is found under the data roots (no download)."""
+    roots = [root for _, root in candidate_roots(data_dir)] + ([] if data_dir else [cache_dir()])
+    codes = AKSHARANTAR_CODES if dataset == "aksharantar" else LANGUAGES
+    return [code for code in codes
+            if any((root / rel).is_file() for root in roots for rel in relative_paths(dataset, code, "train"))]
+
+
+def _found_for(dataset: str, data_dir: str | None) -> str:
+    return f"{dataset} data found for: {', '.join(languages_with_data(dataset, data_dir)) or 'no language'}"
 
 
 def wikipedia_sample(lang: str, data_dir: str | None = None) -> Path:
@@ -83,8 +100,9 @@ def wikipedia_sample(lang: str, data_dir: str | None = None) -> Path:
         if path.is_file():
             return path
     raise DataError(f"Dakshina Wikipedia sample {name} not found under --data-dir, $SEQLAB_DATA_DIR or ./data "
-                    f"(expected <dir>/{lexicon_dir.parent}/native_script_wikipedia/{name}); give any Devanagari "
-                    "text file with --text instead")
+                    f"(expected <dir>/{lexicon_dir.parent}/native_script_wikipedia/{name}); give any "
+                    f"{LANGUAGES[lang].script.name if lang in LANGUAGES else 'native-script'} text file with --text "
+                    "instead")
 
 
 def sentence_files(lang: str, split: str, data_dir: str | None = None) -> tuple[Path, Path]:

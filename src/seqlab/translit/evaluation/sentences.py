@@ -1,7 +1,8 @@
 """Sentence evaluation: word error rate on Dakshina's romanized dev sentences, by error type, and tuning κ.
 
-WER follows the issue's definition: only Devanagari letters count (U+0900–U+0963, U+0971–U+097F; danda, digits
-and punctuation are not words), and it is the word-level edit distance over the number of reference words.
+WER follows the issue's definition: only letters of the output script count (languages.py; for Hindi U+0900–U+0963,
+U+0971–U+097F; danda, digits and punctuation are not words), and it is the word-level edit distance over the number
+of reference words.
 The 5,000 dev sentences are split in two fixed halves: κ is tuned on the first ("tune"), WER is reported on the
 second ("report"); no component is ever trained on either.
 
@@ -13,7 +14,6 @@ Error types, from one minimum-edit alignment per sentence:
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
@@ -21,18 +21,19 @@ from seqlab.errors import DataError
 from seqlab.translit.config import HALVES, MAX_WORD_LENGTH, DecodingConfig
 from seqlab.translit.data.paths import sentence_files
 from seqlab.translit.evaluation.metrics import edit_table
+from seqlab.translit.languages import DEFAULT_LANG, language
 from seqlab.translit.text.sentence import Lattice
 from seqlab.translit.text.tokens import words as input_words
 from seqlab.translit.text.typeahead import greedy_choice
 from seqlab.translit.words.prior import read_text_lines
 
-WER_LETTERS = re.compile(r"[\u0900-\u0963\u0971-\u097F]+")
+WER_LETTERS = language(DEFAULT_LANG).wer_word  # Hindi's
 MAX_SENTENCE_FILE_BYTES = 64 * 2**20
 
 
-def wer_words(text: str) -> list[str]:
-    """The words WER counts: maximal runs of Devanagari letters."""
-    return WER_LETTERS.findall(text)
+def wer_words(text: str, lang: str = DEFAULT_LANG) -> list[str]:
+    """The words WER counts: maximal runs of letters of the language's script."""
+    return language(lang).wer_word.findall(text)
 
 
 def load_sentences(lang: str, half: str, data_dir: str | None = None) -> tuple[list[str], list[str]]:
@@ -88,14 +89,15 @@ class WerReport:
                 "top_choice_confusions": [f"{r}→{h} ×{c}" for (r, h), c in self.confusions.most_common(top)]}
 
 
-def score_sentence(report: WerReport, reference: str, outputs: list[str], lat: Lattice) -> None:
+def score_sentence(report: WerReport, reference: str, outputs: list[str], lat: Lattice,
+                   lang: str = DEFAULT_LANG) -> None:
     """Add one sentence's errors; `outputs` are the chosen words of `lat` (one per input word)."""
     hypothesis, offered = [], []
     for output, candidates in zip(outputs, lat.candidates):
-        for word in wer_words(output):
+        for word in wer_words(output, lang):
             hypothesis.append(word)
             offered.append(candidates)
-    ref = wer_words(reference)
+    ref = wer_words(reference, lang)
     report.reference_words += len(ref)
     for op, i, j in align(ref, hypothesis):
         if op == "sub":
@@ -107,24 +109,25 @@ def score_sentence(report: WerReport, reference: str, outputs: list[str], lat: L
             report.errors["split/join"] += 1
 
 
-def evaluate_lattices(lattices: list[Lattice], references: list[str], choose) -> WerReport:
+def evaluate_lattices(lattices: list[Lattice], references: list[str], choose, lang: str = DEFAULT_LANG) -> WerReport:
     """WER of `choose(lattice) -> outputs` over sentences."""
     report = WerReport()
     for lat, reference in zip(lattices, references):
-        score_sentence(report, reference, choose(lat), lat)
+        score_sentence(report, reference, choose(lat), lat, lang)
     return report
 
 
 def sentence_words(translit, romans: list[str]) -> list[list[str]]:
     """Each sentence's words to transliterate, as `transliterate_text` finds them (pass-through tokens out)."""
-    return [[w for w in input_words(line, translit.direction) if len(w) <= MAX_WORD_LENGTH] for line in romans]
+    return [[w for w in input_words(line, translit.direction, translit.lang) if len(w) <= MAX_WORD_LENGTH]
+            for line in romans]
 
 
 def word_by_word(translit, lines: list[list[str]], references: list[str], decoding: DecodingConfig) -> WerReport:
     """WER with each word chosen alone (`decoding`'s prior and lexicon weights)."""
     decoding = translit.usable(decoding)
     lattices = translit.lattices(lines, decoding)
-    return evaluate_lattices(lattices, references, lambda lat: lat.choose(decoding.prior_weight))
+    return evaluate_lattices(lattices, references, lambda lat: lat.choose(decoding.prior_weight), translit.lang)
 
 
 def with_context(translit, lines: list[list[str]], references: list[str], decoding: DecodingConfig) -> WerReport:
@@ -132,7 +135,7 @@ def with_context(translit, lines: list[list[str]], references: list[str], decodi
     decoding = translit.usable(decoding)
     lattices = translit.lattices(lines, decoding, joint=True)
     return evaluate_lattices(lattices, references, lambda lat: lat.choose(
-        decoding.prior_weight, translit.context, decoding.context_weight, translit.prior))
+        decoding.prior_weight, translit.context, decoding.context_weight, translit.prior), translit.lang)
 
 
 def typeahead(translit, lines: list[list[str]], references: list[str], decoding: DecodingConfig) -> WerReport:
@@ -142,7 +145,7 @@ def typeahead(translit, lines: list[list[str]], references: list[str], decoding:
     lattices = translit.lattices(lines, typeahead_lattice_settings(decoding, t.lexicon_weight, t.nasal_penalty),
                                  joint=True)
     return evaluate_lattices(lattices, references, lambda lat: greedy_choice(
-        lat, t.context_weight, t.prior_weight, translit.context, translit.prior))
+        lat, t.context_weight, t.prior_weight, translit.context, translit.prior, translit.lang), translit.lang)
 
 
 def typeahead_lattice_settings(decoding: DecodingConfig, lexicon_weight: float,

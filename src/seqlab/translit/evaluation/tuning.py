@@ -111,7 +111,7 @@ def tune_context(translit: Transliterator, lines: list[list[str]], references: l
         lattices = translit.lattices(lines, decoding, joint=True)
         for weight in weights:
             report = evaluate_lattices(lattices, references, lambda lat, w=weight: lat.choose(
-                0.0, translit.context, w, translit.prior))
+                0.0, translit.context, w, translit.prior), translit.lang)
             grid.append({"context_weight": weight, "context_lexicon_weight": mu, "nasal_penalty": penalty,
                          "wer": report.wer})
     best = min(grid, key=lambda row: (row["wer"], row["context_weight"], row["context_lexicon_weight"],
@@ -141,7 +141,7 @@ def tune_typeahead(translit: Transliterator, lines: list[list[str]], references:
         lattices = translit.lattices(lines, typeahead_lattice_settings(model_decoding, mu, penalty), joint=True)
         for kappa, lam in itertools.product(TYPEAHEAD_CONTEXT_WEIGHTS, TYPEAHEAD_PRIOR_WEIGHTS):
             report = evaluate_lattices(lattices, references, lambda lat, k=kappa, w=lam: greedy_choice(
-                lat, k, w, translit.context, translit.prior))
+                lat, k, w, translit.context, translit.prior, translit.lang), translit.lang)
             grid.append({"context_weight": kappa, "prior_weight": lam, "lexicon_weight": mu, "nasal_penalty": penalty,
                          "wer": report.wer})
     best = min(grid, key=lambda row: (row["wer"], row["context_weight"], row["prior_weight"], row["lexicon_weight"],

@@ -20,16 +20,16 @@ from torch.overrides import TorchFunctionMode
 
 from seqlab.errors import CheckpointError, SeqlabError, first_line
 from seqlab.io import atomic_path, write_json_atomic
-from seqlab.translit.config import ModelConfig
+from seqlab.translit.config import DIRECTIONS, ModelConfig
 from seqlab.translit.data.vocab import Vocabs
+from seqlab.translit.languages import DEFAULT_LANG, shipped_dir
 from seqlab.translit.model.network import Seq2Seq
 
 CONFIG, VOCAB, METRICS = "config.json", "vocab.json", "metrics.jsonl"
 BEST, LAST, SHIPPED, TRAIN_STATE = "best.safetensors", "last.safetensors", "model.safetensors", "train_state.pt"
-PRETRAINED_DIR = Path(__file__).parent.parent / "pretrained" / "hi"
-# The shipped model of each direction (config.DIRECTIONS): romanized → Devanagari, and the reverse.
-PRETRAINED_DIRS = {"roman-to-native": PRETRAINED_DIR,
-                   "native-to-roman": Path(__file__).parent.parent / "pretrained" / "hi-native-to-roman"}
+# The shipped Hindi model of each direction (config.DIRECTIONS); other languages': languages.shipped_model.
+PRETRAINED_DIRS = {direction: shipped_dir(DEFAULT_LANG, direction) for direction in DIRECTIONS}
+PRETRAINED_DIR = PRETRAINED_DIRS["roman-to-native"]
 
 
 def save_weights(model: Seq2Seq, path: Path, metadata: dict[str, str] | None = None) -> None:

@@ -26,9 +26,10 @@ from seqlab.translit.config import DecodingConfig, FinalOptions, TrainConfig
 from seqlab.translit.data.corpus import load_split
 from seqlab.translit.evaluation.metrics import substitutions
 from seqlab.translit.evaluation.words import evaluate_pairs, write_results
+from seqlab.translit.languages import DEFAULT_LANG
 from seqlab.translit.model import checkpoint as ckpt
 from seqlab.translit.report import plots
-from seqlab.translit.report.plots import devanagari_font
+from seqlab.translit.report.plots import script_font
 from seqlab.translit.report.render import Section, write_report
 from seqlab.translit.sweep.halving import chosen_trial, rung_record
 from seqlab.translit.sweep.space import trial_configs
@@ -225,13 +226,13 @@ def final_sections(best, run_dir: Path, info: dict, cfg, summary: dict, rows: li
     test.link(f"Full test predictions ({csv_name})", csv_name)
     sample = [rows[i] for i in sorted(random.Random(0).sample(range(len(rows)), min(24, len(rows))))]
     samples = Section("Sample test predictions").text("A fixed random sample of test words; wrong predictions are red.")
-    samples.image("test_samples.png", plots.sample_grid(sample) if sample else None, "Sample test predictions grid",
-                  "no test pairs")
+    samples.image("test_samples.png", plots.sample_grid(sample, lang=cfg.lang) if sample else None,
+                  "Sample test predictions grid", "no test pairs")
     buckets = length_buckets(rows)
     lengths = Section("Accuracy by word length").image("accuracy_by_length.png", plots.accuracy_by_length(buckets),
                                                        "Accuracy by word length plot")
     lengths.table(["input length", "words", "accuracy"], [[n, c, f"{a:.3f}"] for n, c, a in buckets])
-    return [config, final, test, samples, lengths, confusion_section(rows), attention_section(attention_maps)]
+    return [config, final, test, samples, lengths, confusion_section(rows), attention_section(attention_maps, cfg.lang)]
 
 
 def rung_section(section: Section, rung: dict) -> Section:
@@ -259,7 +260,7 @@ def confusion_section(rows: list[dict], top: int = 20) -> Section:
                          [[char_label(a), char_label(b), n] for (a, b), n in counts.most_common(top)])
 
 
-def attention_section(maps: list[tuple[str, str, Any]]) -> Section:
+def attention_section(maps: list[tuple[str, str, Any]], lang: str = DEFAULT_LANG) -> Section:
 
     section = Section("Attention heatmaps")
     if not maps:
@@ -267,7 +268,8 @@ def attention_section(maps: list[tuple[str, str, Any]]) -> Section:
     section.text(f"Attention weights of the greedy decoder for {len(maps)} test words (rows: output characters, "
                  f"columns: input characters).")
     for i, (source, output, weights) in enumerate(maps, start=1):
-        section.image(f"attention_{i}.png", plots.attention_heatmap(source, output, weights), f"Attention heatmap {i}")
+        section.image(f"attention_{i}.png", plots.attention_heatmap(source, output, weights, lang),
+                      f"Attention heatmap {i}")
     return section
 
 
@@ -277,7 +279,6 @@ def make_report(sweep_dir: Path, out: Path | None, opts: FinalOptions, beam_size
 
     if not Path(sweep_dir).is_dir():
         raise SeqlabError(f"{sweep_dir}: no such directory")
-    devanagari_font()  # fail before hours of training, not after
     meta, study = load_sweep(sweep_dir)
     trials = completed_trials(study, sweep_dir)
     best = chosen_trial(study, trials)  # the full-data rung's winner when the sweep ran one (halving.py)
@@ -286,6 +287,7 @@ def make_report(sweep_dir: Path, out: Path | None, opts: FinalOptions, beam_size
     check_value(DecodingConfig, "beam_size", top_k, label="--top-k")
     out = Path(out) if out else Path(sweep_dir) / "report"
     _, planned = final_configs(meta, best.params, opts)
+    script_font(planned.lang)  # fail before hours of training, not after
     pairs, _ = load_split(planned.dataset, planned.lang, "test", planned.data_dir, planned.skip_bad_lines)  # early
     sections = sweep_sections(Path(sweep_dir), meta, study, trials)
     run_dir, info, cfg = train_final(Path(sweep_dir), meta, best, opts)

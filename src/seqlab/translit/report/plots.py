@@ -1,5 +1,6 @@
 """Pictures for `seqlab translit report`: Optuna sweep plots, scatter and bar charts (matplotlib) and
-everything that shows whole Devanagari words (Pillow with the raqm layout engine).
+everything that shows whole native-script words (Pillow with the raqm layout engine), in the language's Noto
+font (languages.py; Devanagari by default).
 
 Why two libraries: matplotlib draws glyphs one by one without OpenType shaping, so pre-base vowel
 signs (ि) land after their consonant and conjuncts fall apart. Pillow's raqm engine (HarfBuzz +
@@ -29,6 +30,7 @@ from optuna.visualization import matplotlib as ovm  # noqa: E402
 from PIL import Image, ImageDraw, ImageFont, features  # noqa: E402
 
 from seqlab.errors import SeqlabError  # noqa: E402
+from seqlab.translit.languages import DEFAULT_LANG, language  # noqa: E402
 
 FONT_ENV = "SEQLAB_DEVANAGARI_FONT"
 FONT_PACKAGE = "fonts-noto-core"
@@ -41,33 +43,49 @@ KNOWN_FONTS = (
     "/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf",
     "/usr/share/fonts/truetype/fonts-deva-extra/kalimati.ttf",
 )
-PROBE = "क"  # a consonant every Devanagari font has
 
 
 @functools.lru_cache(maxsize=1)
 def devanagari_font() -> Path:
-    """Path of a font with Devanagari glyphs: $SEQLAB_DEVANAGARI_FONT, fontconfig (:lang=hi), known paths.
+    """Path of a font with Devanagari glyphs (see `find_font`)."""
+    return find_font(DEFAULT_LANG)
+
+
+@functools.lru_cache(maxsize=None)
+def script_font(lang: str = DEFAULT_LANG) -> Path:
+    """`find_font`, once per language."""
+    return devanagari_font() if lang == DEFAULT_LANG else find_font(lang)
+
+
+def find_font(lang: str) -> Path:
+    """Path of a font for the language's script: $SEQLAB_DEVANAGARI_FONT (Devanagari only), fontconfig
+    (:lang=CODE, the registry's Noto family first), known paths (Devanagari).
 
     Raises SeqlabError naming the package to install, because without one every word would be tofu.
     """
+    entry = language(lang)
     candidates: list[str] = []
-    if os.environ.get(FONT_ENV):
+    if os.environ.get(FONT_ENV) and entry.script.name == "Devanagari":
         candidates.append(os.environ[FONT_ENV])
     if shutil.which("fc-list"):
         try:
-            listing = subprocess.run(["fc-list", ":lang=hi", "file"], capture_output=True, text=True, timeout=20).stdout
+            listing = subprocess.run(["fc-list", f":lang={entry.code}", "file"], capture_output=True, text=True,
+                                     timeout=20).stdout
         except (OSError, subprocess.SubprocessError):
             listing = ""
         found = sorted(line.split(":")[0].strip() for line in listing.splitlines() if line.strip())
-        # Prefer Noto Sans Devanagari Regular, then any sans, then anything else fontconfig offers.
-        found.sort(key=lambda p: ("NotoSansDevanagari-Regular" not in p, "Sans" not in p, "Bold" in p, p))
+        # Prefer the registry's Noto family (Regular), then any sans, then anything else fontconfig offers.
+        preferred = entry.font.replace(" ", "") + "-Regular"
+        found.sort(key=lambda p: (preferred not in p, "Sans" not in p, "Bold" in p, p))
         candidates += found
-    candidates += list(KNOWN_FONTS)
+    if entry.script.name == "Devanagari":
+        candidates += list(KNOWN_FONTS)
     for path in candidates:
-        if Path(path).is_file() and Path(path).suffix.lower() in (".ttf", ".otf") and _has_glyph(Path(path), PROBE):
+        if (Path(path).is_file() and Path(path).suffix.lower() in (".ttf", ".otf")
+                and _has_glyph(Path(path), entry.script.probe)):
             return Path(path)
-    raise SeqlabError(f"no font with Devanagari glyphs found; install one (Debian/Ubuntu: apt-get install "
-                      f"{FONT_PACKAGE}) or set {FONT_ENV} to a .ttf/.otf file")
+    raise SeqlabError(f"no font with {entry.script.name} glyphs found; install one (Debian/Ubuntu: apt-get install "
+                      f"{FONT_PACKAGE})" + (f" or set {FONT_ENV} to a .ttf/.otf file" if entry.code == "hi" else ""))
 
 
 def _has_glyph(path: Path, char: str) -> bool:
@@ -190,9 +208,9 @@ def accuracy_by_length(buckets: Sequence[tuple[int, int, float]]) -> bytes:
     return figure_png(fig)
 
 
-def sample_grid(rows: Sequence[dict], size: int = 26) -> bytes:
+def sample_grid(rows: Sequence[dict], size: int = 26, lang: str = DEFAULT_LANG) -> bytes:
     """A table picture of test samples: input | reference | prediction | ✓/✗, wrong rows tinted red."""
-    latin, deva = latin_font(), devanagari_font()
+    latin, deva = latin_font(), script_font(lang)
     columns = [("input", latin), ("reference", deva), ("prediction", deva), ("", latin)]
     line = line_metrics(size, latin, deva)
     cells = [[render_text(name, size - 4, latin, color="white", background="#34495e") for name, _ in columns]]
@@ -223,11 +241,12 @@ def image_png(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def attention_heatmap(source: str, output: str, weights) -> bytes:
+def attention_heatmap(source: str, output: str, weights, lang: str = DEFAULT_LANG) -> bytes:
     """Heatmap of attention weights (output characters × input characters) with the shaped word on top."""
     labels = list(output) + ["</s>"]
     weights = weights[: len(labels), : len(source)]
-    deva = font_manager.FontProperties(family=[_matplotlib_family(devanagari_font()), "DejaVu Sans"], size=13)
+    native_font = script_font(lang)
+    deva = font_manager.FontProperties(family=[_matplotlib_family(native_font), "DejaVu Sans"], size=13)
     fig, ax = plt.subplots(figsize=(0.45 * len(source) + 1.8, 0.42 * len(labels) + 1.2))
     shown = ax.imshow(weights, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
     fig.colorbar(shown, ax=ax, fraction=0.05, pad=0.03, label="attention weight")
@@ -237,9 +256,9 @@ def attention_heatmap(source: str, output: str, weights) -> bytes:
     ax.set_xlabel("input character")
     ax.set_ylabel("output character")
     heatmap = Image.open(io.BytesIO(figure_png(fig))).convert("RGB")
-    line = line_metrics(30, latin_font(), devanagari_font())
+    line = line_metrics(30, latin_font(), native_font)
     title_latin = render_text(f"{source}  →  ", 30, latin_font(), line=line)
-    title_deva = render_text(output or "(empty)", 30, line=line)
+    title_deva = render_text(output or "(empty)", 30, native_font, line=line)
     width = max(heatmap.width, title_latin.width + title_deva.width)
     header = max(title_latin.height, title_deva.height)
     picture = Image.new("RGB", (width, header + heatmap.height), "white")

@@ -8,13 +8,15 @@ list: `predict`, the server, tuning and sentence lattices).
 
 Each script is a table: which characters are consonants, independent vowels, dependent vowel signs, viramas,
 nuktas and nasal/visarga modifiers, and which of those classes may follow which. A script without a table
-(Latin for native-to-roman models) accepts everything. Adding a script (Bengali, Tamil, …) is adding a row to
-SCRIPTS: the classes by code point and, where that script differs, its own `may_follow` table.
+(Latin for native-to-roman models, Perso-Arabic) accepts everything. The other Brahmic scripts' tables come from
+the language registry (languages.py: classes from the Unicode names, Malayalam's virama on the u sign).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Mapping
+
+from seqlab.translit.languages import SCRIPTS as REGISTRY_SCRIPTS
 
 # The classes a character can have; START is "nothing before" (the word's first character).
 START, CONSONANT, VOWEL, SIGN, VIRAMA, NUKTA, MODIFIER, OTHER = (
@@ -72,7 +74,11 @@ DEVANAGARI = Script("Devanagari", {
     MODIFIER: _ranges((0x0900, 0x0903)),
 })
 
-SCRIPTS: dict[str, Script] = {script.name: script for script in (DEVANAGARI,)}
+# Every other Brahmic script of the language registry: its classes derived from the Unicode names (languages.py;
+# for Devanagari the derivation gives exactly the table above, tests/translit/test_languages.py checks it).
+SCRIPTS: dict[str, Script] = {DEVANAGARI.name: DEVANAGARI, **{
+    script.name: Script(script.name, script.syllable_classes, script.may_follow)
+    for script in REGISTRY_SCRIPTS if script.brahmic and script.name != DEVANAGARI.name}}
 
 
 def script_of(word: str) -> Script | None:

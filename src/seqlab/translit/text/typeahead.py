@@ -26,9 +26,10 @@ import numpy as np
 from seqlab.errors import SeqlabError
 from seqlab.translit.config import TypeaheadConfig
 from seqlab.translit.decoding.ranking import running_text_scores
+from seqlab.translit.languages import DEFAULT_LANG, language
 from seqlab.translit.text.sentence import Lattice
 from seqlab.translit.words.bigrams import BigramContext
-from seqlab.translit.words.prior import DEVANAGARI_WORD, WordPrior
+from seqlab.translit.words.prior import WordPrior
 
 MAX_PREVIOUS = 2
 MAX_PREVIOUS_CHARS = 64  # config.MAX_WORD_LENGTH: a longer "word" is not one
@@ -46,12 +47,13 @@ def check_previous(previous: Sequence[str]) -> list[str]:
     return previous
 
 
-def context_word(previous: Sequence[str]) -> str | None:
-    """The word the bigram model conditions on: the last previous word when it is a Devanagari word, else none."""
+def context_word(previous: Sequence[str], lang: str = DEFAULT_LANG) -> str | None:
+    """The word the bigram model conditions on: the last previous word when it is a word of the language's script
+    (languages.py), else none."""
     if not previous:
         return None
     last = previous[-1]
-    return last if DEVANAGARI_WORD.fullmatch(last) else None
+    return last if language(lang).word.fullmatch(last) else None
 
 
 def ranked(candidates: Sequence[str], emissions: np.ndarray, previous: str | None, settings: TypeaheadConfig,
@@ -63,7 +65,7 @@ def ranked(candidates: Sequence[str], emissions: np.ndarray, previous: str | Non
 
 
 def greedy_choice(lat: Lattice, context_weight: float, prior_weight: float, context: BigramContext | None,
-                  prior: WordPrior | None) -> list[str]:
+                  prior: WordPrior | None, lang: str = DEFAULT_LANG) -> list[str]:
     """What typing the line word by word and always taking the first candidate gives: each word ranked with the
     word committed before it as context (the first one of the line with the unigram prior). Uses the lattice's
     transition tables, so a grid of weights costs array lookups only."""
@@ -71,13 +73,14 @@ def greedy_choice(lat: Lattice, context_weight: float, prior_weight: float, cont
         return lat.choose(prior_weight if prior is not None else 0.0)
     _, transitions = lat.tables(context, prior)  # the first word has no previous one: the unigram prior
     chosen: list[str] = []
+    word = language(lang).word
     row = -1  # the previous word's row in its transition table (-1: no context)
     for i, (emission, word_priors) in enumerate(zip(lat.emissions, lat.priors)):
         if lat.learned[i] or not len(emission):
             chosen.append(lat.learned[i] or "")
             row = 0 if lat.learned[i] else -1  # a learned word is its position's only row
         else:
-            if row >= 0 and DEVANAGARI_WORD.fullmatch(chosen[-1]):
+            if row >= 0 and word.fullmatch(chosen[-1]):
                 value = emission + context_weight * transitions[i - 1][row]
             else:
                 value = emission + prior_weight * word_priors

@@ -19,7 +19,7 @@ from typing import Any
 from seqlab.errors import SeqlabError
 from seqlab.translit.decoding.word_form import model_form
 
-_JOINERS = "\u200c\u200d"  # ZWNJ, ZWJ: part of Devanagari words
+_JOINERS = "\u200c\u200d"  # ZWNJ, ZWJ: part of words of most Indic scripts
 _TEXT_HINT = "give one word per item; transliterate_sentence() takes text with spaces, digits and punctuation"
 
 

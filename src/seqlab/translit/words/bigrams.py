@@ -1,4 +1,5 @@
-"""Sentence context: a word bigram model over native-script sentences, which chooses a sentence's words jointly.
+"""Sentence context: a word bigram model over native-script sentences (the words of the model's language,
+languages.py), which chooses a sentence's words jointly.
 
 Word by word, `main` is मैं or में and `ki` की or कि only by chance: the letters do not decide, the neighbours
 do. Each word to transliterate gets its candidate list as in word mode (beam ∪ lexicon, with the model's and the
@@ -30,8 +31,9 @@ import numpy as np
 
 from seqlab.errors import CheckpointError
 from seqlab.io import atomic_path
+from seqlab.translit.languages import DEFAULT_LANG, language
 from seqlab.translit.words.counts import read_counts
-from seqlab.translit.words.prior import DEVANAGARI_WORD, WordPrior
+from seqlab.translit.words.prior import WordPrior
 
 CONTEXT_FILE = "context.tsv.gz"
 START = "<s>"
@@ -48,11 +50,12 @@ class BigramContext:
         self.types = {v: len(c) for v, c in counts.items()}
 
     @classmethod
-    def from_lines(cls, lines: Iterable[str]) -> "BigramContext":
-        """Bigrams of the Devanagari words of each line (a line is a sentence; START begins it)."""
+    def from_lines(cls, lines: Iterable[str], lang: str = DEFAULT_LANG) -> "BigramContext":
+        """Bigrams of the language's words of each line (a line is a sentence; START begins it)."""
         counts: dict[str, Counter] = {}
+        word_pattern = language(lang).word
         for line in lines:
-            words = [START] + DEVANAGARI_WORD.findall(line)
+            words = [START] + word_pattern.findall(line)
             for previous, word in zip(words, words[1:]):
                 counts.setdefault(previous, Counter())[word] += 1
         return cls(counts)
@@ -90,8 +93,8 @@ class BigramContext:
         return path
 
     @classmethod
-    def load(cls, folder: Path) -> "BigramContext | None":
-        path = Path(folder) / CONTEXT_FILE
+    def load(cls, folder: Path, lang: str = DEFAULT_LANG) -> "BigramContext | None":
+        path, word_pattern = Path(folder) / CONTEXT_FILE, language(lang).word
         if not path.is_file():
             return None
         hint = "; delete it and run `seqlab translit context` again"
@@ -104,7 +107,7 @@ class BigramContext:
         except (OSError, EOFError, UnicodeDecodeError) as exc:
             raise CheckpointError(f"{path}: not a gzip-compressed UTF-8 file ({exc}){hint}") from None
         counts: dict[str, Counter] = {}
-        keys = [lambda v: v == START or DEVANAGARI_WORD.fullmatch(v), DEVANAGARI_WORD.fullmatch]
+        keys = [lambda v: v == START or word_pattern.fullmatch(v), word_pattern.fullmatch]
         lines = (line.rstrip("\n") for line in io.StringIO(text))
         for (previous, word), count in read_counts(lines, path, keys,
                                                    "PREVIOUS<TAB>WORD<TAB>COUNT", CheckpointError, hint, min_count=1):

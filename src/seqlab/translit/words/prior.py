@@ -1,4 +1,4 @@
-"""A word-frequency prior over Devanagari words, used to rerank beam-search candidates.
+"""A word-frequency prior over the output script's words, used to rerank beam-search candidates.
 
 Many wrong outputs are plausible-looking spellings that no one writes; how often a candidate occurs in
 native-script text tells them apart. Candidates are ranked by
@@ -6,23 +6,24 @@ native-script text tells them apart. Candidates are ranked by
     log P_model(y | x) / |y|^α  +  λ · log P_prior(y)
 
 with an add-δ smoothed unigram prior, and α, λ tuned on the dev split (`seqlab translit prior`).
-The counts come from Dakshina's native-script Wikipedia sample (CC BY-SA 4.0) or any text you give.
+The counts come from Dakshina's native-script Wikipedia sample (CC BY-SA 4.0) or any text you give. What is
+a word is the language's (languages.py: letters and digits of its script; Hindi's without joiners).
 """
 from __future__ import annotations
 
 import gzip
 import math
-import re
 from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
 from seqlab.errors import CheckpointError, DataError
 from seqlab.io import write_text_atomic
+from seqlab.translit.languages import DEFAULT_LANG, language
 from seqlab.translit.words.counts import read_counts
 
 PRIOR_FILE = "prior.tsv"
-DEVANAGARI_WORD = re.compile(r"[\u0900-\u0963\u0966-\u097F]+")
+DEVANAGARI_WORD = language(DEFAULT_LANG).word  # Hindi's words, as before languages were added
 SMOOTHING = 0.1
 
 
@@ -36,19 +37,21 @@ def read_text_lines(path: Path) -> list[str]:
         raise DataError(f"{path}: cannot read as UTF-8 text ({exc})") from None
 
 
-def count_words(lines: Iterable[str]) -> Counter:
-    """Devanagari words of some text, counted."""
-    counts: Counter = Counter()
+def count_words(lines: Iterable[str], lang: str = DEFAULT_LANG) -> Counter:
+    """The language's words of some text, counted."""
+    word, counts = language(lang).word, Counter()
     for line in lines:
-        counts.update(DEVANAGARI_WORD.findall(line))
+        counts.update(word.findall(line))
     return counts
 
 
-def parse_counts(lines: Iterable[str], path: Path, error: type[Exception], hint: str = "") -> Counter:
-    """WORD<TAB>COUNT lines (a Devanagari word, a whole count ≥ 0) → counts; `error` names FILE:LINE."""
+def parse_counts(lines: Iterable[str], path: Path, error: type[Exception], hint: str = "",
+                 lang: str = DEFAULT_LANG) -> Counter:
+    """WORD<TAB>COUNT lines (a word of the language, a whole count ≥ 0) → counts; `error` names FILE:LINE."""
     counts: Counter = Counter()
-    for (word,), count in read_counts(lines, path, [DEVANAGARI_WORD.fullmatch],
-                                      "WORD<TAB>COUNT (a Devanagari word, a whole count ≥ 0)", error, hint):
+    entry = language(lang)
+    for (word,), count in read_counts(lines, path, [entry.word.fullmatch],
+                                      f"WORD<TAB>COUNT (a {entry.script.name} word, a whole count ≥ 0)", error, hint):
         counts[word] += count
     return counts
 
@@ -56,18 +59,21 @@ def parse_counts(lines: Iterable[str], path: Path, error: type[Exception], hint:
 class WordPrior:
     def __init__(self, counts: Counter):
         if not counts:
-            raise DataError("the prior text holds no Devanagari words")
+            raise DataError("the prior text holds no words of the output script")
         self.counts = counts
         self.total = sum(counts.values())
         self._unseen = math.log(SMOOTHING / (self.total + SMOOTHING * len(counts)))
 
     @classmethod
-    def from_lines(cls, lines: Iterable[str]) -> "WordPrior":
-        return cls(count_words(lines))
+    def from_lines(cls, lines: Iterable[str], lang: str = DEFAULT_LANG) -> "WordPrior":
+        counts = count_words(lines, lang)
+        if not counts:
+            raise DataError(f"the prior text holds no {language(lang).script.name} words")
+        return cls(counts)
 
     @classmethod
-    def from_text_file(cls, path: Path) -> "WordPrior":
-        return cls.from_lines(read_text_lines(path))
+    def from_text_file(cls, path: Path, lang: str = DEFAULT_LANG) -> "WordPrior":
+        return cls.from_lines(read_text_lines(path), lang)
 
     def log_prob(self, word: str) -> float:
         count = self.counts.get(word, 0)
@@ -81,7 +87,7 @@ class WordPrior:
         return folder / PRIOR_FILE
 
     @classmethod
-    def load(cls, folder: Path) -> "WordPrior | None":
+    def load(cls, folder: Path, lang: str = DEFAULT_LANG) -> "WordPrior | None":
         path = Path(folder) / PRIOR_FILE
         if not path.is_file():
             return None
@@ -91,5 +97,5 @@ class WordPrior:
             raise CheckpointError(f"{path}: not UTF-8 ({exc.reason}); delete it and run "
                                   "`seqlab translit prior`") from None
         counts = parse_counts(lines, path, CheckpointError,
-                              "; delete the file and run `seqlab translit prior` again")
+                              "; delete the file and run `seqlab translit prior` again", lang)
         return cls(counts)

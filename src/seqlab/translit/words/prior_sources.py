@@ -2,8 +2,9 @@
 
 Sources (`seqlab translit prior --source …`):
 - `wikipedia`: Dakshina's native-script Wikipedia sample (CC BY-SA 4.0), found under the data roots;
-- `wordfreq`: the Hindi list of the `wordfreq` package (Wikipedia, web text, Twitter, Reddit; CC BY-SA 4.0);
-- a path: Devanagari text (`.txt`, `.gz`) or word counts (`.tsv`, `WORD<TAB>COUNT`).
+- `wordfreq`: the language's list of the `wordfreq` package, where it has one (bn, hi, ta, ur; Wikipedia, web
+  text, Twitter, Reddit; CC BY-SA 4.0);
+- a path: text in the output script (`.txt`, `.gz`) or word counts (`.tsv`, `WORD<TAB>COUNT`).
 
 Leak-free by construction: Dakshina's romanized dev and test sentences were drawn from its Wikipedia file,
 so every text line equal to one of those sentences (found under the data roots, e.g. in the official tarball)
@@ -25,8 +26,8 @@ import wordfreq
 from seqlab.datadir import candidate_roots
 from seqlab.errors import DataError
 from seqlab.translit.data.paths import romanized_sentences, wikipedia_sample
+from seqlab.translit.languages import DEFAULT_LANG, LANGUAGES, language
 from seqlab.translit.words.prior import (
-    DEVANAGARI_WORD,
     WordPrior,
     count_words,
     parse_counts,
@@ -66,20 +67,21 @@ def evaluation_sentences(lang: str, data_dir: str | None = None) -> set[str]:
     return sentences
 
 
-def from_text(path: Path, exclude: set[str], name: str | None = None, license: str | None = None) -> PriorSource:
-    """Devanagari words of a text file, without the lines in `exclude` (the evaluation sentences)."""
+def from_text(path: Path, exclude: set[str], name: str | None = None, license: str | None = None,
+              lang: str = DEFAULT_LANG) -> PriorSource:
+    """The language's words of a text file, without the lines in `exclude` (the evaluation sentences)."""
     lines = read_text_lines(path)
     kept = [line for line in lines if line.strip() not in exclude]
-    dropped, counts = len(lines) - len(kept), count_words(kept)
+    dropped, counts = len(lines) - len(kept), count_words(kept, lang)
     if not counts:
-        raise DataError(f"{path}: holds no Devanagari words")
+        raise DataError(f"{path}: holds no {language(lang).script.name} words")
     return PriorSource(name or path.name, counts, license or LICENSES.get(name or "", "as given by the user"),
                        dropped)
 
 
-def from_counts(path: Path) -> PriorSource:
+def from_counts(path: Path, lang: str = DEFAULT_LANG) -> PriorSource:
     """A WORD<TAB>COUNT file (for instance a prior.tsv of another model)."""
-    counts = parse_counts(read_text_lines(path), path, DataError)
+    counts = parse_counts(read_text_lines(path), path, DataError, lang=lang)
     if not counts:
         raise DataError(f"{path}: holds no word counts")
     return PriorSource(path.name, counts)
@@ -87,11 +89,14 @@ def from_counts(path: Path) -> PriorSource:
 
 def from_wordfreq(lang: str) -> PriorSource:
     """The package's frequency list for `lang`, as pseudo-counts (frequency × PSEUDO_TOKENS)."""
-    if lang not in wordfreq.available_languages():
-        raise DataError(f"wordfreq has no word list for '{lang}'")
-    frequencies = wordfreq.get_frequency_dict(lang)
+    entry = language(lang) if lang in LANGUAGES else None
+    code = entry.wordfreq if entry else None
+    if code is None or code not in wordfreq.available_languages():
+        having = ", ".join(c for c, e in LANGUAGES.items() if e.wordfreq)
+        raise DataError(f"wordfreq has no word list for '{lang}' (it has: {having}); use --source wikipedia")
+    frequencies = wordfreq.get_frequency_dict(code)
     counts = Counter({w: max(1, round(f * PSEUDO_TOKENS)) for w, f in frequencies.items()
-                      if DEVANAGARI_WORD.fullmatch(w)})
+                      if entry.word.fullmatch(w)})
     return PriorSource("wordfreq", counts, LICENSES["wordfreq"])
 
 
@@ -114,16 +119,25 @@ def weight_grid(n_sources: int, step: float = 0.25) -> list[tuple[float, ...]]:
     return [w for w in itertools.product(ticks, repeat=n_sources) if abs(sum(w) - 1) < 1e-9]
 
 
-def load_source(name: str, lang: str, data_dir: str | None, exclude: set[str]) -> PriorSource:
-    """`--source NAME`: wikipedia, wordfreq, a word-count .tsv or a Devanagari text file."""
-    if name == "wikipedia":
-        return from_text(wikipedia_sample(lang, data_dir), exclude, "wikipedia")
-    if name == "wordfreq":
-        return from_wordfreq(lang)
+def check_source_name(name: str, lang: str = DEFAULT_LANG) -> None:
+    """A `--source NAME` that can be read: wikipedia, wordfreq or an existing file (checked before any model
+    loads)."""
     path = Path(name).expanduser()
+    if name in ("wikipedia", "wordfreq"):
+        return
     if path.is_dir():
-        raise DataError(f"--source {name}: is a folder; give a file of Devanagari text (.txt, .gz) or word counts "
-                        "(.tsv), or wikipedia or wordfreq")
+        raise DataError(f"--source {name}: is a folder; give a file of {language(lang).script.name} text (.txt, .gz) "
+                        "or word counts (.tsv), or wikipedia or wordfreq")
     if not path.is_file():
         raise DataError(f"--source {name}: no such file (and not wikipedia or wordfreq)")
-    return from_counts(path) if path.suffix == ".tsv" else from_text(path, exclude)
+
+
+def load_source(name: str, lang: str, data_dir: str | None, exclude: set[str]) -> PriorSource:
+    """`--source NAME`: wikipedia, wordfreq, a word-count .tsv or a text file in the output script."""
+    if name == "wikipedia":
+        return from_text(wikipedia_sample(lang, data_dir), exclude, "wikipedia", lang=lang)
+    if name == "wordfreq":
+        return from_wordfreq(lang)
+    check_source_name(name, lang)
+    path = Path(name).expanduser()
+    return from_counts(path, lang) if path.suffix == ".tsv" else from_text(path, exclude, lang=lang)

@@ -23,6 +23,7 @@ from filelock import FileLock, Timeout
 from seqlab.errors import SeqlabError
 from seqlab.io import human_size, read_regular_file, write_text_atomic
 from seqlab.translit.config import MAX_WORD_LENGTH, USER_DICTIONARY_ENV
+from seqlab.translit.languages import DEFAULT_LANG, user_dictionary_name
 
 # A personal dictionary holds hundreds of pairs; more is a wrong file, not a dictionary. Readers refuse a file over
 # MAX_FILE_BYTES (bounded time and memory: a full one, 175,000 short pairs, loads in about 1.2 s into 55 MB) and
@@ -42,11 +43,13 @@ _JOINERS = "\u200c\u200d"
 _DEVANAGARI_WORD = re.compile(r"[\u0900-\u097f]+")  # every code point of the block is assigned and visible
 
 
-def default_user_dictionary_path(lang: str = "hi") -> Path:
-    """$SEQLAB_USER_DICTIONARY, else <user data folder>/seqlab/user-dictionary-<lang>.tsv."""
+def default_user_dictionary_path(lang: str = DEFAULT_LANG) -> Path:
+    """$SEQLAB_USER_DICTIONARY, else <user data folder>/seqlab/user-dictionary-<lang>.tsv (an unknown language is
+    a one-line error listing the languages)."""
+    name = user_dictionary_name(lang)
     if os.environ.get(USER_DICTIONARY_ENV):
         return Path(os.environ[USER_DICTIONARY_ENV]).expanduser()
-    return Path(platformdirs.user_data_dir("seqlab", appauthor=False)) / f"user-dictionary-{lang}.tsv"
+    return Path(platformdirs.user_data_dir("seqlab", appauthor=False)) / name
 
 
 def roman_key(word: str) -> str:
