@@ -123,6 +123,8 @@ def beam_search(
     zero cost, so it keeps its score and length while the others continue. A word whose beams have all finished
     is collected and leaves the batch (see `Beams`), which does not change any word's result.
     """
+    if model.backend != "torch":  # ONNX Runtime: the same search over numpy arrays (engine/beams.py)
+        return model.beam_search(source, lengths, beam_size, length_penalty)
     k = beam_size
     memory, state = model.encode(source, lengths)
     # every input's encoder output and state, k times in a row: (B, …) → (B·k, …)
@@ -155,7 +157,13 @@ def _hypotheses(tokens: torch.Tensor, scores: torch.Tensor, lengths: torch.Tenso
     normalized = candidate_score(scores, lengths.clamp(min=1).float(), length_penalty)
     order = torch.argsort(normalized, descending=True, stable=True).tolist()
     # one copy to the host per tensor, not one per value (each is a device sync on a GPU)
-    all_ids, scores, lengths, normalized = tokens.tolist(), scores.tolist(), lengths.tolist(), normalized.tolist()
+    return distinct_hypotheses(order, tokens.tolist(), scores.tolist(), lengths.tolist(), normalized.tolist())
+
+
+def distinct_hypotheses(order: list[int], all_ids: list[list[int]], scores: list[float], lengths: list[int],
+                        normalized: list[float]) -> list[Hypothesis]:
+    """The beams in `order` (best first) as hypotheses, without dead beams (score −inf) or repeated outputs; the
+    one way both backends' searches (this module's and engine/beams.py's) turn a word's beams into candidates."""
     seen, hyps = set(), []
     for beam in order:
         if not math.isfinite(scores[beam]):

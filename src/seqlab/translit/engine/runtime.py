@@ -1,13 +1,15 @@
 """`OnnxSeq2Seq`: the decoding interface of `Seq2Seq` (network.Network: encode, one decoder step, forced scoring)
 over ONNX Runtime sessions of its exported graphs (export.py).
 
-The search (decoding/search.py: `Beams`, greedy decoding, the one ranking rule) runs unchanged on top: it keeps
-its bookkeeping in torch tensors, and the network's inputs and outputs cross to ONNX Runtime as numpy arrays that
-share memory with those tensors (`Tensor.numpy()` and `torch.from_numpy` copy nothing), so a decoding step costs
-one session call and no copies beyond the ones the search itself makes.
+Its own hot paths never touch torch: the beam search runs over numpy arrays (beams.py: `Beams`' rule, with the
+state and the encoder memory kept as the numpy arrays the sessions take and return), and forced scoring dedupes,
+encodes and scores in numpy. The torch-facing methods (`encode`, `step`, `target_log_probs`) wrap the array ones
+for the code that still holds tensors (greedy decoding, the attention view); `Tensor.numpy()` and
+`torch.from_numpy` copy nothing.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Mapping, Optional
 
 import numpy as np
@@ -16,12 +18,34 @@ import torch
 
 from seqlab.translit.config import ModelConfig
 from seqlab.translit.data.vocab import PAD_ID, SOS_ID
+from seqlab.translit.decoding.search import Hypothesis
+from seqlab.translit.engine.beams import array_beam_search, log_softmax
 from seqlab.translit.engine.graphs import ENCODER, FORCED, STEP
-from seqlab.translit.model.network import Memory, State, reorder_state
+from seqlab.translit.model.network import Memory, State
 
 
-def _array(tensor: Optional[torch.Tensor]) -> Optional[np.ndarray]:
-    return None if tensor is None else tensor.numpy()
+@dataclass
+class ArrayMemory:
+    """The encoder's memory as numpy arrays: outputs (B, S, d), mask (B, S), keys (B, S, k) or None."""
+
+    outputs: np.ndarray
+    mask: np.ndarray
+    keys: Optional[np.ndarray]
+
+    def select(self, rows: np.ndarray) -> "ArrayMemory":
+        """Only the given rows, (B, …) → (len(rows), …)."""
+        return ArrayMemory(self.outputs[rows], self.mask[rows], None if self.keys is None else self.keys[rows])
+
+
+@dataclass
+class ArrayState:
+    """The decoder state as numpy arrays: (h,) or an LSTM's (h, c), each (layers, B, hidden)."""
+
+    parts: tuple[np.ndarray, ...]
+
+    def select(self, rows: np.ndarray) -> "ArrayState":
+        """Only the given batch rows, (layers, B, hidden) → (layers, len(rows), hidden)."""
+        return ArrayState(tuple(part[:, rows] for part in self.parts))
 
 
 class OnnxSeq2Seq:
@@ -42,43 +66,73 @@ class OnnxSeq2Seq:
     def eval(self) -> "OnnxSeq2Seq":
         return self
 
-    def encode(self, source: torch.Tensor, lengths: torch.Tensor) -> tuple[Memory, State]:
-        results = [torch.from_numpy(a) for a in self.encoder.run(None, {"source": source.numpy(),
-                                                                         "lengths": lengths.numpy()})]
-        outputs, keys = results[0], results[1] if self._attention else None
-        state = results[-2:] if self._lstm else results[-1]
-        return Memory(outputs, source != PAD_ID, keys), tuple(state) if self._lstm else state
+    # numpy: what the search and forced scoring run on ----------------------------------------------------------
+    def encode_arrays(self, source: np.ndarray, lengths: np.ndarray) -> tuple[ArrayMemory, ArrayState]:
+        """source (B, S) int64, lengths (B,) int64 → the memory and the decoder's initial state."""
+        results = self.encoder.run(None, {"source": source, "lengths": lengths})
+        keys = results[1] if self._attention else None
+        state = ArrayState(tuple(results[-2:]) if self._lstm else (results[-1],))
+        return ArrayMemory(results[0], source != PAD_ID, keys), state
 
-    def step(self, previous: torch.Tensor, state: State, memory: Memory):
-        """One decoding step, as `Seq2Seq.step`: logits (B, V), the new state, attention weights (B, S) or None."""
+    def step_arrays(self, previous: np.ndarray, state: ArrayState, memory: ArrayMemory,
+                    ) -> tuple[np.ndarray, ArrayState, Optional[np.ndarray]]:
+        """One decoding step: logits (B, V), the new state, attention weights (B, S) or None."""
         results = self._run(self.stepper, self._step_inputs, memory, state, previous=previous)
-        state = (results[1], results[2]) if self._lstm else results[1]
-        return results[0], state, results[-1] if self._attention else None
+        new_state = ArrayState(tuple(results[1:3]) if self._lstm else (results[1],))
+        return results[0], new_state, results[-1] if self._attention else None
 
-    def target_log_probs(self, source: torch.Tensor, lengths: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """Forced decoding, as `Seq2Seq.target_log_probs`. The candidates of a word share its input: each distinct
-        input is encoded once, then the forced graph scores all rows in one call (with Bahdanau attention, which
-        has none, the step graph runs once per target position)."""
-        first: dict[tuple[int, ...], int] = {}  # each distinct input → the first row that has it
-        rows = torch.tensor([first.setdefault(tuple(ids), row) for row, ids in enumerate(source.tolist())])
-        distinct = torch.tensor(sorted(first.values()))
-        memory, state = self.encode(source[distinct], lengths[distinct])
-        rows = torch.searchsorted(distinct, rows)  # row → its input's position among the distinct ones
-        memory, state = memory.select(rows), reorder_state(state, rows)
+    def beam_search(self, source: torch.Tensor, lengths: torch.Tensor, beam_size: int,
+                    length_penalty: float = 1.0) -> list[list[Hypothesis]]:
+        """`search.beam_search`, run over numpy arrays (beams.py)."""
+        return array_beam_search(self, source.numpy(), lengths.numpy(), beam_size, length_penalty)
+
+    def score_arrays(self, source: np.ndarray, lengths: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """Forced decoding, log P(y | x) (B,) float32. The candidates of a word share its input: each distinct input
+        is encoded once, then the forced graph scores all rows in one call (with Bahdanau attention, which has
+        none, the step graph runs once per target position)."""
+        first: dict[bytes, int] = {}  # each distinct input → the first row that has it
+        rows = [first.setdefault(ids.tobytes(), row) for row, ids in enumerate(source)]
+        distinct = np.array(sorted(first.values()))
+        position = np.searchsorted(distinct, rows)  # row → its input's position among the distinct ones
+        memory, state = self.encode_arrays(source[distinct], lengths[distinct])
+        memory, state = memory.select(position), state.select(position)
         if self.forced is not None:
             return self._run(self.forced, self._forced_inputs, memory, state, target=target)[0]
-        previous = torch.full((source.size(0),), SOS_ID, dtype=torch.long)
-        total = torch.zeros(source.size(0))
-        for t in range(target.size(1)):
-            logits, state, _ = self.step(previous, state, memory)
-            picked = torch.log_softmax(logits.float(), dim=-1).gather(1, target[:, t : t + 1]).squeeze(1)  # (B,)
-            total += picked.masked_fill(target[:, t] == PAD_ID, 0.0)
+        previous = np.full(source.shape[0], SOS_ID, dtype=np.int64)
+        total = np.zeros(source.shape[0], dtype=np.float32)
+        for t in range(target.shape[1]):
+            logits, state, _ = self.step_arrays(previous, state, memory)
+            picked = np.take_along_axis(log_softmax(logits), target[:, t : t + 1], axis=1)[:, 0]  # (B, 1) → (B,)
+            total += np.where(target[:, t] == PAD_ID, np.float32(0.0), picked)
             previous = target[:, t]
         return total
 
-    def _run(self, session: ort.InferenceSession, names: list[str], memory: Memory, state: State,
-             **tensors: torch.Tensor) -> list[torch.Tensor]:
-        """One call of a decoder graph with the inputs it has, outputs as tensors."""
-        h, c = state if self._lstm else (state, None)
-        feeds = {"outputs": memory.outputs, "mask": memory.mask, "keys": memory.keys, "h": h, "c": c, **tensors}
-        return [torch.from_numpy(a) for a in session.run(None, {n: _array(feeds[n]) for n in names})]
+    # torch: the `Network` interface ------------------------------------------------------------------------------
+    def encode(self, source: torch.Tensor, lengths: torch.Tensor) -> tuple[Memory, State]:
+        memory, state = self.encode_arrays(source.numpy(), lengths.numpy())
+        return Memory(*(None if a is None else torch.from_numpy(a) for a in (memory.outputs, memory.mask,
+                                                                             memory.keys))), _tensors(state)
+
+    def step(self, previous: torch.Tensor, state: State, memory: Memory):
+        """One decoding step, as `Seq2Seq.step`: logits (B, V), the new state, attention weights (B, S) or None."""
+        arrays = ArrayMemory(*(None if t is None else t.numpy() for t in (memory.outputs, memory.mask, memory.keys)))
+        parts = state if isinstance(state, tuple) else (state,)
+        logits, state, weights = self.step_arrays(previous.numpy(), ArrayState(tuple(p.numpy() for p in parts)),
+                                                  arrays)
+        return torch.from_numpy(logits), _tensors(state), None if weights is None else torch.from_numpy(weights)
+
+    def target_log_probs(self, source: torch.Tensor, lengths: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Forced decoding, as `Seq2Seq.target_log_probs` (`score_arrays`)."""
+        return torch.from_numpy(self.score_arrays(source.numpy(), lengths.numpy(), target.numpy()))
+
+    def _run(self, session: ort.InferenceSession, names: list[str], memory: ArrayMemory, state: ArrayState,
+             **arrays: np.ndarray) -> list[np.ndarray]:
+        """One call of a decoder graph with the inputs it has."""
+        h, c = state.parts if self._lstm else (state.parts[0], None)
+        feeds = {"outputs": memory.outputs, "mask": memory.mask, "keys": memory.keys, "h": h, "c": c, **arrays}
+        return session.run(None, {n: feeds[n] for n in names})
+
+
+def _tensors(state: ArrayState) -> State:
+    parts = tuple(torch.from_numpy(p) for p in state.parts)
+    return parts if len(parts) == 2 else parts[0]
