@@ -185,6 +185,9 @@ def forced_scores(model: Network, vocabs: Vocabs, pairs: Sequence[tuple[str, str
         chunk = pairs[start : start + batch_size]
         sources = [vocabs.source.encode(model_form(roman)) for roman, _ in chunk]
         targets = [vocabs.target.encode(native, add_eos=True) for _, native in chunk]
+        if model.backend != "torch":  # ONNX Runtime: padded straight into numpy arrays (engine/runtime.py)
+            scores += model.score_ids(sources, targets)
+            continue
         batch = make_batch(list(range(len(chunk))), sources, targets).to(device)
         scores += score_targets(model, batch.source, batch.source_lengths, batch.target).tolist()
     return scores

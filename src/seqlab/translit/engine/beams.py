@@ -31,13 +31,13 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
 def top_k(values: np.ndarray, k: int) -> np.ndarray:
     """Per row of (W, N), the indices of the k largest values, largest first (ties: the lower index) — what
     torch.topk selects, in linear time per row (argpartition) rather than a full sort."""
+    rows = np.arange(values.shape[0])[:, None]                                          # (W, 1)
     if k < values.shape[1]:
-        candidates = np.argpartition(-values, k - 1, axis=1)[:, :k]                # (W, k), unordered
+        candidates = np.argpartition(-values, k - 1, axis=1)[:, :k]                    # (W, k), unordered
     else:
-        candidates = np.broadcast_to(np.arange(values.shape[1]), values.shape)      # (W, N): all of them
-    picked = np.take_along_axis(values, candidates, axis=1)
-    order = np.lexsort((candidates, -picked), axis=1)                              # by value, then index
-    return np.take_along_axis(candidates, order, axis=1)
+        candidates = np.broadcast_to(np.arange(values.shape[1]), values.shape)          # (W, N): all of them
+    order = np.lexsort((candidates, -values[rows, candidates]), axis=1)               # by value, then index
+    return candidates[rows, order]
 
 
 @dataclass
@@ -69,7 +69,7 @@ class ArrayBeams:
         log_probs[self.finished, EOS_ID] = 0.0
         totals = (self.scores[:, None] + log_probs).reshape(words, k * vocab)     # (W·k, V) → (W, k·V)
         top_index = top_k(totals, k)                                               # (W, k)
-        top_scores = np.take_along_axis(totals, top_index, axis=1)
+        top_scores = totals[np.arange(words)[:, None], top_index]                   # (W, k)
         origin = (np.arange(words)[:, None] * k + top_index // vocab).reshape(-1)  # (W, k) → (W·k,)
         self.previous = (top_index % vocab).reshape(-1)                             # (W, k) → (W·k,)
         self.tokens = np.concatenate([self.tokens[origin], self.previous[:, None]], axis=1)  # (W·k, step + 1)

@@ -10,7 +10,7 @@ for the code that still holds tensors (greedy decoding, the attention view); `Te
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Sequence
 
 import numpy as np
 import onnxruntime as ort
@@ -107,6 +107,11 @@ class OnnxSeq2Seq:
             previous = target[:, t]
         return total
 
+    def score_ids(self, sources: Sequence[Sequence[int]], targets: Sequence[Sequence[int]]) -> list[float]:
+        """`score_arrays` of id lists (each target ending in <eos>), padded as vocab.pad pads them."""
+        source, lengths = _pad(sources)
+        return self.score_arrays(source, lengths, _pad(targets)[0]).tolist()
+
     # torch: the `Network` interface ------------------------------------------------------------------------------
     def encode(self, source: torch.Tensor, lengths: torch.Tensor) -> tuple[Memory, State]:
         memory, state = self.encode_arrays(source.numpy(), lengths.numpy())
@@ -131,6 +136,15 @@ class OnnxSeq2Seq:
         h, c = state.parts if self._lstm else (state.parts[0], None)
         feeds = {"outputs": memory.outputs, "mask": memory.mask, "keys": memory.keys, "h": h, "c": c, **arrays}
         return session.run(None, {n: feeds[n] for n in names})
+
+
+def _pad(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """(B, longest) int64 ids padded with PAD_ID and the lengths (at least 1), as vocab.pad makes them."""
+    lengths = np.array([max(len(row), 1) for row in rows], dtype=np.int64)
+    padded = np.full((len(rows), int(lengths.max())), PAD_ID, dtype=np.int64)
+    for i, row in enumerate(rows):
+        padded[i, : len(row)] = row
+    return padded, lengths
 
 
 def _tensors(state: ArrayState) -> State:
