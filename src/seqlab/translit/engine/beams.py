@@ -19,7 +19,7 @@ from seqlab.translit.decoding.ranking import candidate_score
 from seqlab.translit.decoding.search import Hypothesis, distinct_hypotheses
 
 if TYPE_CHECKING:
-    from seqlab.translit.engine.runtime import OnnxSeq2Seq
+    from seqlab.translit.engine.runtime import ArrayMemory, ArrayState, OnnxSeq2Seq
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -98,7 +98,7 @@ def array_beam_search(model: OnnxSeq2Seq, source: np.ndarray, lengths: np.ndarra
     beams = ArrayBeams.start(lengths, k)
     results: list[list[Hypothesis]] = [[] for _ in range(source.shape[0])]
     for step in range(int(beams.limits.max())):
-        logits, state, _ = model.step_arrays(beams.previous, state, memory)
+        logits, state = _step_growing(model, beams, state, memory)
         state = state.select(beams.extend(log_softmax(logits), step, k))
         done = beams.finished.reshape(-1, k).all(axis=1)                  # (W·k,) → (W, k) → (W,)
         if not done.any():
@@ -111,6 +111,23 @@ def array_beam_search(model: OnnxSeq2Seq, source: np.ndarray, lengths: np.ndarra
         rows = beams.keep(np.flatnonzero(~done), k)
         state, memory = state.select(rows), memory.select(rows)
     return results
+
+
+def _step_growing(model: OnnxSeq2Seq, beams: ArrayBeams, state: ArrayState, memory: ArrayMemory,
+                  ) -> tuple[np.ndarray, ArrayState]:
+    """One decoder step computed for the rows that can still grow: logits (W·k, V) and the new state. A finished
+    beam's next character is fixed (<eos>, `ArrayBeams.extend` overwrites its log-probs) and a dead one (score
+    −inf: the k−1 copies of each word at the first step) is never picked while a word has k live extensions, so
+    their rows are left out of the network call — at a word's 10 beams a step costs about 10 µs a row (int8), and
+    the first step needs one row a word, not 10. Their logits are zeros and their state is kept: neither is read."""
+    growing = np.flatnonzero(~beams.finished & np.isfinite(beams.scores))
+    if growing.size == beams.previous.size:
+        logits, state, _ = model.step_arrays(beams.previous, state, memory)
+        return logits, state
+    some, grown, _ = model.step_arrays(beams.previous[growing], state.select(growing), memory.select(growing))
+    logits = np.zeros((beams.previous.size, some.shape[1]), dtype=some.dtype)  # (W·k, V)
+    logits[growing] = some
+    return logits, state.replace(growing, grown)
 
 
 def _hypotheses(beams: ArrayBeams, rows: slice, length_penalty: float) -> list[Hypothesis]:

@@ -47,6 +47,13 @@ class ArrayState:
         """Only the given batch rows, (layers, B, hidden) → (layers, len(rows), hidden)."""
         return ArrayState(tuple(part[:, rows] for part in self.parts))
 
+    def replace(self, rows: np.ndarray, new: "ArrayState") -> "ArrayState":
+        """This state with batch `rows` taken from `new` (whose batch is those rows), in a copy."""
+        parts = tuple(part.copy() for part in self.parts)
+        for part, value in zip(parts, new.parts):
+            part[:, rows] = value
+        return ArrayState(parts)
+
 
 class OnnxSeq2Seq:
     """A transliteration network run by ONNX Runtime on the CPU; what decoding calls, as `Seq2Seq` answers it."""
