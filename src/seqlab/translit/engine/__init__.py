@@ -1,7 +1,8 @@
 """The inference engine: trained networks exported to ONNX graphs (export.py), built once into the user cache
 (cache.py) and run by ONNX Runtime sessions (sessions.py) behind the decoding interface of `Seq2Seq`
-(runtime.py), so greedy decoding, beam search, forced scoring and the rescorers skip PyTorch's per-call overhead
-on the CPU. Which backend runs is chosen here (`resolve_backend`); training always uses PyTorch.
+(runtime.py; its beam search over numpy arrays in beams.py), so greedy decoding, beam search, forced scoring and
+the rescorers skip PyTorch's per-call overhead on the CPU. Which backend runs is chosen here (`resolve_backend`);
+training always uses PyTorch.
 
 This module imports neither torch nor ONNX Runtime: the runtime is imported when a model is loaded with it.
 """
