@@ -3,18 +3,16 @@ through the API and typed in the editor in a real headless Chromium (Urdu right 
 language are saved in the test's temporary folder. Slow: the session trains the tiny models first."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import httpx
 import pytest
+import test_browser as shared
 from serve_helpers import Server
 
 from seqlab.translit.languages import LANGUAGES
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+browser = shared.browser  # the same Chromium fixture as the editor's tests
 TIMEOUT_MS = 30_000
 pytestmark = pytest.mark.slow
 
@@ -69,15 +67,6 @@ def test_picks_are_learned_per_language(served, tmp_path):
 
 
 # The editor in a real browser ------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: run `make system-packages` (Debian's chromium package)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 def _type_and_look(page, code: str, word: str, shots: Path) -> tuple[list[str], dict, dict]:
