@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from seqlab.translit.text.script import well_formed
+from seqlab.translit.decoding.script import well_formed
 
 
 def first(server, word: str, prev: str | None = None) -> str:

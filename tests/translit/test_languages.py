@@ -174,7 +174,7 @@ def test_devanagaris_derived_classes_are_the_hand_made_table():
 
 
 def _problem(script, word: str) -> str | None:
-    """The well-formedness rule the tables are for (text/script.py's): each constrained class after an allowed one."""
+    """The well-formedness rule the tables are for (decoding/script.py): each constrained class after an allowed one."""
     before, classes = "start", script.syllable_classes
     for char in word:
         kind = next((name for name, chars in classes.items() if char in chars), "other")

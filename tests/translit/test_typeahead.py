@@ -11,9 +11,9 @@ import pytest
 from seqlab.errors import SeqlabError
 from seqlab.translit.config import TYPEAHEAD, DecodingConfig, TypeaheadConfig
 from seqlab.translit.data.corpus import load_split
+from seqlab.translit.decoding.script import DEVANAGARI, well_formed
 from seqlab.translit.evaluation.tuning import save_typeahead, tune_typeahead
 from seqlab.translit.model.checkpoint import PRETRAINED_DIR
-from seqlab.translit.text.script import DEVANAGARI, well_formed
 from seqlab.translit.text.sentence import Lattice
 from seqlab.translit.text.typeahead import check_previous, context_word, greedy_choice, ranked
 from seqlab.translit.transliterator import load_transliterator

@@ -29,7 +29,7 @@ PRETRAINED_ROOT = Path(__file__).parent / "pretrained"
 REVERSE_SUFFIX = "-native-to-roman"  # pretrained/<lang>-native-to-roman/: the shipped reverse model
 DEFAULT_LANG = "hi"  # the language of models saved before config.json recorded one, and of a bare `predict`
 DANDA = "\u0964\u0965"  # । ॥ : the sentence marks of most Brahmic scripts (encoded once, in Devanagari's block)
-# Well-formedness tables of the Brahmic scripts (the type-ahead's candidate filter, text/script.py): the class of
+# Well-formedness tables of the Brahmic scripts (the type-ahead's candidate filter, decoding/script.py): the class of
 # each letter and sign, and which classes may come right before a sign, virama, nukta or nasal/visarga modifier.
 CONSONANT, VOWEL, SIGN, VIRAMA, NUKTA, MODIFIER = "consonant", "vowel", "sign", "virama", "nukta", "modifier"
 INDIC_MAY_FOLLOW = {SIGN: frozenset({CONSONANT, NUKTA}), VIRAMA: frozenset({CONSONANT, NUKTA}),

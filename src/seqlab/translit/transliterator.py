@@ -16,6 +16,7 @@ from seqlab.errors import SeqlabError
 from seqlab.translit.config import DIRECTIONS, DecodingConfig, LoadOptions, TypeaheadConfig
 from seqlab.translit.data.vocab import Vocabs, make_batch
 from seqlab.translit.decoding.ranking import Candidate, rank, well_formed_only
+from seqlab.translit.decoding.script import well_formed
 from seqlab.translit.decoding.search import (
     beam_candidates,
     check_word_lengths,
@@ -29,7 +30,6 @@ from seqlab.translit.languages import DEFAULT_LANG, language, shipped_model
 from seqlab.translit.model.checkpoint import load_model, weights_file
 from seqlab.translit.model.network import Network
 from seqlab.translit.model.rescorers import RESCORERS_DIR, Rescorer, load_rescorers, rescorer_weights
-from seqlab.translit.text.script import well_formed
 from seqlab.translit.text.sentence import Lattice, lattice
 from seqlab.translit.text.tokens import word_matches
 from seqlab.translit.text.typeahead import check_previous, context_word, ranked
@@ -85,7 +85,7 @@ class Transliterator:
     def scored_candidates(self, words: Sequence[str], beam_size: int) -> list[list[Candidate]]:
         """Each word's distinct beam outputs and the training lexicon's for that romanization, each with its
         log-probability under the model and its lexicon count, before any ranking choice. Words that are not well
-        formed in their script (text/script.py: `अौर`, a vowel sign with no consonant) are left out, from the beam
+        formed in their script (decoding/script.py: `अौर`, a vowel sign with no consonant) are left out, from the beam
         and from the lexicon alike (`ranking.well_formed_only`: unless the beam found nothing else)."""
         results = [well_formed_only(found) for found in
                    beam_candidates(self.model, self.vocabs, words, beam_size, self.batch_size, self.device)]

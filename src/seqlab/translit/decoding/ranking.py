@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol, Sequence
 
 import numpy as np
 
-from seqlab.translit.text.script import well_formed
+from seqlab.translit.decoding.script import well_formed
 
 if TYPE_CHECKING:
     from seqlab.translit.words.bigrams import BigramContext
@@ -77,7 +77,7 @@ def rank(candidates: Sequence[tuple], length_penalty: float, prior_weight: float
 
 
 def well_formed_only(candidates: list[Candidate]) -> list[Candidate]:
-    """The candidates that are well formed in their script (text/script.py: no `अौर`, no vowel sign without a
+    """The candidates that are well formed in their script (decoding/script.py: no `अौर`, no vowel sign without a
     consonant); all of them when none is, so that a word's list is never emptied."""
     kept = [c for c in candidates if well_formed(c.word)]
     return kept or candidates
