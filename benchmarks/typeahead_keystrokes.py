@@ -16,7 +16,7 @@ commits the first candidate. Reported:
 Compare with the same decoding offline: `seqlab translit evaluate-sentences --half report` ("with context" is
 sentence mode, "type-ahead" the same greedy choice computed without a server). Run by hand, e.g.
 
-    env OMP_NUM_THREADS=1 SEQLAB_DATA_DIR=/work/shared/data .venv/bin/python benchmarks/typeahead_keystrokes.py \\
+    env OMP_NUM_THREADS=1 SEQLAB_DATA_DIR=../shared/data .venv/bin/python benchmarks/typeahead_keystrokes.py \\
         --limit 100                       # starts `seqlab serve --read-only` itself (its default decoding)
     ... benchmarks/typeahead_keystrokes.py --serve-args "--rescorers --beam-size 10"   # the CLI's decoding
     ... benchmarks/typeahead_keystrokes.py --url http://127.0.0.1:8000                  # a server already running

@@ -94,3 +94,21 @@ def sse_events(text: str) -> list[tuple[str, str]]:
                 data.append(line[6:])
         events.append((name, "\n".join(data)))
     return events
+
+
+def batch_counts(server) -> tuple[float, float]:
+    """(decoder calls, words decoded) from /metrics."""
+    values = {}
+    for line in httpx.get(f"{server.url}/metrics").text.splitlines():
+        if line.startswith(("seqlab_decode_batch_words_count", "seqlab_decode_batch_words_sum")):
+            name, value = line.split()
+            values[name] = float(value)
+    return values["seqlab_decode_batch_words_count"], values["seqlab_decode_batch_words_sum"]
+
+
+def read_all(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection (a socket timeout fails the test)."""
+    chunks = []
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)

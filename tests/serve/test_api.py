@@ -7,7 +7,7 @@ import json
 
 import httpx
 import pytest
-from serve_helpers import sse_events
+from serve_helpers import batch_counts, sse_events
 
 DEVANAGARI = range(0x0900, 0x0980)
 
@@ -138,22 +138,13 @@ def test_concurrent_single_word_requests_are_micro_batched(server):
         async with httpx.AsyncClient(base_url=server.url) as client:
             return await asyncio.gather(*(client.get(f"/tl/hi/{w}") for w in words))
 
-    before = _batch_counts(server)
+    before = batch_counts(server)
     answers = asyncio.run(ask_all())
     assert all(a.status_code == 200 and is_devanagari(a.json()["result"][0]) for a in answers)
-    after = _batch_counts(server)
+    after = batch_counts(server)
     calls, decoded = after[0] - before[0], after[1] - before[1]
     assert decoded == len(words) and calls < len(words), (calls, decoded)
 
-
-def _batch_counts(server) -> tuple[float, float]:
-    """(decoder calls, words decoded) from /metrics."""
-    values = {}
-    for line in httpx.get(f"{server.url}/metrics").text.splitlines():
-        if line.startswith(("seqlab_decode_batch_words_count", "seqlab_decode_batch_words_sum")):
-            name, value = line.split()
-            values[name] = float(value)
-    return values["seqlab_decode_batch_words_count"], values["seqlab_decode_batch_words_sum"]
 
 
 def test_metrics_are_prometheus_text(server):

@@ -9,7 +9,7 @@ import socket
 import threading
 
 import uvicorn
-from serve_helpers import free_port
+from serve_helpers import free_port, read_all
 
 from seqlab.serve.connections import ConnectionLimits, GuardedProtocol
 
@@ -45,12 +45,6 @@ def _get(port: int, path: str) -> socket.socket:
     return sock
 
 
-def _read_all(sock: socket.socket) -> bytes:
-    chunks = []
-    while chunk := sock.recv(65536):
-        chunks.append(chunk)
-    return b"".join(chunks)
-
 
 def test_when_every_connection_waits_on_the_server_a_new_one_gets_503_at_once():
     app, port = HoldingApp(), free_port()
@@ -68,14 +62,14 @@ def test_when_every_connection_waits_on_the_server_a_new_one_gets_503_at_once():
         for _ in held:
             assert app.held.acquire(timeout=CAP_S)
         with _get(port, "/other") as refused:
-            answer = _read_all(refused)
+            answer = read_all(refused)
         assert answer.startswith(b"HTTP/1.1 503 ") and b"every connection is busy" in answer, answer
         app.loop.call_soon_threadsafe(app.release.set)
         for sock in held:
             with sock:
-                assert _read_all(sock).startswith(b"HTTP/1.1 200 ")
+                assert read_all(sock).startswith(b"HTTP/1.1 200 ")
         with _get(port, "/other") as again:
-            assert _read_all(again).startswith(b"HTTP/1.1 200 ")
+            assert read_all(again).startswith(b"HTTP/1.1 200 ")
     finally:
         server.should_exit = True
         thread.join(CAP_S)

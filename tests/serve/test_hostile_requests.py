@@ -15,6 +15,7 @@ import httpx
 from filelock import FileLock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from serve_helpers import read_all
 
 
 def _user_dictionary(server) -> Path:
@@ -71,13 +72,6 @@ def _connect(server, data: bytes) -> socket.socket:
     return sock
 
 
-def _read_all(sock: socket.socket) -> bytes:
-    """Everything the server sends until it closes the connection (a timeout here fails the test)."""
-    chunks = []
-    while chunk := sock.recv(65536):
-        chunks.append(chunk)
-    return b"".join(chunks)
-
 
 def test_slow_clients_get_408_and_are_closed_while_others_are_served(server):
     sockets = {name: _connect(server, data) for name, data in SLOW.items()}
@@ -86,9 +80,9 @@ def test_slow_clients_get_408_and_are_closed_while_others_are_served(server):
         assert httpx.get(f"{server.url}/healthz").status_code == 200
         assert httpx.get(f"{server.url}/tl/hi/ghar").json()["result"][0] == "घर"
         for name, sock in sockets.items():
-            answer = _read_all(sock)
+            answer = read_all(sock)
             assert answer.startswith(b"HTTP/1.1 408 ") and b"did not arrive within 2 s" in answer, (name, answer)
-        assert _read_all(silent) == b""  # nothing asked, nothing answered: closed
+        assert read_all(silent) == b""  # nothing asked, nothing answered: closed
     finally:
         for sock in [*sockets.values(), silent]:
             sock.close()
@@ -100,7 +94,7 @@ def test_a_connection_flood_evicts_the_slowest_and_healthz_answers_throughout(se
     try:
         for _ in range(3):
             assert httpx.get(f"{server.url}/healthz", timeout=CAP_S).status_code == 200
-        answers = [_read_all(sock) for sock in flood]
+        answers = [read_all(sock) for sock in flood]
         evicted = [a for a in answers if a.startswith(b"HTTP/1.1 503 ") and b"closed to make room" in a]
         assert len(evicted) >= 8 and all(a.startswith((b"HTTP/1.1 503 ", b"HTTP/1.1 408 ")) for a in answers)
     finally:
@@ -122,7 +116,7 @@ def test_a_half_closed_client_still_gets_its_answer(server):
                                 f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
         with sock:
             sock.shutdown(socket.SHUT_WR)
-            answer = _read_all(sock)
+            answer = read_all(sock)
         assert answer.startswith(b"HTTP/1.1 200 ") and expected in answer.decode(), (path, answer[:300])
 
 

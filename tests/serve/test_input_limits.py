@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from serve_helpers import batch_counts
 
 DOTTED_I = "\u0130"  # İ: lower-cased it becomes i + U+0307, two code points
 
@@ -55,24 +56,16 @@ def test_rtl_never_offers_an_empty_romanization_and_reports_unknown_characters(s
     assert result.get("unknown_characters", []) == unknown
 
 
-def _batch_counts(server) -> tuple[float, float]:
-    values = {}
-    for line in httpx.get(f"{server.url}/metrics").text.splitlines():
-        if line.startswith(("seqlab_decode_batch_words_count", "seqlab_decode_batch_words_sum")):
-            name, value = line.split()
-            values[name] = float(value)
-    return values["seqlab_decode_batch_words_count"], values["seqlab_decode_batch_words_sum"]
-
 
 def test_one_long_line_of_text_is_decoded_in_pieces(server):
     """The server decodes at most --max-batch (16 here) words per decoder call, so requests waiting meanwhile are
     served between the pieces; choosing the line's words jointly then reads them from the cache."""
     syllables = ["ka", "ri", "mo", "nu", "se", "ta", "vi", "lo", "pa", "du"]
     words = [a + b + c for a in syllables[:5] for b in syllables for c in ("n", "sh")][:90]  # 90 made-up words
-    before = _batch_counts(server)
+    before = batch_counts(server)
     answer = httpx.post(f"{server.url}/transliterate", json={"text": " ".join(words) + "."}, timeout=120)
     assert answer.status_code == 200 and answer.json()["words"] == 90
-    after = _batch_counts(server)
+    after = batch_counts(server)
     calls, decoded = after[0] - before[0], after[1] - before[1]
     assert decoded == 90 and calls >= 90 / 16, (calls, decoded)
     assert answer.json()["result"].count(" ") == 89 and answer.json()["result"].endswith(".")
