@@ -110,6 +110,9 @@ def test_option_errors_name_the_flag(capsys, text_file, tmp_path):
     code = main(["translit", "batch", str(text_file), "--output", str(tmp_path / "o"), "--workers", "2",
                  "--scheduler", "tcp://127.0.0.1:1"])
     assert code == 2 and "--workers is for a local cluster" in one_error_line(capsys.readouterr().err)
+    code = main(["translit", "batch", str(text_file), "--output", str(tmp_path / "o"), "--scheduler", " "])
+    assert code == 2 and "--scheduler must be an address such as tcp://HOST:8786" in one_error_line(
+        capsys.readouterr().err)
     code, err = batch(capsys, str(text_file), "--output", str(tmp_path / "o"), "--beam-size", "0")
     assert code == 2 and "--beam-size must be an integer in 1–100" in one_error_line(err)
     code, err = batch(capsys, str(text_file), "--output", str(tmp_path / "o"), "--lang", "bn")
