@@ -1,12 +1,27 @@
 """Type-ahead through the real server (conftest.py: the shipped model, `seqlab serve`'s default decoding): each
 word ranked as running text after `prev`, the same in GET /tl and POST /transliterate, never a malformed
-candidate, and `prev` checked like every other input."""
+candidate, and `prev` checked like every other input. The required first candidates hold with the CLI's decoding
+too (a second server with the rescorers, ranking with the model's "typeahead_rescored" record)."""
 from __future__ import annotations
 
 import httpx
 import pytest
+from serve_helpers import Server
 
 from seqlab.translit.decoding.script import well_formed
+from seqlab.translit.text.typeahead import REQUIRED_FIRST_CANDIDATES
+
+REQUIRED = [(case.word, " ".join(case.previous) or None, case.first) for case in REQUIRED_FIRST_CANDIDATES["hi"]]
+
+
+@pytest.fixture(scope="module")
+def rescoring_server(tmp_path_factory):
+    """`seqlab serve --rescorers --beam-size 10`: the CLI's default decoding."""
+    folder = tmp_path_factory.mktemp("serve-rescorers")
+    running = Server("--rescorers", "--beam-size", "10", "--user-dictionary", str(folder / "userdict.tsv"),
+                     log_dir=folder)
+    yield running
+    running.stop()
 
 
 def first(server, word: str, prev: str | None = None) -> str:
@@ -16,12 +31,15 @@ def first(server, word: str, prev: str | None = None) -> str:
     return answer.json()["result"][0]
 
 
-@pytest.mark.parametrize("word, prev, expected", [
-    ("aur", None, "और"), ("kal", "मुझे", "कल"), ("nahi", None, "नहीं"), ("ki", "घर", "की"), ("main", "और", "मैं"),
-    ("main", "घर", "में"), ("kal", "mujhe मुझे", "कल"),
-])
+@pytest.mark.parametrize("word, prev, expected", REQUIRED + [("kal", "mujhe मुझे", "कल")])
 def test_tl_ranks_each_word_after_the_words_before_it(server, word, prev, expected):
     assert first(server, word, prev) == expected
+
+
+def test_required_first_candidates_hold_with_the_rescorers(rescoring_server):
+    health = httpx.get(f"{rescoring_server.url}/healthz").json()
+    assert health["rescorers"] and health["beam_size"] == 10
+    assert [first(rescoring_server, word, prev) for word, prev, _ in REQUIRED] == [want for _, _, want in REQUIRED]
 
 
 def test_prev_is_part_of_the_cache_key(server):

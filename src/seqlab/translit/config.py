@@ -157,8 +157,10 @@ class TypeaheadConfig(Options):
     """How one word is ranked while a person types running text (GET /tl, the editor, `predict --top-k` on text):
     as sentence mode scores it, given the word before it (text/typeahead.py). Tuned for first-candidate WER on the
     tune half of the dev sentences (`seqlab translit typeahead`) and saved as the record "typeahead" of config.json
-    "decoding", beside the word-list settings (which `evaluate` keeps using). A model without the record ranks with its
-    sentence settings (κ, μ and nasal penalty of "decoding", and λ = κ)."""
+    "decoding", beside the word-list settings (which `evaluate` keeps using). The rescorers change the candidate
+    scores' scale, so decoding with them ranks with its own record "typeahead_rescored" (tuned with `--rescorers`),
+    or "typeahead" where the model has none. A model without either record ranks with its sentence settings (κ, μ
+    and nasal penalty of "decoding", and λ = κ)."""
 
     context_weight: float = opt(0.0, help="Weight κ of log P(word | previous word).",
                                 low=0.0, high=100.0)
@@ -171,19 +173,31 @@ class TypeaheadConfig(Options):
                                          high=100.0)
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], where: str = "config.json") -> "TypeaheadConfig":
+    def from_config(cls, config: Mapping[str, Any], where: str = "config.json",
+                    rescored: bool = False) -> "TypeaheadConfig":
+        """The settings for decoding with (`rescored`) or without the rescorers: that decoding's record, else
+        "typeahead", else the sentence settings."""
         section = config.get("decoding", {})
-        if isinstance(section, Mapping) and TYPEAHEAD in section:
-            return from_dict(cls, section[TYPEAHEAD], f"{where}: decoding.{TYPEAHEAD}", ignore=TYPEAHEAD_RECORD)
+        for name in (typeahead_record(rescored), TYPEAHEAD):
+            if isinstance(section, Mapping) and name in section:
+                return from_dict(cls, section[name], f"{where}: decoding.{name}", ignore=TYPEAHEAD_RECORD)
         sentence = DecodingConfig.from_config(config, where)
         return cls(sentence.context_weight, sentence.context_weight, sentence.context_lexicon_weight,
                    sentence.nasal_penalty)
 
 
-TYPEAHEAD = "typeahead"  # its record in config.json "decoding"
+TYPEAHEAD = "typeahead"  # its record in config.json "decoding" (tuned without the rescorers)
+TYPEAHEAD_RESCORED = "typeahead_rescored"  # the record tuned for decoding with the rescorers
+
+
+def typeahead_record(rescored: bool) -> str:
+    """The name of the running-text record for decoding with (True) or without the rescorers."""
+    return TYPEAHEAD_RESCORED if rescored else TYPEAHEAD
+
+
 # What `seqlab translit typeahead` records beside the values (for reports, never used to rank).
 TYPEAHEAD_RECORD = ("tune_wer", "tune_wer_sentence_mode", "tune_wer_word_list_settings", "tune_sentences",
-                    "tuned_with")
+                    "tune_rejected_settings", "tuned_with")
 
 
 @dataclass(frozen=True)
@@ -212,7 +226,7 @@ CONTEXT_SETTINGS = ("context_weight", "context_lexicon_weight", "nasal_penalty")
 CONTEXT_RECORD = ("context_tune_wer", "context_tune_wer_without", "context_tune_sentences", "context_bigrams",
                   "context_sources")
 DECODING_RECORD = ("dev_accuracy", "dev_accuracy_without_prior", "prior_source", "prior_words", "prior_tokens",
-                   "prior_sources", "rescorers", TYPEAHEAD) + CONTEXT_RECORD
+                   "prior_sources", "rescorers", TYPEAHEAD, TYPEAHEAD_RESCORED) + CONTEXT_RECORD
 
 
 @dataclass(frozen=True)

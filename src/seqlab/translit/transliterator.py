@@ -55,7 +55,9 @@ class Transliterator:
         self.prior, self.lexicon, self.user_dictionary = prior, lexicon, user_dictionary
         self.rescorers, self.rescorer_weights = list(rescorers), tuple(rescorer_weights)
         self.decoding = DecodingConfig.from_config(self.config)
+        # running text without and with the rescorers (config.TypeaheadConfig); both read here, so a bad record fails
         self.typeahead = TypeaheadConfig.from_config(self.config)
+        self.typeahead_rescored = TypeaheadConfig.from_config(self.config, rescored=True)
         self.direction = model_direction(self.config)
         self.lang = model_lang(self.config)
         self.context, self.candidate_cache = context, LruCache(CACHE_WORDS)
@@ -168,8 +170,9 @@ class Transliterator:
             lists.append(_offer_taught(ranked, {c.word for c in scored if c.lexicon_count}, s.beam_size))
         return self.learned_first(words, lists, s.beam_size)
 
-    def typeahead_settings(self) -> TypeaheadConfig:
-        """The running-text settings actually used: without the weights of what this model lacks (as `usable`)."""
+    def typeahead_settings(self, settings: TypeaheadConfig | None = None) -> TypeaheadConfig:
+        """The running-text settings actually used (`settings`, default the record of this decoding: tuned with the
+        rescorers when they are loaded): without the weights of what this model lacks (as `usable`)."""
         zero: dict[str, float] = {}
         if self.prior is None:
             zero.update(prior_weight=0.0, context_weight=0.0)
@@ -177,15 +180,17 @@ class Transliterator:
             zero.update(context_weight=0.0)
         if self.lexicon is None:
             zero.update(lexicon_weight=0.0)
-        return replace(self.typeahead, **zero)
+        if settings is None:
+            settings = self.typeahead_rescored if self.rescorers else self.typeahead
+        return replace(settings, **zero)
 
-    def candidates_in_context(self, words: Sequence[str], previous: Sequence[str],
-                              beam_size: int | None = None) -> list[list[str]]:
+    def candidates_in_context(self, words: Sequence[str], previous: Sequence[str], beam_size: int | None = None,
+                              settings: TypeaheadConfig | None = None) -> list[list[str]]:
         """Up to `beam_size` candidates of each word as the word after `previous` in running text (text/typeahead.py,
-        the model's "typeahead" settings): its lattice emission plus the bigram model's term. Lexicon words and the
-        user's spellings are offered as in `candidate_lists`."""
+        `typeahead_settings`; `settings` is for tuning them): its lattice emission plus the bigram model's term.
+        Lexicon words and the user's spellings are offered as in `candidate_lists`."""
         previous = check_previous(previous)
-        t = self.typeahead_settings()
+        t = self.typeahead_settings(settings)
         s = self.settings(beam_size or max(self.decoding.beam_size, 5), lexicon_weight=t.lexicon_weight)
         before, lists = context_word(previous, self.lang), []
         for scored in self.cached_scored(list(words), s.beam_size):

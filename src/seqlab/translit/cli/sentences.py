@@ -10,7 +10,7 @@ import typer
 
 from seqlab.errors import SeqlabError
 from seqlab.options import Flags, command
-from seqlab.translit.config import SentenceEvalOptions, SentenceOptions, TypeaheadTuneOptions
+from seqlab.translit.config import SentenceEvalOptions, SentenceOptions, TypeaheadTuneOptions, typeahead_record
 
 LIMIT = typer.Option(None, "--limit", min=1, help="Only the first N sentences of the half (a quick check).")
 
@@ -123,8 +123,9 @@ def typeahead(
     where: SentenceOptions = Flags(),
 ) -> None:
     """Tune the running-text (type-ahead) ranking — κ after a word, λ at the start, μ, nasal penalty — for the WER
-    of typing the tune half of the dev sentences word by word, always taking the first candidate; save it as the
-    record "typeahead" of config.json "decoding" (the word-list settings stay as they are)."""
+    of typing the tune half of the dev sentences word by word, always taking the first candidate, among the
+    settings that keep the language's required first candidates; save it in config.json "decoding" as the record
+    "typeahead", or "typeahead_rescored" with --rescorers (the word-list settings stay as they are)."""
     from seqlab.io import RunLock
     from seqlab.translit.evaluation.sentences import sentence_words, with_context, word_by_word
     from seqlab.translit.evaluation.tuning import save_typeahead, tune_typeahead
@@ -142,12 +143,27 @@ def typeahead(
     sentence_mode = with_context(translit, lines, natives, decoding).wer
     word_list = word_by_word(translit, lines, natives, decoding).wer  # each word alone, as type-ahead was
     best, grid = tune_typeahead(translit, lines, natives, beam_size)
+    rescored = bool(translit.rescorers)
     with RunLock(model, "model folder"):
         save_typeahead(model, best, {
             "tune_wer": round(best["wer"], 4), "tune_wer_sentence_mode": round(sentence_mode, 4),
             "tune_wer_word_list_settings": round(word_list, 4), "tune_sentences": len(romans),
-            "tuned_with": {"beam_size": beam_size, "rescorers": len(translit.rescorers)}})
-    typer.echo(f"(κ, λ, μ, nasal penalty) grid on {len(romans):,} tune sentences, {len(grid)} settings; best "
-               f"first-candidate WER {best['wer']:.4f} with κ={best['context_weight']}, λ={best['prior_weight']}, "
-               f"μ={best['lexicon_weight']}, nasal penalty {best['nasal_penalty']} (each word alone with the "
-               f"word-list settings {word_list:.4f}; sentence mode {sentence_mode:.4f}); saved in {model / CONFIG}")
+            "tune_rejected_settings": sum("missed" in row for row in grid),
+            "tuned_with": {"beam_size": beam_size, "rescorers": len(translit.rescorers)}}, rescored)
+    typer.echo(f"(κ, λ, μ, nasal penalty) grid on {len(romans):,} tune sentences, {len(grid)} settings; "
+               f"{_rejected(grid)}best first-candidate WER {best['wer']:.4f} with {_setting(best)} (each word alone "
+               f"with the word-list settings {word_list:.4f}; sentence mode {sentence_mode:.4f}); saved as "
+               f"decoding.{typeahead_record(rescored)} in {model / CONFIG}")
+
+
+def _setting(row: dict) -> str:
+    return (f"κ={row['context_weight']}, λ={row['prior_weight']}, μ={row['lexicon_weight']}, nasal penalty "
+            f"{row['nasal_penalty']}")
+
+
+def _rejected(grid: list[dict], shown: int = 5) -> str:
+    """The better settings that tuning rejected for breaking a required first candidate, the first `shown` named."""
+    rejected = sorted((row for row in grid if "missed" in row), key=lambda row: row["wer"])
+    return ("".join(f"rejected {_setting(row)} (WER {row['wer']:.4f}: breaks {', '.join(row['missed'])}); "
+                    for row in rejected[:shown])
+            + (f"{len(rejected) - shown} more rejected; " if len(rejected) > shown else ""))

@@ -8,19 +8,27 @@ context`): the bigram model's weight κ, its lexicon weight μ and the nasal pen
 from __future__ import annotations
 
 import itertools
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from seqlab.errors import SeqlabError
 from seqlab.io import write_json_atomic
-from seqlab.translit.config import CONTEXT_RECORD, CONTEXT_SETTINGS, TYPEAHEAD, TypeaheadConfig
+from seqlab.translit.config import (
+    CONTEXT_RECORD,
+    CONTEXT_SETTINGS,
+    TYPEAHEAD,
+    TYPEAHEAD_RESCORED,
+    TypeaheadConfig,
+    typeahead_record,
+)
 from seqlab.translit.data.corpus import Pair
 from seqlab.translit.decoding.ranking import Candidate, CandidateTable
 from seqlab.translit.evaluation.sentences import evaluate_lattices, typeahead_lattice_settings
 from seqlab.translit.model.checkpoint import CONFIG, read_config
-from seqlab.translit.text.typeahead import greedy_choice
+from seqlab.translit.text.typeahead import EDITOR_LIST, REQUIRED_FIRST_CANDIDATES, RequiredFirst, greedy_choice
 from seqlab.translit.transliterator import Transliterator
 from seqlab.translit.words.bigrams import BigramContext
 from seqlab.translit.words.prior_sources import PriorSource, mix, weight_grid
@@ -37,6 +45,7 @@ TYPEAHEAD_CONTEXT_WEIGHTS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.45, 0.6, 0.9, 1.2)
 TYPEAHEAD_PRIOR_WEIGHTS = (0.1, 0.2, 0.3, 0.45, 0.6, 0.9)
 TYPEAHEAD_LEXICON_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
 TYPEAHEAD_NASAL_PENALTIES = (None, 0.0, 0.5, 1.0)
+TYPEAHEAD_VALUES = tuple(f.name for f in fields(TypeaheadConfig))  # κ, λ, μ, nasal penalty
 
 
 class DevTable(CandidateTable):
@@ -97,8 +106,8 @@ def tune_decoding(model_dir: Path, translit: Transliterator, sources: list[Prior
     if translit.rescorers:
         section["rescorers"] = {r.name: w for r, w in zip(translit.rescorers, best["rescorer_weights"])}
     # what `seqlab translit context` tuned stays: it is tuned on top of these values, not instead of them
-    return {**write_decoding(model_dir, section, keep=CONTEXT_SETTINGS + CONTEXT_RECORD + (TYPEAHEAD,)),
-            "grid": results}
+    kept = CONTEXT_SETTINGS + CONTEXT_RECORD + (TYPEAHEAD, TYPEAHEAD_RESCORED)
+    return {**write_decoding(model_dir, section, keep=kept), "grid": results}
 
 
 def tune_context(translit: Transliterator, lines: list[list[str]], references: list[str], weights=CONTEXT_WEIGHTS,
@@ -134,8 +143,10 @@ def save_context(model_dir: Path, bigrams: BigramContext, best: dict, without: f
 def tune_typeahead(translit: Transliterator, lines: list[list[str]], references: list[str],
                    beam_size: int) -> tuple[dict, list[dict]]:
     """The running-text settings (κ, λ, μ, nasal penalty) with the lowest WER of typing these sentences word by
-    word, always taking the first candidate (ties: the smaller weights, no nasal variants), and the whole grid.
-    Candidates are decoded once (the cache); the bigram tables once per (μ, nasal penalty)."""
+    word, always taking the first candidate (ties: the smaller weights, no nasal variants), among those that keep
+    the language's required first candidates (`required_misses`), and the whole grid; each setting checked and
+    rejected carries the cases it broke as "missed". Candidates are decoded once (the cache); the bigram tables
+    once per (μ, nasal penalty)."""
     grid, model_decoding = [], translit.settings(beam_size)
     for mu, penalty in itertools.product(TYPEAHEAD_LEXICON_WEIGHTS, TYPEAHEAD_NASAL_PENALTIES):
         lattices = translit.lattices(lines, typeahead_lattice_settings(model_decoding, mu, penalty), joint=True)
@@ -144,17 +155,38 @@ def tune_typeahead(translit: Transliterator, lines: list[list[str]], references:
                 lat, k, w, translit.context, translit.prior, translit.lang), translit.lang)
             grid.append({"context_weight": kappa, "prior_weight": lam, "lexicon_weight": mu, "nasal_penalty": penalty,
                          "wer": report.wer})
-    best = min(grid, key=lambda row: (row["wer"], row["context_weight"], row["prior_weight"], row["lexicon_weight"],
-                                      -1 if row["nasal_penalty"] is None else row["nasal_penalty"]))
-    return best, grid
+    order = sorted(grid, key=lambda row: (row["wer"], row["context_weight"], row["prior_weight"],
+                                          row["lexicon_weight"], -1 if row["nasal_penalty"] is None
+                                          else row["nasal_penalty"]))
+    beams = sorted({model_decoding.beam_size, EDITOR_LIST})
+    for row in order:  # best first: only the settings better than the one kept are checked
+        missed = required_misses(translit, TypeaheadConfig(*(row[k] for k in TYPEAHEAD_VALUES)), beams)
+        if not missed:
+            return row, grid
+        row["missed"] = [f"{case.word} after {' '.join(case.previous) or 'nothing'} → {case.first}"
+                         for case in missed]
+    raise SeqlabError(f"no running-text setting of the grid keeps the required first candidates of "
+                      f"{translit.lang!r} (text/typeahead.py REQUIRED_FIRST_CANDIDATES): the best breaks "
+                      f"{', '.join(order[0]['missed'])}")
 
 
-def save_typeahead(model_dir: Path, best: dict, record: dict) -> dict:
-    """Record the tuned running-text settings as "typeahead" in config.json "decoding" (every other field stays),
-    with how they were measured (`record`: TYPEAHEAD_RECORD's fields)."""
-    values = {k: best[k] for k in ("context_weight", "prior_weight", "lexicon_weight", "nasal_penalty")}
+def required_misses(translit: Transliterator, settings: TypeaheadConfig,
+                    beam_sizes: Sequence[int]) -> list[RequiredFirst]:
+    """The language's required first candidates (text/typeahead.py) that `settings` do not put first at one of
+    these beams, asked of the API as the server and the CLI ask it."""
+    return [case for case in REQUIRED_FIRST_CANDIDATES.get(translit.lang, ()) if any(
+        translit.candidates_in_context([case.word], case.previous, beam, settings)[0][:1] != [case.first]
+        for beam in beam_sizes)]
+
+
+def save_typeahead(model_dir: Path, best: dict, record: dict, rescored: bool = False) -> dict:
+    """Record the tuned running-text settings in config.json "decoding" (every other field stays) as "typeahead",
+    or "typeahead_rescored" when tuned for decoding with the rescorers (`rescored`), with how they were measured
+    (`record`: TYPEAHEAD_RECORD's fields)."""
+    values = {k: best[k] for k in TYPEAHEAD_VALUES}
     TypeaheadConfig(**values).validate()
-    return write_decoding(model_dir, {TYPEAHEAD: {**values, **record}})[TYPEAHEAD]
+    name = typeahead_record(rescored)
+    return write_decoding(model_dir, {name: {**values, **record}})[name]
 
 
 def write_decoding(model_dir: Path, section: dict, keep: Sequence[str] | None = None) -> dict:

@@ -19,7 +19,7 @@ word the user chose not to transliterate. The bigram model sees one word back; u
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
@@ -33,6 +33,24 @@ from seqlab.translit.words.prior import WordPrior
 
 MAX_PREVIOUS = 2
 MAX_PREVIOUS_CHARS = 64  # config.MAX_WORD_LENGTH: a longer "word" is not one
+EDITOR_LIST = 5  # candidates the editor shows (`seqlab serve --default-k`): the required cases hold there too
+
+
+class RequiredFirst(NamedTuple):
+    """A word whose first type-ahead candidate after the words `previous` must be `first`."""
+
+    word: str
+    previous: tuple[str, ...]
+    first: str
+
+
+# Per language, the first candidates running text cannot do without: the most frequent words, and a word whose
+# spelling only the previous word decides (मैं after और, में after a noun). Tuning (`seqlab translit typeahead`)
+# rejects settings that break one, and the tests check them through the API and the server.
+REQUIRED_FIRST_CANDIDATES: dict[str, tuple[RequiredFirst, ...]] = {"hi": (
+    RequiredFirst("aur", (), "और"), RequiredFirst("kal", ("मुझे",), "कल"), RequiredFirst("nahi", (), "नहीं"),
+    RequiredFirst("ki", ("घर",), "की"), RequiredFirst("main", ("और",), "मैं"), RequiredFirst("main", ("घर",), "में"),
+)}
 
 
 def check_previous(previous: Sequence[str]) -> list[str]:
