@@ -181,7 +181,9 @@ def test_prior_keeps_the_sentence_context_settings(trained, capsys, tmp_path):
     data, model, text = model_and_native_text(trained, tmp_path)
     config = json.loads((model / "config.json").read_text())
     context = {"context_weight": 0.6, "context_lexicon_weight": 1.0, "nasal_penalty": 0.5, "context_tune_wer": 0.12,
-               "typeahead": {"context_weight": 0.45, "prior_weight": 0.2, "lexicon_weight": 0.5, "nasal_penalty": 0.5}}
+               "typeahead": {"context_weight": 0.45, "prior_weight": 0.2, "lexicon_weight": 0.5, "nasal_penalty": 0.5},
+               "typeahead_rescored": {"context_weight": 0.6, "prior_weight": 0.6, "lexicon_weight": 1.0,
+                                      "nasal_penalty": 0.5}}
     config.setdefault("decoding", {}).update(context)
     (model / "config.json").write_text(json.dumps(config), encoding="utf-8")
     assert run_cli(capsys, "translit", "prior", "--model", str(model), "--text", str(text), "--data-dir", str(data),
