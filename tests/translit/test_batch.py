@@ -31,6 +31,7 @@ from seqlab.translit.batch.inputs import STATE_DIR
 from seqlab.translit.batch.progress import Progress
 from seqlab.translit.config import MAX_WORD_LENGTH
 from seqlab.translit.data.paths import sentence_files
+from seqlab.translit.text.tokens import words
 
 pytestmark = pytest.mark.slow
 
@@ -119,6 +120,16 @@ def outputs(out: Path) -> dict[str, str]:
     return found
 
 
+def inputs_text(root: Path, names) -> str:
+    return "".join(terminated((gzip.decompress((root / name).read_bytes()) if name.endswith(".gz")
+                               else (root / name).read_bytes()).decode("utf-8")) for name in names)
+
+
+def distinct_words(text: str) -> int:
+    """The distinct words of `text` that sentence mode decodes (lower-cased, not too long)."""
+    return len({word.lower() for word in words(text) if len(word.lower()) <= MAX_WORD_LENGTH})
+
+
 def expected_outputs(expected: dict[str, str], names=("corpus/a.txt", "corpus/sub/b.txt.gz", "corpus/empty.txt",
                                                       "alone.txt")) -> dict[str, str]:
     return {name: expected[name] for name in names}
@@ -137,7 +148,7 @@ def two_workers(cluster, corpus, tmp_path_factory):
 
 def test_two_workers_write_what_predict_writes(two_workers, corpus):
     out, summary = two_workers
-    _, _, expected = corpus
+    root, _, expected = corpus
     assert outputs(out) == expected_outputs(expected)
     assert gzip.decompress((out / "corpus/sub/b.txt.gz").read_bytes())  # a .gz input gives a .gz output
     assert summary.lines == sum(len(lines_of(text)) for text in expected_outputs(expected).values())
@@ -145,6 +156,9 @@ def test_two_workers_write_what_predict_writes(two_workers, corpus):
     assert summary.shards_reused == 0
     assert {"λ", "γ"} <= set(summary.unknown_characters) and summary.too_long == 1 and summary.skipped_lines == 0
     assert summary.words > summary.lines and summary.words_decoded == summary.words
+    # each distinct word decoded by the model once for both workers (a cache per worker decoded most twice)
+    assert summary.model_words == distinct_words(inputs_text(root, ["corpus/a.txt", "corpus/sub/b.txt.gz",
+                                                                    "alone.txt"]))
 
 
 def test_a_finished_run_run_again_decodes_nothing(two_workers, corpus, cluster):
@@ -174,7 +188,7 @@ def test_changed_options_model_or_inputs_are_refused(two_workers, corpus, tmp_pa
         transliterate_files(inputs[:1], copy, scheduler="tcp://127.0.0.1:9", shard_lines=4, **options)
 
 
-def test_one_local_worker_from_the_command_line_writes_the_same(corpus, tmp_path, capsys):
+def test_one_local_worker_from_the_command_line_writes_the_same(corpus, two_workers, tmp_path, capsys):
     root, options, expected = corpus
     out = tmp_path / "out"
     code = main(["translit", "batch", str(root / "corpus"), str(root / "alone.txt"), "--output", str(out),
@@ -185,6 +199,7 @@ def test_one_local_worker_from_the_command_line_writes_the_same(corpus, tmp_path
     assert outputs(out) == expected_outputs(expected)
     summary = json.loads(captured.out.strip().splitlines()[-1])
     assert summary["shards"] == summary["shards_decoded"] == 3 and summary["words_per_s"] > 0
+    assert summary["model_words"] == two_workers[1].model_words  # one worker decodes as many words as two
     assert "lines to transliterate" in captured.err  # stderr is no terminal here: log lines, not a bar
 
 
@@ -223,6 +238,12 @@ def finished_shards(out: Path) -> int:
     return sum(entry["shards"] if entry["complete"] else len(entry["done"]) for entry in files)
 
 
+def unfinished_shards(out: Path) -> set[int]:
+    """Of an unfinished single-file run: the shards not yet done."""
+    entry = json.loads((out / STATE_DIR / "manifest.json").read_text(encoding="utf-8"))["files"][0]
+    return set(range(entry["shards"])) - set(entry["done"])
+
+
 def test_a_run_killed_with_sigkill_resumes_with_only_the_missing_shards(cluster, corpus, tmp_path):
     address, _ = cluster
     root, options, expected = corpus
@@ -239,10 +260,12 @@ def test_a_run_killed_with_sigkill_resumes_with_only_the_missing_shards(cluster,
     finally:
         client.wait()
     assert client.returncode == -signal.SIGKILL, client.stderr.read().decode()
-    done = finished_shards(out)
+    done, missing = finished_shards(out), unfinished_shards(out)
     assert 0 < done < 30
     summary = transliterate_files([root / "resume.txt"], out, scheduler=address, shard_lines=1, **options)
     assert summary.shards_reused == done and summary.shards_decoded == 30 - done
+    lines = lines_of(inputs_text(root, ["resume.txt"]))  # a shard per line: the model decodes the missing ones' words
+    assert summary.model_words == distinct_words("".join(lines[shard] for shard in sorted(missing)))
     assert outputs(out) == {"resume.txt": expected["resume.txt"]} and summary.lines == 30
 
 
