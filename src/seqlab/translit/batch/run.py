@@ -15,7 +15,6 @@ import os
 import queue
 import time
 import uuid
-from itertools import islice
 from typing import Iterable, Iterator
 
 from distributed import CancelledError, Client, Future, KilledWorker
@@ -37,7 +36,7 @@ from seqlab.translit.batch.model import ModelSpec, resolve_model
 from seqlab.translit.batch.options import BatchOptions
 from seqlab.translit.batch.progress import BatchSummary, Progress
 from seqlab.translit.batch.shards import Shard, count_shards, read_shards
-from seqlab.translit.batch.sharing import WordSharing
+from seqlab.translit.batch.sharing import GROUP_WORDS, WordSharing
 
 # in flight per worker thread (none idles between shards, few wait in memory), and a group's size (sharing.py)
 SHARDS_PER_THREAD = 2
@@ -115,19 +114,33 @@ class _Job:
 
     def run(self) -> int:
         """Decode every missing shard; returns the words decoded."""
-        shards = self._missing()
-        while group := list(islice(shards, self._window())):
-            forms = self.sharing.share([shard.text for _, shard in group])
-            for (file_no, shard), shard_forms in zip(group, forms):
+        for group in self._groups():
+            self.sharing.share([forms for _, _, forms in group])
+            for file_no, shard, forms in group:
                 while len(self.pending) >= self._window():
                     self._collect()
-                self._submit(file_no, shard, shard_forms)
+                self._submit(file_no, shard, forms)
         while self.pending:
             self._collect()
         return self.words
 
+    def _groups(self) -> Iterator[list[tuple[int, Shard, list[str]]]]:
+        """The missing shards with their words, in groups of as many as are in flight, or fewer once a group has
+        GROUP_WORDS distinct words (so that a group's words and the next's fit in the shared table together)."""
+        group: list[tuple[int, Shard, list[str]]] = []
+        words: set[str] = set()
+        for file_no, shard in self._missing():
+            forms = self.sharing.forms(shard.text)
+            group.append((file_no, shard, forms))
+            words.update(forms)
+            if len(group) >= self._window() or len(words) >= GROUP_WORDS:
+                yield group
+                group, words = [], set()
+        if group:
+            yield group
+
     def _window(self) -> int:
-        """Shards in flight at most, and shards per group."""
+        """Shards in flight at most, and in a group at most."""
         return max(2, SHARDS_PER_THREAD * total_threads(self.client))
 
     def _submit(self, file_no: int, shard: Shard, forms: list[str]) -> None:

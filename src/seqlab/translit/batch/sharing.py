@@ -3,16 +3,18 @@
 Why: a corpus's model time is about one decoding per distinct word (running text reuses its words, and sentence
 mode caches each word's candidates), and with a cache per worker N workers decoded every frequent word N times:
 two workers ran 1.23× one on the benchmark instead of about 2×. So before a group of shards (those submitted
-together, a few per worker thread) is decoded, the client lists the words the group needs (`distinct_forms`),
-leaves out those already shared, splits the rest into one part per worker thread, has the parts decoded in
-parallel (`decode_words`, ahead of queued shards), and sends the candidates to every worker's table
-(word_table.py) with `Client.run`, before it submits the group's shards. A shard then runs the model only for a
-word the table lacks, and the Viterbi over each line is `predict`'s as before: a word's candidates do not depend
-on which words were decoded with it, so the output stays the same bytes.
+together: a few per worker thread, fewer once they hold GROUP_WORDS words) is decoded, the client lists the
+words the group needs (`distinct_forms`), leaves out those already shared, splits the rest into one part per
+worker thread, has the parts decoded in parallel (`decode_words`, ahead of queued shards), and sends the
+candidates to every worker's table (word_table.py) with `Client.run`, before it submits the group's shards. A
+shard then runs the model only for a word the table lacks, and the Viterbi over each line is `predict`'s as
+before: a word's candidates do not depend on which words were decoded with it, so the output stays the same bytes.
 
 Memory stays bounded however large the corpus: the client keeps an exact copy of the table's words (the same
 additions and removals, in the same order), at most TABLE_WORDS of them, the least recently needed by a group
 dropped first, and the workers drop the same ones. A word dropped and needed again is decoded again, once.
+A worker that joins or is restarted during the job starts with an empty table and decodes what it lacks itself;
+the summary's `model_words` counts those too.
 """
 from __future__ import annotations
 
@@ -25,7 +27,10 @@ from seqlab.translit.batch.cluster import POLL_S, WorkerWatch, decode_words, tot
 from seqlab.translit.batch.model import ModelSpec
 from seqlab.translit.batch.word_table import distinct_forms, forget, remember
 
-TABLE_WORDS = 50_000  # words each worker holds for a job (a few KB each: their candidates, with the rescores)
+# words each worker holds for a job: about 4 KB each (10 candidates with their rescores), so about 170 MB; enough
+# for the words that make up most of running text, and a word dropped is only decoded again, once
+TABLE_WORDS = 40_000
+GROUP_WORDS = TABLE_WORDS // 2  # a group ends at this many distinct words: the next group's fit in the table too
 MIN_PART = 64  # words per first-phase task at least: fewer would decode in batches too small to be efficient
 PRIORITY = 1  # first-phase tasks run before queued shards (priority 0), so a group's shards never wait long
 
@@ -43,12 +48,13 @@ class WordSharing:
         self.model_words = 0  # decoded by the model in the first phase
         self.groups = 0
 
-    def share(self, texts: list[str]) -> list[list[str]]:
-        """Phase one for the shards with these texts: on return every worker's table holds their words (unless a
-        worker died meanwhile). Returns each shard's words, for `decode_shard` to take from the table."""
-        if not self.enabled:
-            return [[] for _ in texts]
-        forms = [distinct_forms(text, self.direction, self.lang) for text in texts]
+    def forms(self, text: str) -> list[str]:
+        """A shard's distinct words (none where nothing is shared)."""
+        return distinct_forms(text, self.direction, self.lang) if self.enabled else []
+
+    def share(self, forms: list[list[str]]) -> None:
+        """Phase one for shards with these `forms`: on return every worker's table holds their words (unless a
+        worker died meanwhile)."""
         needed = dict.fromkeys(form for shard in forms for form in shard)
         for form in needed:
             if form in self.known:
@@ -56,7 +62,6 @@ class WordSharing:
         new = [form for form in needed if form not in self.known][:TABLE_WORDS]
         if new:
             self._publish(self._decode(new))
-        return forms
 
     def _decode(self, forms: list[str]) -> dict[str, list]:
         """`forms` decoded in parallel, one interleaved part (alike in word lengths) per worker thread."""
