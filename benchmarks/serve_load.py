@@ -12,13 +12,14 @@ client itself woke (its lag). `--hot` first types each level's keys once, so the
 the level shows the ceiling of the client and the HTTP layer (the client must stay well above the cold levels).
 
 Each level stops after --requests answers or --time-cap seconds, whichever comes first. Optional: the server's
-memory after --rss N requests against after the first 1,000 (the cache on, the test words), and a py-spy profile
-of the server under 32 clients.
+memory after --rss N requests against after the first 1,000 (the cache on unless --cache 0: then every request
+is decoded), and a py-spy profile of the server under 32 clients.
 
 Run by hand, alone on the machine (the client shares its cores with the server, which itself limits the numbers):
     env OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 .venv/bin/python benchmarks/serve_load.py
     … benchmarks/serve_load.py --modes batched --clients 32 --profile 15     # where the server's time goes
     … benchmarks/serve_load.py --modes none --rss 100000                      # memory after 100k requests
+    … benchmarks/serve_load.py --modes none --rss 100000 --cache 0            # … each one decoded
     … benchmarks/serve_load.py --typists 1,64,128,256,384 --time-cap 30       # type-ahead, cold cache
     … benchmarks/serve_load.py --typists 1,64,128,256,384 --time-cap 30 --hot # the client's ceiling
 The server runs its defaults (ONNX Runtime on a CPU); `--server-args "--backend torch"` compares PyTorch.
@@ -198,7 +199,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--time-cap", type=float, default=15.0, help="Seconds per level at most.")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw")
     parser.add_argument("--cache", type=int, help="Server --cache-size (default 0: every request decoded; with "
-                        f"--typists the server's default, with --hot {HOT_CACHE:,}).")
+                        f"--typists the server's default, with --hot {HOT_CACHE:,}; for --rss 50,000).")
     parser.add_argument("--warm", action="store_true", help="Fill the cache with every test word first (with "
                         "--cache: then the levels measure the HTTP layer, not the model).")
     parser.add_argument("--vocab", type=int, default=0, help="Use only the first N distinct test words.")
@@ -260,7 +261,10 @@ def _typist_levels(args, common: list[str], folder: Path) -> None:
         process, url = start_server(extra, folder / f"server-typists-{typists}.log")
         try:
             if args.hot:
-                serve_typists.run_typists(url, lines, typists, args.time_cap, 10**9, args.late_ms, args.seed, 0.0)
+                warm = serve_typists.run_typists(url, lines, typists, args.time_cap, 10**9, args.late_ms, args.seed,
+                                                 interval=0.0)
+                print(f"(filled the cache: {warm['requests']} requests in {warm['seconds']:.1f} s, "
+                      f"errors {warm['errors']})", flush=True)
             result = serve_typists.run_typists(url, lines, typists, args.time_cap, requests, args.late_ms,
                                                args.seed)
             print(serve_typists.describe(result, args.late_ms), flush=True)
@@ -281,7 +285,8 @@ def _profile_under_load(pid: int, url: str, words: list[str], args, folder: Path
 
 
 def _memory_check(words: list[str], args, common: list[str], folder: Path) -> None:
-    process, url = start_server(common + ["--cache-size", "50000"], folder / "server-rss.log")
+    cache = args.cache if args.cache is not None else 50_000  # 0: every request decoded
+    process, url = start_server(common + ["--cache-size", str(cache)], folder / "server-rss.log")
     try:
         run_load(url, words, 32, 1000, 600, 0, args.client)
         first = rss_mb(process.pid)
