@@ -24,7 +24,7 @@ import statistics
 import sys
 from dataclasses import dataclass, field
 from itertools import chain, cycle, islice
-from typing import Awaitable, Iterator, Optional
+from typing import Iterator, Optional
 from urllib.parse import quote
 
 from seqlab.translit.evaluation.sentences import load_sentences
@@ -97,6 +97,7 @@ class TypistSession:
         key = (word, prev)
         if key not in self.cache:
             self.cache[key] = asyncio.ensure_future(self._ask(key, pressed))
+            self.tasks.append(self.cache[key])
             self.tally.sent += 1
         return self.cache[key]
 
@@ -113,10 +114,10 @@ class TypistSession:
             return []
         return json.loads(body)["result"]
 
-    async def _prefix(self, word: str, prev: list[Awaitable], pressed: float) -> None:
+    async def _prefix(self, word: str, prev: list[asyncio.Future], pressed: float) -> None:
         await self.candidates(word, tuple([await p for p in prev]), pressed)
 
-    async def _commit(self, key: Key, prev: list[Awaitable], pressed: float) -> Optional[str]:
+    async def _commit(self, key: Key, prev: list[asyncio.Future], pressed: float) -> Optional[str]:
         found = await self.candidates(key.commits.lower(), tuple([await p for p in prev]), pressed)
         return committed_word(key, found)
 
@@ -126,7 +127,7 @@ class TypistSession:
         loop = asyncio.get_running_loop()
         pressed, typed = start, 0
         for line in lines:
-            committed: list[Awaitable] = []  # the line's committed words, each an answer to wait for or a word
+            committed: list[asyncio.Future] = []  # the line's committed words (each waits for its answer)
             for key in line:
                 if typed >= keys or self.tally.over(loop.time()):
                     await asyncio.gather(*self.tasks)
@@ -135,7 +136,9 @@ class TypistSession:
                     await asyncio.sleep(max(0.0, pressed - loop.time()))
                     self.tally.lags.append(loop.time() - pressed)
                 prev = committed[-2:]
-                if key.ask:
+                if key.ask and all(p.done() for p in prev):  # the usual case: no task but the request's
+                    self.candidates(key.ask, tuple(p.result() for p in prev), pressed)
+                elif key.ask:
                     self.tasks.append(asyncio.ensure_future(self._prefix(key.ask, prev, pressed)))
                 if key.kind == "word":
                     committed.append(asyncio.ensure_future(self._commit(key, prev, pressed)))
@@ -162,10 +165,10 @@ def _loop_factory():
     return None
 
 
-def typist_lines(limit: Optional[int] = None) -> list[list[Key]]:
-    """The keys of every report-half dev sentence (the first `limit` only, when given)."""
+def typist_lines() -> list[list[Key]]:
+    """The keys of every report-half dev sentence."""
     romans, _ = load_sentences("hi", "report")
-    return [line_keys(line) for line in romans[:limit]]
+    return [line_keys(line) for line in romans]
 
 
 def typist_plan(lines: int, typists: int, seed: int) -> list[tuple[int, float]]:
