@@ -26,6 +26,7 @@ import seqlab
 from seqlab.cli import main
 from seqlab.errors import SeqlabError
 from seqlab.translit import transliterate_files
+from seqlab.translit.batch import run, sharing, word_table
 from seqlab.translit.batch.cluster import local_cluster
 from seqlab.translit.batch.inputs import STATE_DIR
 from seqlab.translit.batch.progress import Progress
@@ -228,6 +229,32 @@ def test_a_worker_killed_mid_job_changes_nothing(cluster, corpus, tmp_path):
     assert outputs(tmp_path / "out") == expected_outputs(expected)
     client.wait_for_workers(2, timeout=60)  # the nanny restarted it
     assert killer.killed not in client.run(os.getpid).values()
+
+
+class TableSizes(Progress):
+    """Records the size of every worker's shared-word tables after each shard."""
+
+    def __init__(self, client: Client):
+        self.client, self.sizes = client, []
+
+    def update(self, lines: int, words: int) -> None:
+        self.sizes += [size for sizes in self.client.run(word_table.sizes).values() for size in sizes]
+
+
+def test_a_full_shared_table_drops_words_and_changes_nothing(cluster, corpus, tmp_path, monkeypatch):
+    address, client = cluster
+    root, options, expected = corpus
+    monkeypatch.setattr(sharing, "TABLE_WORDS", 40)
+    monkeypatch.setattr(run, "GROUP_WORDS", 20)
+    watch = TableSizes(client)
+    summary = transliterate_files([root / "corpus", root / "alone.txt"], tmp_path / "out", scheduler=address,
+                                  shard_lines=4, progress=watch, **options)
+    assert outputs(tmp_path / "out") == expected_outputs(expected)
+    assert watch.sizes and max(watch.sizes) <= 40  # every worker holds at most TABLE_WORDS words of the job
+    # a word dropped from the table and needed again is decoded again
+    assert summary.model_words > distinct_words(inputs_text(root, ["corpus/a.txt", "corpus/sub/b.txt.gz",
+                                                                   "alone.txt"]))
+    assert not [size for sizes in client.run(word_table.sizes).values() for size in sizes]  # freed at the end
 
 
 def finished_shards(out: Path) -> int:

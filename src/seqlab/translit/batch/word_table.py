@@ -49,6 +49,11 @@ def forget(table_id: str) -> None:
     _tables.pop(table_id, None)
 
 
+def sizes() -> list[int]:
+    """On a worker (through `Client.run`): how many words each job's table holds here, to watch the memory bound."""
+    return [len(table) for table in _tables.values()]
+
+
 def prefill(translit: Transliterator, table_id: str, forms: Sequence[str], beam: int) -> None:
     """Put the candidates the table has of `forms` into the model's cache (under the key `cached_scored` uses), at
     most as many as the cache holds, so that decoding the shard finds them there."""
