@@ -4,6 +4,8 @@ sentences, as a Markdown table beside IndicXlit's numbers.
 Run by hand (minutes per language: beam-10 decoding of the whole test lexicon and the report half of the dev
 sentences), with the data under $SEQLAB_DATA_DIR:
     .venv/bin/python benchmarks/languages_table.py [--lang bn --lang ur …] [--limit N] [--threads 2] [--json]
+    .venv/bin/python benchmarks/languages_table.py --from-runs runs     # no decoding: the summaries that
+        scripts/train-language.sh wrote (runs/shipped-<lang>/eval/{test,sentences}.json, the same two commands)
 Columns: top-1 per pair; top-1 in IndicXlit's convention (each distinct romanized input once, correct if it equals
 any attested native word) beside IndicXlit's; top-5; CER; dev-sentence WER (report half) word by word and with
 context; the model folder's size; training minutes (the run's metrics.jsonl, copied into the folder by
@@ -57,6 +59,19 @@ def measure(lang: str, limit: int | None) -> dict:
     return row
 
 
+def from_run(lang: str, runs: Path) -> dict:
+    """One row from the `--json` summaries scripts/train-language.sh saved after training (`evaluate --split test
+    --top-k 5` and `evaluate-sentences --half report` of the shipped folder): the same numbers, without decoding."""
+    folder, evals = shipped_model(lang), runs / f"shipped-{lang}" / "eval"
+    test = json.loads((evals / "test.json").read_text(encoding="utf-8"))
+    sentences = json.loads((evals / "sentences.json").read_text(encoding="utf-8"))
+    context = sentences.get("with context")
+    return {"lang": lang, "top1": test["accuracy"], "indicxlit_convention_top1": test["unique_input_top1"],
+            "top5": test["top_k_accuracy"], "cer": test["cer"], "pairs": test["pairs"],
+            "wer_word_by_word": sentences["word by word"]["wer"], "wer_context": context["wer"] if context else None,
+            "megabytes": folder_megabytes(folder), "train_minutes": training_minutes(folder)}
+
+
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.2f}"
 
@@ -93,9 +108,15 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="First N test pairs and sentences (a quick look).")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", action="store_true", help="Also print the rows as JSON.")
+    parser.add_argument("--from-runs", type=Path, default=None,
+                        help="Read each language's saved summaries under this folder instead of decoding.")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    rows = [measure(lang, args.limit) for lang in (args.lang or shipped_languages())]
+    langs = args.lang or shipped_languages()
+    if args.from_runs:
+        rows = [from_run(lang, args.from_runs) for lang in langs]
+    else:
+        rows = [measure(lang, args.limit) for lang in langs]
     print(markdown(rows))
     print(f"\n{targets(rows)}")
     if args.json:

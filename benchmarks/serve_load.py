@@ -1,14 +1,28 @@
-"""Load test of `seqlab serve` on loopback: GET /tl/hi/{word} over the Dakshina Hindi test words at 1, 8, 32 and
-128 concurrent clients, with micro-batching on and off; words/s and p50/p99 latency. Bounded: each level stops
-after --requests answers or --time-cap seconds, whichever comes first. Optional: the server's memory after
---rss N requests against after the first 1,000, and a py-spy profile of the server under 32 clients.
+"""Load test of `seqlab serve` on loopback, in two kinds.
+
+`--clients`: GET /tl/hi/{word} over the Dakshina Hindi test words at 1, 8, 32 and 128 concurrent clients, each
+sending its next request when the last one is answered, with micro-batching on and off; words/s and p50/p99
+latency. The candidate cache is off (--cache-size 0) unless --cache is given, so every request is decoded by the
+model; `--cache 50000 --warm` decodes every test word once first, so the levels then measure the HTTP layer alone.
+
+`--typists N,…`: realistic type-ahead (serve_typists.py): N people typing the dev sentences' report half key by key
+as the editor does, one key every 125 ms, against a fresh server per level with its default cache, cold;
+requests, requests/s, p50/p90/p99 from key press to answer, answers over --late-ms, errors, and how late the
+client itself woke (its lag). `--hot` first types each level's keys once, so the cache holds every answer and
+the level shows the ceiling of the client and the HTTP layer (the client must stay well above the cold levels).
+
+Each level stops after --requests answers or --time-cap seconds, whichever comes first. Optional: the server's
+memory after --rss N requests against after the first 1,000 (the cache on unless --cache 0: then every request
+is decoded), and a py-spy profile of the server under 32 clients.
 
 Run by hand, alone on the machine (the client shares its cores with the server, which itself limits the numbers):
     env OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 .venv/bin/python benchmarks/serve_load.py
     … benchmarks/serve_load.py --modes batched --clients 32 --profile 15     # where the server's time goes
     … benchmarks/serve_load.py --modes none --rss 100000                      # memory after 100k requests
-The candidate cache is off (--cache-size 0) unless --cache is given, so every request is decoded by the model;
-`--cache 50000 --warm` decodes every test word once first, so the levels then measure the HTTP layer alone.
+    … benchmarks/serve_load.py --modes none --rss 100000 --cache 0            # … each one decoded
+    … benchmarks/serve_load.py --typists 1,64,128,256,384 --time-cap 30       # type-ahead, cold cache
+    … benchmarks/serve_load.py --typists 1,64,128,256,384 --time-cap 30 --hot # the client's ceiling
+The server runs its defaults (ONNX Runtime on a CPU); `--server-args "--backend torch"` compares PyTorch.
 """
 from __future__ import annotations
 
@@ -26,7 +40,12 @@ from pathlib import Path
 
 import httpx
 
+import serve_typists
 from seqlab.translit.data.corpus import load_split
+
+CLIENT_REQUESTS = 3000  # per --clients level
+TYPIST_REQUESTS = 1_000_000  # per --typists level: the time cap ends it first
+HOT_CACHE = 1_000_000  # --hot: room for every (word so far, previous word) a level asks for
 
 
 def free_port() -> int:
@@ -43,7 +62,7 @@ def start_server(extra: list[str], log: Path) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen([sys.executable, "-m", "seqlab", "serve", "--port", str(port), *extra],
                                stdout=open(log, "wb"), stderr=subprocess.STDOUT, env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600  # a first start may build ONNX graphs
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"server exited: {log.read_text()}")
@@ -164,32 +183,49 @@ def profile(pid: int, seconds: int, out: Path) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", default="1,8,32,128", help="Comma-separated concurrency levels.")
     parser.add_argument("--modes", default="batched,unbatched", help="batched | unbatched | none (comma-separated).")
-    parser.add_argument("--requests", type=int, default=3000, help="Requests per level at most.")
+    parser.add_argument("--typists", default="", help="Comma-separated numbers of typists (realistic type-ahead, "
+                        "serve_typists.py): each level against a fresh server, instead of the --clients levels.")
+    parser.add_argument("--hot", action="store_true", help="With --typists: type each level's keys once first (the "
+                        "cache then holds every answer), so the levels show the client's and HTTP layer's ceiling.")
+    parser.add_argument("--late-ms", type=float, default=100.0, help="With --typists: answers slower than this "
+                        "(from the key press) are counted as late.")
+    parser.add_argument("--seed", type=int, default=0, help="With --typists: where and when the typists start.")
+    parser.add_argument("--requests", type=int, help=f"Requests per level at most (default {CLIENT_REQUESTS:,}; "
+                        f"with --typists {TYPIST_REQUESTS:,}).")
     parser.add_argument("--time-cap", type=float, default=15.0, help="Seconds per level at most.")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw")
-    parser.add_argument("--cache", type=int, default=0, help="Server --cache-size (0: every request decoded).")
+    parser.add_argument("--cache", type=int, help="Server --cache-size (default 0: every request decoded; with "
+                        f"--typists the server's default, with --hot {HOT_CACHE:,}; for --rss 50,000).")
     parser.add_argument("--warm", action="store_true", help="Fill the cache with every test word first (with "
                         "--cache: then the levels measure the HTTP layer, not the model).")
     parser.add_argument("--vocab", type=int, default=0, help="Use only the first N distinct test words.")
     parser.add_argument("--server-args", default="", help="More `seqlab serve` options, space-separated.")
     parser.add_argument("--profile", type=int, default=0, help="Seconds of py-spy profile at 32 clients.")
     parser.add_argument("--rss", type=int, default=0, help="Requests for the memory check (e.g. 100000).")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = _parser().parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="seqlab-serve-load-"))
+    common = ["--user-dictionary", str(folder / "userdict.tsv"), "--read-only", *args.server_args.split()]
+    if args.typists:
+        _typist_levels(args, common, folder)
+        return
     pairs, _ = load_split("dakshina", "hi", "test")
     words = [p.source for p in pairs]
     if args.vocab:
         words = list(dict.fromkeys(words))[: args.vocab]
-    folder = Path(tempfile.mkdtemp(prefix="seqlab-serve-load-"))
-    common = ["--user-dictionary", str(folder / "userdict.tsv"), "--read-only", *args.server_args.split()]
-    print(f"{len(words)} Dakshina test words; client: {args.client}; cache-size {args.cache}; OMP_NUM_THREADS="
+    cache = args.cache or 0
+    print(f"{len(words)} Dakshina test words; client: {args.client}; cache-size {cache}; OMP_NUM_THREADS="
           f"{os.environ.get('OMP_NUM_THREADS')}; {os.cpu_count()} CPUs shared by client and server")
     offset = 0
     for mode in [m for m in args.modes.split(",") if m in ("batched", "unbatched")]:
-        extra = common + ["--cache-size", str(args.cache)] + (["--no-micro-batching"] if mode == "unbatched" else [])
+        extra = common + ["--cache-size", str(cache)] + (["--no-micro-batching"] if mode == "unbatched" else [])
         process, url = start_server(extra, folder / f"server-{mode}.log")
         try:
             run_load(url, words, 8, 200, 10, 10_000, args.client)  # warm-up
@@ -198,7 +234,8 @@ def main() -> None:
                 for start in range(0, len(distinct), 500):
                     httpx.post(url + "/transliterate", json={"words": distinct[start : start + 500]}, timeout=600)
             for clients in (int(c) for c in args.clients.split(",")):
-                result = run_load(url, words, clients, args.requests, args.time_cap, offset, args.client)
+                result = run_load(url, words, clients, args.requests or CLIENT_REQUESTS, args.time_cap, offset,
+                                  args.client)
                 offset += result["requests"]
                 print(f"{mode:9s} clients {clients:4d}: {result['requests']:6d} requests in {result['seconds']:5.1f} s "
                       f"= {result['words_per_s']:7.1f} words/s, p50 {result['p50_ms']:7.1f} ms, p99 "
@@ -209,6 +246,30 @@ def main() -> None:
             stop_server(process)
     if args.rss:
         _memory_check(words, args, common, folder)
+
+
+def _typist_levels(args, common: list[str], folder: Path) -> None:
+    """Each level against a fresh server (its cache cold, or with --hot filled by typing the level's keys once)."""
+    lines = serve_typists.typist_lines()
+    cache = args.cache if args.cache is not None else HOT_CACHE if args.hot else None
+    extra = common + (["--cache-size", str(cache)] if cache is not None else [])
+    requests = args.requests or TYPIST_REQUESTS
+    print(f"{len(lines)} report-half dev sentences; one key every {1000 * serve_typists.INTERVAL:g} ms a typist; "
+          f"cache-size {cache if cache is not None else 'server default'}{', hot' if args.hot else ', cold'}; "
+          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}; {os.cpu_count()} CPUs shared by client and server")
+    for typists in (int(n) for n in args.typists.split(",")):
+        process, url = start_server(extra, folder / f"server-typists-{typists}.log")
+        try:
+            if args.hot:
+                warm = serve_typists.run_typists(url, lines, typists, args.time_cap, 10**9, args.late_ms, args.seed,
+                                                 interval=0.0)
+                print(f"(filled the cache: {warm['requests']} requests in {warm['seconds']:.1f} s, "
+                      f"errors {warm['errors']})", flush=True)
+            result = serve_typists.run_typists(url, lines, typists, args.time_cap, requests, args.late_ms,
+                                               args.seed)
+            print(serve_typists.describe(result, args.late_ms), flush=True)
+        finally:
+            stop_server(process)
 
 
 def _profile_under_load(pid: int, url: str, words: list[str], args, folder: Path) -> None:
@@ -224,7 +285,8 @@ def _profile_under_load(pid: int, url: str, words: list[str], args, folder: Path
 
 
 def _memory_check(words: list[str], args, common: list[str], folder: Path) -> None:
-    process, url = start_server(common + ["--cache-size", "50000"], folder / "server-rss.log")
+    cache = args.cache if args.cache is not None else 50_000  # 0: every request decoded
+    process, url = start_server(common + ["--cache-size", str(cache)], folder / "server-rss.log")
     try:
         run_load(url, words, 32, 1000, 600, 0, args.client)
         first = rss_mb(process.pid)

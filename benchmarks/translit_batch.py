@@ -11,8 +11,9 @@ Run it by hand on an idle machine with at least 2 free cores:
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/translit_batch.py --lines 2000 --no-rescorers   # a sanity check
 
 A repeated sentence repeats its words, and each process caches the candidates of 20,000 distinct words: after the
-first pass over the dev sentences most words are cache hits, in `predict` and in every worker alike (each worker
-warms its own cache, which is part of what a second worker costs).
+first pass over the dev sentences most words are cache hits. `batch` decodes each distinct word once for all its
+workers (batch/sharing.py) and reports how many in the summary (`model_words`, printed here too), so a second worker
+does not decode the same words again.
 """
 from __future__ import annotations
 
@@ -90,6 +91,7 @@ def main() -> None:
             result[f"batch_{workers}_seconds"] = round(seconds, 1)
             result[f"batch_{workers}_cpu_seconds"] = round(cpu, 1)
             result[f"batch_{workers}_words_per_s"] = round(words / seconds, 1)
+            result[f"batch_{workers}_model_words"] = summary["model_words"]
             result[f"batch_{workers}_same_as_predict"] = (out / corpus.name).read_bytes() == predict_out.read_bytes()
     result["speedup_2_over_1"] = round(result["batch_1_seconds"] / result["batch_2_seconds"], 3)
     result["overhead_1_over_predict"] = round(result["batch_1_seconds"] / predict_s - 1, 3)

@@ -36,7 +36,7 @@ from pathlib import Path
 import httpx
 
 from seqlab.translit.evaluation.sentences import WerReport, load_sentences, score_sentence
-from seqlab.translit.text.tokens import TOKENS
+from seqlab.translit.text.tokens import tokens
 
 K = 5
 
@@ -46,6 +46,38 @@ class Shown:
     """What score_sentence needs of a lattice: the candidates shown for each word."""
 
     candidates: list[list[str]]
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key press of a line as the editor meets it (benchmarks/serve_typists.py types the same keys)."""
+
+    ask: str = ""  # the word typed so far (lower-cased) when this key makes the editor ask for its candidates
+    commits: str = ""  # on the Space or mark after a token: the token, which this key ends
+    kind: str = ""  # that token's kind (a TOKENS group): "word" commits its first candidate, "native" itself
+
+
+def line_keys(text: str, every_prefix: bool = True) -> list[Key]:
+    """The keys of one line, left to right: each character of each token (a word's asking for the candidates of
+    the word so far; with `every_prefix` False only its last letter asks), then one key for the Space or mark
+    after the token. Pass-through tokens (address, URL, @handle, #tag, number with a unit) ask nothing; the
+    typist's own cache (same word so far, same previous words) spares the requests it has made before."""
+    keys: list[Key] = []
+    for match in tokens(text, "roman-to-native"):
+        token, kind = match.group(0), match.lastgroup or ""
+        for length in range(1, len(token) + 1):
+            asks = kind == "word" and (every_prefix or length == len(token))
+            keys.append(Key(ask=token[:length].lower() if asks else ""))
+        keys.append(Key(commits=token, kind=kind))
+    return keys
+
+
+def committed_word(key: Key, found: list[str]) -> str | None:
+    """What a token's closing key leaves in the line as a previous word for the next ones: a word's first
+    candidate (the Latin word when none came), a native-script token itself, nothing for a pass-through."""
+    if key.kind == "word":
+        return found[0] if found else key.commits
+    return key.commits if key.kind == "native" else None
 
 
 class Typist:
@@ -66,30 +98,22 @@ class Typist:
             self.requests += 1
         return self.cache[key]
 
-    def line(self, text: str) -> tuple[str, list[str], list[list[str]]]:
-        """The line as the editor leaves it, its committed words and the candidates each was shown."""
-        pieces, end, words, shown, committed = [], 0, [], [], []
-        for match in TOKENS["roman-to-native"].finditer(text):
-            pieces.append(text[end : match.start()])
-            token, end = match.group(0), match.end()
-            self.keystrokes += len(token) + 1  # its characters, then the Space or mark after it
-            if match.lastgroup != "word":
-                pieces.append(token)
-                if match.lastgroup == "native":
-                    committed.append(token)
-                continue
-            prev = committed[-2:]
-            if self.every_prefix:
-                for length in range(1, len(token)):
-                    self.candidates(token[:length], prev)
-            found = self.candidates(token, prev)
-            choice = found[0] if found else token
-            pieces.append(choice)
-            committed.append(choice)
-            words.append(choice)
-            shown.append(found)
-        pieces.append(text[end:])
-        return "".join(pieces), words, shown
+    def line(self, text: str) -> tuple[list[str], list[list[str]]]:
+        """The words the editor commits in the line, and the candidates each was shown."""
+        words, shown, committed = [], [], []
+        for key in line_keys(text, self.every_prefix):
+            self.keystrokes += 1
+            if key.ask:
+                self.candidates(key.ask, committed[-2:])
+            if key.commits:
+                found = self.candidates(key.commits, committed[-2:]) if key.kind == "word" else []
+                word = committed_word(key, found)
+                if word is not None:
+                    committed.append(word)
+                if key.kind == "word":
+                    words.append(word)
+                    shown.append(found)
+        return words, shown
 
 
 def run(url: str, limit: int | None, every_prefix: bool) -> dict:
@@ -99,7 +123,7 @@ def run(url: str, limit: int | None, every_prefix: bool) -> dict:
     with httpx.Client(timeout=60) as client:
         typist = Typist(client, url, every_prefix)
         for roman, native in zip(romans, natives):
-            _, words, shown = typist.line(roman)
+            words, shown = typist.line(roman)
             before = report.errors["choice"]
             score_sentence(report, native, words, Shown(shown))
             picks += report.errors["choice"] - before

@@ -14,6 +14,7 @@ class LruCache:
 
     def __init__(self, size: int) -> None:
         self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+        self.computed = 0  # values `get_many` had to compute: what callers report as work the cache did not save
 
     def get(self, key: Hashable) -> Optional[Any]:
         with self._lock:
@@ -36,6 +37,7 @@ class LruCache:
         found = {key: self.get(key) for key in dict.fromkeys(keys)}
         missing = [key for key, value in found.items() if value is None]
         if missing:
+            self.computed += len(missing)
             for key, value in zip(missing, compute(missing)):
                 found[key] = value
                 self.put(key, value)

@@ -115,7 +115,7 @@ def test_editor_types_three_languages_one_right_to_left(browser, served, tmp_pat
 
 
 @pytest.mark.parametrize("args,fragment", [
-    (["--lang", "bn"], "no shipped model for 'bn' (Bengali)"),
+    (["--model", "bn=/nonexistent-model-folder"], "model folder /nonexistent-model-folder does not exist"),
     (["--lang", "xx"], "'xx': unknown language; languages (Dakshina data): bn (Bengali)"),
     (["--model", "xx=/tmp"], "--model LANG=DIR: LANG 'xx': unknown language"),
     (["--lang", "hi", "--lang", "hi"], "'hi' is given twice"),

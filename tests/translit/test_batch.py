@@ -26,11 +26,13 @@ import seqlab
 from seqlab.cli import main
 from seqlab.errors import SeqlabError
 from seqlab.translit import transliterate_files
+from seqlab.translit.batch import run, sharing, word_table
 from seqlab.translit.batch.cluster import local_cluster
 from seqlab.translit.batch.inputs import STATE_DIR
 from seqlab.translit.batch.progress import Progress
 from seqlab.translit.config import MAX_WORD_LENGTH
 from seqlab.translit.data.paths import sentence_files
+from seqlab.translit.text.tokens import words
 
 pytestmark = pytest.mark.slow
 
@@ -119,6 +121,16 @@ def outputs(out: Path) -> dict[str, str]:
     return found
 
 
+def inputs_text(root: Path, names) -> str:
+    return "".join(terminated((gzip.decompress((root / name).read_bytes()) if name.endswith(".gz")
+                               else (root / name).read_bytes()).decode("utf-8")) for name in names)
+
+
+def distinct_words(text: str) -> int:
+    """The distinct words of `text` that sentence mode decodes (lower-cased, not too long)."""
+    return len({word.lower() for word in words(text) if len(word.lower()) <= MAX_WORD_LENGTH})
+
+
 def expected_outputs(expected: dict[str, str], names=("corpus/a.txt", "corpus/sub/b.txt.gz", "corpus/empty.txt",
                                                       "alone.txt")) -> dict[str, str]:
     return {name: expected[name] for name in names}
@@ -137,7 +149,7 @@ def two_workers(cluster, corpus, tmp_path_factory):
 
 def test_two_workers_write_what_predict_writes(two_workers, corpus):
     out, summary = two_workers
-    _, _, expected = corpus
+    root, _, expected = corpus
     assert outputs(out) == expected_outputs(expected)
     assert gzip.decompress((out / "corpus/sub/b.txt.gz").read_bytes())  # a .gz input gives a .gz output
     assert summary.lines == sum(len(lines_of(text)) for text in expected_outputs(expected).values())
@@ -145,6 +157,9 @@ def test_two_workers_write_what_predict_writes(two_workers, corpus):
     assert summary.shards_reused == 0
     assert {"λ", "γ"} <= set(summary.unknown_characters) and summary.too_long == 1 and summary.skipped_lines == 0
     assert summary.words > summary.lines and summary.words_decoded == summary.words
+    # each distinct word decoded by the model once for both workers (a cache per worker decoded most twice)
+    assert summary.model_words == distinct_words(inputs_text(root, ["corpus/a.txt", "corpus/sub/b.txt.gz",
+                                                                    "alone.txt"]))
 
 
 def test_a_finished_run_run_again_decodes_nothing(two_workers, corpus, cluster):
@@ -174,7 +189,7 @@ def test_changed_options_model_or_inputs_are_refused(two_workers, corpus, tmp_pa
         transliterate_files(inputs[:1], copy, scheduler="tcp://127.0.0.1:9", shard_lines=4, **options)
 
 
-def test_one_local_worker_from_the_command_line_writes_the_same(corpus, tmp_path, capsys):
+def test_one_local_worker_from_the_command_line_writes_the_same(corpus, two_workers, tmp_path, capsys):
     root, options, expected = corpus
     out = tmp_path / "out"
     code = main(["translit", "batch", str(root / "corpus"), str(root / "alone.txt"), "--output", str(out),
@@ -185,6 +200,7 @@ def test_one_local_worker_from_the_command_line_writes_the_same(corpus, tmp_path
     assert outputs(out) == expected_outputs(expected)
     summary = json.loads(captured.out.strip().splitlines()[-1])
     assert summary["shards"] == summary["shards_decoded"] == 3 and summary["words_per_s"] > 0
+    assert summary["model_words"] == two_workers[1].model_words  # one worker decodes as many words as two
     assert "lines to transliterate" in captured.err  # stderr is no terminal here: log lines, not a bar
 
 
@@ -215,12 +231,44 @@ def test_a_worker_killed_mid_job_changes_nothing(cluster, corpus, tmp_path):
     assert killer.killed not in client.run(os.getpid).values()
 
 
+class TableSizes(Progress):
+    """Records the size of every worker's shared-word tables after each shard."""
+
+    def __init__(self, client: Client):
+        self.client, self.sizes = client, []
+
+    def update(self, lines: int, words: int) -> None:
+        self.sizes += [size for sizes in self.client.run(word_table.sizes).values() for size in sizes]
+
+
+def test_a_full_shared_table_drops_words_and_changes_nothing(cluster, corpus, tmp_path, monkeypatch):
+    address, client = cluster
+    root, options, expected = corpus
+    monkeypatch.setattr(sharing, "TABLE_WORDS", 40)
+    monkeypatch.setattr(run, "GROUP_WORDS", 20)
+    watch = TableSizes(client)
+    summary = transliterate_files([root / "corpus", root / "alone.txt"], tmp_path / "out", scheduler=address,
+                                  shard_lines=4, progress=watch, **options)
+    assert outputs(tmp_path / "out") == expected_outputs(expected)
+    assert watch.sizes and max(watch.sizes) <= 40  # every worker holds at most TABLE_WORDS words of the job
+    # a word dropped from the table and needed again is decoded again
+    assert summary.model_words > distinct_words(inputs_text(root, ["corpus/a.txt", "corpus/sub/b.txt.gz",
+                                                                   "alone.txt"]))
+    assert not [size for sizes in client.run(word_table.sizes).values() for size in sizes]  # freed at the end
+
+
 def finished_shards(out: Path) -> int:
     manifest = out / STATE_DIR / "manifest.json"
     if not manifest.exists():
         return 0
     files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
     return sum(entry["shards"] if entry["complete"] else len(entry["done"]) for entry in files)
+
+
+def unfinished_shards(out: Path) -> set[int]:
+    """Of an unfinished single-file run: the shards not yet done."""
+    entry = json.loads((out / STATE_DIR / "manifest.json").read_text(encoding="utf-8"))["files"][0]
+    return set(range(entry["shards"])) - set(entry["done"])
 
 
 def test_a_run_killed_with_sigkill_resumes_with_only_the_missing_shards(cluster, corpus, tmp_path):
@@ -239,10 +287,12 @@ def test_a_run_killed_with_sigkill_resumes_with_only_the_missing_shards(cluster,
     finally:
         client.wait()
     assert client.returncode == -signal.SIGKILL, client.stderr.read().decode()
-    done = finished_shards(out)
+    done, missing = finished_shards(out), unfinished_shards(out)
     assert 0 < done < 30
     summary = transliterate_files([root / "resume.txt"], out, scheduler=address, shard_lines=1, **options)
     assert summary.shards_reused == done and summary.shards_decoded == 30 - done
+    lines = lines_of(inputs_text(root, ["resume.txt"]))  # a shard per line: the model decodes the missing ones' words
+    assert summary.model_words == distinct_words("".join(lines[shard] for shard in sorted(missing)))
     assert outputs(out) == {"resume.txt": expected["resume.txt"]} and summary.lines == 30
 
 

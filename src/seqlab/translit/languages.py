@@ -233,8 +233,10 @@ def shipped_model(code: str, direction: str = "roman-to-native") -> Path:
     path = shipped_dir(code, direction)
     if not (path / "config.json").is_file():
         which = "" if direction == "roman-to-native" else f" {direction}"
+        recipe = (f"bash scripts/train-language.sh {code}" if direction == "roman-to-native" else
+                  f"seqlab translit train --lang {code} --direction {direction} --run-dir DIR")
         raise SeqlabError(f"no shipped{which} model for '{code}' ({LANGUAGES[code].name}); give --model DIR "
-                          f"(train one with `bash scripts/train-language.sh {code}`); {available(direction)}")
+                          f"(train one with `{recipe}`); {available(direction)}")
     return path
 
 
@@ -242,7 +244,8 @@ def available(direction: str = "roman-to-native") -> str:
     """The languages there is data for (Dakshina's twelve) and those with a shipped model, in one line."""
     known = ", ".join(f"{code} ({lang.name})" for code, lang in LANGUAGES.items())
     shipped = ", ".join(shipped_languages(direction)) or "none"
-    return f"languages (Dakshina data): {known}; shipped models: {shipped}"
+    which = "" if direction == "roman-to-native" else f" {direction}"
+    return f"languages (Dakshina data): {known}; shipped{which} models: {shipped}"
 
 
 def user_dictionary_name(code: str) -> str:

@@ -1,5 +1,5 @@
 """The Dask side of a batch job: the cluster it runs on, the plugin that loads the model on every worker once,
-and the task that decodes one shard.
+and the tasks: the candidates of a group's new words (the first phase, sharing.py) and the decoding of one shard.
 
 Without --scheduler the job starts a local cluster of worker processes, one thread each (PyTorch decodes a word
 batch on one core best, and processes scale where threads would share the GIL). With it, the job first asks the
@@ -17,10 +17,11 @@ import logging
 import os
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Sequence
 
 from distributed import Client, LocalCluster, WorkerPlugin, get_worker
 from distributed.comm import connect
@@ -28,12 +29,14 @@ from distributed.comm import connect
 from seqlab.errors import SeqlabError, first_line
 from seqlab.translit.batch.model import ModelSpec
 from seqlab.translit.batch.options import BatchOptions
+from seqlab.translit.batch.word_table import prefill
 from seqlab.translit.cli.stream import TextStream
 from seqlab.translit.text.tokens import word_matches
 from seqlab.translit.transliterator import Transliterator
 
 CONNECT_TIMEOUT_S = 5.0
 WORKER_WAIT_S = 60.0
+POLL_S = 5.0  # how often a wait for results checks that the cluster still has workers
 PLUGIN_PREFIX = "seqlab-translit-"
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters (glibc malloc.h)
 
@@ -49,6 +52,7 @@ class ShardResult:
     words: int
     too_long: int
     unknown: dict[str, int] = field(default_factory=dict)
+    model_words: int = 0  # words the model decoded for it: those the shared table lacked (sharing.py)
 
 
 class TranslitPlugin(WorkerPlugin):
@@ -94,20 +98,40 @@ def _model(spec: ModelSpec) -> Transliterator:
     return _loaded[spec.key]
 
 
-def decode_shard(plugin_name: str, text: str, beam_size: Optional[int], context: bool) -> ShardResult:
-    """The task: `text` (whole lines) through `predict`'s TextStream, on this worker's model."""
+def decode_words(plugin_name: str, forms: list[str], beam_size: Optional[int]) -> dict[str, list]:
+    """The first-phase task (sharing.py): the scored candidates of `forms` (model forms), as sentence mode's cache
+    holds them; none when the decoding is greedy (it reads no candidates). Always decoded, never taken from this
+    worker's cache: the client counts them as the job's own decodings whichever worker ran them before."""
+    with _model_lock:
+        translit = _model(_plugin(plugin_name).spec)
+        beam = translit.settings(beam_size).beam_size
+        return {} if beam == 1 else dict(zip(forms, translit.scored_candidates(forms, beam)))
+
+
+def decode_shard(plugin_name: str, text: str, beam_size: Optional[int], context: bool, table_id: str = "",
+                 forms: Sequence[str] = ()) -> ShardResult:
+    """The task: `text` (whole lines) through `predict`'s TextStream, on this worker's model, after its words
+    `forms` are copied from the job's shared table (word_table.py) into the model's cache."""
+    plugin = _plugin(plugin_name)
+    written: list[str] = []
+    with _model_lock:
+        translit = _model(plugin.spec)
+        prefill(translit, table_id, forms, translit.settings(beam_size).beam_size)
+        computed = translit.candidate_cache.computed
+        stream = TextStream(translit, written.append, beam_size, 1, context=context)
+        stream.feed(text)
+        stream.finish()
+        computed = translit.candidate_cache.computed - computed
+    words = sum(1 for _ in word_matches(text, translit.direction, translit.lang))
+    return ShardResult("".join(written), words, stream.too_long, dict(stream.unknown), computed)
+
+
+def _plugin(plugin_name: str) -> TranslitPlugin:
     plugin = get_worker().plugins.get(plugin_name)
     if plugin is None:
         raise SeqlabError(f"worker {get_worker().address} lacks the seqlab plugin {plugin_name}; is it a worker of "
                           "this scheduler with seqlab installed?")
-    written: list[str] = []
-    with _model_lock:
-        translit = _model(plugin.spec)
-        stream = TextStream(translit, written.append, beam_size, 1, context=context)
-        stream.feed(text)
-        stream.finish()
-    words = sum(1 for _ in word_matches(text, translit.direction))
-    return ShardResult("".join(written), words, stream.too_long, dict(stream.unknown))
+    return plugin
 
 
 @contextmanager
@@ -171,3 +195,20 @@ def register_model(client: Client, spec: ModelSpec) -> str:
 
 def total_threads(client: Client) -> int:
     return sum(client.nthreads().values())
+
+
+class WorkerWatch:
+    """For a client that waits on results in polls: one line once the cluster has had no workers for
+    WORKER_WAIT_S (they all died, or were stopped), instead of waiting for ever."""
+
+    def __init__(self, client: Client):
+        self.client, self.idle_since = client, None
+
+    def check(self) -> None:
+        if total_threads(self.client):
+            self.idle_since = None
+        elif self.idle_since is None:
+            self.idle_since = time.monotonic()
+        elif time.monotonic() - self.idle_since > WORKER_WAIT_S:
+            raise SeqlabError(f"the cluster has had no workers for {WORKER_WAIT_S:.0f} s; start some (`dask "
+                              "worker`) and run the same command again to go on where it stopped")

@@ -113,6 +113,8 @@ class BatchSummary:
     shards_reused: int  # finished by an earlier run
     words_decoded: int  # by this run
     seconds: float  # this run's decoding time (cluster start and model loading included)
+    model_words: int = 0  # words whose candidates the model decoded in this run, all workers together (sharing.py:
+    # each distinct word once, however many workers; 0 for greedy decoding, which decodes every word as it comes)
 
     @property
     def words_per_s(self) -> float:
@@ -127,6 +129,7 @@ class BatchSummary:
                    if self.unknown_count else "no unknown characters")
         return (f"{self.lines:,} lines, {self.words:,} words in {self.files:,} file(s) → {self.output}\n"
                 f"decoded {self.shards_decoded:,} of {self.shards:,} shards{reused} in {self.seconds:,.1f} s: "
-                f"{self.words_per_s:,.0f} words/s\n"
+                f"{self.words_per_s:,.0f} words/s"
+                + (f" ({self.model_words:,} distinct words decoded by the model)" if self.model_words else "") + "\n"
                 f"{unknown}; {self.too_long:,} over-long words left as they are; "
                 f"{self.skipped_lines:,} bad lines skipped")

@@ -6,6 +6,8 @@ folder's RunLock, reads the shards of each file in order and submits them, at mo
 time so memory stays flat, and writes each finished shard and the manifest itself. Workers only decode, so they
 need neither the input files nor the output folder: a cluster of other machines works without a shared
 filesystem. A worker that dies loses only its running shard, which Dask gives to another worker.
+Before the shards of each group (as many as are in flight) are submitted, their distinct words are decoded once for
+the whole cluster and sent to every worker (sharing.py), so no two workers run the model for the same word.
 """
 from __future__ import annotations
 
@@ -20,8 +22,9 @@ from distributed import CancelledError, Client, Future, KilledWorker
 from seqlab.errors import SeqlabError
 from seqlab.io import RunLock, output_dir
 from seqlab.translit.batch.cluster import (
-    WORKER_WAIT_S,
+    POLL_S,
     ShardResult,
+    WorkerWatch,
     connect_cluster,
     decode_shard,
     register_model,
@@ -33,9 +36,10 @@ from seqlab.translit.batch.model import ModelSpec, resolve_model
 from seqlab.translit.batch.options import BatchOptions
 from seqlab.translit.batch.progress import BatchSummary, Progress
 from seqlab.translit.batch.shards import Shard, count_shards, read_shards
+from seqlab.translit.batch.sharing import GROUP_WORDS, WordSharing
 
-SHARDS_PER_THREAD = 2  # submitted ahead per worker thread: none idles between shards, and few wait in memory
-POLL_S = 5.0  # how often a wait for results checks that the cluster still has workers
+# in flight per worker thread (none idles between shards, few wait in memory), and a group's size (sharing.py)
+SHARDS_PER_THREAD = 2
 
 
 def transliterate_files(inputs: Iterable[str | os.PathLike], output: str | os.PathLike,
@@ -70,43 +74,81 @@ def fingerprint(options: BatchOptions, spec: ModelSpec, sources: list[InputFile]
 def _run(manifest: Manifest, options: BatchOptions, spec: ModelSpec, total_lines: int,
          progress: Progress) -> BatchSummary:
     todo = sum(len(manifest.missing(file_no)) for file_no in range(len(manifest.files)))
-    began, words = time.monotonic(), 0
+    began, words, job = time.monotonic(), 0, None
     if todo:
         with connect_cluster(options) as client:
             plugin = register_model(client, spec)
             progress.start(total_lines, manifest.totals()["lines"])
+            job = _Job(client, plugin, manifest, options, progress, spec)
             try:
-                words = _Job(client, plugin, manifest, options, progress).run()
+                words = job.run()
             finally:
                 progress.close()
+                job.sharing.close()
     totals, shards = manifest.totals(), sum(entry["shards"] for entry in manifest.files)
     return BatchSummary(str(manifest.out), len(manifest.files), totals["lines"], totals["words"],
                         "".join(sorted(totals["unknown"])), sum(totals["unknown"].values()), totals["too_long"],
-                        totals["skipped"], shards, todo, shards - todo, words, time.monotonic() - began)
+                        totals["skipped"], shards, todo, shards - todo, words, time.monotonic() - began,
+                        job.model_words if job else 0)
 
 
 class _Job:
-    """The submit-and-collect loop of one run: shards go out in file order, results are recorded as they come."""
+    """The submit-and-collect loop of one run: shards go out in file order, a group at a time after the group's
+    words are shared (sharing.py), and results are recorded as they come."""
 
-    def __init__(self, client: Client, plugin: str, manifest: Manifest, options: BatchOptions, progress: Progress):
+    def __init__(self, client: Client, plugin: str, manifest: Manifest, options: BatchOptions, progress: Progress,
+                 spec: ModelSpec):
         self.client, self.plugin, self.manifest = client, plugin, manifest
         self.options, self.progress = options, progress
         self.finished: queue.Queue = queue.Queue()  # futures, put there by Dask's done-callbacks
         self.pending: dict[Future, tuple[int, Shard]] = {}
         self.run_id, self.words = uuid.uuid4().hex[:8], 0
+        self.watch = WorkerWatch(client)
+        self.sharing = WordSharing(client, plugin, spec, options.beam_size, self.run_id, self.watch)
+        self.shard_model_words = 0  # decoded by the model inside shard tasks (words the shared table lacked)
+
+    @property
+    def model_words(self) -> int:
+        """Words the model decoded in this run, on all workers together."""
+        return self.sharing.model_words + self.shard_model_words
 
     def run(self) -> int:
         """Decode every missing shard; returns the words decoded."""
-        for file_no, shard in self._missing():
-            while len(self.pending) >= max(2, SHARDS_PER_THREAD * total_threads(self.client)):
-                self._collect()
-            future = self.client.submit(decode_shard, self.plugin, shard.text, self.options.beam_size,
-                                        self.options.context, key=f"translit-{self.run_id}-{file_no}-{shard.index}")
-            self.pending[future] = (file_no, Shard(shard.index, shard.first_line, shard.lines, "", shard.skipped))
-            future.add_done_callback(self.finished.put)
+        for group in self._groups():
+            self.sharing.share([forms for _, _, forms in group])
+            for file_no, shard, forms in group:
+                while len(self.pending) >= self._window():
+                    self._collect()
+                self._submit(file_no, shard, forms)
         while self.pending:
             self._collect()
         return self.words
+
+    def _groups(self) -> Iterator[list[tuple[int, Shard, list[str]]]]:
+        """The missing shards with their words, in groups of as many as are in flight, or fewer once a group has
+        GROUP_WORDS distinct words (so that a group's words and the next's fit in the shared table together)."""
+        group: list[tuple[int, Shard, list[str]]] = []
+        words: set[str] = set()
+        for file_no, shard in self._missing():
+            forms = self.sharing.forms(shard.text)
+            group.append((file_no, shard, forms))
+            words.update(forms)
+            if len(group) >= self._window() or len(words) >= GROUP_WORDS:
+                yield group
+                group, words = [], set()
+        if group:
+            yield group
+
+    def _window(self) -> int:
+        """Shards in flight at most, and in a group at most."""
+        return max(2, SHARDS_PER_THREAD * total_threads(self.client))
+
+    def _submit(self, file_no: int, shard: Shard, forms: list[str]) -> None:
+        future = self.client.submit(decode_shard, self.plugin, shard.text, self.options.beam_size,
+                                    self.options.context, self.sharing.table_id, forms,
+                                    key=f"translit-{self.run_id}-{file_no}-{shard.index}")
+        self.pending[future] = (file_no, Shard(shard.index, shard.first_line, shard.lines, "", shard.skipped))
+        future.add_done_callback(self.finished.put)
 
     def _missing(self) -> Iterator[tuple[int, Shard]]:
         """The shards no earlier run finished, read in order (a file is read only as far as its last one)."""
@@ -127,22 +169,15 @@ class _Job:
         counts = {"lines": shard.lines, "words": result.words, "too_long": result.too_long, "skipped": shard.skipped}
         self.manifest.record(file_no, shard.index, result.text, counts, result.unknown)
         self.words += result.words
+        self.shard_model_words += result.model_words
         self.progress.update(shard.lines, result.words)
 
     def _next_finished(self) -> Future:
-        idle_since = None
         while True:
             try:
                 return self.finished.get(timeout=POLL_S)
             except queue.Empty:
-                pass
-            if total_threads(self.client):
-                idle_since = None
-            elif idle_since is None:
-                idle_since = time.monotonic()
-            elif time.monotonic() - idle_since > WORKER_WAIT_S:
-                raise SeqlabError(f"the cluster has had no workers for {WORKER_WAIT_S:.0f} s; start some (`dask "
-                                  "worker`) and run the same command again to go on where it stopped")
+                self.watch.check()
 
     def _result(self, future: Future, file_no: int, shard: Shard) -> ShardResult:
         where = (f"{self.manifest.sources[file_no].path} lines {shard.first_line:,}–"
