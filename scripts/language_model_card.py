@@ -10,6 +10,7 @@ and with context), read from the model folder (config.json, metrics.jsonl) and t
 from __future__ import annotations
 
 import json
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -45,6 +46,8 @@ def card(lang: str, folder: Path, test: dict, sentences: dict) -> str:
     reference = f"{entry.indicxlit_top1:.2f} %" if entry.indicxlit_top1 else "not reported"
     words, context = sentences.get("word by word", {}), sentences.get("with context", {})
     sources = ", ".join(s["name"] for s in decoding.get("prior_sources", [])) or "wikipedia"
+    prior, lexicon = (next((n for n in (name, f"{name}.gz") if (folder / n).is_file()), name)
+                      for name in ("prior.tsv", "lexicon.tsv"))
     bullets = [
         f"Network: {model['cell'].upper()} encoder–decoder, embedding {model['embedding_size']}, hidden "
         f"{model['hidden_size']}, {model['encoder_layers']}+{model['decoder_layers']} layers, bidirectional encoder: "
@@ -52,15 +55,16 @@ def card(lang: str, folder: Path, test: dict, sentences: dict) -> str:
         f"{model['target_vocab']} target symbols (4 specials included). Folder size {folder_megabytes(folder):.1f} MB.",
         f"Training data: {data.get('train_pairs', 0):,} pairs: the Dakshina v1.0 {entry.name} lexicon's train split "
         f"(CC BY-SA 4.0) {extra}. Selected on Dakshina dev ({data.get('dev_pairs', 0):,} pairs).",
-        f"Training: {epochs} epochs in {minutes:.1f} minutes (device {train.get('device')}, precision "
+        f"Training: {epochs} epochs in {minutes:.1f} minutes (device {train.get('device')}, "
+        f"{os.environ.get('OMP_NUM_THREADS', 'all')} CPU thread(s), precision "
         f"{train.get('precision', 'fp32')}), best greedy dev accuracy {best_dev:.4f}; "
         f"`bash scripts/train-language.sh {lang}` reproduces it.",
         f"Default decoding: beam {decoding.get('beam_size')}, length penalty α = {decoding.get('length_penalty')}, "
         f"word prior λ = {decoding.get('prior_weight')}, lexicon weight μ = {decoding.get('lexicon_weight')}, tuned "
         "on dev.",
-        f"`prior.tsv`: word prior from {sources} (every line equal to a Dakshina romanized dev/test sentence dropped "
+        f"`{prior}`: word prior from {sources} (every line equal to a Dakshina romanized dev/test sentence dropped "
         "before counting; Wikipedia text via Dakshina, CC BY-SA 4.0; wordfreq data CC BY-SA 4.0).",
-        "`lexicon.tsv`: the training pairs (lexicon memory). `context.tsv.gz`: word bigrams of the same leak-free "
+        f"`{lexicon}`: the training pairs (lexicon memory). `context.tsv.gz`: word bigrams of the same leak-free "
         f"text, κ = {decoding.get('context_weight')} tuned on the tune half of the dev sentences.",
     ]
     rows = [("top-1 per pair", f"{100 * test['accuracy']:.2f} %", ""),

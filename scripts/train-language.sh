@@ -14,7 +14,7 @@
 # 2. attach the leak-free word prior (the language's Wikipedia sample with every Dakshina dev/test sentence
 #    dropped, + wordfreq for bn hi ta ur) and tune beam-10 reranking on dev;
 # 3. count the bigram context model on the same text and tune its weight on the tune half of the dev sentences;
-# 4. copy what inference needs (and metrics.jsonl: the training minutes) and write MODEL_CARD.md with the test
+# 4. copy what inference needs (and metrics.jsonl: the training minutes; the word lists gzip-compressed) and write MODEL_CARD.md with the test
 #    and dev-sentence scores (scripts/language_model_card.py).
 # Environment: RUN (run folder, default runs/shipped-<lang>), DEST (default the package's pretrained/<lang>),
 # EPOCHS, BUDGET, HIDDEN, PAIRS_PER_S, DEVICE (auto: a GPU when there is one), THREADS (torch threads, default 2), TRAIN_ARGS (more
@@ -46,8 +46,12 @@ $bin/seqlab translit train --lang "$lang" $extra --cell lstm --emb 64 --hidden "
 $bin/seqlab translit prior --model "$run" --lang "$lang" --beam-size 10
 $bin/seqlab translit context --model "$run" --lang "$lang"
 mkdir -p "$dest" "$run/eval"
-cp "$run/config.json" "$run/vocab.json" "$run/prior.tsv" "$run/lexicon.tsv" "$run/context.tsv.gz" \
-    "$run/metrics.jsonl" "$dest/"
+cp "$run/config.json" "$run/vocab.json" "$run/context.tsv.gz" "$run/metrics.jsonl" "$dest/"
+# The word lists gzip-compressed (a third of the size; words/counts.py reads either form): eleven languages in the
+# clear would not fit the 150 MB budget.
+rm -f "$dest/prior.tsv" "$dest/lexicon.tsv"
+gzip -9n < "$run/prior.tsv" > "$dest/prior.tsv.gz"
+gzip -9n < "$run/lexicon.tsv" > "$dest/lexicon.tsv.gz"
 cp "$run/best.safetensors" "$dest/model.safetensors"
 $bin/seqlab translit evaluate --model "$dest" --lang "$lang" --split test --top-k 5 --out "$run/eval" --json \
     | tail -n 1 > "$run/eval/test.json"

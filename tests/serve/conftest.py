@@ -22,8 +22,9 @@ def tiny_lyrics_model(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory, tiny_lyrics_model):
     folder = tmp_path_factory.mktemp("serve")
-    running = Server("--lyrics-model", str(tiny_lyrics_model), "--user-dictionary", str(folder / "userdict.tsv"),
-                     "--max-words", "50", "--max-body", "4096", "--max-batch", "16", "--max-lyrics-length", "200",
+    running = Server("--lang", "hi", "--lyrics-model", str(tiny_lyrics_model),
+                     "--user-dictionary", str(folder / "userdict.tsv"), "--max-words", "50", "--max-body", "4096",
+                     "--max-batch", "16", "--max-lyrics-length", "200",
                      "--header-timeout", "2", "--body-timeout", "2", "--max-connections", "32", log_dir=folder)
     yield running
     running.stop()

@@ -28,6 +28,17 @@ def test_defaults_are_loopback_and_no_cors():
     assert options.host == "127.0.0.1" and options.cors_origin is None and not options.read_only
 
 
+def test_by_default_every_shipped_language_is_served_and_a_lang_narrows_it():
+    from seqlab.serve.config import ServeOptions
+    from seqlab.serve.languages import model_sources
+    from seqlab.translit.languages import LANGUAGES, shipped_languages
+
+    assert shipped_languages() == list(LANGUAGES)  # all twelve ship a model
+    served = model_sources(ServeOptions())  # Hindi first: the editor's and the language-less routes' default
+    assert served[0] == ("hi", None) and sorted(served) == [(code, None) for code in sorted(LANGUAGES)]
+    assert model_sources(ServeOptions(lang=["ta", "hi"])) == [("ta", None), ("hi", None)]
+
+
 def test_warm_up_decodes_every_length_without_filling_the_cache():
     """The start-up warm-up runs the real decoder on made-up words, but answers no one: nothing is cached or
     counted, so /healthz and /metrics start from zero."""

@@ -18,8 +18,8 @@ REQUIRED = [(case.word, " ".join(case.previous) or None, case.first) for case in
 def rescoring_server(tmp_path_factory):
     """`seqlab serve --rescorers --beam-size 10`: the CLI's default decoding."""
     folder = tmp_path_factory.mktemp("serve-rescorers")
-    running = Server("--rescorers", "--beam-size", "10", "--user-dictionary", str(folder / "userdict.tsv"),
-                     log_dir=folder)
+    running = Server("--lang", "hi", "--rescorers", "--beam-size", "10",
+                     "--user-dictionary", str(folder / "userdict.tsv"), log_dir=folder)
     yield running
     running.stop()
 

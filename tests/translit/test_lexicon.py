@@ -1,6 +1,7 @@
 """Lexicon memory: words the model was taught are always offered, ranked by the one scoring rule."""
 from __future__ import annotations
 
+import gzip
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -11,7 +12,9 @@ from translit_helpers import LEGACY_RUN
 from seqlab.errors import CheckpointError
 from seqlab.translit.data.corpus import Pair
 from seqlab.translit.transliterator import load_transliterator
+from seqlab.translit.words import counts as counts_module
 from seqlab.translit.words.lexicon import LEXICON_FILE, Lexicon
+from seqlab.translit.words.prior import PRIOR_FILE, WordPrior
 
 
 def test_lexicon_round_trips_case_insensitively_and_refuses_corrupt_files(tmp_path):
@@ -42,3 +45,21 @@ def test_taught_words_are_offered_and_the_lexicon_weight_can_put_them_first(mode
     assert translit.transliterate([word], beam_size=5, lexicon_weight=100.0) == [taught]
     scored = {c.word: c for c in translit.scored_candidates([word], 5)[0]}
     assert scored[taught].lexicon_count == 4 and scored[taught].log_prob < 0  # scored by forced decoding
+
+
+def test_gzip_compressed_word_lists_load_like_plain_ones(tmp_path, monkeypatch):
+    """Shipped models keep prior.tsv and lexicon.tsv as .gz; both forms read alike, and a .gz is bounded too."""
+    plain, packed = tmp_path / "plain", tmp_path / "packed"
+    plain.mkdir(), packed.mkdir()
+    files = {LEXICON_FILE: "delhi\tदिल्ली\t3\nghar\tघर\t1\n", PRIOR_FILE: "घर\t3\nपानी\t2\n"}
+    for name, text in files.items():
+        (plain / name).write_text(text, encoding="utf-8")
+        (packed / f"{name}.gz").write_bytes(gzip.compress(text.encode("utf-8")))
+    assert Lexicon.load(packed).entries == Lexicon.load(plain).entries and Lexicon.load(packed).lookup("ghar")
+    assert WordPrior.load(packed).counts == WordPrior.load(plain).counts == {"घर": 3, "पानी": 2}
+    monkeypatch.setattr(counts_module, "MAX_COUNT_FILE_BYTES", 16)  # a gzip bomb stops at the cap, in one line
+    with pytest.raises(CheckpointError, match=r"lexicon.tsv.gz: over 0 MB uncompressed; delete the file"):
+        Lexicon.load(packed)
+    (packed / f"{PRIOR_FILE}.gz").write_bytes(b"not gzip at all")
+    with pytest.raises(CheckpointError, match=r"prior.tsv.gz: not a gzip-compressed UTF-8 file .*run `seqlab transl"):
+        WordPrior.load(packed)

@@ -16,7 +16,7 @@ from seqlab.errors import SeqlabError
 from seqlab.serve.config import ServeOptions
 from seqlab.serve.engine import TranslitEngine
 from seqlab.translit.config import DIRECTIONS
-from seqlab.translit.languages import LANGUAGES, language, shipped_languages, shipped_model
+from seqlab.translit.languages import DEFAULT_LANG, LANGUAGES, language, shipped_languages, shipped_model
 from seqlab.translit.words.user_dictionary import UserDictionary, default_user_dictionary_path
 
 if TYPE_CHECKING:  # torch is imported when the models load, not when `seqlab --help` imports this module
@@ -70,8 +70,8 @@ def model_sources(options: ServeOptions) -> list[tuple[Optional[str], Optional[s
         else:
             sources.append((None, item))
     sources += [(language(code).code, None) for code in options.lang or []]
-    if not sources:
-        sources = [(code, None) for code in shipped_languages()]
+    if not sources:  # the default language first: it is the editor's and the language-less routes' default
+        sources = [(code, None) for code in sorted(shipped_languages(), key=lambda code: code != DEFAULT_LANG)]
     if not sources:
         raise SeqlabError("no shipped transliteration model is installed; give --model DIR")
     return sources

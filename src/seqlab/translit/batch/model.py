@@ -26,6 +26,7 @@ from seqlab.translit.model.checkpoint import CONFIG, VOCAB, read_config, weights
 from seqlab.translit.model.rescorers import RESCORERS_DIR
 from seqlab.translit.transliterator import Transliterator, load_transliterator, model_direction, model_lang
 from seqlab.translit.words.bigrams import CONTEXT_FILE
+from seqlab.translit.words.counts import count_file
 from seqlab.translit.words.lexicon import LEXICON_FILE
 from seqlab.translit.words.prior import PRIOR_FILE
 from seqlab.translit.words.user_dictionary import UserDictionary, default_user_dictionary_path
@@ -113,7 +114,8 @@ def _user_pairs(options: BatchOptions, lang: str) -> tuple[tuple[str, str], ...]
 def decoding_files(folder: Path, rescorers: bool) -> list[Path]:
     """The files `load_transliterator` reads from a model folder (those that exist)."""
     files = [folder / CONFIG, folder / VOCAB, weights_file(folder)]
-    files += [folder / name for name in (PRIOR_FILE, LEXICON_FILE, CONTEXT_FILE) if (folder / name).is_file()]
+    files += [path for name in (PRIOR_FILE, LEXICON_FILE) if (path := count_file(folder, name)) is not None]
+    files += [folder / CONTEXT_FILE] if (folder / CONTEXT_FILE).is_file() else []
     if rescorers and (folder / RESCORERS_DIR).is_dir():
         files += sorted(p for p in (folder / RESCORERS_DIR).rglob("*") if p.is_file() and not p.name.startswith("."))
     return files

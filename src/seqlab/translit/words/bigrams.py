@@ -21,7 +21,6 @@ one half of Dakshina's dev sentences (`seqlab translit context`) and saved as `d
 from __future__ import annotations
 
 import gzip
-import io
 import math
 from collections import Counter
 from pathlib import Path
@@ -32,7 +31,7 @@ import numpy as np
 from seqlab.errors import CheckpointError
 from seqlab.io import atomic_path
 from seqlab.translit.languages import DEFAULT_LANG, language
-from seqlab.translit.words.counts import read_counts
+from seqlab.translit.words.counts import read_count_lines, read_counts
 from seqlab.translit.words.prior import WordPrior
 
 CONTEXT_FILE = "context.tsv.gz"
@@ -98,17 +97,9 @@ class BigramContext:
         if not path.is_file():
             return None
         hint = "; delete it and run `seqlab translit context` again"
-        try:
-            with gzip.open(path, "rb") as handle:
-                raw = handle.read(MAX_CONTEXT_BYTES + 1)
-            if len(raw) > MAX_CONTEXT_BYTES:
-                raise CheckpointError(f"{path}: over {MAX_CONTEXT_BYTES >> 20} MB uncompressed{hint}")
-            text = raw.decode("utf-8")
-        except (OSError, EOFError, UnicodeDecodeError) as exc:
-            raise CheckpointError(f"{path}: not a gzip-compressed UTF-8 file ({exc}){hint}") from None
+        lines = read_count_lines(path, CheckpointError, hint, MAX_CONTEXT_BYTES)
         counts: dict[str, Counter] = {}
         keys = [lambda v: v == START or word_pattern.fullmatch(v), word_pattern.fullmatch]
-        lines = (line.rstrip("\n") for line in io.StringIO(text))
         for (previous, word), count in read_counts(lines, path, keys,
                                                    "PREVIOUS<TAB>WORD<TAB>COUNT", CheckpointError, hint, min_count=1):
             counts.setdefault(previous, Counter())[word] += count

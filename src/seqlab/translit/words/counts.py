@@ -5,14 +5,48 @@ WORD, COUNT), and the word counts `seqlab translit prior --source FILE.tsv` read
 each refuses the same things in the same words: a line of the wrong shape, and, as the corpus reader does
 (data/corpus.py), a count of more than `MAX_COUNT_DIGITS` digits — real counts are small, and a huge one would
 stop `int()` (over 4300 digits) or overflow the float arithmetic of the prior — each as a one-line error naming
-FILE:LINE, never a traceback.
+FILE:LINE, never a traceback. Shipped models keep `prior.tsv` and `lexicon.tsv` gzip-compressed (`count_file`
+finds either form): twelve languages' word lists in the clear would not fit the 150 MB the package allows them.
 """
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 from seqlab.translit.data.corpus import MAX_COUNT_DIGITS
+
+MAX_COUNT_FILE_BYTES = 256 * 2**20  # uncompressed; the largest shipped word list is a few MB
+
+
+def count_file(folder: Path, name: str) -> Path | None:
+    """`folder/name`, else its gzip-compressed form `folder/name.gz`; None when the folder has neither."""
+    for path in (Path(folder) / name, Path(folder) / f"{name}.gz"):
+        if path.is_file():
+            return path
+    return None
+
+
+def read_count_lines(path: Path, error: type[Exception], hint: str = "", max_bytes: int | None = None) -> list[str]:
+    """The lines of a UTF-8 count file, gunzipped when its name ends in .gz; at most `max_bytes` of text (default
+    MAX_COUNT_FILE_BYTES), so a hostile or broken file (a gzip bomb) is a one-line `error` ending in `hint`, not
+    unbounded memory."""
+    max_bytes = MAX_COUNT_FILE_BYTES if max_bytes is None else max_bytes
+    try:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as handle:
+                raw = handle.read(max_bytes + 1)
+        else:
+            with path.open("rb") as handle:
+                raw = handle.read(max_bytes + 1)
+        if len(raw) > max_bytes:
+            raise error(f"{path}: over {max_bytes >> 20} MB uncompressed{hint}")
+        return raw.decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        kind = "a gzip-compressed UTF-8 file" if path.suffix == ".gz" else "UTF-8"
+        raise error(f"{path}: not {kind} ({exc.reason}){hint}") from None
+    except (OSError, EOFError) as exc:
+        raise error(f"{path}: not a gzip-compressed UTF-8 file ({exc}){hint}") from None
 
 
 def read_counts(lines: Iterable[str], path: Path, keys: Sequence[Callable[[str], object]], layout: str,

@@ -16,7 +16,7 @@ from seqlab.errors import CheckpointError
 from seqlab.io import write_text_atomic
 from seqlab.translit.data.corpus import Pair
 from seqlab.translit.decoding.word_form import model_form
-from seqlab.translit.words.counts import read_counts
+from seqlab.translit.words.counts import count_file, read_count_lines, read_counts
 
 LEXICON_FILE = "lexicon.tsv"
 
@@ -48,17 +48,12 @@ class Lexicon:
 
     @classmethod
     def load(cls, folder: Path) -> "Lexicon | None":
-        path = Path(folder) / LEXICON_FILE
-        if not path.is_file():
+        path = count_file(folder, LEXICON_FILE)
+        if path is None:
             return None
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except UnicodeDecodeError as exc:
-            raise CheckpointError(f"{path}: not UTF-8 ({exc.reason}); delete it to decode without lexicon memory") \
-                from None
-        entries: dict[str, Counter] = defaultdict(Counter)
         hint = "; delete the file to decode without lexicon memory"
-        for (roman, native), count in read_counts(lines, path, [bool, bool], "ROMAN<TAB>NATIVE<TAB>COUNT",
-                                                  CheckpointError, hint):
+        entries: dict[str, Counter] = defaultdict(Counter)
+        for (roman, native), count in read_counts(read_count_lines(path, CheckpointError, hint), path, [bool, bool],
+                                                  "ROMAN<TAB>NATIVE<TAB>COUNT", CheckpointError, hint):
             entries[model_form(roman)][native] += count
         return cls(dict(entries))

@@ -20,7 +20,7 @@ from typing import Iterable
 from seqlab.errors import CheckpointError, DataError
 from seqlab.io import write_text_atomic
 from seqlab.translit.languages import DEFAULT_LANG, language
-from seqlab.translit.words.counts import read_counts
+from seqlab.translit.words.counts import count_file, read_count_lines, read_counts
 
 PRIOR_FILE = "prior.tsv"
 DEVANAGARI_WORD = language(DEFAULT_LANG).word  # Hindi's words, as before languages were added
@@ -88,14 +88,9 @@ class WordPrior:
 
     @classmethod
     def load(cls, folder: Path, lang: str = DEFAULT_LANG) -> "WordPrior | None":
-        path = Path(folder) / PRIOR_FILE
-        if not path.is_file():
+        path = count_file(folder, PRIOR_FILE)
+        if path is None:
             return None
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except UnicodeDecodeError as exc:
-            raise CheckpointError(f"{path}: not UTF-8 ({exc.reason}); delete it and run "
-                                  "`seqlab translit prior`") from None
-        counts = parse_counts(lines, path, CheckpointError,
-                              "; delete the file and run `seqlab translit prior` again", lang)
+        hint = "; delete the file and run `seqlab translit prior` again"
+        counts = parse_counts(read_count_lines(path, CheckpointError, hint), path, CheckpointError, hint, lang)
         return cls(counts)
