@@ -37,6 +37,7 @@ import httpx
 
 from seqlab.translit.evaluation.sentences import WerReport, load_sentences, score_sentence
 from seqlab.translit.text.tokens import tokens
+from typeahead_corrections import SWEEP, Corrections, Typed, sweep
 
 K = 5
 
@@ -83,8 +84,9 @@ def committed_word(key: Key, found: list[str]) -> str | None:
 class Typist:
     """One editor session against `url`: its request cache and counters."""
 
-    def __init__(self, client: httpx.Client, url: str, every_prefix: bool) -> None:
-        self.client, self.url, self.every_prefix = client, url, every_prefix
+    def __init__(self, client: httpx.Client, url: str, every_prefix: bool,
+                 corrections: Corrections | None = None) -> None:
+        self.client, self.url, self.every_prefix, self.corrections = client, url, every_prefix, corrections
         self.cache: dict[tuple[str, str], list[str]] = {}
         self.requests = self.keystrokes = 0
 
@@ -98,9 +100,11 @@ class Typist:
             self.requests += 1
         return self.cache[key]
 
-    def line(self, text: str) -> tuple[list[str], list[list[str]]]:
-        """The words the editor commits in the line, and the candidates each was shown."""
-        words, shown, committed = [], [], []
+    def line(self, text: str, reference: str) -> Typed:
+        """The words the editor commits in the line, the candidates each was shown, and (with `corrections`) the
+        re-readings offered after each commit."""
+        typed = Typed(reference, [], [])
+        committed, as_typed, at = [], [], []  # the line's words as they stand, as typed, their index in typed.words
         for key in line_keys(text, self.every_prefix):
             self.keystrokes += 1
             if key.ask:
@@ -108,32 +112,45 @@ class Typist:
             if key.commits:
                 found = self.candidates(key.commits, committed[-2:]) if key.kind == "word" else []
                 word = committed_word(key, found)
+                if key.kind == "word":
+                    typed.words.append(word)
+                    typed.shown.append(found)
                 if word is not None:
                     committed.append(word)
-                if key.kind == "word":
-                    words.append(word)
-                    shown.append(found)
-        return words, shown
+                    as_typed.append(key.commits.lower() if key.kind == "word" else key.commits)
+                    at.append(len(typed.words) - 1 if key.kind == "word" else None)
+                    if self.corrections is not None and key.kind == "word":
+                        self.corrections.after_commit(committed, as_typed, at, typed.words, typed.offers)
+        return typed
 
 
-def run(url: str, limit: int | None, every_prefix: bool) -> dict:
-    romans, natives = load_sentences("hi", "report")
+def run(url: str, limit: int | None, every_prefix: bool, half: str = "report", window: int = 0,
+        accept: float | None = None) -> dict:
+    """The keystroke figures; with a correction `window`, also the corrections (typeahead_corrections.py): their
+    δ sweep when only recording, or the figures of accepting those of margin ≥ `accept` while typing."""
+    romans, natives = load_sentences("hi", half)
     romans, natives = romans[:limit], natives[:limit]
-    report, picks, start = WerReport(), 0, time.perf_counter()
+    report, picks, start, lines = WerReport(), 0, time.perf_counter(), []
     with httpx.Client(timeout=60) as client:
-        typist = Typist(client, url, every_prefix)
+        corrections = Corrections(client, url, window, accept) if window else None
+        typist = Typist(client, url, every_prefix, corrections)
         for roman, native in zip(romans, natives):
-            words, shown = typist.line(roman)
+            typed = typist.line(roman, native)
             before = report.errors["choice"]
-            score_sentence(report, native, words, Shown(shown))
+            score_sentence(report, native, typed.words, Shown(typed.shown))
             picks += report.errors["choice"] - before
+            lines.append((typed, Shown(typed.shown)))
     n = max(report.reference_words, 1)
-    return {"sentences": len(romans), "reference_words": report.reference_words, "wer": round(report.wer, 4),
-            "non_first_pick": round(report.errors["choice"] / n, 4),
-            "not_offered": round(report.errors["spelling"] / n, 4),
-            "split_join": round(report.errors["split/join"] / n, 4),
-            "keystrokes_per_word": round((typist.keystrokes + picks) / n, 3), "requests": typist.requests,
-            "seconds": round(time.perf_counter() - start, 1)}
+    result = {"half": half, "sentences": len(romans), "reference_words": report.reference_words,
+              "wer": round(report.wer, 4), "non_first_pick": round(report.errors["choice"] / n, 4),
+              "not_offered": round(report.errors["spelling"] / n, 4),
+              "split_join": round(report.errors["split/join"] / n, 4),
+              "keystrokes_per_word": round((typist.keystrokes + picks) / n, 3), "requests": typist.requests,
+              "seconds": round(time.perf_counter() - start, 1)}
+    if corrections is not None:
+        result["reread_requests"] = corrections.requests
+        result["corrections"] = sweep(lines, SWEEP if accept is None else (accept,), accepted=accept is not None)
+    return result
 
 
 def start_server(args: str) -> tuple[subprocess.Popen, str]:
@@ -165,10 +182,24 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="Only the first N report-half sentences.")
     parser.add_argument("--words-only", action="store_true", help="Ask for whole words only, not every prefix "
                         "(the same WER, far fewer requests).")
+    parser.add_argument("--half", choices=("tune", "report"), default="report",
+                        help="Which half of the dev sentences to type (choose thresholds on tune).")
+    parser.add_argument("--corrections", type=int, default=0, metavar="N",
+                        help="After each commit, ask POST /reread about the last N committed words (one-key "
+                        "corrections, typeahead_corrections.py); without --accept-margin, record and sweep δ.")
+    parser.add_argument("--accept-margin", type=float, metavar="DELTA",
+                        help="With --corrections: accept every offer of margin ≥ DELTA while typing.")
     options = parser.parse_args()
+    if options.accept_margin is not None and not options.corrections:
+        parser.error("--accept-margin needs --corrections N")
     process, url = (None, options.url) if options.url else start_server(options.serve_args)
     try:
-        print(run(url, options.limit, not options.words_only))
+        result = run(url, options.limit, not options.words_only, options.half, options.corrections,
+                     options.accept_margin)
+        rows = result.pop("corrections", [])
+        print(result)
+        for row in rows:
+            print(row)
     finally:
         if process is not None:
             process.terminate()

@@ -17,7 +17,8 @@ from seqlab.serve.app import add_routes
 
 SURROGATES = "\ud800kal\udfff"
 BAD_PATH_TEXT = "%ED%A0%80kal%FF"  # a UTF-8-encoded surrogate and a stray byte, percent-encoded
-VALID = {"roman": "kal", "native": "कल", "lang": "hi", "prompt": "Hello", "text": "ghar", "words": ["ghar"]}
+VALID = {"roman": "kal", "native": "कल", "lang": "hi", "prompt": "Hello", "text": "ghar", "words": ["ghar"],
+         "committed": ["घर"]}
 
 
 def _leaf_routes(routes) -> list:
@@ -83,7 +84,7 @@ CASES = _requests()
 def test_the_walk_reaches_every_endpoint_with_a_body():
     spoiled = {(method, path) for method, path, _, field in CASES if field}
     assert {("POST", "/transliterate"), ("POST", "/learn"), ("DELETE", "/learn"),
-            ("POST", "/lyrics/generate")} <= spoiled
+            ("POST", "/lyrics/generate"), ("POST", "/reread")} <= spoiled
 
 
 @pytest.mark.parametrize("method,path,body,field", CASES,

@@ -22,6 +22,7 @@ from seqlab.cache import LruCache
 from seqlab.serve.batching import MicroBatcher
 from seqlab.serve.config import ServeOptions
 from seqlab.translit.decoding.word_form import model_form, too_long
+from seqlab.translit.text.reread import Reread, reread
 from seqlab.translit.text.tokens import word_matches
 from seqlab.translit.text.typeahead import context_word
 from seqlab.translit.transliterator import Transliterator
@@ -132,6 +133,11 @@ class TranslitEngine:
             words += decoded
             long_words += left
         return "".join(pieces), words, long_words
+
+    async def reread(self, words: Sequence[str], committed: Sequence[str], before: Optional[str]) -> list[Reread]:
+        """The earlier of the last few committed words that sentence mode reads otherwise (text/reread.py)."""
+        await self.fresh_dictionary()
+        return await self.run(reread, self.translit, words, committed, before)
 
     async def _decode_in_pieces(self, chunk: str) -> None:
         """A chunk is whole lines, and one line may be long (20,000 characters, thousands of words): its words are

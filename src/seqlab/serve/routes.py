@@ -10,9 +10,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import Field
 
+from seqlab.errors import SeqlabError
 from seqlab.serve.languages import LanguageList, ServedLanguage
 from seqlab.serve.limits import ApiError, RequestBody, check_k, check_previous_words, check_word, check_words
 from seqlab.serve.lyrics import LyricsRequest
+from seqlab.translit.text.reread import MAX_REREAD
 
 router = APIRouter()
 
@@ -27,6 +29,16 @@ class TransliterateRequest(RequestBody):
     k: Optional[int] = Field(None, description="Candidates per word (words mode).")
     prev: Optional[list[str]] = Field(None, description="Words mode: the up to two words before the cursor, as they "
                                       "stand in the text; each word is ranked as the word after them.")
+
+
+class RereadRequest(RequestBody):
+    """The last few words typed and what each now stands as (text/reread.py)."""
+
+    lang: Optional[str] = Field(None, description="Language code (GET /languages; default: the server's first).")
+    words: list[str] = Field(..., description=f"The last 1-{MAX_REREAD} words of a line as typed (romanized).")
+    committed: list[str] = Field(..., description="Each word as it now stands in the text (the same word: kept as "
+                                 "typed, never re-read).")
+    before: Optional[str] = Field(None, description="The word before them as it stands (none: they start the line).")
 
 
 class LearnRequest(RequestBody):
@@ -103,6 +115,18 @@ async def transliterate(request: Request, body: TransliterateRequest) -> dict:
     previous = check_previous_words(body.prev or [])
     return {"result": await served.engine.words(body.words, k, previous),
             "unknown_characters": served.engine.unknown_characters(body.words)}
+
+
+@router.post("/reread", summary="Earlier committed words that the words typed after them read otherwise")
+async def reread(request: Request, body: RereadRequest) -> dict:
+    """Sentence mode's reading of the window, for each earlier word it reads otherwise: its position, the word, and
+    the margin (best path score minus the best path keeping the committed word); a client offers the clear ones."""
+    served = _language(request, body.lang)
+    try:
+        found = await served.engine.reread(body.words, body.committed, body.before)
+    except SeqlabError as exc:
+        raise ApiError(400, str(exc)) from None
+    return {"result": [{"index": r.index, "word": r.word, "margin": r.margin} for r in found]}
 
 
 def _check_learn(request: Request, body: LearnRequest, need_native: bool) -> ServedLanguage:

@@ -61,12 +61,14 @@ class Lattice:
             self._scored_with = (context, prior)
         return self._transitions
 
+    def joint_emissions(self) -> list[np.ndarray]:
+        """Each position's emissions over `options()`: a learned word (or no candidate) is one option scored 0."""
+        return [np.zeros(1) if learned or not len(e) else e for learned, e in zip(self.learned, self.emissions)]
+
     def _joint(self, context: BigramContext, weight: float, prior: WordPrior) -> list[int]:
         """Viterbi; a learned word is the only candidate of its position, an empty list a single empty one."""
-        emissions = [np.zeros(1) if learned or not len(e) else e
-                     for learned, e in zip(self.learned, self.emissions)]
         start, transitions = self.tables(context, prior)
-        path = best_path(emissions, start, transitions, weight)
+        path = best_path(self.joint_emissions(), start, transitions, weight)
         return [i if not learned and len(c) else (0 if len(c) else -1)
                 for i, learned, c in zip(path, self.learned, self.candidates)]
 
@@ -89,6 +91,22 @@ def best_path(emissions: Sequence[np.ndarray], start: np.ndarray, transitions: S
     for pointers in reversed(back):
         path.append(int(pointers[path[-1]]))
     return path[::-1]
+
+
+def path_scores(emissions: Sequence[np.ndarray], start: np.ndarray, transitions: Sequence[np.ndarray],
+                weight: float) -> list[np.ndarray]:
+    """For each word and candidate, the score of the best path through that candidate (max-product forward and
+    backward passes over `best_path`'s lattice): the best path's score minus it is what choosing that candidate
+    instead costs, given the best choice of every other word."""
+    if not emissions:
+        return []
+    forward = [emissions[0] + weight * start]
+    for emission, transition in zip(emissions[1:], transitions):
+        forward.append((forward[-1][:, None] + weight * transition).max(axis=0) + emission)
+    backward = [np.zeros(len(emissions[-1]))]
+    for emission, transition in zip(reversed(emissions[1:]), reversed(transitions)):
+        backward.append((weight * transition + (emission + backward[-1])[None, :]).max(axis=1))
+    return [f + b for f, b in zip(forward, reversed(backward))]
 
 
 def lattice(words: list[str], scored: list[list], settings, rescorer_weights: Sequence[float],
