@@ -59,7 +59,7 @@ class Corrections:
         """`committed` the line's words as they stand, `typed` each as typed, `at` each one's index in `words`
         (the word tokens' outputs; None for a word typed in Devanagari, which is kept as it is)."""
         n = self.window
-        body = {"lang": "hi", "words": typed[-n:], "committed": committed[-n:]}
+        body = {"lang": "hi", "words": typed[-n:], "committed": committed[-n:], "min_margin": 0}
         if len(committed) > n:
             body["before"] = committed[-n - 1]
         answer = self.client.post(f"{self.url}/reread", json=body)

@@ -20,6 +20,11 @@ sentence mode, "type-ahead" the same greedy choice computed without a server). R
         --limit 100                       # starts `seqlab serve --read-only` itself (its default decoding)
     ... benchmarks/typeahead_keystrokes.py --serve-args "--rescorers --beam-size 10"   # the CLI's decoding
     ... benchmarks/typeahead_keystrokes.py --url http://127.0.0.1:8000                  # a server already running
+    ... benchmarks/typeahead_keystrokes.py --words-only --half tune --corrections 4    # one-key corrections: δ sweep
+    ... benchmarks/typeahead_keystrokes.py --words-only --corrections 4 --accept-margin 2.0   # accept while typing
+
+`--corrections N` (typeahead_corrections.py) asks POST /reread after each commit whether sentence mode, reading
+the last N committed words jointly, reads an earlier one otherwise, and reports what accepting those offers does.
 """
 from __future__ import annotations
 

@@ -76,20 +76,25 @@ def test_bad_prev_is_a_400_naming_it(server, params, message):
 
 
 def test_reread_reports_an_earlier_word_the_words_after_it_read_otherwise(server):
-    """POST /reread (issue 21's one-key corrections): sentence mode over the window, with the margin."""
+    """POST /reread (issue 21's one-key corrections): sentence mode over the window, with the margin; only the
+    re-readings of at least the server's --reread-margin (2.0) unless the request asks for less."""
     body = {"words": ["kal", "dilli", "jana"], "committed": ["काल", "दिल्ली", "जाना"], "before": "मुझे"}
-    found = httpx.post(f"{server.url}/reread", json=body).json()["result"]
-    assert [(r["index"], r["word"]) for r in found] == [(0, "कल")] and found[0]["margin"] > 0.5
+    found = httpx.post(f"{server.url}/reread", json={**body, "min_margin": 0}).json()["result"]
+    assert [(r["index"], r["word"]) for r in found] == [(0, "कल")] and 0.5 < found[0]["margin"] < 2.0
+    assert httpx.post(f"{server.url}/reread", json=body).json() == {"result": []}  # not clear enough
     body["committed"][0] = "कल"
-    assert httpx.post(f"{server.url}/reread", json=body).json() == {"result": []}
+    assert httpx.post(f"{server.url}/reread", json={**body, "min_margin": 0}).json() == {"result": []}
+    clear = httpx.post(f"{server.url}/reread", json={"words": ["isa", "para"], "committed": ["ईसा", "पारा"]})
+    assert [(r["index"], r["word"]) for r in clear.json()["result"]] == [(0, "इस")]
 
 
 @pytest.mark.parametrize("body, message", [
     ({"words": ["ghar", "jana"], "committed": ["घर"]}, "committed: one per word"),
     ({"words": ["ghar"] * 7, "committed": ["घर"] * 7}, "words: give 1-6"),
     ({"words": ["ghar1"], "committed": ["घर"]}, "ghar1"),
+    ({"words": ["ghar"], "committed": ["घर"], "min_margin": -1}, "min_margin"),
 ])
 def test_bad_reread_windows_are_a_400_naming_the_field(server, body, message):
     answer = httpx.post(f"{server.url}/reread", json=body)
-    assert answer.status_code == 400 and message in answer.json()["error"]
+    assert answer.status_code in (400, 422) and message in answer.json()["error"]
     assert server.alive()

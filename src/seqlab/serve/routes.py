@@ -39,6 +39,8 @@ class RereadRequest(RequestBody):
     committed: list[str] = Field(..., description="Each word as it now stands in the text (the same word: kept as "
                                  "typed, never re-read).")
     before: Optional[str] = Field(None, description="The word before them as it stands (none: they start the line).")
+    min_margin: Optional[float] = Field(None, ge=0.0, le=1000.0, description="Offer only re-readings of at least this "
+                                        "margin (default: the server's --reread-margin; 0: every one).")
 
 
 class LearnRequest(RequestBody):
@@ -119,14 +121,16 @@ async def transliterate(request: Request, body: TransliterateRequest) -> dict:
 
 @router.post("/reread", summary="Earlier committed words that the words typed after them read otherwise")
 async def reread(request: Request, body: RereadRequest) -> dict:
-    """Sentence mode's reading of the window, for each earlier word it reads otherwise: its position, the word, and
-    the margin (best path score minus the best path keeping the committed word); a client offers the clear ones."""
+    """Sentence mode's reading of the window, for each earlier word it reads otherwise by at least the margin
+    asked for: its position, the word, and the margin (best path score minus the best path keeping the committed
+    word). The editor offers these as one-key corrections."""
     served = _language(request, body.lang)
+    least = _state(request).options.reread_margin if body.min_margin is None else body.min_margin
     try:
         found = await served.engine.reread(body.words, body.committed, body.before)
     except SeqlabError as exc:
         raise ApiError(400, str(exc)) from None
-    return {"result": [{"index": r.index, "word": r.word, "margin": r.margin} for r in found]}
+    return {"result": [{"index": r.index, "word": r.word, "margin": r.margin} for r in found if r.margin >= least]}
 
 
 def _check_learn(request: Request, body: LearnRequest, need_native: bool) -> ServedLanguage:

@@ -1,7 +1,8 @@
 // Type-ahead editor: the Latin word before the cursor gets a dropdown of native-script candidates (GET /tl),
 // anchored at the cursor and ranked as the word after the two words before it (`prev`). Space/Enter/Tab and
 // punctuation commit the highlighted one, arrows move, a digit picks, Esc keeps Latin, Backspace right after a
-// commit brings the Latin word back. Addresses, URLs, @handles, #tags and numbers with units get no candidates
+// commit brings the Latin word back; after a commit, Tab takes a correction of an earlier word that the words after
+// it clearly re-read (corrections.js). Addresses, URLs, @handles, #tags and numbers with units get no candidates
 // (tokens.js, the rule of sentence mode). The language picker lists the server's languages (GET /languages) and
 // remembers the choice in localStorage; right-to-left scripts (Urdu, Sindhi) are typed and shown right to left,
 // each script in its Noto font. No framework, no build step, no network but this server.
@@ -178,6 +179,8 @@ async function commit(span, index, suffix) {
   committed = { start: span.start, end: after, word: span.word, text: editor.value.slice(span.start, after) };
   open = null;
   render();
+  if (choice !== span.word) rememberCommit(span.start, span.word, choice); // corrections.js
+  offerCorrections();
   if (learnBox.checked && !readOnly && index > 0 && index < found.length) learn(span.word, choice);
 }
 

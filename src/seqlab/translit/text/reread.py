@@ -7,11 +7,13 @@ over the window minus the score of the best path that keeps the committed word (
 client can offer only the clear ones (issue 21: a one-key correction; benchmarks/typeahead_keystrokes.py
 --corrections measures whether that helps).
 
-The window is scored as sentence mode scores a line (the model's sentence decoding, its context lexicon weight
-and nasalized spellings), after `before`, the word left of the window as it stands (none: the window starts the
-line), held fixed. A word kept as it stands (typed in the output script, or left in Latin: its `committed` equals
-what was typed) and a word the user dictionary spells are fixed too: context, never re-read. Only words with a
-word after them are re-read: the last one was just ranked with all the context there is on its left.
+The window is scored as sentence mode scores a line (the model's decoding as `transliterate_text` uses it: its
+beam, 10 for the shipped Hindi model, wider than the server's type-ahead beam of 5, so a re-reading may be a word
+the editor never showed; its context lexicon weight and nasalized spellings), after `before`, the word left of
+the window as it stands (none: the window starts the line), held fixed. A word kept as it stands (typed in the
+output script, or left in Latin: its `committed` equals what was typed) and a word the user dictionary spells are
+fixed too: context, never re-read. Only words with a word after them are re-read: the last one was just ranked
+with all the context there is on its left.
 """
 from __future__ import annotations
 
