@@ -12,6 +12,7 @@ from seqlab.cli import main
 from seqlab.errors import DataError, SeqlabError
 from seqlab.translit.data.corpus import load_split
 from seqlab.translit.data.paths import find_split, romanized_sentences
+from seqlab.translit.decoding.script import well_formed
 from seqlab.translit.evaluation.sentences import wer_words
 from seqlab.translit.languages import JOINERS, LANGUAGES, language, shipped_languages
 from seqlab.translit.text.tokens import words
@@ -153,8 +154,8 @@ def test_every_shipped_model_loads_and_offers_a_word_it_was_taught(code):
     """The smoke test of each shipped language: it loads, writes its script, and lexicon memory offers a taught
     word among its candidates."""
     translit = load_transliterator(lang=code, rescorers=False)
-    roman, natives = next(iter(translit.lexicon.entries.items()))
-    native = natives.most_common(1)[0][0]
+    roman, native = next((roman, native) for roman, natives in translit.lexicon.entries.items()  # the first
+                         for native, _ in natives.most_common(1) if well_formed(native))  # well-formed: see ranking
     candidates = translit.candidates([roman], 5)[0]
     assert translit.lang == code and native in candidates, (roman, native, candidates)
     assert all(language(code).script.writes(word) for word in candidates)
