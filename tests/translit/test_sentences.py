@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from seqlab.errors import CheckpointError
 from seqlab.translit.evaluation.sentences import WerReport, align, score_sentence, wer_words
-from seqlab.translit.text.sentence import best_path
+from seqlab.translit.text.sentence import best_path, path_scores
 from seqlab.translit.text.tokens import words
 from seqlab.translit.transliterator import load_transliterator
 from seqlab.translit.words.bigrams import CONTEXT_FILE, DISCOUNT, START, BigramContext
@@ -90,7 +90,9 @@ def test_bigram_model_round_trips_and_refuses_corrupt_files(tmp_path):
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(1, 3), min_size=1, max_size=4), st.integers(0, 2**31 - 1),
        st.floats(0.0, 3.0, allow_nan=False))
-def test_viterbi_finds_the_best_of_all_paths(sizes, rng_seed, weight):
+def test_viterbi_finds_the_best_of_all_paths_and_the_best_through_each_candidate(sizes, rng_seed, weight):
+    """best_path is the best of all paths; path_scores (the one-key corrections' margins, text/reread.py) is,
+    for each candidate, the best total of the paths through it."""
     rng = np.random.default_rng(rng_seed)
     emissions = [rng.normal(size=k) for k in sizes]
     start = rng.normal(size=sizes[0])
@@ -100,8 +102,14 @@ def test_viterbi_finds_the_best_of_all_paths(sizes, rng_seed, weight):
         return (sum(e[i] for e, i in zip(emissions, path)) + weight * start[path[0]]
                 + weight * sum(t[i, j] for t, i, j in zip(transitions, path, path[1:])))
 
-    best = max(total(p) for p in itertools.product(*[range(k) for k in sizes]))
+    paths = list(itertools.product(*[range(k) for k in sizes]))
+    best = max(total(p) for p in paths)
     assert total(best_path(emissions, start, transitions, weight)) == pytest.approx(best)
+    scores = path_scores(emissions, start, transitions, weight)
+    for position, k in enumerate(sizes):
+        for candidate in range(k):
+            through = max(total(p) for p in paths if p[position] == candidate)
+            assert scores[position][candidate] == pytest.approx(through)
 
 
 def test_context_changes_a_choice_the_letters_cannot_make(shipped):
