@@ -28,7 +28,9 @@ demo-translit:
 	$(BIN)/seqlab translit evaluate --split test
 	$(BIN)/seqlab translit predict ghar pani dilli namaste
 	$(BIN)/seqlab translit predict --sentence "mera naam seqlab hai, aur main 2 saal ka hoon."
-	@echo "Serve it: $(BIN)/seqlab serve   (then open http://127.0.0.1:8000/ to type Hindi; API docs at /docs)"
+	$(BIN)/seqlab translit predict --lang bn --sentence "ami tomake bhalobashi, tumi kemon acho?"
+	$(BIN)/seqlab translit predict --lang ur --sentence "mera naam seqlab hai"
+	@echo "Serve it: $(BIN)/seqlab serve   (then open http://127.0.0.1:8000/ to type in twelve languages; API docs at /docs)"
 
 # A few fine-tuning steps of SmolLM2-135M (shipped in a PyPI package) on a few songs, then generation.
 demo-lyrics:
