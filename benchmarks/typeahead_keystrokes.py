@@ -42,9 +42,10 @@ import httpx
 
 from seqlab.translit.evaluation.sentences import WerReport, load_sentences, score_sentence
 from seqlab.translit.text.tokens import tokens
+from seqlab.translit.text.typeahead import EDITOR_LIST
 from typeahead_corrections import SWEEP, Corrections, Typed, sweep
 
-K = 5
+K = EDITOR_LIST  # candidates the editor asks for
 
 
 @dataclass

@@ -33,7 +33,7 @@ from seqlab.translit.words.prior import WordPrior
 
 MAX_PREVIOUS = 2
 MAX_PREVIOUS_CHARS = 64  # config.MAX_WORD_LENGTH: a longer "word" is not one
-EDITOR_LIST = 5  # candidates the editor shows (`seqlab serve --default-k`): the required cases hold there too
+EDITOR_LIST = 5  # candidates the editor asks for (serve/pages/editor.js K): the required cases hold there too
 
 
 class RequiredFirst(NamedTuple):
