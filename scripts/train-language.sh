@@ -29,13 +29,18 @@ dest=${DEST:-src/seqlab/translit/pretrained/$lang}
 export OMP_NUM_THREADS=${THREADS:-2}
 budget=${BUDGET:-80}
 # The registry decides: an unknown code stops here with the list of languages; Sinhala has no Aksharantar split.
-extra=$($bin/python -c "import sys; from seqlab.translit.languages import language
-try: print('--extra-train aksharantar' if language(sys.argv[1]).aksharantar else '')
+# It also counts the training pairs as `translit train` reads them (Dakshina's, plus Aksharantar's where it is
+# used, from the same data folder), for the epochs that fit the budget.
+info=$($bin/python -c "import sys
+from seqlab.translit.data.corpus import load_split
+from seqlab.translit.languages import language
+try:
+    lang = language(sys.argv[1])
+    sets = ['dakshina'] + (['aksharantar'] if lang.aksharantar else [])
+    pairs = sum(len(load_split(name, lang.code, 'train')[0]) for name in sets)
+    print(pairs, '--extra-train aksharantar' if lang.aksharantar else '')
 except Exception as exc: sys.exit(f'error: {exc}')" "$lang")
-# Epochs that fit the budget: Dakshina's training pairs, plus Aksharantar's 51,200 where it is used.
-data=${SEQLAB_DATA_DIR:-../shared/data}
-pairs=$(wc -l < "$data/dakshina/$lang/lexicons/$lang.translit.sampled.train.tsv")
-[ -n "$extra" ] && pairs=$((pairs + 51200))
+read -r pairs extra <<< "$info"
 epochs=${EPOCHS:-$(( budget * 60 * ${PAIRS_PER_S:-1250} / pairs ))}
 [ "$epochs" -lt 3 ] && epochs=3
 # shellcheck disable=SC2086
