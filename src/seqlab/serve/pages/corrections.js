@@ -11,7 +11,7 @@ const REREAD = 4; // the window typeahead_keystrokes.py --corrections 4 measured
 const REMEMBERED = 50; // commits kept for their Latin words: far more than a window reaches
 const correctionBox = document.getElementById("correction");
 const correctionHint = document.getElementById("correction-hint");
-const commits = []; // {start, word, text}: Latin words committed in the native script, while they stand where they were put
+const commits = []; // {start, word, text}: Latin words committed in the native script, while they stand there
 const ignoredReadings = new Set(); // "start:from:to" of readings the user typed on over
 let offered = null; // {items: [{start, end, text, to}]} while the hint shows
 
