@@ -41,12 +41,13 @@ from pathlib import Path
 import httpx
 
 import serve_typists
+from seqlab.serve.config import ServeOptions
 from seqlab.translit.data.corpus import load_split
 
 CLIENT_REQUESTS = 3000  # per --clients level
 TYPIST_REQUESTS = 1_000_000  # per --typists level: the time cap ends it first
 HOT_CACHE = 1_000_000  # --hot: room for every (word so far, previous word) a level asks for
-RSS_CACHE = 50_000  # --rss: the cache the memory check fills (--cache 0: every request decoded instead)
+RSS_CACHE = ServeOptions().cache_size  # --rss: the server's default cache (--cache 0: every request decoded)
 
 
 def free_port() -> int:
