@@ -70,7 +70,8 @@ def reread(translit: Transliterator, words: Sequence[str], committed: Sequence[s
     found = []
     for i in decoded:
         options, through = rows[i + shift], scores[i + shift]
-        if i == len(words) - 1 or lat.learned[i + shift] or committed[i] not in options:
+        # (a word the user dictionary spells has that spelling as its only option: it is never read otherwise)
+        if i == len(words) - 1 or committed[i] not in options:
             continue
         best = int(np.argmax(through))
         if options[best] != committed[i]:
