@@ -20,7 +20,6 @@ from seqlab.translit.text.reread import MAX_REREAD, check_window
 router = APIRouter()
 
 
-
 class TransliterateRequest(RequestBody):
     """Either `words` (candidates per word) or `text` (whole sentences: digits, punctuation and spacing kept)."""
 

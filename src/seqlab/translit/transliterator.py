@@ -296,7 +296,6 @@ class Transliterator:
                                   nasal_penalty))
         return result
 
-
     def cache_candidates(self, words: Sequence[str], beam_size: int | None = None) -> int:
         """Decode the words sentence mode will need into its cache (what `lattices` reads), so that a caller (the
         server) can decode a long text in pieces and then choose its words at once, with the same result.
