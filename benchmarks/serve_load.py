@@ -41,11 +41,13 @@ from pathlib import Path
 import httpx
 
 import serve_typists
+from seqlab.serve.config import ServeOptions
 from seqlab.translit.data.corpus import load_split
 
 CLIENT_REQUESTS = 3000  # per --clients level
 TYPIST_REQUESTS = 1_000_000  # per --typists level: the time cap ends it first
 HOT_CACHE = 1_000_000  # --hot: room for every (word so far, previous word) a level asks for
+RSS_CACHE = ServeOptions().cache_size  # --rss: the server's default cache (--cache 0: every request decoded)
 
 
 def free_port() -> int:
@@ -199,7 +201,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--time-cap", type=float, default=15.0, help="Seconds per level at most.")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw")
     parser.add_argument("--cache", type=int, help="Server --cache-size (default 0: every request decoded; with "
-                        f"--typists the server's default, with --hot {HOT_CACHE:,}; for --rss 50,000).")
+                        f"--typists the server's default, with --hot {HOT_CACHE:,}; for --rss {RSS_CACHE:,}).")
     parser.add_argument("--warm", action="store_true", help="Fill the cache with every test word first (with "
                         "--cache: then the levels measure the HTTP layer, not the model).")
     parser.add_argument("--vocab", type=int, default=0, help="Use only the first N distinct test words.")
@@ -285,7 +287,7 @@ def _profile_under_load(pid: int, url: str, words: list[str], args, folder: Path
 
 
 def _memory_check(words: list[str], args, common: list[str], folder: Path) -> None:
-    cache = args.cache if args.cache is not None else 50_000  # 0: every request decoded
+    cache = args.cache if args.cache is not None else RSS_CACHE
     process, url = start_server(common + ["--cache-size", str(cache)], folder / "server-rss.log")
     try:
         run_load(url, words, 32, 1000, 600, 0, args.client)

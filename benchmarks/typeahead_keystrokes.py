@@ -41,10 +41,12 @@ from pathlib import Path
 import httpx
 
 from seqlab.translit.evaluation.sentences import WerReport, load_sentences, score_sentence
+from seqlab.translit.text.reread import MAX_REREAD
 from seqlab.translit.text.tokens import tokens
+from seqlab.translit.text.typeahead import EDITOR_LIST
 from typeahead_corrections import SWEEP, Corrections, Typed, sweep
 
-K = 5
+K = EDITOR_LIST  # candidates the editor asks for
 
 
 @dataclass
@@ -197,6 +199,10 @@ def main() -> None:
     options = parser.parse_args()
     if options.accept_margin is not None and not options.corrections:
         parser.error("--accept-margin needs --corrections N")
+    if options.corrections and not 2 <= options.corrections <= MAX_REREAD:  # the last word is never re-read
+        parser.error(f"--corrections N must be 2-{MAX_REREAD} (POST /reread's window), got {options.corrections}")
+    if options.accept_margin is not None and not options.accept_margin >= 0:  # (NaN is not)
+        parser.error(f"--accept-margin must be a margin ≥ 0, got {options.accept_margin}")
     process, url = (None, options.url) if options.url else start_server(options.serve_args)
     try:
         result = run(url, options.limit, not options.words_only, options.half, options.corrections,

@@ -17,6 +17,9 @@ from pathlib import Path
 
 from seqlab.io import write_text_atomic
 from seqlab.translit.languages import language
+from seqlab.translit.words.counts import count_file
+from seqlab.translit.words.lexicon import LEXICON_FILE
+from seqlab.translit.words.prior import PRIOR_FILE
 
 
 def folder_megabytes(folder: Path) -> float:
@@ -46,8 +49,7 @@ def card(lang: str, folder: Path, test: dict, sentences: dict) -> str:
     reference = f"{entry.indicxlit_top1:.2f} %" if entry.indicxlit_top1 else "not reported"
     words, context = sentences.get("word by word", {}), sentences.get("with context", {})
     sources = ", ".join(s["name"] for s in decoding.get("prior_sources", [])) or "wikipedia"
-    prior, lexicon = (next((n for n in (name, f"{name}.gz") if (folder / n).is_file()), name)
-                      for name in ("prior.tsv", "lexicon.tsv"))
+    prior, lexicon = ((count_file(folder, name) or folder / name).name for name in (PRIOR_FILE, LEXICON_FILE))
     bullets = [
         f"Network: {model['cell'].upper()} encoder–decoder, embedding {model['embedding_size']}, hidden "
         f"{model['hidden_size']}, {model['encoder_layers']}+{model['decoder_layers']} layers, bidirectional encoder: "

@@ -14,12 +14,12 @@
 # 2. attach the leak-free word prior (the language's Wikipedia sample with every Dakshina dev/test sentence
 #    dropped, + wordfreq for bn hi ta ur) and tune beam-10 reranking on dev;
 # 3. count the bigram context model on the same text and tune its weight on the tune half of the dev sentences;
-# 4. copy what inference needs (and metrics.jsonl: the training minutes; the word lists gzip-compressed) and write MODEL_CARD.md with the test
-#    and dev-sentence scores (scripts/language_model_card.py).
+# 4. copy what inference needs (and metrics.jsonl: the training minutes; the word lists gzip-compressed) and
+#    write MODEL_CARD.md with the test and dev-sentence scores (scripts/language_model_card.py).
 # Environment: RUN (run folder, default runs/shipped-<lang>), DEST (default the package's pretrained/<lang>),
-# EPOCHS, BUDGET, HIDDEN, PAIRS_PER_S, DEVICE (auto: a GPU when there is one), THREADS (torch threads, default 2), TRAIN_ARGS (more
-# `translit train` options, last wins: e.g. "--emb 16 --hidden 32" for a quick check), SEQLAB_DATA_DIR. Never touches Dakshina's test
-# sentences; the test *lexicon* is read once, for the card's scores.
+# EPOCHS, BUDGET, HIDDEN, PAIRS_PER_S, DEVICE (auto: a GPU when there is one), THREADS (torch threads, default 2),
+# TRAIN_ARGS (more `translit train` options, last wins: e.g. "--emb 16 --hidden 32" for a quick check),
+# SEQLAB_DATA_DIR. Never touches Dakshina's test sentences; the test *lexicon* is read once, for the card's scores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lang=${1:?usage: bash scripts/train-language.sh LANG (bn gu hi kn ml mr pa sd si ta te ur)}
@@ -29,18 +29,23 @@ dest=${DEST:-src/seqlab/translit/pretrained/$lang}
 export OMP_NUM_THREADS=${THREADS:-2}
 budget=${BUDGET:-80}
 # The registry decides: an unknown code stops here with the list of languages; Sinhala has no Aksharantar split.
-extra=$($bin/python -c "import sys; from seqlab.translit.languages import language
-try: print('--extra-train aksharantar' if language(sys.argv[1]).aksharantar else '')
+# It also counts the training pairs as `translit train` reads them (Dakshina's, plus Aksharantar's where it is
+# used, from the same data folder), for the epochs that fit the budget.
+info=$($bin/python -c "import sys
+from seqlab.translit.data.corpus import load_split
+from seqlab.translit.languages import language
+try:
+    lang = language(sys.argv[1])
+    sets = ['dakshina'] + (['aksharantar'] if lang.aksharantar else [])
+    pairs = sum(len(load_split(name, lang.code, 'train')[0]) for name in sets)
+    print(pairs, '--extra-train aksharantar' if lang.aksharantar else '')
 except Exception as exc: sys.exit(f'error: {exc}')" "$lang")
-# Epochs that fit the budget: Dakshina's training pairs, plus Aksharantar's 51,200 where it is used.
-data=${SEQLAB_DATA_DIR:-../shared/data}
-pairs=$(wc -l < "$data/dakshina/$lang/lexicons/$lang.translit.sampled.train.tsv")
-[ -n "$extra" ] && pairs=$((pairs + 51200))
+read -r pairs extra <<< "$info"
 epochs=${EPOCHS:-$(( budget * 60 * ${PAIRS_PER_S:-1250} / pairs ))}
 [ "$epochs" -lt 3 ] && epochs=3
 # shellcheck disable=SC2086
-$bin/seqlab translit train --lang "$lang" $extra --cell lstm --emb 64 --hidden "${HIDDEN:-128}" --enc-layers 2 --dec-layers 2 \
-    --bidirectional --attention luong --dropout 0.25 --lr 0.002 --batch-size 64 --epochs "$epochs" \
+$bin/seqlab translit train --lang "$lang" $extra --cell lstm --emb 64 --hidden "${HIDDEN:-128}" --enc-layers 2 \
+    --dec-layers 2 --bidirectional --attention luong --dropout 0.25 --lr 0.002 --batch-size 64 --epochs "$epochs" \
     --patience 4 --time-budget "$budget" --dev-beam-size 1 --seed 0 --device "${DEVICE:-auto}" --run-dir "$run" \
     ${TRAIN_ARGS:-}
 $bin/seqlab translit prior --model "$run" --lang "$lang" --beam-size 10

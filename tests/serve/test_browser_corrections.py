@@ -16,7 +16,6 @@ pytestmark = pytest.mark.slow
 browser, page = shared.browser, shared.page  # the same Chromium and page fixtures
 
 
-
 def _type(page, server, words: list[str], committed: list[str]) -> None:
     """Type `words` key by key, Space after each, adding the first candidates committed to `committed`."""
     for word in words:

@@ -31,12 +31,19 @@ def test_defaults_are_loopback_and_no_cors():
 def test_by_default_every_shipped_language_is_served_and_a_lang_narrows_it():
     from seqlab.serve.config import ServeOptions
     from seqlab.serve.languages import model_sources
+    from seqlab.translit.languages import DEFAULT_LANG, shipped_languages
+
+    shipped = shipped_languages()
+    assert len(shipped) > 1 and shipped[0] != DEFAULT_LANG  # (registry order: bn before hi)
+    served = model_sources(ServeOptions())  # Hindi first: the editor's and the language-less routes' default
+    assert served == [(code, None) for code in [DEFAULT_LANG] + [c for c in shipped if c != DEFAULT_LANG]]
+    assert model_sources(ServeOptions(lang=["ta", "hi"])) == [("ta", None), ("hi", None)]
+
+
+def test_all_twelve_languages_ship_a_model():
     from seqlab.translit.languages import LANGUAGES, shipped_languages
 
-    assert shipped_languages() == list(LANGUAGES)  # all twelve ship a model
-    served = model_sources(ServeOptions())  # Hindi first: the editor's and the language-less routes' default
-    assert served[0] == ("hi", None) and sorted(served) == [(code, None) for code in sorted(LANGUAGES)]
-    assert model_sources(ServeOptions(lang=["ta", "hi"])) == [("ta", None), ("hi", None)]
+    assert shipped_languages() == list(LANGUAGES)
 
 
 def test_warm_up_decodes_every_length_without_filling_the_cache():

@@ -8,8 +8,10 @@ import httpx
 import pytest
 from serve_helpers import Server
 
+from seqlab.serve.config import ServeOptions
 from seqlab.translit.decoding.script import well_formed
-from seqlab.translit.text.typeahead import REQUIRED_FIRST_CANDIDATES
+from seqlab.translit.text.reread import MAX_REREAD
+from seqlab.translit.text.typeahead import MAX_PREVIOUS_CHARS, REQUIRED_FIRST_CANDIDATES
 
 REQUIRED = [(case.word, " ".join(case.previous) or None, case.first) for case in REQUIRED_FIRST_CANDIDATES["hi"]]
 
@@ -77,10 +79,14 @@ def test_bad_prev_is_a_400_naming_it(server, params, message):
 
 def test_reread_reports_an_earlier_word_the_words_after_it_read_otherwise(server):
     """POST /reread (issue 21's one-key corrections): sentence mode over the window, with the margin; only the
-    re-readings of at least the server's --reread-margin (2.0) unless the request asks for less."""
+    re-readings of at least the server's --reread-margin (its default here) unless the request asks for less."""
     body = {"words": ["kal", "dilli", "jana"], "committed": ["काल", "दिल्ली", "जाना"], "before": "मुझे"}
     found = httpx.post(f"{server.url}/reread", json={**body, "min_margin": 0}).json()["result"]
-    assert [(r["index"], r["word"]) for r in found] == [(0, "कल")] and 0.5 < found[0]["margin"] < 2.0
+    assert [(r["index"], r["word"]) for r in found] == [(0, "कल")]
+    assert 0.5 < found[0]["margin"] < ServeOptions().reread_margin
+    margin = found[0]["margin"]  # asking for exactly its margin still gets it, a hair more does not
+    assert httpx.post(f"{server.url}/reread", json={**body, "min_margin": margin}).json()["result"] == found
+    assert httpx.post(f"{server.url}/reread", json={**body, "min_margin": margin + 1e-3}).json() == {"result": []}
     assert httpx.post(f"{server.url}/reread", json=body).json() == {"result": []}  # not clear enough
     body["committed"][0] = "कल"
     assert httpx.post(f"{server.url}/reread", json={**body, "min_margin": 0}).json() == {"result": []}
@@ -90,11 +96,26 @@ def test_reread_reports_an_earlier_word_the_words_after_it_read_otherwise(server
 
 @pytest.mark.parametrize("body, message", [
     ({"words": ["ghar", "jana"], "committed": ["घर"]}, "committed: one per word"),
-    ({"words": ["ghar"] * 7, "committed": ["घर"] * 7}, "words: give 1-6"),
+    ({"words": ["ghar"] * (MAX_REREAD + 1), "committed": ["घर"] * (MAX_REREAD + 1)}, f"words: give 1-{MAX_REREAD}"),
+    ({"words": [], "committed": []}, "words: give 1-"),
     ({"words": ["ghar1"], "committed": ["घर"]}, "ghar1"),
-    ({"words": ["ghar"], "committed": ["घर"], "min_margin": -1}, "min_margin"),
+    ({"words": ["ghar"], "committed": ["घर घर"]}, "committed: each word"),
+    ({"words": ["ghar"], "committed": ["घर"], "before": "x" * (MAX_PREVIOUS_CHARS + 1)}, "before: each word"),
+    ({"words": ["ghar"], "committed": ["घर"], "min_margin": -1}, "min_margin must be in [0, 1000]"),
+    ({"words": ["ghar"], "committed": ["घर"], "min_margin": 1e9}, "min_margin must be in [0, 1000]"),
+    ({"words": ["ghar"], "committed": ["घर"], "min_margin": "2"}, "min_margin"),
+    ({"words": "ghar", "committed": ["घर"]}, "words"),
+    ({"words": [7], "committed": ["घर"]}, "words"),
 ])
 def test_bad_reread_windows_are_a_400_naming_the_field(server, body, message):
     answer = httpx.post(f"{server.url}/reread", json=body)
     assert answer.status_code in (400, 422) and message in answer.json()["error"]
     assert server.alive()
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity"])
+def test_a_min_margin_that_is_no_finite_number_is_a_400(server, number):
+    """Python's JSON reader takes NaN and Infinity; a NaN margin would compare false with every margin."""
+    content = '{"words": ["kal", "dilli"], "committed": ["काल", "दिल्ली"], "min_margin": %s}' % number
+    answer = httpx.post(f"{server.url}/reread", content=content.encode(), headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400 and answer.json()["error"].startswith("min_margin must be a finite number")

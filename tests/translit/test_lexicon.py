@@ -25,6 +25,9 @@ def test_lexicon_round_trips_case_insensitively_and_refuses_corrupt_files(tmp_pa
     (tmp_path / LEXICON_FILE).write_text("delhi\tदिल्ली\t-1\n", encoding="utf-8")
     with pytest.raises(CheckpointError, match="lexicon.tsv:1: expected ROMAN<TAB>NATIVE<TAB>COUNT"):
         Lexicon.load(tmp_path)
+    (tmp_path / LEXICON_FILE).write_bytes("delhi\tदिल्ली\t1\n".encode("utf-16"))  # a plain file: not "gzip" in its error
+    with pytest.raises(CheckpointError, match=r"lexicon.tsv: not UTF-8 \(invalid start byte\); delete the file"):
+        Lexicon.load(tmp_path)
 
 
 @pytest.fixture
@@ -58,7 +61,7 @@ def test_gzip_compressed_word_lists_load_like_plain_ones(tmp_path, monkeypatch):
     assert Lexicon.load(packed).entries == Lexicon.load(plain).entries and Lexicon.load(packed).lookup("ghar")
     assert WordPrior.load(packed).counts == WordPrior.load(plain).counts == {"घर": 3, "पानी": 2}
     monkeypatch.setattr(counts_module, "MAX_COUNT_FILE_BYTES", 16)  # a gzip bomb stops at the cap, in one line
-    with pytest.raises(CheckpointError, match=r"lexicon.tsv.gz: over 0 MB uncompressed; delete the file"):
+    with pytest.raises(CheckpointError, match=r"lexicon.tsv.gz: over 16 bytes uncompressed; delete the file"):
         Lexicon.load(packed)
     (packed / f"{PRIOR_FILE}.gz").write_bytes(b"not gzip at all")
     with pytest.raises(CheckpointError, match=r"prior.tsv.gz: not a gzip-compressed UTF-8 file .*run `seqlab transl"):

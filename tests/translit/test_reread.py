@@ -9,6 +9,7 @@ import pytest
 from seqlab.errors import SeqlabError
 from seqlab.translit.text.reread import MAX_REREAD, reread
 from seqlab.translit.transliterator import load_transliterator
+from seqlab.translit.words.user_dictionary import UserDictionary
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +34,14 @@ def test_kept_words_and_the_last_word_are_never_re_read(shipped):
     assert reread(shipped, ["mujhe", "kal"], ["मुझे", "काल"]) == []
     # a committed word that is not among the candidates (a Latin word kept) is not compared
     assert reread(shipped, ["kal", "dilli"], ["kal", "दिल्ली"]) == []
+
+
+def test_a_word_the_user_dictionary_spells_is_never_re_read(shipped, tmp_path, monkeypatch):
+    # the window that re-reads काल as कल above, once the user has taught kal → काल
+    dictionary = UserDictionary(tmp_path / "user.tsv")
+    dictionary.learn("kal", "काल")
+    monkeypatch.setattr(shipped, "user_dictionary", dictionary)
+    assert reread(shipped, ["kal", "dilli", "jana"], ["काल", "दिल्ली", "जाना"], before="मुझे") == []
 
 
 @pytest.mark.parametrize("words, committed, before, message", [

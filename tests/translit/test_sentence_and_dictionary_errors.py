@@ -14,7 +14,7 @@ from seqlab.translit.data.paths import romanized_sentences
 from seqlab.translit.evaluation import sentences as sentence_eval
 from seqlab.translit.model.checkpoint import PRETRAINED_DIRS
 from seqlab.translit.transliterator import load_transliterator, model_direction
-from seqlab.translit.words import bigrams as context_module
+from seqlab.translit.words import counts as counts_module
 from seqlab.translit.words import user_dictionary as userdict
 from seqlab.translit.words.bigrams import BigramContext
 from seqlab.translit.words.user_dictionary import UserDictionary, check_pair
@@ -107,8 +107,8 @@ def test_sentence_files_that_cannot_be_used(tmp_path, monkeypatch):
 
 def test_a_bigram_file_over_the_size_limit(tmp_path, monkeypatch):
     BigramContext.from_lines(["और मैं घर"]).save(tmp_path)
-    monkeypatch.setattr(context_module, "MAX_CONTEXT_BYTES", 8)
-    with pytest.raises(CheckpointError, match="over 0 MB uncompressed; delete it and run `seqlab translit context`"):
+    monkeypatch.setattr(counts_module, "MAX_COUNT_FILE_BYTES", 8)
+    with pytest.raises(CheckpointError, match="over 8 bytes uncompressed; delete it and run `seqlab translit context`"):
         BigramContext.load(tmp_path)
 
 

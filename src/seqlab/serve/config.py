@@ -42,8 +42,8 @@ class ServeOptions(Options):
     max_k: int = opt(10, "--max-k", "Largest k a request may ask for.", low=1, high=MAX_BEAM)
     reread_margin: float = opt(2.0, "--reread-margin", "Least margin (sentence mode's best path score over the "
                                "path keeping the committed word) at which POST /reread offers a committed word's "
-                               "re-reading: the editor's one-key corrections. 2.0 was chosen on the tune half of the "
-                               "Hindi dev sentences (README, Type-ahead).", low=0.0, high=1000.0)
+                               "re-reading: the editor's one-key corrections. The default was chosen on the tune half "
+                               "of the Hindi dev sentences (README, Type-ahead).", low=0.0, high=1000.0)
     max_words: int = opt(1000, "--max-words", "Most words in one POST /transliterate.", low=1, high=1_000_000)
     max_text: int = opt(20_000, "--max-text", "Most characters of text in one POST /transliterate.", low=1,
                         high=10_000_000)

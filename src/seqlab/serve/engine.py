@@ -21,9 +21,9 @@ from typing import Callable, Optional, Sequence
 from seqlab.cache import LruCache
 from seqlab.serve.batching import MicroBatcher
 from seqlab.serve.config import ServeOptions
-from seqlab.translit.decoding.word_form import model_form, too_long
+from seqlab.translit.decoding.word_form import model_form
 from seqlab.translit.text.reread import Reread, reread
-from seqlab.translit.text.tokens import word_matches
+from seqlab.translit.text.tokens import distinct_forms
 from seqlab.translit.text.typeahead import context_word
 from seqlab.translit.transliterator import Transliterator
 
@@ -146,7 +146,7 @@ class TranslitEngine:
         1, keeps no cache and is fast: it stays one call.)"""
         if self.translit.settings().beam_size == 1:
             return
-        distinct = await self.run(_distinct_words, chunk, self.translit.direction)
+        distinct = await self.run(distinct_forms, chunk, self.translit.direction, self.translit.lang)
         step = self.options.max_batch
         if len(distinct) <= step:
             return
@@ -167,12 +167,6 @@ class TranslitEngine:
         await self.batcher.close()
         for thread in (self._thread, self._dictionary_reader, self._dictionary_writer):
             thread.shutdown(wait=False, cancel_futures=True)
-
-
-def _distinct_words(text: str, direction: str) -> list[str]:
-    """The words of `text` that sentence mode decodes, as the model reads them, once each."""
-    found = (m.group(0) for m in word_matches(text, direction))
-    return list(dict.fromkeys(model_form(word) for word in found if not too_long(word)))
 
 
 def _line_chunks(text: str, size: int) -> list[str]:

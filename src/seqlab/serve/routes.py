@@ -10,14 +10,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import Field
 
-from seqlab.errors import SeqlabError
+from seqlab.options import check_value, spec_of
+from seqlab.serve.config import ServeOptions
 from seqlab.serve.languages import LanguageList, ServedLanguage
 from seqlab.serve.limits import ApiError, RequestBody, check_k, check_previous_words, check_word, check_words
 from seqlab.serve.lyrics import LyricsRequest
-from seqlab.translit.text.reread import MAX_REREAD
+from seqlab.translit.text.reread import MAX_REREAD, check_window
 
 router = APIRouter()
-
 
 
 class TransliterateRequest(RequestBody):
@@ -39,8 +39,9 @@ class RereadRequest(RequestBody):
     committed: list[str] = Field(..., description="Each word as it now stands in the text (the same word: kept as "
                                  "typed, never re-read).")
     before: Optional[str] = Field(None, description="The word before them as it stands (none: they start the line).")
-    min_margin: Optional[float] = Field(None, ge=0.0, le=1000.0, description="Offer only re-readings of at least this "
-                                        "margin (default: the server's --reread-margin; 0: every one).")
+    min_margin: Optional[float] = Field(None, description="Offer only re-readings of at least this margin, "
+                                        f"{spec_of(ServeOptions, 'reread_margin').allowed(float)} (default: the "
+                                        "server's --reread-margin; 0: every one).")
 
 
 class LearnRequest(RequestBody):
@@ -125,11 +126,10 @@ async def reread(request: Request, body: RereadRequest) -> dict:
     asked for: its position, the word, and the margin (best path score minus the best path keeping the committed
     word). The editor offers these as one-key corrections."""
     served = _language(request, body.lang)
-    least = _state(request).options.reread_margin if body.min_margin is None else body.min_margin
-    try:
-        found = await served.engine.reread(body.words, body.committed, body.before)
-    except SeqlabError as exc:
-        raise ApiError(400, str(exc)) from None
+    check_window(body.words, body.committed, body.before)  # a 400 at once, not after the decoding queue
+    least = _state(request).options.reread_margin if body.min_margin is None else \
+        check_value(ServeOptions, "reread_margin", body.min_margin, label="min_margin")  # its range, finite
+    found = await served.engine.reread(body.words, body.committed, body.before)
     return {"result": [{"index": r.index, "word": r.word, "margin": r.margin} for r in found if r.margin >= least]}
 
 

@@ -24,7 +24,7 @@ from seqlab.translit.decoding.search import (
     greedy_decode,
     greedy_words,
 )
-from seqlab.translit.decoding.word_form import model_form, too_long
+from seqlab.translit.decoding.word_form import cache_key, model_form, too_long
 from seqlab.translit.engine import onnx_network, resolve_backend
 from seqlab.translit.languages import DEFAULT_LANG, language, shipped_model
 from seqlab.translit.model.checkpoint import load_model, weights_file
@@ -201,7 +201,7 @@ class Transliterator:
 
     def cached_scored(self, words: list[str], beam_size: int) -> list[list[Candidate]]:
         """`scored_candidates` through the cache of the words decoded before (running text repeats its words)."""
-        keys = [(model_form(w), beam_size) for w in words]
+        keys = [cache_key(w, beam_size) for w in words]
         return self.candidate_cache.get_many(keys, lambda missing: self.scored_candidates([w for w, _ in missing],
                                                                                           beam_size))
 
@@ -296,13 +296,12 @@ class Transliterator:
                                   nasal_penalty))
         return result
 
-
     def cache_candidates(self, words: Sequence[str], beam_size: int | None = None) -> int:
         """Decode the words sentence mode will need into its cache (what `lattices` reads), so that a caller (the
         server) can decode a long text in pieces and then choose its words at once, with the same result.
         Returns how many words had to be decoded."""
         s = self.settings(beam_size)
-        keys = [(model_form(w), s.beam_size) for w in words]
+        keys = [cache_key(w, s.beam_size) for w in words]
         decoded = 0
 
         def decode(missing: list) -> list:

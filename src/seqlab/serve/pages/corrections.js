@@ -7,10 +7,11 @@
 // editor.js so that its key handler sees a key first; editor.js calls rememberCommit and offerCorrections.
 "use strict";
 
-const REREAD = 4; // the window typeahead_keystrokes.py --corrections 4 measured
+const REREAD = 4; // the window typeahead_keystrokes.py --corrections 4 measured (at most text/reread.py MAX_REREAD)
+const REMEMBERED = 50; // commits kept for their Latin words: far more than a window reaches
 const correctionBox = document.getElementById("correction");
 const correctionHint = document.getElementById("correction-hint");
-const commits = []; // {start, word, text}: Latin words committed in Devanagari, while they stand where they were put
+const commits = []; // {start, word, text}: Latin words committed in the native script, while they stand there
 const ignoredReadings = new Set(); // "start:from:to" of readings the user typed on over
 let offered = null; // {items: [{start, end, text, to}]} while the hint shows
 
@@ -18,7 +19,7 @@ let offered = null; // {items: [{start, end, text, to}]} while the hint shows
 function rememberCommit(start, word, text) {
   const value = document.getElementById("editor").value;
   const standing = commits.filter((c) => c.start !== start && value.slice(c.start, c.start + c.text.length) === c.text);
-  commits.splice(0, commits.length, ...standing.slice(-50), { start, word: word.toLowerCase(), text });
+  commits.splice(0, commits.length, ...standing.slice(-REMEMBERED), { start, word: word.toLowerCase(), text });
 }
 
 function readingKey(item) { return `${item.start}:${item.text}:${item.to}`; }

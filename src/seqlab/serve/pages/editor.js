@@ -8,7 +8,7 @@
 // each script in its Noto font. No framework, no build step, no network but this server.
 "use strict";
 
-const K = 5;
+const K = 5; // text/typeahead.py EDITOR_LIST: tuning keeps the required first candidates at this length
 const LANG_KEY = "seqlab.lang";
 let LANG = null; // the chosen language's code, once GET /languages answered
 const editor = document.getElementById("editor");

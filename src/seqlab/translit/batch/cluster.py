@@ -108,8 +108,8 @@ def decode_words(plugin_name: str, forms: list[str], beam_size: Optional[int]) -
         return {} if beam == 1 else dict(zip(forms, translit.scored_candidates(forms, beam)))
 
 
-def decode_shard(plugin_name: str, text: str, beam_size: Optional[int], context: bool, table_id: str = "",
-                 forms: Sequence[str] = ()) -> ShardResult:
+def decode_shard(plugin_name: str, text: str, beam_size: Optional[int], context: bool, table_id: str,
+                 forms: Sequence[str]) -> ShardResult:
     """The task: `text` (whole lines) through `predict`'s TextStream, on this worker's model, after its words
     `forms` are copied from the job's shared table (word_table.py) into the model's cache."""
     plugin = _plugin(plugin_name)

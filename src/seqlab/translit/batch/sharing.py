@@ -25,7 +25,8 @@ from distributed import CancelledError, Client, Future, KilledWorker
 
 from seqlab.translit.batch.cluster import POLL_S, WorkerWatch, decode_words, total_threads
 from seqlab.translit.batch.model import ModelSpec
-from seqlab.translit.batch.word_table import distinct_forms, forget, remember
+from seqlab.translit.batch.word_table import forget, remember
+from seqlab.translit.text.tokens import distinct_forms
 
 # words each worker holds for a job: about 4 KB each (10 candidates with their rescores), so about 170 MB; enough
 # for the words that make up most of running text, and a word dropped is only decoded again, once

@@ -4,31 +4,23 @@ of their candidates.
 Sentence mode looks up, for every word token of a line that is not too long, the scored candidates of its
 `model_form` (`Transliterator.cached_scored`: beam ∪ lexicon, with the rescorers' scores). Those lookups, not the
 Viterbi over them, are where the model runs, and running text reuses its words, so a corpus costs about one model
-decoding per distinct word. `distinct_forms` lists exactly those keys for a shard's text (the client computes them,
-sharing.py); a worker keeps the candidates the client sends it in a table per job (`remember`, run on every worker
-through `Client.run`) and copies a shard's words from it into the model's cache before the shard is decoded
-(`prefill`), so the model runs there only for a word the table lacks. The table is only ever a shortcut: a word
-missing from it (a worker that joined or was restarted since) is decoded as before, with the same result.
+decoding per distinct word. `distinct_forms` (text/tokens.py) lists exactly those words for a shard's text (the
+client computes them, sharing.py); a worker keeps the candidates the client sends it in a table per job (`remember`,
+run on every worker through `Client.run`) and copies a shard's words from it into the model's cache before the shard
+is decoded (`prefill`), so the model runs there only for a word the table lacks. The table is only ever a shortcut:
+a word missing from it (a worker that joined or was restarted since) is decoded as before, with the same result.
 """
 from __future__ import annotations
 
 from collections import OrderedDict
 from typing import Sequence
 
-from seqlab.translit.decoding.word_form import model_form, too_long
-from seqlab.translit.text.tokens import word_matches
+from seqlab.translit.decoding.word_form import cache_key
 from seqlab.translit.transliterator import Transliterator
 
 TABLES_KEPT = 2  # jobs whose tables a worker keeps: one running, one whose client died before it could `forget`
 
 _tables: OrderedDict[str, dict[str, list]] = OrderedDict()  # per worker process: {table id: {form: candidates}}
-
-
-def distinct_forms(text: str, direction: str, lang: str) -> list[str]:
-    """The keys sentence mode looks up for `text` (Transliterator.transliterate_text → lattices), each once, in
-    order of first use."""
-    return list(dict.fromkeys(model_form(m.group(0)) for m in word_matches(text, direction, lang)
-                              if not too_long(m.group(0))))
 
 
 def remember(table_id: str, adds: dict[str, list], drops: Sequence[str]) -> None:
@@ -64,4 +56,4 @@ def prefill(translit: Transliterator, table_id: str, forms: Sequence[str], beam:
     for form in forms[: cache.size]:
         found = table.get(form)
         if found is not None:
-            cache.put((form, beam), found)
+            cache.put(cache_key(form, beam), found)

@@ -13,6 +13,11 @@ def model_form(word: str) -> str:
     return word.lower()
 
 
+def cache_key(word: str, beam_size: int) -> tuple[str, int]:
+    """A word's key in the candidate cache (`Transliterator.cached_scored`; batch/word_table.py fills it too)."""
+    return model_form(word), beam_size
+
+
 def too_long(word: str) -> bool:
     """Whether `word` is longer than MAX_WORD_LENGTH as the model reads it: such a word passes through untouched."""
     return len(model_form(word)) > MAX_WORD_LENGTH

@@ -23,8 +23,10 @@ from typing import Sequence
 import numpy as np
 
 from seqlab.errors import SeqlabError
+from seqlab.translit.config import DecodingConfig
 from seqlab.translit.text.sentence import Lattice, path_scores
-from seqlab.translit.text.typeahead import MAX_PREVIOUS_CHARS
+from seqlab.translit.text.typeahead import check_standing_word
+from seqlab.translit.transliterator import Transliterator
 
 MAX_REREAD = 6  # words in one window: the bigram context reaches one word, a few suffice
 
@@ -44,13 +46,14 @@ def check_window(words: Sequence[str], committed: Sequence[str], before: str | N
         raise SeqlabError(f"words: give 1-{MAX_REREAD} words (the last ones typed), got {len(words)}")
     if len(committed) != len(words):
         raise SeqlabError(f"committed: one per word ({len(words)}), got {len(committed)}")
-    for where, text in [*(("committed", c) for c in committed), *([("before", before)] if before is not None else [])]:
-        if not isinstance(text, str) or not text or len(text) > MAX_PREVIOUS_CHARS or any(c.isspace() for c in text):
-            raise SeqlabError(f"{where}: each word must be 1-{MAX_PREVIOUS_CHARS} characters without spaces, got "
-                              f"{str(text)[:20]!r}")
+    for text in committed:
+        check_standing_word(text, "committed")
+    if before is not None:
+        check_standing_word(before, "before")
 
 
-def reread(translit, words: Sequence[str], committed: Sequence[str], before: str | None = None) -> list[Reread]:
+def reread(translit: Transliterator, words: Sequence[str], committed: Sequence[str],
+           before: str | None = None) -> list[Reread]:
     """The earlier words of the window (`words` as typed, `committed` as they now stand) that sentence mode reads
     otherwise, with their margins; [] when the model has no sentence context (no bigram model, greedy decoding)
     or a committed word is not among its position's candidates (nothing to compare)."""
@@ -63,11 +66,12 @@ def reread(translit, words: Sequence[str], committed: Sequence[str], before: str
     lat = _window(translit, words, committed, before, decoded, s)
     start, transitions = lat.tables(translit.context, translit.prior)
     scores = path_scores(lat.joint_emissions(), start, transitions, s.context_weight)
-    shift = 1 if before is not None else 0
+    shift, rows = (1 if before is not None else 0), lat.options()
     found = []
     for i in decoded:
-        options, through = lat.options()[i + shift], scores[i + shift]
-        if i == len(words) - 1 or lat.learned[i + shift] or committed[i] not in options:
+        options, through = rows[i + shift], scores[i + shift]
+        # (a word the user dictionary spells has that spelling as its only option: it is never read otherwise)
+        if i == len(words) - 1 or committed[i] not in options:
             continue
         best = int(np.argmax(through))
         if options[best] != committed[i]:
@@ -76,8 +80,8 @@ def reread(translit, words: Sequence[str], committed: Sequence[str], before: str
     return found
 
 
-def _window(translit, words: Sequence[str], committed: Sequence[str], before: str | None, decoded: list[int],
-            settings) -> Lattice:
+def _window(translit: Transliterator, words: Sequence[str], committed: Sequence[str], before: str | None,
+            decoded: list[int], settings: DecodingConfig) -> Lattice:
     """The window as one sentence-mode lattice (Transliterator.lattices), words kept as they stand fixed, and
     `before` (when given) a fixed first position."""
     lat = translit.lattices([[words[i] for i in decoded]], settings, joint=True)[0]

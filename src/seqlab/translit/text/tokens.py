@@ -21,6 +21,7 @@ from bisect import bisect_right
 from typing import Iterator
 
 from seqlab.translit.config import DIRECTIONS
+from seqlab.translit.decoding.word_form import model_form, too_long
 from seqlab.translit.languages import DEFAULT_LANG, language
 
 _LOCAL = r"[\w.+-]"  # an address's local part; its domain follows the @. Possessive: a run never gives a char back
@@ -90,3 +91,10 @@ def word_matches(text: str, direction: str = DIRECTIONS[0], lang: str = DEFAULT_
 
 def words(text: str, direction: str = DIRECTIONS[0], lang: str = DEFAULT_LANG) -> list[str]:
     return [m.group(0) for m in word_matches(text, direction, lang)]
+
+
+def distinct_forms(text: str, direction: str = DIRECTIONS[0], lang: str = DEFAULT_LANG) -> list[str]:
+    """The words sentence mode decodes for `text` (`Transliterator.transliterate_text`: not too long), as the model
+    reads them, each once, in order of first use: what the server decodes ahead in pieces and a batch job shares."""
+    return list(dict.fromkeys(model_form(m.group(0)) for m in word_matches(text, direction, lang)
+                              if not too_long(m.group(0))))

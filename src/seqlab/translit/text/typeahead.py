@@ -33,7 +33,7 @@ from seqlab.translit.words.prior import WordPrior
 
 MAX_PREVIOUS = 2
 MAX_PREVIOUS_CHARS = 64  # config.MAX_WORD_LENGTH: a longer "word" is not one
-EDITOR_LIST = 5  # candidates the editor shows (`seqlab serve --default-k`): the required cases hold there too
+EDITOR_LIST = 5  # candidates the editor asks for (serve/pages/editor.js K): the required cases hold there too
 
 
 class RequiredFirst(NamedTuple):
@@ -59,10 +59,16 @@ def check_previous(previous: Sequence[str]) -> list[str]:
     if len(previous) > MAX_PREVIOUS:
         raise SeqlabError(f"previous: at most {MAX_PREVIOUS} words before the cursor, got {len(previous)}")
     for word in previous:
-        if not isinstance(word, str) or not word or len(word) > MAX_PREVIOUS_CHARS or any(c.isspace() for c in word):
-            raise SeqlabError(f"previous: each word must be 1-{MAX_PREVIOUS_CHARS} characters without spaces, got "
-                              f"{str(word)[:20]!r}")
+        check_standing_word(word, "previous")
     return previous
+
+
+def check_standing_word(word: str, where: str) -> None:
+    """SeqlabError naming `where` unless `word` is one word as it stands in the text (any script): 1 to
+    MAX_PREVIOUS_CHARS characters, no whitespace."""
+    if not isinstance(word, str) or not word or len(word) > MAX_PREVIOUS_CHARS or any(c.isspace() for c in word):
+        raise SeqlabError(f"{where}: each word must be 1-{MAX_PREVIOUS_CHARS} characters without spaces, got "
+                          f"{str(word)[:20]!r}")
 
 
 def context_word(previous: Sequence[str], lang: str = DEFAULT_LANG) -> str | None:

@@ -37,7 +37,6 @@ from seqlab.translit.words.prior import WordPrior
 CONTEXT_FILE = "context.tsv.gz"
 START = "<s>"
 DISCOUNT = 0.75
-MAX_CONTEXT_BYTES = 256 * 2**20  # uncompressed; the shipped file is a few MB
 
 
 class BigramContext:
@@ -97,7 +96,7 @@ class BigramContext:
         if not path.is_file():
             return None
         hint = "; delete it and run `seqlab translit context` again"
-        lines = read_count_lines(path, CheckpointError, hint, MAX_CONTEXT_BYTES)
+        lines = read_count_lines(path, CheckpointError, hint)  # (words/counts.py: at most MAX_COUNT_FILE_BYTES)
         counts: dict[str, Counter] = {}
         keys = [lambda v: v == START or word_pattern.fullmatch(v), word_pattern.fullmatch]
         for (previous, word), count in read_counts(lines, path, keys,

@@ -32,21 +32,17 @@ def read_count_lines(path: Path, error: type[Exception], hint: str = "", max_byt
     MAX_COUNT_FILE_BYTES), so a hostile or broken file (a gzip bomb) is a one-line `error` ending in `hint`, not
     unbounded memory."""
     max_bytes = MAX_COUNT_FILE_BYTES if max_bytes is None else max_bytes
+    packed = path.suffix == ".gz"
     try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as handle:
-                raw = handle.read(max_bytes + 1)
-        else:
-            with path.open("rb") as handle:
-                raw = handle.read(max_bytes + 1)
+        with gzip.open(path, "rb") if packed else path.open("rb") as handle:
+            raw = handle.read(max_bytes + 1)
         if len(raw) > max_bytes:
-            raise error(f"{path}: over {max_bytes >> 20} MB uncompressed{hint}")
+            limit = f"{max_bytes >> 20} MB" if max_bytes >= 2**20 else f"{max_bytes:,} bytes"
+            raise error(f"{path}: over {limit} uncompressed{hint}")
         return raw.decode("utf-8").splitlines()
-    except UnicodeDecodeError as exc:
-        kind = "a gzip-compressed UTF-8 file" if path.suffix == ".gz" else "UTF-8"
-        raise error(f"{path}: not {kind} ({exc.reason}){hint}") from None
-    except (OSError, EOFError) as exc:
-        raise error(f"{path}: not a gzip-compressed UTF-8 file ({exc}){hint}") from None
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        why = exc.reason if isinstance(exc, UnicodeDecodeError) else exc
+        raise error(f"{path}: not {'a gzip-compressed UTF-8 file' if packed else 'UTF-8'} ({why}){hint}") from None
 
 
 def read_counts(lines: Iterable[str], path: Path, keys: Sequence[Callable[[str], object]], layout: str,
