@@ -115,8 +115,9 @@ def test_option_errors_name_the_flag(capsys, text_file, tmp_path):
         capsys.readouterr().err)
     code, err = batch(capsys, str(text_file), "--output", str(tmp_path / "o"), "--beam-size", "0")
     assert code == 2 and "--beam-size must be an integer in 1–100" in one_error_line(err)
-    code, err = batch(capsys, str(text_file), "--output", str(tmp_path / "o"), "--lang", "bn")
-    assert code == 2 and "no shipped model for 'bn' (Bengali)" in one_error_line(err)  # the shipped model of --lang
+    code, err = batch(capsys, str(text_file), "--output", str(tmp_path / "o"), "--lang", "bn", "--direction",
+                      "native-to-roman")  # the shipped model of --lang and --direction: Hindi alone has a reverse one
+    assert code == 2 and "no shipped native-to-roman model for 'bn' (Bengali)" in one_error_line(err)
 
 
 @pytest.mark.slow  # the connection timeout: 5 s
