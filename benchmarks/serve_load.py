@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import collections
 import os
+import random
 import signal
 import statistics
 import subprocess
@@ -204,11 +205,22 @@ def _parser() -> argparse.ArgumentParser:
                         f"--typists the server's default, with --hot {HOT_CACHE:,}; for --rss {RSS_CACHE:,}).")
     parser.add_argument("--warm", action="store_true", help="Fill the cache with every test word first (with "
                         "--cache: then the levels measure the HTTP layer, not the model).")
+    parser.add_argument("--made-up", type=int, default=0, help="Use N distinct made-up words instead of the test "
+                        "words: every request decoded (e.g. with --rss 100000 --made-up 100000).")
     parser.add_argument("--vocab", type=int, default=0, help="Use only the first N distinct test words.")
     parser.add_argument("--server-args", default="", help="More `seqlab serve` options, space-separated.")
     parser.add_argument("--profile", type=int, default=0, help="Seconds of py-spy profile at 32 clients.")
     parser.add_argument("--rss", type=int, default=0, help="Requests for the memory check (e.g. 100000).")
     return parser
+
+
+def made_up_words(count: int, seed: int = 0) -> list[str]:
+    """`count` distinct romanized-looking words, so that every request is one the server has never decoded (its
+    transliterator keeps the candidates of the last 20,000 words it decoded, whatever --cache-size says)."""
+    rng, found = random.Random(seed), dict.fromkeys([])
+    while len(found) < count:
+        found["".join(rng.choice("aeioukgtdnpbmyrlvsh") for _ in range(rng.randint(3, 9)))] = None
+    return list(found)
 
 
 def main() -> None:
@@ -219,11 +231,12 @@ def main() -> None:
         _typist_levels(args, common, folder)
         return
     pairs, _ = load_split("dakshina", "hi", "test")
-    words = [p.source for p in pairs]
+    words = made_up_words(args.made_up) if args.made_up else [p.source for p in pairs]
     if args.vocab:
         words = list(dict.fromkeys(words))[: args.vocab]
     cache = args.cache or 0
-    print(f"{len(words)} Dakshina test words; client: {args.client}; cache-size {cache}; OMP_NUM_THREADS="
+    kind = "made-up" if args.made_up else "Dakshina test"
+    print(f"{len(words)} {kind} words; client: {args.client}; cache-size {cache}; OMP_NUM_THREADS="
           f"{os.environ.get('OMP_NUM_THREADS')}; {os.cpu_count()} CPUs shared by client and server")
     offset = 0
     for mode in [m for m in args.modes.split(",") if m in ("batched", "unbatched")]:
