@@ -66,6 +66,15 @@ def test_evaluate_backends_give_the_same_predictions_and_say_which_ran(trained, 
     assert summaries["onnx"]["accuracy"] == summaries["torch"]["accuracy"]
 
 
+def test_evaluate_with_and_without_the_rescorers(trained, capsys, tmp_path):
+    """--no-rescorers evaluates the shipped model as the server decodes by default; the summary says which."""
+    data, _ = trained
+    for flag, rescored in (("--rescorers", True), ("--no-rescorers", False)):
+        code, out, _ = run_cli(capsys, "translit", "evaluate", "--data-dir", str(data), "--split", "test",
+                               "--beam-size", "3", "--json", flag, "--out", str(tmp_path / flag))
+        assert code == 0 and json.loads(out.strip().splitlines()[-1])["rescorers"] is rescored
+
+
 def test_evaluate_writes_into_the_run_directory_by_default(trained, capsys):
     data, run = trained
     code, _, _ = run_cli(capsys, "translit", "evaluate", "--model", str(run), "--data-dir", str(data), "--split", "dev")

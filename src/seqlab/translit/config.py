@@ -327,6 +327,8 @@ class EvaluateOptions(Options):
     direction: Optional[str] = like(TrainConfig, "direction", None, help=" | ".join(DIRECTIONS) + " (default: the "
                                     "model's; without --model, picks the shipped model of that direction).")
     backend: str = like(LoadOptions, "backend")
+    rescorers: bool = opt(True, "--rescorers", "Rescore with the model folder's rescorer models (--no-rescorers: "
+                          "several times faster, a little less accurate; the server's default decoding).")
 
     def decoding(self) -> dict[str, Any]:
         """The decoding values given, to replace the model's own (config.json "decoding")."""
@@ -345,8 +347,7 @@ class PredictOptions(Options):
     device: str = like(TrainConfig, "device", "cpu",
                        help="auto | cpu (default: few words decode fastest on the CPU) | cuda | cuda:N")
     direction: Optional[str] = like(EvaluateOptions, "direction")
-    rescorers: bool = opt(True, "--rescorers", "Rescore with the model folder's rescorer models (--no-rescorers: "
-                          "several times faster, a little less accurate).")
+    rescorers: bool = like(EvaluateOptions, "rescorers")
     backend: str = like(LoadOptions, "backend")
     lang: Optional[str] = like(DataOptions, "lang", None, help=MODEL_LANG_HELP, choices=None)
 

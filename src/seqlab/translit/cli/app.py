@@ -100,7 +100,7 @@ def evaluate(
 
     split, top_k, dataset = opts.split, opts.top_k, data.dataset
     translit = load_transliterator(model, device=opts.device, direction=opts.direction, backend=opts.backend,
-                                   lang=ctx.params.get("lang"))
+                                   rescorers=opts.rescorers, lang=ctx.params.get("lang"))
     lang = translit.lang  # --lang, else the model's
     out_dir = output_dir(out or _default_out(model, lang), "--out")  # a bad folder fails before the decoding
     pairs, skipped = load_split(dataset, lang, split, data.data_dir, data.skip_bad_lines, translit.direction)
@@ -108,7 +108,7 @@ def evaluate(
     beam_size = summary["beam_size"]
     summary = {"split": split, "dataset": dataset, "lang": lang, "direction": translit.direction,
                "model": str(model or shipped_dir(lang, translit.direction)),
-               "skipped_lines": skipped, **summary}
+               "skipped_lines": skipped, "rescorers": bool(translit.rescorers), **summary}
     stem = f"{dataset}_{lang}_{split}_beam{beam_size}" + ("_reverse" if translit.direction != "roman-to-native" else "")
     csv_path, json_path = write_results(out_dir, stem, summary, rows)
     if summary["unknown_characters"]:
