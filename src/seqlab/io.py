@@ -48,6 +48,19 @@ def write_json_atomic(path: str | os.PathLike, obj: Any) -> None:
     write_text_atomic(path, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
 
 
+def read_json_record(path: Path, record_format: Any, error: type[Exception], unreadable: str, foreign: str) -> dict:
+    """The JSON object a seqlab writer saved in `path` with "format": `record_format`. A file that cannot be read
+    or parsed raises `error(unreadable)`, one of another format `error(foreign)`; both messages may name {path},
+    `unreadable` also {exc}."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise error(unreadable.format(path=path, exc=exc)) from None
+    if not isinstance(data, dict) or data.get("format") != record_format:
+        raise error(foreign.format(path=path))
+    return data
+
+
 def append_jsonl_atomic(path: str | os.PathLike, record: dict) -> None:
     """Append one JSON line by rewriting the (small) file, so a partial line can never appear."""
     path = Path(path)

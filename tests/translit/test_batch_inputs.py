@@ -6,19 +6,18 @@ import gzip
 import io
 import shutil
 import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from translit_helpers import modules_loaded_by_help
 
 from seqlab.cli import main
 from seqlab.errors import SeqlabError
 from seqlab.io import RunLock
 from seqlab.translit.batch.inputs import STATE_DIR, find_inputs
-from seqlab.translit.batch.manifest import check_fingerprint
+from seqlab.translit.batch.manifest import MANIFEST, Manifest, check_fingerprint
 from seqlab.translit.batch.model import model_hash
 from seqlab.translit.batch.progress import LogProgress
 from seqlab.translit.batch.shards import read_shards
@@ -183,12 +182,8 @@ def test_a_changed_model_file_changes_the_hash_and_is_refused(tmp_path):
 
 def test_batch_help_imports_neither_dask_nor_torch():
     """`seqlab --help` stays fast: dask, distributed and torch load only when a batch job runs."""
-    code = ("import sys; from seqlab.cli import main\n"
-            "for args in (['--help'], ['translit', 'batch', '--help']):\n"
-            "    try:\n        main(args)\n    except SystemExit:\n        pass\n"
-            "print(sorted(m for m in ('dask', 'distributed', 'torch') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip().splitlines()[-1] == "[]"
+    commands = [["--help"], ["translit", "batch", "--help"]]
+    assert modules_loaded_by_help(commands, ("dask", "distributed", "torch")) == []
 
 
 def test_one_writer_per_output_folder(capsys, text_file, tmp_path):
@@ -207,3 +202,14 @@ def test_log_lines_say_how_far_and_how_fast():
     lines = log.getvalue().splitlines()
     assert lines[0] == "batch: 100 lines to transliterate, 20 of them done by an earlier run"
     assert len(lines) == 2 and lines[1].startswith("batch: 30/100 lines (30%), ") and "words/s, about" in lines[1]
+
+
+def test_a_manifest_that_is_corrupt_or_foreign_is_one_line(tmp_path):
+    state = tmp_path / "out" / STATE_DIR
+    state.mkdir(parents=True)
+    (state / MANIFEST).write_bytes(b"{not json")
+    with pytest.raises(SeqlabError, match=r"manifest.json is unreadable \(.*\); give a new --output folder to start"):
+        Manifest.open(tmp_path / "out", [], {}, [])
+    (state / MANIFEST).write_text('{"format": 99, "files": []}', encoding="utf-8")
+    with pytest.raises(SeqlabError, match="was not written by this version of seqlab batch; give a new --output"):
+        Manifest.open(tmp_path / "out", [], {}, [])

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -47,3 +49,14 @@ def evaluate(capsys, model: Path, *extra: str) -> tuple[int, str, str]:
     """`seqlab translit evaluate` of `model` on the test split of TEST_DATA."""
     return run_cli(capsys, "translit", "evaluate", "--model", str(model), "--data-dir", str(TEST_DATA),
                    "--out", str(model / "eval"), *extra)
+
+
+def modules_loaded_by_help(commands: list[list[str]], modules: tuple[str, ...]) -> list[str]:
+    """Which of `modules` a fresh interpreter has imported after `seqlab <command> --help`-style calls (each may
+    exit): the CLI defers heavy imports to the command that needs them, so help stays fast."""
+    code = ("import json, sys; from seqlab.cli import main\n"
+            f"for args in {commands!r}:\n"
+            "    try:\n        main(args)\n    except SystemExit:\n        pass\n"
+            f"print(json.dumps(sorted(m for m in {modules!r} if m in sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])

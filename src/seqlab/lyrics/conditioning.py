@@ -13,7 +13,6 @@ The artists a run was trained with are stored in the run folder as artists.json 
 from __future__ import annotations
 
 import difflib
-import json
 import random
 import re
 import string
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Sequence
 
 from seqlab.errors import CheckpointError, SeqlabError
+from seqlab.io import read_json_record
 
 PREFIX_TEMPLATE = "<|artist|>{name}<|lyrics|>\n"
 ARTISTS_FILE = "artists.json"
@@ -75,12 +75,8 @@ def read_artists(model: str | Path) -> list[Artist]:
     if not path.is_file():
         raise SeqlabError(f"{model} knows no artists: it has no {ARTISTS_FILE} (train with --artist-prefix, the "
                           "default, to condition on artists)")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"{path} is corrupt: {exc}") from exc
-    if not isinstance(data, dict) or data.get("format") != ARTISTS_FORMAT:
-        raise CheckpointError(f"{path} is not a seqlab artist list (expected format {ARTISTS_FORMAT!r})")
+    data = read_json_record(path, ARTISTS_FORMAT, CheckpointError, "{path} is corrupt: {exc}",
+                            f"{{path}} is not a seqlab artist list (expected format {ARTISTS_FORMAT!r})")
     if data.get("prefix") != PREFIX_TEMPLATE:
         raise CheckpointError(f"{path}: prefix {data.get('prefix')!r} differs from this seqlab's "
                               f"{PREFIX_TEMPLATE!r}; the model was trained by another version")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from seqlab.errors import SeqlabError
-from seqlab.io import atomic_path, remove_stale_temporaries, write_text_atomic
+from seqlab.io import atomic_path, read_json_record, remove_stale_temporaries, write_text_atomic
 from seqlab.translit.batch.inputs import STATE_DIR, InputFile
 from seqlab.translit.batch.options import flag
 
@@ -133,13 +133,9 @@ def _new_entry(source: InputFile, shards: int) -> dict:
 
 
 def _read(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SeqlabError(f"{path} is unreadable ({exc}); give a new --output folder to start afresh") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise SeqlabError(f"{path} was not written by this version of seqlab batch; give a new --output folder")
-    return data
+    return read_json_record(path, FORMAT, SeqlabError,
+                            "{path} is unreadable ({exc}); give a new --output folder to start afresh",
+                            "{path} was not written by this version of seqlab batch; give a new --output folder")
 
 
 def _refuse_foreign_outputs(out: Path, sources: list[InputFile]) -> None:
