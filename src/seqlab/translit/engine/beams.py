@@ -45,6 +45,7 @@ class ArrayBeams:
     """`Beams` (decoding/search.py) as numpy arrays, same fields and (W·k) row layout."""
 
     word: np.ndarray         # (W,) batch index of each live word
+    memory_row: np.ndarray   # (W·k,) the word whose encoder memory each beam reads (its batch index)
     scores: np.ndarray       # (W·k,) float32 summed log-probability of each beam
     previous: np.ndarray     # (W·k,) int64 last character of each beam
     finished: np.ndarray     # (W·k,) bool
@@ -58,7 +59,8 @@ class ArrayBeams:
         scores = np.full((batch, k), -np.inf, dtype=np.float32)
         scores[:, 0] = 0.0  # only beam 0 of each input is live at the start
         previous = np.full(batch * k, SOS_ID, dtype=np.int64)
-        return cls(np.arange(batch), scores.reshape(-1), previous, np.zeros(batch * k, dtype=bool),  # (B, k) → (B·k,)
+        return cls(np.arange(batch), np.repeat(np.arange(batch), k), scores.reshape(-1),  # (B, k) → (B·k,)
+                   previous, np.zeros(batch * k, dtype=bool),
                    np.zeros(batch * k, dtype=np.int64), np.zeros((batch * k, 0), dtype=np.int64),
                    np.repeat(2 * lengths.astype(np.int64) + 5, k))  # search.max_output_lengths
 
@@ -83,7 +85,7 @@ class ArrayBeams:
         """Only the live words at positions `words`; returns their rows."""
         rows = (words[:, None] * k + np.arange(k)).reshape(-1)  # (W', k) → (W'·k,)
         self.word = self.word[words]
-        for name in ("scores", "previous", "finished", "out_lengths", "tokens", "limits"):
+        for name in ("memory_row", "scores", "previous", "finished", "out_lengths", "tokens", "limits"):
             setattr(self, name, getattr(self, name)[rows])
         return rows
 
@@ -92,10 +94,9 @@ def array_beam_search(model: OnnxSeq2Seq, source: np.ndarray, lengths: np.ndarra
                       length_penalty: float = 1.0) -> list[list[Hypothesis]]:
     """`search.beam_search` over numpy arrays: per input, up to `beam_size` distinct hypotheses."""
     k = beam_size
-    memory, state = model.encode_arrays(source, lengths)
-    rows = np.repeat(np.arange(source.shape[0]), k)  # every input k times in a row: (B, …) → (B·k, …)
-    memory, state = memory.select(rows), state.select(rows)
+    memory, state = model.encode_arrays(source, lengths)  # the memory stays (B, …): beams.memory_row reads it
     beams = ArrayBeams.start(lengths, k)
+    state = state.select(beams.memory_row)  # every input's state k times in a row: (B, …) → (B·k, …)
     results: list[list[Hypothesis]] = [[] for _ in range(source.shape[0])]
     for step in range(int(beams.limits.max())):
         logits, state = _step_growing(model, beams, state, memory)
@@ -108,8 +109,7 @@ def array_beam_search(model: OnnxSeq2Seq, source: np.ndarray, lengths: np.ndarra
             results[int(beams.word[position])] = _hypotheses(beams, rows, length_penalty)
         if done.all():
             break
-        rows = beams.keep(np.flatnonzero(~done), k)
-        state, memory = state.select(rows), memory.select(rows)
+        state = state.select(beams.keep(np.flatnonzero(~done), k))
     return results
 
 
@@ -122,9 +122,10 @@ def _step_growing(model: OnnxSeq2Seq, beams: ArrayBeams, state: ArrayState, memo
     the first step needs one row a word, not 10. Their logits are zeros and their state is kept: neither is read."""
     growing = np.flatnonzero(~beams.finished & np.isfinite(beams.scores))
     if growing.size == beams.previous.size:
-        logits, state, _ = model.step_arrays(beams.previous, state, memory)
+        logits, state, _ = model.step_arrays(beams.previous, state, memory, beams.memory_row)
         return logits, state
-    some, grown, _ = model.step_arrays(beams.previous[growing], state.select(growing), memory.select(growing))
+    some, grown, _ = model.step_arrays(beams.previous[growing], state.select(growing), memory,
+                                       beams.memory_row[growing])
     logits = np.zeros((beams.previous.size, some.shape[1]), dtype=some.dtype)  # (W·k, V)
     logits[growing] = some
     return logits, state.replace(growing, grown)

@@ -2,14 +2,17 @@
 
 - encoder: source (B, S), lengths (B,) → outputs (B, S, d), keys (B, S, k) with attention, h (L, B, k) [, c];
   the packed bidirectional RNN becomes the ONNX RNN/GRU/LSTM op with per-row sequence lengths;
-- step: one decoder step, previous (B,), the encoder memory and the state in → logits (B, V), the new state and
-  the attention weights (B, S) out — `Seq2Seq.step` with its fused RNN call (`cell_step_rows = 0`);
-- forced: forced decoding from the encoder's memory and state, target (B, T) → log P(y | x) (B,) —
+- step: one decoder step, previous (B,), the encoder memory of W words (W, S, …), `rows` (B,) (the word whose
+  memory each of the B state rows reads: a word's beams share one copy of its memory, gathered inside the graph
+  rather than copied k times by the caller) and the state in → logits (B, V), the new state and the attention
+  weights (B, S) out — `Seq2Seq.step` with its fused RNN call (`cell_step_rows = 0`);
+- forced: forced decoding from the encoder's memory (with `rows`, as in step) and state, target (B, T) →
+  log P(y | x) (B,) —
   `Seq2Seq.forced_log_probs` in one call (apart from the encoder, so the runtime encodes each distinct input of
   a batch of candidates once); not for Bahdanau attention, whose decoder feeds each step's context into the next
   (a Python loop that tracing would unroll to one length), so there the runtime scores with the step graph.
 
-Batch, source and target lengths are dynamic axes. Each graph records in its metadata the SHA-256 of the weights
+Batch, word, source and target lengths are dynamic axes. Each graph records in its metadata the SHA-256 of the weights
 it came from and the engine's format (graphs.py), so a graph of other weights or of an older exporter is never
 used (cache.py).
 """
@@ -51,17 +54,25 @@ class EncoderGraph(nn.Module):
         return (memory.outputs, *keys, *(state if isinstance(state, tuple) else (state,)))
 
 
+def _memory_rows(model: Seq2Seq, outputs, mask, keys, rows) -> Memory:
+    """The memory of W words, (W, S, …), as the B decoder rows read it: (B, S, …) gathered by `rows` (B,) — one
+    ONNX Gather in the graph. Without attention the decoder reads no memory: the inputs are left unused."""
+    if model.config.attention == "none":
+        return Memory(outputs, mask, None)
+    return Memory(outputs.index_select(0, rows), mask.index_select(0, rows), keys.index_select(0, rows))
+
+
 class StepGraph(nn.Module):
-    """Inputs the network does not use (the memory without attention, c without an LSTM) are placeholders that the
-    exporter drops from the graph; the runtime feeds only the inputs a graph has."""
+    """Inputs the network does not use (the memory and rows without attention, c without an LSTM) are placeholders
+    that the exporter drops from the graph; the runtime feeds only the inputs a graph has."""
 
     def __init__(self, model: Seq2Seq):
         super().__init__()
         self.model = model
 
-    def forward(self, previous, outputs, mask, keys, h, c):
+    def forward(self, previous, rows, outputs, mask, keys, h, c):
         lstm, attention = self.model.config.cell == "lstm", self.model.config.attention != "none"
-        memory = Memory(outputs, mask, keys if attention else None)
+        memory = _memory_rows(self.model, outputs, mask, keys, rows)
         logits, state, weights = self.model.step(previous, (h, c) if lstm else h, memory)
         return (logits, *(state if lstm else (state,)), *((weights,) if attention else ()))
 
@@ -73,21 +84,22 @@ class ForcedGraph(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, outputs, mask, keys, h, c, target):
-        lstm, attention = self.model.config.cell == "lstm", self.model.config.attention != "none"
-        memory = Memory(outputs, mask, keys if attention else None)
-        return self.model.forced_log_probs(memory, (h, c) if lstm else h, target)
+    def forward(self, rows, outputs, mask, keys, h, c, target):
+        memory = _memory_rows(self.model, outputs, mask, keys, rows)
+        return self.model.forced_log_probs(memory, (h, c) if self.model.config.cell == "lstm" else h, target)
 
 
-def _examples() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Two rows of different lengths (so the packing is traced as it is used), the target ending in <eos>."""
+def _examples() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Two words of different lengths (so the packing is traced as it is used), read by three decoder rows (so the
+    words and the rows are traced as different axes), the targets ending in <eos>."""
     source = torch.tensor([[4, 4, 4], [4, 4, 0]])
-    return source, torch.tensor([3, 2]), torch.tensor([[4, 4, EOS_ID], [4, EOS_ID, 0]])
+    rows = torch.tensor([0, 1, 1])
+    return source, torch.tensor([3, 2]), rows, torch.tensor([[4, 4, EOS_ID], [4, EOS_ID, 0], [4, 4, EOS_ID]])
 
 
 def _graph(model: Seq2Seq, name: str) -> tuple[nn.Module, tuple, list[str], list[str], dict]:
     """The module, example inputs, input and output names and dynamic axes of one graph."""
-    source, lengths, target = _examples()
+    source, lengths, rows, target = _examples()
     batch, src, tgt = {0: "batch"}, {0: "batch", 1: "source"}, {0: "batch", 1: "target"}
     attention = model.config.attention != "none"
     if name == ENCODER:
@@ -96,13 +108,15 @@ def _graph(model: Seq2Seq, name: str) -> tuple[nn.Module, tuple, list[str], list
         return EncoderGraph(model), (source, lengths), ["source", "lengths"], outputs, axes
     memory, state = model.encode(source, lengths)
     h, c = state if isinstance(state, tuple) else (state, state)
-    decoder_inputs = (memory.outputs, memory.mask, memory.keys if attention else memory.outputs, h, c)
-    axes = {"previous": batch, "outputs": src, "mask": src, "keys": src, "logits": batch, "weights": src,
-            "target": tgt, "log_prob": batch, **{n: {1: "batch"} for n in ("h", "c", "h_out", "c_out")}}
-    names = ["outputs", "mask", "keys", "h", "c"]
+    h, c = h.index_select(1, rows), c.index_select(1, rows)  # (layers, W, hidden) → (layers, B, hidden)
+    decoder_inputs = (rows, memory.outputs, memory.mask, memory.keys if attention else memory.outputs, h, c)
+    words = {0: "words", 1: "source"}
+    axes = {"previous": batch, "rows": batch, "outputs": words, "mask": words, "keys": words, "logits": batch,
+            "weights": src, "target": tgt, "log_prob": batch, **{n: {1: "batch"} for n in ("h", "c", "h_out", "c_out")}}
+    names = ["rows", "outputs", "mask", "keys", "h", "c"]
     if name == STEP:
         outputs = ["logits", *state_names(model, "_out"), *(["weights"] if attention else [])]
-        return StepGraph(model), (torch.full((2,), SOS_ID), *decoder_inputs), ["previous", *names], outputs, axes
+        return StepGraph(model), (torch.full((3,), SOS_ID), *decoder_inputs), ["previous", *names], outputs, axes
     return ForcedGraph(model), (*decoder_inputs, target), [*names, "target"], ["log_prob"], axes
 
 

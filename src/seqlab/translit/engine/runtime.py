@@ -26,15 +26,13 @@ from seqlab.translit.model.network import Memory, State
 
 @dataclass
 class ArrayMemory:
-    """The encoder's memory as numpy arrays: outputs (B, S, d), mask (B, S), keys (B, S, k) or None."""
+    """The encoder's memory of W words as numpy arrays: outputs (W, S, d), mask (W, S), keys (W, S, k) or None.
+    It is never copied per beam: a decoder call names the word each of its rows reads (`rows`), and the graph
+    gathers them (export.py)."""
 
     outputs: np.ndarray
     mask: np.ndarray
     keys: Optional[np.ndarray]
-
-    def select(self, rows: np.ndarray) -> "ArrayMemory":
-        """Only the given rows, (B, …) → (len(rows), …)."""
-        return ArrayMemory(self.outputs[rows], self.mask[rows], None if self.keys is None else self.keys[rows])
 
 
 @dataclass
@@ -81,10 +79,11 @@ class OnnxSeq2Seq:
         state = ArrayState(tuple(results[-2:]) if self._lstm else (results[-1],))
         return ArrayMemory(results[0], source != PAD_ID, keys), state
 
-    def step_arrays(self, previous: np.ndarray, state: ArrayState, memory: ArrayMemory,
+    def step_arrays(self, previous: np.ndarray, state: ArrayState, memory: ArrayMemory, rows: np.ndarray,
                     ) -> tuple[np.ndarray, ArrayState, Optional[np.ndarray]]:
-        """One decoding step: logits (B, V), the new state, attention weights (B, S) or None."""
-        results = self._run(self.stepper, self._step_inputs, memory, state, previous=previous)
+        """One decoding step of B rows, row i reading the memory of word rows[i]: logits (B, V), the new state,
+        attention weights (B, S) or None."""
+        results = self._run(self.stepper, self._step_inputs, memory, state, rows=rows, previous=previous)
         new_state = ArrayState(tuple(results[1:3]) if self._lstm else (results[1],))
         return results[0], new_state, results[-1] if self._attention else None
 
@@ -102,13 +101,13 @@ class OnnxSeq2Seq:
         distinct = np.array(sorted(first.values()))
         position = np.searchsorted(distinct, rows)  # row → its input's position among the distinct ones
         memory, state = self.encode_arrays(source[distinct], lengths[distinct])
-        memory, state = memory.select(position), state.select(position)
+        state = state.select(position)
         if self.forced is not None:
-            return self._run(self.forced, self._forced_inputs, memory, state, target=target)[0]
+            return self._run(self.forced, self._forced_inputs, memory, state, rows=position, target=target)[0]
         previous = np.full(source.shape[0], SOS_ID, dtype=np.int64)
         total = np.zeros(source.shape[0], dtype=np.float32)
         for t in range(target.shape[1]):
-            logits, state, _ = self.step_arrays(previous, state, memory)
+            logits, state, _ = self.step_arrays(previous, state, memory, position)
             picked = np.take_along_axis(log_softmax(logits), target[:, t : t + 1], axis=1)[:, 0]  # (B, 1) → (B,)
             total += np.where(target[:, t] == PAD_ID, np.float32(0.0), picked)
             previous = target[:, t]
@@ -130,7 +129,7 @@ class OnnxSeq2Seq:
         arrays = ArrayMemory(*(None if t is None else t.numpy() for t in (memory.outputs, memory.mask, memory.keys)))
         parts = state if isinstance(state, tuple) else (state,)
         logits, state, weights = self.step_arrays(previous.numpy(), ArrayState(tuple(p.numpy() for p in parts)),
-                                                  arrays)
+                                                  arrays, np.arange(previous.shape[0]))
         return torch.from_numpy(logits), _tensors(state), None if weights is None else torch.from_numpy(weights)
 
     def target_log_probs(self, source: torch.Tensor, lengths: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -139,7 +138,7 @@ class OnnxSeq2Seq:
 
     def _run(self, session: ort.InferenceSession, names: list[str], memory: ArrayMemory, state: ArrayState,
              **arrays: np.ndarray) -> list[np.ndarray]:
-        """One call of a decoder graph with the inputs it has."""
+        """One call of a decoder graph with the inputs it has (`arrays`: rows, and previous or target)."""
         h, c = state.parts if self._lstm else (state.parts[0], None)
         feeds = {"outputs": memory.outputs, "mask": memory.mask, "keys": memory.keys, "h": h, "c": c, **arrays}
         return session.run(None, {n: feeds[n] for n in names})
