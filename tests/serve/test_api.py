@@ -61,8 +61,8 @@ def test_languages_health_docs_and_pages(server):
     assert httpx.get(f"{server.url}/languages").json()["languages"][0]["code"] == "hi"
     health = httpx.get(f"{server.url}/healthz").json()
     assert health["status"] == "ok" and health["lyrics_model"] is True
-    assert health["dtype"] == "float32"  # the default: bfloat16 costs memory (ServeOptions.dtype)
-    assert health["backend"] == "onnx"  # auto on a CPU: ONNX Runtime (engine/)
+    # the server's auto on a CPU: ONNX Runtime with int8 weights (serve/languages.served_backend), not bfloat16
+    assert health["backend"] == "onnx-int8" and health["dtype"] == "int8"
     assert "/tl/{lang}/{word}" in httpx.get(f"{server.url}/openapi.json").json()["paths"]
     assert httpx.get(f"{server.url}/docs").status_code == 200
     editor = httpx.get(f"{server.url}/")

@@ -28,6 +28,19 @@ def test_defaults_are_loopback_and_no_cors():
     assert options.host == "127.0.0.1" and options.cors_origin is None and not options.read_only
 
 
+@pytest.mark.parametrize("options,backend", [
+    ({}, "onnx-int8"),                          # the server's auto on a CPU: int8 weights
+    ({"backend": "onnx"}, "onnx"),              # float32 stays one flag away
+    ({"backend": "torch"}, "torch"),
+    ({"dtype": "bfloat16"}, "torch"),           # bfloat16 is PyTorch's, as with the CLI's auto
+])
+def test_the_servers_auto_backend_is_int8_onnx_on_a_cpu(options, backend):
+    from seqlab.serve.config import ServeOptions
+    from seqlab.serve.languages import served_backend
+
+    assert served_backend(ServeOptions(**options)) == backend
+
+
 def test_by_default_every_shipped_language_is_served_and_a_lang_narrows_it():
     from seqlab.serve.config import ServeOptions
     from seqlab.serve.languages import model_sources

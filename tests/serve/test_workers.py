@@ -31,9 +31,9 @@ def test_two_workers_read_only(tmp_path: Path):
         refused = httpx.post(f"{server.url}/learn", json={"roman": "ghar", "native": "घर"})
         assert refused.status_code == 403 and "read-only" in refused.json()["error"]
         health = httpx.get(f"{server.url}/healthz").json()
-        # --dtype auto: bfloat16 where the CPU has it natively, for PyTorch; ONNX Runtime (the CPU's default
-        # backend) computes in float32
-        assert health["read_only"] is True and health["backend"] == "onnx" and health["dtype"] == "float32"
+        # --dtype auto: bfloat16 where the CPU has it natively, for PyTorch; the server's default backend on a CPU
+        # is ONNX Runtime with int8 weights
+        assert health["read_only"] is True and health["backend"] == "onnx-int8" and health["dtype"] == "int8"
         assert dictionary.read_text(encoding="utf-8") == "kal\tकाल\n"
         no_lyrics = httpx.post(f"{server.url}/lyrics/generate", json={})
         assert no_lyrics.status_code == 503 and "no lyrics model is loaded" in no_lyrics.json()["error"]

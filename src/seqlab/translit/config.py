@@ -39,12 +39,12 @@ PRECISIONS = ("fp32", "bf16")
 BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
 
 
-def backend_option() -> Any:
-    """The `--backend` field, declared once (LoadOptions and the server's options use it)."""
+def backend_option(auto: str = "onnx on a CPU, torch on CUDA") -> Any:
+    """The `--backend` field, declared once (LoadOptions and the server's options use it); `auto` says what auto
+    picks there."""
     return opt("auto", "--backend", "What runs the models when decoding: onnx (ONNX Runtime, CPU only: several "
                "times faster for few words) | onnx-int8 (the same with int8 weights: faster still, answers may "
-               "differ slightly) | torch (PyTorch) | auto (onnx on a CPU, torch on CUDA). Training is always "
-               "PyTorch.", choices=BACKENDS)
+               f"differ slightly) | torch (PyTorch) | auto ({auto}). Training is always PyTorch.", choices=BACKENDS)
 
 
 @dataclass(frozen=True)
