@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import threading
+import time
 
 import onnx
 import pytest
@@ -13,7 +15,7 @@ from seqlab.cli import main
 from seqlab.errors import SeqlabError
 from seqlab.translit.data.corpus import load_split
 from seqlab.translit.data.vocab import EOS_ID, PAD_ID, SOS_ID, UNK_ID, make_batch
-from seqlab.translit.decoding.search import beam_search, greedy_decode, score_targets
+from seqlab.translit.decoding.search import beam_search, greedy_decode, in_threads, score_targets, word_batches
 from seqlab.translit.engine import resolve_backend
 from seqlab.translit.engine.cache import graph_folder, load_network
 from seqlab.translit.engine.graphs import QUANTIZED_KEY
@@ -127,3 +129,33 @@ def test_int8_weights_change_the_arithmetic_not_the_answers(shared_data):
     graph = onnx.load(str(graph_folder(weights_file(PRETRAINED_DIR)) / "step.int8.onnx"))
     assert {p.key: p.value for p in graph.metadata_props}[QUANTIZED_KEY] == "true"
     assert "DynamicQuantizeLSTM" in {node.op_type for node in graph.graph.node}
+
+
+def test_batches_decoded_in_threads_give_what_one_thread_gives(shared_data):
+    """More words than one batch, with two decode threads (ONNX Runtime's default with two cores): the batches are
+    word_batches' length-sorted ones, decoded in two threads at once, and every word gets the candidates and
+    log-probabilities (to 1e-4: forced-scoring batches hold other rows) that one thread gives it."""
+    words = [p.source for p in load_split("dakshina", "hi", "dev", str(shared_data))[0][:45]]
+    translit = load_transliterator(batch_size=8)
+    threads: set[int] = set()
+    batches: list[list[str]] = []
+
+    def decode(batch: list[str]) -> list[str]:
+        threads.add(threading.get_ident())
+        batches.append(batch)
+        time.sleep(0.05)  # so that both threads take a batch
+        return [w.upper() for w in batch]
+
+    assert in_threads(translit.vocabs, words, 8, 2, decode) == [w.upper() for w in words]
+    expected = [[words[i] for i in batch.index.tolist()] for batch in word_batches(translit.vocabs, words, 8,
+                                                                                    torch.device("cpu"))]
+    assert sorted(batches) == sorted(expected) and len(threads) == 2
+    translit.decode_threads = 2
+    threaded = translit.scored_candidates(words, 10)
+    translit.decode_threads = 1
+    serial = translit.scored_candidates(words, 10)
+    assert [[c.word for c in found] for found in threaded] == [[c.word for c in found] for found in serial]
+    for found_threaded, found_serial in zip(threaded, serial):
+        for a, b in zip(found_threaded, found_serial):
+            assert abs(a.log_prob - b.log_prob) < 1e-4 and a.lexicon_count == b.lexicon_count
+            assert all(abs(x - y) < 1e-4 for x, y in zip(a.rescores, b.rescores)) and len(a.rescores) == 2

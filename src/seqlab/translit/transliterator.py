@@ -23,6 +23,7 @@ from seqlab.translit.decoding.search import (
     forced_scores,
     greedy_decode,
     greedy_words,
+    in_threads,
 )
 from seqlab.translit.decoding.word_form import cache_key, model_form, too_long
 from seqlab.translit.engine import onnx_network, resolve_backend
@@ -50,8 +51,10 @@ class Transliterator:
     def __init__(self, model: Network, vocabs: Vocabs, config: dict | None = None, batch_size: int = 256,
                  prior: WordPrior | None = None, lexicon: Lexicon | None = None,
                  rescorers: Sequence[Rescorer] = (), rescorer_weights: Sequence[float] = (),
-                 user_dictionary: UserDictionary | None = None, context: BigramContext | None = None):
+                 user_dictionary: UserDictionary | None = None, context: BigramContext | None = None,
+                 decode_threads: int = 1):
         self.model, self.vocabs, self.config, self.batch_size = model.eval(), vocabs, config or {}, batch_size
+        self.decode_threads = decode_threads  # batches decoded at once (ONNX Runtime; see scored_candidates)
         self.prior, self.lexicon, self.user_dictionary = prior, lexicon, user_dictionary
         self.rescorers, self.rescorer_weights = list(rescorers), tuple(rescorer_weights)
         self.decoding = DecodingConfig.from_config(self.config)
@@ -88,7 +91,17 @@ class Transliterator:
         """Each word's distinct beam outputs and the training lexicon's for that romanization, each with its
         log-probability under the model and its lexicon count, before any ranking choice. Words that are not well
         formed in their script (decoding/script.py: `अौर`, a vowel sign with no consonant) are left out, from the beam
-        and from the lexicon alike (`ranking.well_formed_only`: unless the beam found nothing else)."""
+        and from the lexicon alike (`ranking.well_formed_only`: unless the beam found nothing else).
+
+        More words than one batch, with `decode_threads` > 1, are decoded that many batches at a time, each batch in
+        a thread of its own (`search.in_threads`)."""
+        if self.decode_threads > 1 and len(words) > self.batch_size:
+            return in_threads(self.vocabs, words, self.batch_size, self.decode_threads,
+                              lambda batch: self._scored(batch, beam_size))
+        return self._scored(words, beam_size)
+
+    def _scored(self, words: Sequence[str], beam_size: int) -> list[list[Candidate]]:
+        """`scored_candidates` in this thread."""
         results = [well_formed_only(found) for found in
                    beam_candidates(self.model, self.vocabs, words, beam_size, self.batch_size, self.device)]
         if self.lexicon is not None:
@@ -388,5 +401,6 @@ def load_transliterator(model_dir: str | Path | None = None, batch_size: int = 2
         model.to(target, model_dtype)
         for member in members:
             member.model.to(model_dtype)
+    threads = torch.get_num_threads() if runner != "torch" else 1  # PyTorch splits each call over its threads
     return Transliterator(model, vocabs, config, batch_size, WordPrior.load(path, written), Lexicon.load(path),
-                          members, weights, user_dictionary, BigramContext.load(path, written))
+                          members, weights, user_dictionary, BigramContext.load(path, written), threads)
