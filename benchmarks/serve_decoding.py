@@ -4,7 +4,7 @@ rescorers) in float32 and with `--dtype bfloat16` (faster, but the server's memo
 shapes), `--rescorers`
 at beam 5, and — not an option of the server, a measurement for later — the same model with torch's dynamic int8
 quantization of its LSTM and linear layers; each in PyTorch, then the same decodings in ONNX Runtime (--backend
-onnx, the default on a CPU, and onnx-int8).
+onnx, the CLI's default on a CPU, and onnx-int8, the server's).
 
 Run by hand:
     env OMP_NUM_THREADS=1 .venv/bin/python benchmarks/serve_decoding.py

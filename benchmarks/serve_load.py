@@ -22,7 +22,8 @@ Run by hand, alone on the machine (the client shares its cores with the server, 
     … benchmarks/serve_load.py --modes none --rss 100000 --cache 0            # … each one decoded
     … benchmarks/serve_load.py --typists 1,64,128,256,384 --time-cap 30       # type-ahead, cold cache
     … benchmarks/serve_load.py --typists 1,64,128,256,384 --time-cap 30 --hot # the client's ceiling
-The server runs its defaults (ONNX Runtime on a CPU); `--server-args "--backend torch"` compares PyTorch.
+The server runs its defaults (ONNX Runtime with int8 weights on a CPU); `--server-args "--backend onnx"` serves
+float32, `--server-args "--backend torch"` PyTorch, `--server-args "--workers 2"` two worker processes.
 """
 from __future__ import annotations
 

@@ -32,8 +32,8 @@ class ServeOptions(Options):
                                        "model; none with --model).")
     lyrics_model: Optional[str] = opt(None, "--lyrics-model", "Lyrics model folder or smollm2-135m (default: none; "
                                       "POST /lyrics/generate then answers 503).")
-    workers: int = opt(1, "--workers", "Worker processes (each loads the models; the server is stateless).", low=1,
-                       high=64)
+    workers: int = opt(1, "--workers", "Worker processes (each loads the models; the server is stateless). A worker "
+                       "decodes in one thread: one per core serves the most words.", low=1, high=64)
     beam_size: int = opt(5, "--beam-size", "Beam of the served decoding (prior and lexicon always on).", low=1,
                          high=MAX_BEAM)
     rescorers: bool = opt(False, "--rescorers", "Also rescore with the model folder's rescorer models (about 3x "
