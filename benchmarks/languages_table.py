@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+from seqlab.io import folder_megabytes
 from seqlab.translit.data.corpus import load_split
 from seqlab.translit.evaluation.sentences import load_sentences, sentence_words, with_context, word_by_word
 from seqlab.translit.evaluation.words import evaluate_pairs
@@ -27,10 +28,6 @@ from seqlab.translit.languages import LANGUAGES, shipped_languages, shipped_mode
 from seqlab.translit.transliterator import load_transliterator
 
 INDICXLIT_MEAN = 61.45
-
-
-def folder_megabytes(folder: Path) -> float:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
 
 
 def training_minutes(folder: Path) -> float | None:

@@ -15,15 +15,11 @@ import sys
 import textwrap
 from pathlib import Path
 
-from seqlab.io import write_text_atomic
+from seqlab.io import folder_megabytes, write_text_atomic
 from seqlab.translit.languages import language
 from seqlab.translit.words.counts import count_file
 from seqlab.translit.words.lexicon import LEXICON_FILE
 from seqlab.translit.words.prior import PRIOR_FILE
-
-
-def folder_megabytes(folder: Path) -> float:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
 
 
 def training_record(folder: Path) -> tuple[float, int, float]:

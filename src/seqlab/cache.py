@@ -37,7 +37,8 @@ class LruCache:
         found = {key: self.get(key) for key in dict.fromkeys(keys)}
         missing = [key for key, value in found.items() if value is None]
         if missing:
-            self.computed += len(missing)
+            with self._lock:  # two threads may compute at once (the server's decoding thread and a reader)
+                self.computed += len(missing)
             for key, value in zip(missing, compute(missing)):
                 found[key] = value
                 self.put(key, value)

@@ -78,6 +78,11 @@ def read_jsonl(path: str | os.PathLike) -> list[dict]:
 TEMPORARY_PATTERN = ".*.tmp"  # what `atomic_path` names its temporaries
 
 
+def folder_megabytes(folder: str | os.PathLike) -> float:
+    """The size of every file under `folder`, in MiB (what a model folder adds to the package)."""
+    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file()) / 2**20
+
+
 def remove_stale_temporaries(folder: str | os.PathLike) -> list[Path]:
     """Delete temporaries that a writer killed mid-write (kill -9) left in `folder`. Call it only while holding
     the folder's `RunLock`: then no live writer owns them."""
