@@ -22,12 +22,6 @@ if TYPE_CHECKING:
     from seqlab.translit.engine.runtime import ArrayMemory, ArrayState, OnnxSeq2Seq
 
 
-def log_softmax(logits: np.ndarray) -> np.ndarray:
-    """Row-wise log-softmax of (B, V) logits, in float32 as torch.log_softmax computes it."""
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-
-
 def top_k(values: np.ndarray, k: int) -> np.ndarray:
     """Per row of (W, N), the indices of the k largest values, largest first (ties: the lower index) — what
     torch.topk selects, in linear time per row (argpartition) rather than a full sort."""
@@ -99,8 +93,8 @@ def array_beam_search(model: OnnxSeq2Seq, source: np.ndarray, lengths: np.ndarra
     state = state.select(beams.memory_row)  # every input's state k times in a row: (B, …) → (B·k, …)
     results: list[list[Hypothesis]] = [[] for _ in range(source.shape[0])]
     for step in range(int(beams.limits.max())):
-        logits, state = _step_growing(model, beams, state, memory)
-        state = state.select(beams.extend(log_softmax(logits), step, k))
+        log_probs, state = _step_growing(model, beams, state, memory)
+        state = state.select(beams.extend(log_probs, step, k))
         done = beams.finished.reshape(-1, k).all(axis=1)                  # (W·k,) → (W, k) → (W,)
         if not done.any():
             continue
@@ -115,20 +109,21 @@ def array_beam_search(model: OnnxSeq2Seq, source: np.ndarray, lengths: np.ndarra
 
 def _step_growing(model: OnnxSeq2Seq, beams: ArrayBeams, state: ArrayState, memory: ArrayMemory,
                   ) -> tuple[np.ndarray, ArrayState]:
-    """One decoder step computed for the rows that can still grow: logits (W·k, V) and the new state. A finished
-    beam's next character is fixed (<eos>, `ArrayBeams.extend` overwrites its log-probs) and a dead one (score
-    −inf: the k−1 copies of each word at the first step) is never picked while a word has k live extensions, so
-    their rows are left out of the network call — at a word's 10 beams a step costs about 10 µs a row (int8), and
-    the first step needs one row a word, not 10. Their logits are zeros and their state is kept: neither is read."""
+    """One decoder step computed for the rows that can still grow: log-probabilities (W·k, V) and the new state. A
+    finished beam's next character is fixed (<eos>, `ArrayBeams.extend` overwrites its log-probs) and a dead one
+    (score −inf: the k−1 copies of each word at the first step) is never picked while a word has k live extensions,
+    so their rows are left out of the network call — at a word's 10 beams a step costs about 10 µs a row (int8),
+    and the first step needs one row a word, not 10. Their log-probs are zeros and their state is kept: neither is
+    read."""
     growing = np.flatnonzero(~beams.finished & np.isfinite(beams.scores))
     if growing.size == beams.previous.size:
-        logits, state, _ = model.step_arrays(beams.previous, state, memory, beams.memory_row)
-        return logits, state
-    some, grown, _ = model.step_arrays(beams.previous[growing], state.select(growing), memory,
-                                       beams.memory_row[growing])
-    logits = np.zeros((beams.previous.size, some.shape[1]), dtype=some.dtype)  # (W·k, V)
-    logits[growing] = some
-    return logits, state.replace(growing, grown)
+        _, state, _, log_probs = model.step_arrays(beams.previous, state, memory, beams.memory_row)
+        return log_probs, state
+    _, grown, _, some = model.step_arrays(beams.previous[growing], state.select(growing), memory,
+                                          beams.memory_row[growing])
+    log_probs = np.zeros((beams.previous.size, some.shape[1]), dtype=some.dtype)  # (W·k, V)
+    log_probs[growing] = some
+    return log_probs, state.replace(growing, grown)
 
 
 def _hypotheses(beams: ArrayBeams, rows: slice, length_penalty: float) -> list[Hypothesis]:

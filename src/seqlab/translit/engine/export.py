@@ -4,8 +4,9 @@
   the packed bidirectional RNN becomes the ONNX RNN/GRU/LSTM op with per-row sequence lengths;
 - step: one decoder step, previous (B,), the encoder memory of W words (W, S, …), `rows` (B,) (the word whose
   memory each of the B state rows reads: a word's beams share one copy of its memory, gathered inside the graph
-  rather than copied k times by the caller) and the state in → logits (B, V), the new state and the attention
-  weights (B, S) out — `Seq2Seq.step` with its fused RNN call (`cell_step_rows = 0`);
+  rather than copied k times by the caller) and the state in → logits (B, V), the new state, the attention
+  weights (B, S) and the log-probabilities (B, V) out — `Seq2Seq.step` with its fused RNN call
+  (`cell_step_rows = 0`), plus the log-softmax the beam search ranks by (one graph op, not six numpy calls);
 - forced: forced decoding from the encoder's memory (with `rows`, as in step) and state, target (B, T) →
   log P(y | x) (B,) —
   `Seq2Seq.forced_log_probs` in one call (apart from the encoder, so the runtime encodes each distinct input of
@@ -74,7 +75,8 @@ class StepGraph(nn.Module):
         lstm, attention = self.model.config.cell == "lstm", self.model.config.attention != "none"
         memory = _memory_rows(self.model, outputs, mask, keys, rows)
         logits, state, weights = self.model.step(previous, (h, c) if lstm else h, memory)
-        return (logits, *(state if lstm else (state,)), *((weights,) if attention else ()))
+        log_probs = torch.log_softmax(logits.float(), dim=-1)  # what the beam search ranks by, as search.py takes it
+        return (logits, *(state if lstm else (state,)), *((weights,) if attention else ()), log_probs)
 
 
 class ForcedGraph(nn.Module):
@@ -112,10 +114,11 @@ def _graph(model: Seq2Seq, name: str) -> tuple[nn.Module, tuple, list[str], list
     decoder_inputs = (rows, memory.outputs, memory.mask, memory.keys if attention else memory.outputs, h, c)
     words = {0: "words", 1: "source"}
     axes = {"previous": batch, "rows": batch, "outputs": words, "mask": words, "keys": words, "logits": batch,
-            "weights": src, "target": tgt, "log_prob": batch, **{n: {1: "batch"} for n in ("h", "c", "h_out", "c_out")}}
+            "weights": src, "target": tgt, "log_prob": batch, "log_probs": batch,
+            **{n: {1: "batch"} for n in ("h", "c", "h_out", "c_out")}}
     names = ["rows", "outputs", "mask", "keys", "h", "c"]
     if name == STEP:
-        outputs = ["logits", *state_names(model, "_out"), *(["weights"] if attention else [])]
+        outputs = ["logits", *state_names(model, "_out"), *(["weights"] if attention else []), "log_probs"]
         return StepGraph(model), (torch.full((3,), SOS_ID), *decoder_inputs), ["previous", *names], outputs, axes
     return ForcedGraph(model), (*decoder_inputs, target), [*names, "target"], ["log_prob"], axes
 

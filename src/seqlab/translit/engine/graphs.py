@@ -8,7 +8,7 @@ from pathlib import Path
 from seqlab.translit.config import ModelConfig
 
 # Bump when what the graphs compute or how their inputs are named changes: graphs of another format are rebuilt.
-ENGINE_FORMAT = "2"  # 2: the decoder graphs gather the memory rows themselves (`rows`)
+ENGINE_FORMAT = "3"  # 2: the decoder graphs gather the memory rows themselves (`rows`); 3: log_probs out
 WEIGHTS_KEY, FORMAT_KEY, GRAPH_KEY, QUANTIZED_KEY = ("seqlab_weights_sha256", "seqlab_engine_format",
                                                      "seqlab_graph", "seqlab_int8")
 ENCODER, STEP, FORCED = "encoder", "step", "forced"

@@ -19,7 +19,7 @@ import torch
 from seqlab.translit.config import ModelConfig
 from seqlab.translit.data.vocab import PAD_ID, SOS_ID
 from seqlab.translit.decoding.search import Hypothesis
-from seqlab.translit.engine.beams import array_beam_search, log_softmax
+from seqlab.translit.engine.beams import array_beam_search
 from seqlab.translit.engine.graphs import ENCODER, FORCED, STEP
 from seqlab.translit.model.network import Memory, State
 
@@ -46,11 +46,11 @@ class ArrayState:
         return ArrayState(tuple(part[:, rows] for part in self.parts))
 
     def replace(self, rows: np.ndarray, new: "ArrayState") -> "ArrayState":
-        """This state with batch `rows` taken from `new` (whose batch is those rows), in a copy."""
-        parts = tuple(part.copy() for part in self.parts)
-        for part, value in zip(parts, new.parts):
+        """This state with batch `rows` taken from `new` (whose batch is those rows), in place: the search's state
+        arrays are its own (`select` copies), and the rows it replaces are never read again."""
+        for part, value in zip(self.parts, new.parts):
             part[:, rows] = value
-        return ArrayState(parts)
+        return self
 
 
 class OnnxSeq2Seq:
@@ -80,12 +80,12 @@ class OnnxSeq2Seq:
         return ArrayMemory(results[0], source != PAD_ID, keys), state
 
     def step_arrays(self, previous: np.ndarray, state: ArrayState, memory: ArrayMemory, rows: np.ndarray,
-                    ) -> tuple[np.ndarray, ArrayState, Optional[np.ndarray]]:
+                    ) -> tuple[np.ndarray, ArrayState, Optional[np.ndarray], np.ndarray]:
         """One decoding step of B rows, row i reading the memory of word rows[i]: logits (B, V), the new state,
-        attention weights (B, S) or None."""
+        attention weights (B, S) or None, and log-probabilities (B, V)."""
         results = self._run(self.stepper, self._step_inputs, memory, state, rows=rows, previous=previous)
         new_state = ArrayState(tuple(results[1:3]) if self._lstm else (results[1],))
-        return results[0], new_state, results[-1] if self._attention else None
+        return results[0], new_state, results[-2] if self._attention else None, results[-1]
 
     def beam_search(self, source: torch.Tensor, lengths: torch.Tensor, beam_size: int,
                     length_penalty: float = 1.0) -> list[list[Hypothesis]]:
@@ -107,8 +107,8 @@ class OnnxSeq2Seq:
         previous = np.full(source.shape[0], SOS_ID, dtype=np.int64)
         total = np.zeros(source.shape[0], dtype=np.float32)
         for t in range(target.shape[1]):
-            logits, state, _ = self.step_arrays(previous, state, memory, position)
-            picked = np.take_along_axis(log_softmax(logits), target[:, t : t + 1], axis=1)[:, 0]  # (B, 1) → (B,)
+            _, state, _, log_probs = self.step_arrays(previous, state, memory, position)
+            picked = np.take_along_axis(log_probs, target[:, t : t + 1], axis=1)[:, 0]  # (B, 1) → (B,)
             total += np.where(target[:, t] == PAD_ID, np.float32(0.0), picked)
             previous = target[:, t]
         return total
@@ -128,8 +128,8 @@ class OnnxSeq2Seq:
         """One decoding step, as `Seq2Seq.step`: logits (B, V), the new state, attention weights (B, S) or None."""
         arrays = ArrayMemory(*(None if t is None else t.numpy() for t in (memory.outputs, memory.mask, memory.keys)))
         parts = state if isinstance(state, tuple) else (state,)
-        logits, state, weights = self.step_arrays(previous.numpy(), ArrayState(tuple(p.numpy() for p in parts)),
-                                                  arrays, np.arange(previous.shape[0]))
+        logits, state, weights, _ = self.step_arrays(previous.numpy(), ArrayState(tuple(p.numpy() for p in parts)),
+                                                     arrays, np.arange(previous.shape[0]))
         return torch.from_numpy(logits), _tensors(state), None if weights is None else torch.from_numpy(weights)
 
     def target_log_probs(self, source: torch.Tensor, lengths: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
