@@ -76,6 +76,39 @@ def test_warm_up_decodes_every_length_without_filling_the_cache():
     assert len(engine.cache) == 0 and batches == []
 
 
+def test_words_after_different_previous_words_share_one_decoder_call():
+    """Type-ahead requests of many typists differ in their previous word, which only changes the ranking: a
+    micro-batch decodes all its words in one call, then ranks each group, and every answer is what that word gets
+    alone after its own previous word; a word the model refuses fails its own group only."""
+    import asyncio
+
+    from seqlab.serve.config import ServeOptions
+    from seqlab.serve.engine import TranslitEngine
+    from seqlab.translit.transliterator import load_transliterator
+
+    engine = TranslitEngine(load_transliterator(rescorers=False), ServeOptions(max_wait_ms=200))
+    calls: list[list[str]] = []
+    real = engine.model_only._scored
+    engine.model_only._scored = lambda words, beam: calls.append(list(words)) or real(words, beam)
+    asked = [("kal", ["मैं"]), ("ghar", ["मेरा"]), ("aur", ["तुम"]), ("pani", []), ("kal", ["आज"])]
+
+    async def ask_together():
+        return await asyncio.gather(*(engine.word(word, 5, previous) for word, previous in asked))
+
+    answers = asyncio.run(ask_together())
+    assert len(calls) == 1 and sorted(calls[0]) == ["aur", "ghar", "kal", "pani"], calls
+    alone = TranslitEngine(load_transliterator(rescorers=False), ServeOptions())
+    expected = [asyncio.run(alone.word(word, 5, previous)) for word, previous in asked]
+    assert answers == expected and answers[0][0] == "कल"
+
+    async def with_a_refused_word():
+        return await asyncio.gather(engine.word("naya", 5, ["एक"]), engine.word("x" * 100, 5, ["दो"]),
+                                    return_exceptions=True)
+
+    fine, refused = asyncio.run(with_a_refused_word())
+    assert isinstance(fine, list) and fine and isinstance(refused, Exception) and "100 characters" in str(refused)
+
+
 def test_a_port_in_use_is_a_one_line_error_before_the_ready_banner(capsys):
     import socket
 

@@ -45,7 +45,8 @@ class TranslitEngine:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seqlab-decode")
         self._dictionary_reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seqlab-dictionary-read")
         self._dictionary_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seqlab-dictionary-write")
-        self.batcher = MicroBatcher(self._decode, self.run, options.max_batch, options.max_wait_ms / 1000, on_batch)
+        self.batcher = MicroBatcher(self._decode, self.run, options.max_batch, options.max_wait_ms / 1000, on_batch,
+                                    self._prefetch)
 
     def warm_up(self) -> None:
         """Decode one made-up word of every common length before the port opens: oneDNN builds its kernels per
@@ -87,6 +88,15 @@ class TranslitEngine:
         for word, result in zip(words, results):
             self.cache.put((word, beam, before), result)
         return results
+
+    def _prefetch(self, requests: list[tuple[str, tuple[int, Optional[str]]]]) -> None:
+        """In the decoding thread: the candidates of every word of a micro-batch, one decoder call per beam, into
+        the transliterator's cache, where `_decode` then finds them whatever the previous word."""
+        by_beam: dict[int, list[str]] = {}
+        for word, (beam, _) in requests:
+            by_beam.setdefault(beam, []).append(word)
+        for beam, words in by_beam.items():
+            self.model_only.cached_scored(list(dict.fromkeys(words)), beam)
 
     async def word(self, word: str, k: int, previous: Sequence[str] = ()) -> list[str]:
         """The k best candidates of one word (a GET /tl request) after the words `previous`."""
