@@ -109,6 +109,18 @@ def test_words_after_different_previous_words_share_one_decoder_call():
     assert isinstance(fine, list) and fine and isinstance(refused, Exception) and "100 characters" in str(refused)
 
 
+def test_a_loaded_server_keeps_its_models_out_of_the_cycle_collector():
+    import gc
+
+    from seqlab.serve.app import quiet_collector
+
+    try:
+        quiet_collector()
+        assert gc.get_freeze_count() > 0 and gc.isenabled()  # frozen, not switched off: request cycles are freed
+    finally:
+        gc.unfreeze()
+
+
 def test_a_port_in_use_is_a_one_line_error_before_the_ready_banner(capsys):
     import socket
 
