@@ -83,6 +83,7 @@ def load_state(options: ServeOptions) -> ServerState:
 
 def create_app(options: ServeOptions, state: Optional[ServerState] = None) -> FastAPI:
     state = state or load_state(options)
+    quiet_collector()  # the models are loaded: keep them out of the cycle collector's passes
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -123,9 +124,7 @@ def add_routes(app: FastAPI) -> None:
 
 def app_from_env() -> FastAPI:
     """The factory uvicorn's worker processes call (`--workers N`)."""
-    app = create_app(ServeOptions.from_env(os.environ[OPTIONS_ENV]))
-    quiet_collector()
-    return app
+    return create_app(ServeOptions.from_env(os.environ[OPTIONS_ENV]))
 
 
 def quiet_collector() -> None:

@@ -20,7 +20,8 @@ from collections import deque
 from typing import Awaitable, Callable, Hashable, Optional, Union
 
 # (words, group) → candidates per word, in the decoding thread; the group is what the words share besides being
-# words (the beam and the previous word of type-ahead): only words of one group are decoded together.
+# words (the beam and the previous word of type-ahead): only words of one group are ranked together, and a batch's
+# words of every group are decoded together first (`prefetch`).
 Decode = Callable[[list[str], Hashable], list[list[str]]]
 Prefetch = Callable[[list[tuple[str, Hashable]]], None]  # every (word, group) of a batch, before its groups decode
 RunInThread = Callable[..., Awaitable]  # runs a blocking call in the decoding thread

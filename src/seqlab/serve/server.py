@@ -44,7 +44,7 @@ def serve(options: ServeOptions) -> None:
     """Run until interrupted."""
     import uvicorn
 
-    from seqlab.serve.app import create_app, load_state, quiet_collector
+    from seqlab.serve.app import create_app, load_state
     from seqlab.serve.connections import ConnectionLimits, GuardedProtocol
 
     limits = ConnectionLimits(options.header_timeout, options.body_timeout, options.max_connections)
@@ -54,9 +54,7 @@ def serve(options: ServeOptions) -> None:
     check_port(options.host, options.port)
     print(banner(options), file=sys.stderr, flush=True)
     if options.workers == 1:
-        app = create_app(options, state)
-        quiet_collector()
-        uvicorn.run(app, **common)
+        uvicorn.run(create_app(options, state), **common)
         return
     del state
     os.environ[OPTIONS_ENV] = options.to_env()

@@ -202,14 +202,25 @@ def check_word_lengths(words: Sequence[str]) -> None:
                               f"{len(model_form(word)):,} characters ({word[:20]}…)")
 
 
+def length_batches(encoded: Sequence[Sequence[int]], batch_size: int) -> list[list[int]]:
+    """The positions of the encoded words in batches of similar length, shortest first: the batches every
+    decoding path makes (`word_batches`, `in_threads`), so a word meets the same batch whichever runs it."""
+    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
+    return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+
+
+def encoded_words(vocabs: Vocabs, words: Sequence[str]) -> list[list[int]]:
+    """The words, checked for length, lower-cased (tokens.model_form) and encoded."""
+    check_word_lengths(words)
+    return [vocabs.source.encode(model_form(w)) for w in words]
+
+
 def word_batches(vocabs: Vocabs, words: Sequence[str], batch_size: int, device: torch.device) -> Iterator[Batch]:
     """The words, lower-cased (tokens.model_form) and encoded, in batches of similar length (each batch's
     `index`: their positions)."""
-    check_word_lengths(words)
-    encoded = [vocabs.source.encode(model_form(w)) for w in words]
-    order = sorted(range(len(words)), key=lambda i: len(encoded[i]))
-    for start in range(0, len(order), batch_size):
-        yield make_batch(order[start : start + batch_size], encoded, None).to(device)
+    encoded = encoded_words(vocabs, words)
+    for batch in length_batches(encoded, batch_size):
+        yield make_batch(batch, encoded, None).to(device)
 
 
 Result = TypeVar("Result")
@@ -223,10 +234,7 @@ def in_threads(vocabs: Vocabs, words: Sequence[str], batch_size: int, threads: i
     For ONNX Runtime, which releases the GIL while it computes: one word's rows are too few to share out across
     cores (engine/cache.load_network), so threads over batches use the cores where intra-op threads could not.
     `evaluate` with the CLI's decoding in int8 ran 1.8x one thread this way, 1.5x with two intra-op threads."""
-    check_word_lengths(words)
-    lengths = [len(vocabs.source.encode(model_form(w))) for w in words]
-    order = sorted(range(len(words)), key=lengths.__getitem__)
-    batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+    batches = length_batches(encoded_words(vocabs, words), batch_size)
     results: list = [None] * len(words)
     with ThreadPoolExecutor(threads, thread_name_prefix="seqlab-decode-batch") as pool:
         for batch, found in zip(batches, pool.map(lambda batch: decode([words[i] for i in batch]), batches)):
