@@ -233,7 +233,8 @@ def in_threads(vocabs: Vocabs, words: Sequence[str], batch_size: int, threads: i
 
     For ONNX Runtime, which releases the GIL while it computes: one word's rows are too few to share out across
     cores (engine/cache.load_network), so threads over batches use the cores where intra-op threads could not.
-    `evaluate` with the CLI's decoding in int8 ran 1.8x one thread this way, 1.5x with two intra-op threads."""
+    `evaluate` with the CLI's decoding in int8 ran 1.8x one thread this way, 1.5x with two intra-op threads (one
+    run before the change; `benchmarks/translit_engine.py --threads 1` and `--threads 2` compare threads now)."""
     batches = length_batches(encoded_words(vocabs, words), batch_size)
     results: list = [None] * len(words)
     with ThreadPoolExecutor(threads, thread_name_prefix="seqlab-decode-batch") as pool:

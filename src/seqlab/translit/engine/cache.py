@@ -47,8 +47,8 @@ def graph_folder(weights: Path) -> Path:
 def load_network(model: Seq2Seq, weights: Path, quantized: bool = False, threads: int = 1) -> OnnxSeq2Seq:
     """`model` (loaded from `weights`, float32 on the CPU) as an ONNX Runtime network with `threads` intra-op
     threads; the graphs are built first if needed. One thread by default: a decoder call's matrices are too small
-    to split (one word with the CLI's decoding took 3.8 ms with one thread, 4.1 ms with two), so more cores decode
-    more batches at once instead (Transliterator.decode_threads)."""
+    to split (one word with the CLI's decoding took 3.8 ms with one thread, 4.1 ms with two, README), so more
+    cores decode more batches at once instead (Transliterator.decode_threads)."""
     digest, folder = weights_sha256(weights), graph_folder(weights)
     try:
         return _open(model, folder, digest, quantized, threads)
