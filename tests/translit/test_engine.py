@@ -16,6 +16,7 @@ from seqlab.errors import SeqlabError
 from seqlab.translit.data.corpus import load_split
 from seqlab.translit.data.vocab import EOS_ID, PAD_ID, SOS_ID, UNK_ID, make_batch
 from seqlab.translit.decoding.search import beam_search, greedy_decode, in_threads, score_targets, word_batches
+from seqlab.translit.engine import beams as beams_module
 from seqlab.translit.engine import resolve_backend
 from seqlab.translit.engine.cache import graph_folder, load_network
 from seqlab.translit.engine.graphs import QUANTIZED_KEY
@@ -37,10 +38,12 @@ def close(a: torch.Tensor, b: torch.Tensor) -> None:
 
 
 @pytest.mark.parametrize("options", CONFIGS, ids=config_id)
-def test_onnx_runtime_decodes_as_pytorch(tmp_path, options):
-    """Encoder, greedy decoding, beam search (words leaving the batch at different steps) and forced scoring:
-    the same tokens, and log-probabilities equal to 1e-4, for batches of several sizes."""
+def test_onnx_runtime_decodes_as_pytorch(tmp_path, monkeypatch, options):
+    """Encoder, greedy decoding, beam search (words leaving the batch at different steps; in the search graph,
+    and step by step for seven words) and forced scoring: the same tokens, and log-probabilities equal to 1e-4,
+    for batches of several sizes."""
     torch_model, onnx_model = both(tmp_path, seed=3, **options)
+    searches = count_calls(onnx_model.searcher)
     batch = random_batch(7, seed=11)
     with torch.inference_mode():
         (memory, state), (onnx_memory, onnx_state) = (m.encode(batch.source, batch.source_lengths)
@@ -48,7 +51,8 @@ def test_onnx_runtime_decodes_as_pytorch(tmp_path, options):
     close(onnx_memory.outputs, memory.outputs)
     for a, b in zip(*(s if isinstance(s, tuple) else (s,) for s in (onnx_state, state))):
         close(a, b)
-    for rows in (slice(0, 1), slice(0, 7)):
+    for rows, loop_max_rows in ((slice(0, 1), 40), (slice(0, 3), 40), (slice(0, 7), 40), (slice(0, 7), 0)):
+        monkeypatch.setattr(beams_module, "LOOP_MAX_ROWS", loop_max_rows)
         source, lengths = batch.source[rows], batch.source_lengths[rows]
         (tokens, weights), (onnx_tokens, onnx_weights) = (greedy_decode(m, source, lengths, keep_attention=True)
                                                           for m in (torch_model, onnx_model))
@@ -61,9 +65,23 @@ def test_onnx_runtime_decodes_as_pytorch(tmp_path, options):
         assert [[h.tokens for h in hyps] for hyps in onnx_beams] == [[h.tokens for h in hyps] for hyps in beams]
         close(torch.tensor([h.log_prob for hyps in onnx_beams for h in hyps]),
               torch.tensor([h.log_prob for hyps in beams for h in hyps]))
+    assert searches == [1, 3, 7]  # each in one call; then the seven words step by step
     scores, onnx_scores = (score_targets(m, batch.source, batch.source_lengths, batch.target)
                            for m in (torch_model, onnx_model))
     close(onnx_scores, scores)
+
+
+def count_calls(session) -> list[int]:
+    """The batch size (words) of each call of an ONNX Runtime session's `run`, as it happens."""
+    sizes: list[int] = []
+    run = session.run
+
+    def counted(outputs, feeds, *args):
+        sizes.append(int(feeds["limits"].shape[0] // feeds["beam"][0]))
+        return run(outputs, feeds, *args)
+
+    session.run = counted
+    return sizes
 
 
 def test_forced_scores_of_the_beams_own_outputs_are_the_beams_scores(tmp_path):

@@ -11,7 +11,9 @@
   log P(y | x) (B,) —
   `Seq2Seq.forced_log_probs` in one call (apart from the encoder, so the runtime encodes each distinct input of
   a batch of candidates once); not for Bahdanau attention, whose decoder feeds each step's context into the next
-  (a Python loop that tracing would unroll to one length), so there the runtime scores with the step graph.
+  (a Python loop that tracing would unroll to one length), so there the runtime scores with the step graph;
+- search: the step graph inside an ONNX Loop with the beam search's bookkeeping (search_graph.py), the whole
+  search of a few words in one call.
 
 Batch, word, source and target lengths are dynamic axes. Each graph records in its metadata the SHA-256 of the weights
 it came from and the engine's format (graphs.py), so a graph of other weights or of an older exporter is never
@@ -34,7 +36,8 @@ from torch import nn
 
 from seqlab.io import atomic_path
 from seqlab.translit.data.vocab import EOS_ID, SOS_ID
-from seqlab.translit.engine.graphs import ENCODER, STEP, metadata
+from seqlab.translit.engine.graphs import ENCODER, SEARCH, STEP, metadata
+from seqlab.translit.engine.search_graph import search_graph
 from seqlab.translit.model.network import Memory, Seq2Seq
 
 OPSET = 17
@@ -125,7 +128,20 @@ def _graph(model: Seq2Seq, name: str) -> tuple[nn.Module, tuple, list[str], list
 
 def export_graph(model: Seq2Seq, name: str, path: Path, weights_sha256: str, quantized: bool = False) -> None:
     """Write graph `name` of `model` to `path` atomically, with its metadata; int8 weights (ONNX Runtime's dynamic
-    quantization of the matrix products and LSTM layers) when `quantized`."""
+    quantization of the matrix products and LSTM layers) when `quantized`. The search graph is the step graph,
+    quantized first if asked, inside a Loop (search_graph.py)."""
+    graph = _exported(model, STEP if name == SEARCH else name)
+    if quantized:
+        graph = _quantize(graph)
+    if name == SEARCH:
+        graph = search_graph(graph, model.config.target_vocab)
+    onnx.helper.set_model_props(graph, metadata(name, weights_sha256, quantized))
+    with atomic_path(path) as tmp:
+        onnx.save(graph, str(tmp))
+
+
+def _exported(model: Seq2Seq, name: str) -> onnx.ModelProto:
+    """Graph `name` (encoder, step or forced) of `model` as torch's exporter writes it."""
     buffer = io.BytesIO()
     saved = model.cell_step_rows, model.training
     model.cell_step_rows = 0  # the fused RNN call becomes the ONNX RNN op; the cell-function loop would not
@@ -139,12 +155,7 @@ def export_graph(model: Seq2Seq, name: str, path: Path, weights_sha256: str, qua
     finally:
         model.cell_step_rows = saved[0]
         model.train(saved[1])
-    graph = onnx.load_from_string(buffer.getvalue())
-    if quantized:
-        graph = _quantize(graph)
-    onnx.helper.set_model_props(graph, metadata(name, weights_sha256, quantized))
-    with atomic_path(path) as tmp:
-        onnx.save(graph, str(tmp))
+    return onnx.load_from_string(buffer.getvalue())
 
 
 def _quantize(graph: onnx.ModelProto) -> onnx.ModelProto:

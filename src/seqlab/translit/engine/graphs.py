@@ -8,16 +8,18 @@ from pathlib import Path
 from seqlab.translit.config import ModelConfig
 
 # Bump when what the graphs compute or how their inputs are named changes: graphs of another format are rebuilt.
-ENGINE_FORMAT = "3"  # 2: the decoder graphs gather the memory rows themselves (`rows`); 3: log_probs out
+# 2: the decoder graphs gather the memory rows themselves (`rows`); 3: log_probs out; 4: the search graph
+ENGINE_FORMAT = "4"
 WEIGHTS_KEY, FORMAT_KEY, GRAPH_KEY, QUANTIZED_KEY = ("seqlab_weights_sha256", "seqlab_engine_format",
                                                      "seqlab_graph", "seqlab_int8")
-ENCODER, STEP, FORCED = "encoder", "step", "forced"
+ENCODER, STEP, FORCED, SEARCH = "encoder", "step", "forced", "search"
 
 
 def graph_names(config: ModelConfig) -> tuple[str, ...]:
     """The graphs a model needs: no forced graph with Bahdanau attention, whose decoder feeds each step's context
-    into the next (a Python loop that tracing would unroll to one length); the step graph scores there."""
-    return (ENCODER, STEP) if config.attention == "bahdanau" else (ENCODER, STEP, FORCED)
+    into the next (a Python loop that tracing would unroll to one length); the step graph scores there. The
+    search graph (search_graph.py) runs the beam search of a few words in one call."""
+    return (ENCODER, STEP, SEARCH) if config.attention == "bahdanau" else (ENCODER, STEP, FORCED, SEARCH)
 
 
 def graph_path(folder: Path, name: str, quantized: bool) -> Path:

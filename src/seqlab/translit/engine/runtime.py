@@ -19,8 +19,8 @@ import torch
 from seqlab.translit.config import ModelConfig
 from seqlab.translit.data.vocab import PAD_ID, SOS_ID
 from seqlab.translit.decoding.search import Hypothesis
-from seqlab.translit.engine.beams import array_beam_search
-from seqlab.translit.engine.graphs import ENCODER, FORCED, STEP
+from seqlab.translit.engine.beams import ArrayBeams, array_beam_search
+from seqlab.translit.engine.graphs import ENCODER, FORCED, SEARCH, STEP
 from seqlab.translit.model.network import Memory, State
 
 
@@ -61,11 +61,13 @@ class OnnxSeq2Seq:
     def __init__(self, config: ModelConfig, sessions: Mapping[str, ort.InferenceSession], quantized: bool = False):
         self.config = config
         self.encoder, self.stepper, self.forced = sessions[ENCODER], sessions[STEP], sessions.get(FORCED)
+        self.searcher = sessions.get(SEARCH)
         self.backend = "onnx-int8" if quantized else "onnx"  # config.BACKENDS
         self.dtype_name = "int8" if quantized else "float32"  # what the weights are stored in
         # the exporter drops the inputs a graph ignores: feed only those it has
         self._step_inputs = [i.name for i in self.stepper.get_inputs()]
         self._forced_inputs = [i.name for i in self.forced.get_inputs()] if self.forced is not None else []
+        self._search_inputs = [i.name for i in self.searcher.get_inputs()] if self.searcher is not None else []
         self._lstm, self._attention = config.cell == "lstm", config.attention != "none"
 
     def eval(self) -> "OnnxSeq2Seq":
@@ -86,6 +88,18 @@ class OnnxSeq2Seq:
         results = self._run(self.stepper, self._step_inputs, memory, state, rows=rows, previous=previous)
         new_state = ArrayState(tuple(results[1:3]) if self._lstm else (results[1],))
         return results[0], new_state, results[-2] if self._attention else None, results[-1]
+
+    def search_arrays(self, beams: ArrayBeams, state: ArrayState, memory: ArrayMemory, k: int,
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """The whole beam search from `beams` at its start (search_graph.py): the final scores (W·k,) and each
+        step's kept extensions (steps, W, k), as flat indices beam · V + character into each word's k·V."""
+        h, c = state.parts if self._lstm else (state.parts[0], None)
+        feeds = {"outputs": memory.outputs, "mask": memory.mask, "keys": memory.keys, "rows": beams.memory_row,
+                 "previous0": beams.previous, "h0": h, "c0": c, "scores0": beams.scores, "finished0": beams.finished,
+                 "limits": beams.limits, "beam": np.array([k], dtype=np.int64),
+                 "max_steps": np.array(int(beams.limits.max()), dtype=np.int64)}
+        scores, top_indices = self.searcher.run(None, {n: feeds[n] for n in self._search_inputs})
+        return scores, top_indices
 
     def beam_search(self, source: torch.Tensor, lengths: torch.Tensor, beam_size: int,
                     length_penalty: float = 1.0) -> list[list[Hypothesis]]:
