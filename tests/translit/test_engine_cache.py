@@ -119,5 +119,6 @@ def test_two_processes_loading_at_once_build_the_graphs_once(tmp_path):
     assert [w.returncode for w in workers] == [0, 0] and all(out == "loaded\n" for out, _ in results), results
     assert sum(err.count("building the ONNX Runtime graphs") for _, err in results) == 1, results
     folder = graph_folder(tmp_path / "model.safetensors")
-    assert sorted(p.name for p in folder.iterdir()) == [".lock", "encoder.onnx", "forced.onnx", "step.onnx"]
+    assert sorted(p.name for p in folder.iterdir()) == [".lock", "encoder.onnx", "forced.onnx", "search.onnx",
+                                                        "step.onnx"]
     assert same_beams(model, load_network(model, tmp_path / "model.safetensors"))

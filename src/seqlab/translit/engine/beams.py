@@ -5,7 +5,8 @@ PyTorch eager costs 5–20 µs per operation at a word's 10 beams, and a step of
 Here the state, the encoder memory and the bookkeeping stay numpy arrays from one session call to the next (numpy
 costs about 1 µs per small operation, and ONNX Runtime takes and returns numpy arrays without a copy). The rule is
 `Beams`' (decoding/search.py), step for step: the same selection, lengths, finishing and word removal, and the
-hypotheses leave through the same `distinct_hypotheses`, so both backends give the same candidates.
+hypotheses leave through the same `distinct_hypotheses`, so both backends give the same candidates. A search of at
+most LOOP_MAX_ROWS beams runs the same rule inside the search graph (search_graph.py), in one session call.
 """
 from __future__ import annotations
 
@@ -98,8 +99,8 @@ def array_beam_search(model: OnnxSeq2Seq, source: np.ndarray, lengths: np.ndarra
     memory, state = model.encode_arrays(source, lengths)  # the memory stays (B, …): beams.memory_row reads it
     beams = ArrayBeams.start(lengths, k)
     state = state.select(beams.memory_row)  # every input's state k times in a row: (B, …) → (B·k, …)
-    if model.searcher is not None and beams.previous.size <= LOOP_MAX_ROWS:
-        return loop_beam_search(model, beams, state, memory, length_penalty)
+    if 0 < beams.previous.size <= LOOP_MAX_ROWS:
+        return loop_beam_search(model, beams, state, memory, k, length_penalty)
     results: list[list[Hypothesis]] = [[] for _ in range(source.shape[0])]
     for step in range(int(beams.limits.max())):
         log_probs, state = _step_growing(model, beams, state, memory)
@@ -116,11 +117,11 @@ def array_beam_search(model: OnnxSeq2Seq, source: np.ndarray, lengths: np.ndarra
     return results
 
 
-def loop_beam_search(model: OnnxSeq2Seq, beams: ArrayBeams, state: ArrayState, memory: ArrayMemory,
+def loop_beam_search(model: OnnxSeq2Seq, beams: ArrayBeams, state: ArrayState, memory: ArrayMemory, k: int,
                      length_penalty: float) -> list[list[Hypothesis]]:
     """The search from `beams` at its start, in the search graph (one session call); then each beam's characters
     are read back from the extensions kept at each step, last step first, and its length from where its <eos> is."""
-    words, k = beams.word.size, beams.previous.size // beams.word.size
+    words = beams.word.size
     beams.scores, top_indices = model.search_arrays(beams, state, memory, k)     # (W·k,), (steps, W, k)
     steps, vocab = top_indices.shape[0], model.config.target_vocab
     origins = (np.arange(words)[:, None] * k + top_indices // vocab).reshape(steps, -1)  # (steps, W, k) → (steps, W·k)

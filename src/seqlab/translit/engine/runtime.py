@@ -61,13 +61,13 @@ class OnnxSeq2Seq:
     def __init__(self, config: ModelConfig, sessions: Mapping[str, ort.InferenceSession], quantized: bool = False):
         self.config = config
         self.encoder, self.stepper, self.forced = sessions[ENCODER], sessions[STEP], sessions.get(FORCED)
-        self.searcher = sessions.get(SEARCH)
+        self.searcher = sessions[SEARCH]
         self.backend = "onnx-int8" if quantized else "onnx"  # config.BACKENDS
         self.dtype_name = "int8" if quantized else "float32"  # what the weights are stored in
         # the exporter drops the inputs a graph ignores: feed only those it has
         self._step_inputs = [i.name for i in self.stepper.get_inputs()]
         self._forced_inputs = [i.name for i in self.forced.get_inputs()] if self.forced is not None else []
-        self._search_inputs = [i.name for i in self.searcher.get_inputs()] if self.searcher is not None else []
+        self._search_inputs = [i.name for i in self.searcher.get_inputs()]
         self._lstm, self._attention = config.cell == "lstm", config.attention != "none"
 
     def eval(self) -> "OnnxSeq2Seq":
