@@ -24,7 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from seqlab.serve.config import OPTIONS_ENV, ServeOptions
 from seqlab.serve.engine import TranslitEngine
 from seqlab.serve.guards import RequestGuards, default_allowed_hosts
-from seqlab.serve.languages import ServedLanguage, load_languages
+from seqlab.serve.languages import Languages, ServedLanguage, load_languages
 from seqlab.serve.limits import BodyLimit, install_error_handlers
 from seqlab.serve.lyrics import LyricsService
 from seqlab.serve.metrics import Metrics, MetricsMiddleware
@@ -37,16 +37,16 @@ log = logging.getLogger("seqlab.serve")
 
 @dataclass
 class ServerState:
-    """What the endpoints share (app.state.seqlab): one ServedLanguage per language, the first the default."""
+    """What the endpoints share (app.state.seqlab): the languages (languages.py), the first the default."""
 
     options: ServeOptions
-    languages: dict[str, ServedLanguage]
+    languages: Languages
     metrics: Metrics
     lyrics: Optional[LyricsService] = None
 
     @property
     def default(self) -> ServedLanguage:
-        return next(iter(self.languages.values()))
+        return self.languages.default
 
     # The first language's parts, as the server held them when it had one language (healthz, tests, benchmarks).
     @property
@@ -73,7 +73,7 @@ class ServerState:
 def load_state(options: ServeOptions) -> ServerState:
     """Load the models (seconds); SeqlabError on a bad folder, before the server binds its port."""
     metrics = Metrics()
-    served = load_languages(options, metrics.observe_batch, metrics.observe_cache)
+    served = load_languages(options, metrics.observe_batch, metrics.observe_cache, after_load=quiet_collector)
     state = ServerState(options, served, metrics)
     if options.lyrics_model:
         state.lyrics = LyricsService(options.lyrics_model, options.device, options.max_lyrics_length,
@@ -88,8 +88,9 @@ def create_app(options: ServeOptions, state: Optional[ServerState] = None) -> Fa
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
-        for served in state.languages.values():
+        for served in state.languages.loaded():
             await served.engine.close()
+        state.languages.close()
         if state.lyrics is not None:
             state.lyrics.close()
 
@@ -134,7 +135,8 @@ def quiet_collector() -> None:
     tens of milliseconds, and every request in flight waited for it (128 typists, `serve_load.py --typists`: p99
     122 ms with the defaults, 30 ms with the collector off). `gc.freeze()` moves everything loaded so far (the
     models, lexicons, priors: they live as long as the process) out of every future collection; the collector
-    stays on, with its thresholds, for the cycles requests leave (larger thresholds made each pause longer)."""
+    stays on, with its thresholds, for the cycles requests leave (larger thresholds made each pause longer). A
+    language loaded at its first request calls it again (`Languages.after_load`)."""
     gc.freeze()
 
 

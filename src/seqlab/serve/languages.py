@@ -3,16 +3,25 @@
 
 Each language gets its own engine (decoding thread, cache, micro-batcher) and its own user dictionary file, so
 a slow Bengali request never waits for a Tamil one's cache and a pick learned in Urdu is never offered in Hindi.
+
+The first language and every `--model` folder are loaded before the port opens (a bad folder is a one-line error
+then); the other shipped models are loaded at their language's first request (`Languages`), so a server of all
+twelve starts in seconds and each worker holds only the models of the languages it was asked for.
 """
 from __future__ import annotations
 
+import asyncio
+import functools
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Callable, Iterator, Optional
 
 from pydantic import BaseModel, Field
 
-from seqlab.errors import SeqlabError
+from seqlab.errors import SeqlabError, first_line
 from seqlab.serve.config import ServeOptions
 from seqlab.serve.engine import TranslitEngine
 from seqlab.translit.config import DIRECTIONS
@@ -51,9 +60,78 @@ class ServedLanguage:
     reverse: Optional[Transliterator] = None  # native → Latin, for GET /rtl (decoded in the engine's thread)
 
     def info(self) -> LanguageInfo:
-        entry = LANGUAGES[self.lang]
-        return LanguageInfo(code=self.lang, name=entry.name, native_name=entry.native, script=entry.script.name,
-                            direction=entry.direction, font=entry.font, model=self.model_name)
+        return language_info(self.lang, self.model_name)
+
+
+SHIPPED = "shipped"  # the model name shown for a shipped model (no server paths to clients)
+
+
+def language_info(code: str, model_name: str) -> LanguageInfo:
+    entry = LANGUAGES[code]
+    return LanguageInfo(code=code, name=entry.name, native_name=entry.native, script=entry.script.name,
+                        direction=entry.direction, font=entry.font, model=model_name)
+
+
+class LanguageLoadError(Exception):
+    """A language's model failed to load at its first request (the request answers 503; the next one retries)."""
+
+
+class Languages:
+    """The languages a server transliterates, in order (the first is the default), each loaded once: those in
+    `loaded` already, those in `pending` (code → how to load it) at their first request, in a loading thread of
+    their own so the event loop and the other languages' decoding go on meanwhile. Requests for a language that is
+    loading wait for it; `after_load` runs once each has loaded (the server freezes the collector's view of it)."""
+
+    def __init__(self, loaded: dict[str, ServedLanguage], pending: dict[str, Callable[[], ServedLanguage]],
+                 order: list[str], after_load: Callable[[], None]) -> None:
+        self.order, self.after_load = order, after_load
+        self._loaded, self._pending = loaded, pending
+        self._locks = {code: asyncio.Lock() for code in pending}
+        self._loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seqlab-load")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.order)
+
+    @property
+    def default(self) -> ServedLanguage:
+        return self._loaded[self.order[0]]
+
+    def loaded(self) -> list[ServedLanguage]:
+        return [self._loaded[code] for code in self.order if code in self._loaded]
+
+    def info(self) -> list[LanguageInfo]:
+        return [self._loaded[code].info() if code in self._loaded else language_info(code, SHIPPED)
+                for code in self.order]
+
+    async def get(self, code: str) -> Optional[ServedLanguage]:
+        """The language `code`, loaded first if it has not been; None if the server does not have it."""
+        if code in self._loaded:
+            return self._loaded[code]
+        if code not in self._pending:
+            return None
+        async with self._locks[code]:  # one load, however many requests arrive meanwhile
+            if code not in self._loaded:
+                loop = asyncio.get_running_loop()
+                self._loaded[code] = await loop.run_in_executor(self._loader, self._load, code)
+        return self._loaded[code]
+
+    def _load(self, code: str) -> ServedLanguage:
+        """In the loading thread; said on the server's log (a first request waits seconds for it)."""
+        start = time.monotonic()
+        try:
+            served = self._pending[code]()
+        except Exception as exc:  # noqa: BLE001 — whatever it was, the request answers in one line
+            print(f"seqlab serve: the {code} model could not be loaded: {first_line(exc)}", file=sys.stderr,
+                  flush=True)
+            raise LanguageLoadError(f"the {code} model could not be loaded ({first_line(exc)}); try again, or "
+                                    "see the server's log") from None
+        self.after_load()
+        print(f"seqlab serve: loaded the {code} model at its first request ({time.monotonic() - start:.1f} s)",
+              file=sys.stderr, flush=True)
+        return served
+
+    def close(self) -> None:
+        self._loader.shutdown(wait=False, cancel_futures=True)
 
 
 def served_backend(options: ServeOptions) -> str:
@@ -105,36 +183,66 @@ def user_dictionary_for(options: ServeOptions, lang: str, several: bool) -> User
     return dictionary
 
 
-def load_languages(options: ServeOptions, on_batch: Callable[[int], None],
-                   on_cache: Callable[[bool], None]) -> dict[str, ServedLanguage]:
-    """Load every model (seconds each); SeqlabError on a bad folder, before the server binds its port."""
+def load_languages(options: ServeOptions, on_batch: Callable[[int], None], on_cache: Callable[[bool], None],
+                   after_load: Callable[[], None]) -> Languages:
+    """Load the first language and every --model folder (seconds each; SeqlabError on a bad folder, before the
+    server binds its port), and get the other shipped languages ready to load at their first request."""
+    sources, backend = model_sources(options), served_backend(options)
+    several = len(sources) > 1
+    load = functools.partial(_load_language, options, backend, several, on_batch, on_cache)
+    reverse = _reverse_model(options, backend)
+    loaded: dict[str, ServedLanguage] = {}
+    pending: dict[str, Callable[[], ServedLanguage]] = {}
+    order: list[str] = []
+    for lang, folder in sources:
+        if lang in order:
+            raise SeqlabError(f"--model/--lang: '{lang}' is given twice; serve one model per language")
+        if order and folder is None and (reverse is None or reverse.lang != lang):
+            shipped_model(lang)  # a language without a shipped model, or a corrupt dictionary: one-line errors now
+            pending[lang] = functools.partial(load, lang, None, dictionary=user_dictionary_for(options, lang, several))
+            order.append(lang)
+            continue
+        served = load(lang, folder, shipped_reverse=reverse is None or reverse.lang != lang)
+        if served.lang in order:
+            raise SeqlabError(f"--model/--lang: '{served.lang}' is given twice; serve one model per language")
+        loaded[served.lang] = served
+        order.append(served.lang)
+    if reverse is not None:
+        if reverse.lang not in loaded:
+            raise SeqlabError(f"--reverse-model {options.reverse_model}: a '{reverse.lang}' model, but this server "
+                              f"transliterates {', '.join(order)}")
+        loaded[reverse.lang].reverse = reverse
+    return Languages(loaded, pending, order, after_load)
+
+
+def _reverse_model(options: ServeOptions, backend: str) -> Optional[Transliterator]:
+    """--reverse-model, loaded (its language is then loaded at start too, to hold it)."""
     from seqlab.translit.transliterator import load_transliterator, model_direction
 
-    sources, backend = model_sources(options), served_backend(options)
-    served: dict[str, ServedLanguage] = {}
-    for lang, folder in sources:
-        translit = load_transliterator(folder, device=options.device, rescorers=options.rescorers,
-                                       dtype=options.dtype, backend=backend, lang=lang)
-        if translit.lang in served:
-            raise SeqlabError(f"--model/--lang: '{translit.lang}' is given twice; serve one model per language")
-        translit.user_dictionary = user_dictionary_for(options, translit.lang, len(sources) > 1)
-        engine = TranslitEngine(translit, options, on_batch, on_cache)
-        engine.warm_up()
-        shown = Path(folder).name if folder else "shipped"  # no server paths to clients
-        served[translit.lang] = ServedLanguage(translit.lang, engine, shown, translit.user_dictionary,
-                                               model_direction(translit.config))
-    if options.reverse_model:
-        reverse = load_transliterator(options.reverse_model, device=options.device, dtype=options.dtype,
-                                      backend=backend)
-        if model_direction(reverse.config) != "native-to-roman":
-            raise SeqlabError(f"--reverse-model {options.reverse_model}: not a native-to-roman model")
-        if reverse.lang not in served:
-            raise SeqlabError(f"--reverse-model {options.reverse_model}: a '{reverse.lang}' model, but this server "
-                              f"transliterates {', '.join(served)}")
-        served[reverse.lang].reverse = reverse
-    reversible = shipped_languages("native-to-roman")
-    for entry in served.values():  # a shipped forward model comes with its shipped reverse model, if there is one
-        if entry.model_name == "shipped" and entry.reverse is None and entry.lang in reversible:
-            entry.reverse = load_transliterator(shipped_model(entry.lang, "native-to-roman"), device=options.device,
-                                                dtype=options.dtype, backend=backend)
+    if not options.reverse_model:
+        return None
+    reverse = load_transliterator(options.reverse_model, device=options.device, dtype=options.dtype, backend=backend)
+    if model_direction(reverse.config) != "native-to-roman":
+        raise SeqlabError(f"--reverse-model {options.reverse_model}: not a native-to-roman model")
+    return reverse
+
+
+def _load_language(options: ServeOptions, backend: str, several: bool, on_batch: Callable[[int], None],
+                   on_cache: Callable[[bool], None], lang: Optional[str], folder: Optional[str],
+                   shipped_reverse: bool = True, dictionary: Optional[UserDictionary] = None) -> ServedLanguage:
+    """One language's model, user dictionary (`dictionary`, else its own) and engine (warmed up), and
+    (`shipped_reverse`) the shipped reverse model that comes with a shipped forward model, if there is one."""
+    from seqlab.translit.transliterator import load_transliterator, model_direction
+
+    translit = load_transliterator(folder, device=options.device, rescorers=options.rescorers, dtype=options.dtype,
+                                   backend=backend, lang=lang)
+    translit.user_dictionary = dictionary if dictionary is not None else user_dictionary_for(options, translit.lang,
+                                                                                              several)
+    engine = TranslitEngine(translit, options, on_batch, on_cache)
+    engine.warm_up()
+    served = ServedLanguage(translit.lang, engine, Path(folder).name if folder else SHIPPED,
+                            translit.user_dictionary, model_direction(translit.config))
+    if shipped_reverse and folder is None and translit.lang in shipped_languages("native-to-roman"):
+        served.reverse = load_transliterator(shipped_model(translit.lang, "native-to-roman"), device=options.device,
+                                             dtype=options.dtype, backend=backend)
     return served

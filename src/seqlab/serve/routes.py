@@ -12,7 +12,7 @@ from pydantic import Field
 
 from seqlab.options import check_value, spec_of
 from seqlab.serve.config import ServeOptions
-from seqlab.serve.languages import LanguageList, ServedLanguage
+from seqlab.serve.languages import LanguageList, LanguageLoadError, ServedLanguage
 from seqlab.serve.limits import ApiError, RequestBody, check_k, check_previous_words, check_word, check_words
 from seqlab.serve.lyrics import LyricsRequest
 from seqlab.translit.text.reread import MAX_REREAD, check_window
@@ -54,10 +54,14 @@ def _state(request: Request):
     return request.app.state.seqlab
 
 
-def _language(request: Request, lang: Optional[str]) -> ServedLanguage:
-    """The served language `lang` (None: the server's first); 404 naming the languages it has."""
+async def _language(request: Request, lang: Optional[str]) -> ServedLanguage:
+    """The served language `lang` (None: the server's first), loaded first if this is its first request; 404
+    naming the languages the server has, 503 if its model fails to load."""
     state = _state(request)
-    served = state.default if lang is None else state.languages.get(lang)
+    try:
+        served = state.default if lang is None else await state.languages.get(lang)
+    except LanguageLoadError as exc:
+        raise ApiError(503, str(exc)) from None
     if served is None:
         raise ApiError(404, f"unknown language {lang[:20]!r}; this server has: {', '.join(state.languages)}")
     return served
@@ -70,7 +74,7 @@ async def candidates(request: Request, lang: str, word: str,
                                                  "stand in the text, separated by `+` (a space): candidates are "
                                                  "ranked as the word after them (none: the start of a text).")) -> dict:
     state = _state(request)
-    served = _language(request, lang)
+    served = await _language(request, lang)
     k = check_k(state.options.default_k if k is None else k, state.options.max_k)
     check_word(word, direction=served.direction, lang=served.lang)
     previous = check_previous_words(prev.split() if prev is not None else [])
@@ -85,7 +89,7 @@ async def candidates(request: Request, lang: str, word: str,
 async def romanizations(request: Request, lang: str, word: str,
                         k: Optional[int] = Query(None, description="How many candidates (default 5).")) -> dict:
     state = _state(request)
-    served = _language(request, lang)
+    served = await _language(request, lang)
     if served.reverse is None:
         raise ApiError(503, f"no reverse ({served.lang} native script → Latin) model is loaded; start the server "
                             "with --reverse-model")
@@ -102,7 +106,7 @@ async def romanizations(request: Request, lang: str, word: str,
 @router.post("/transliterate", summary="Candidates of many words (one batch), or whole sentences")
 async def transliterate(request: Request, body: TransliterateRequest) -> dict:
     state = _state(request)
-    served = _language(request, body.lang)
+    served = await _language(request, body.lang)
     if (body.words is None) == (body.text is None):
         raise ApiError(400, "give exactly one of \"words\" (a list of words) or \"text\" (sentences)")
     if body.text is not None:
@@ -125,7 +129,7 @@ async def reread(request: Request, body: RereadRequest) -> dict:
     """Sentence mode's reading of the window, for each earlier word it reads otherwise by at least the margin
     asked for: its position, the word, and the margin (best path score minus the best path keeping the committed
     word). The editor offers these as one-key corrections."""
-    served = _language(request, body.lang)
+    served = await _language(request, body.lang)
     check_window(body.words, body.committed, body.before)  # a 400 at once, not after the decoding queue
     least = _state(request).options.reread_margin if body.min_margin is None else \
         check_value(ServeOptions, "reread_margin", body.min_margin, label="min_margin")  # its range, finite
@@ -133,11 +137,11 @@ async def reread(request: Request, body: RereadRequest) -> dict:
     return {"result": [{"index": r.index, "word": r.word, "margin": r.margin} for r in found if r.margin >= least]}
 
 
-def _check_learn(request: Request, body: LearnRequest, need_native: bool) -> ServedLanguage:
+async def _check_learn(request: Request, body: LearnRequest, need_native: bool) -> ServedLanguage:
     state = _state(request)
     if state.options.read_only:
         raise ApiError(403, "this server is read-only: learning is off (started with --read-only)")
-    served = _language(request, body.lang)
+    served = await _language(request, body.lang)
     check_word(body.roman, "roman")
     if need_native and not body.native:
         raise ApiError(400, "native is missing: give the native-script word that was picked")
@@ -146,14 +150,14 @@ def _check_learn(request: Request, body: LearnRequest, need_native: bool) -> Ser
 
 @router.post("/learn", summary="Remember a picked candidate: later suggestions for `roman` rank it first")
 async def learn(request: Request, body: LearnRequest) -> dict:
-    served = _check_learn(request, body, need_native=True)
+    served = await _check_learn(request, body, need_native=True)
     roman, native = await served.engine.change_dictionary(served.user_dictionary.learn, body.roman, body.native)
     return {"learned": {"roman": roman, "native": native}}  # as stored, so what the client sees is what is offered
 
 
 @router.delete("/learn", summary="Forget learned picks for `roman` (one, or all when `native` is omitted)")
 async def forget(request: Request, body: LearnRequest) -> dict:
-    served = _check_learn(request, body, need_native=False)
+    served = await _check_learn(request, body, need_native=False)
     return {"forgotten": await served.engine.change_dictionary(served.user_dictionary.forget, body.roman,
                                                                body.native)}
 
@@ -187,7 +191,7 @@ async def lyrics_artists(request: Request) -> dict:
 @router.get("/languages", summary="The languages this server transliterates (the first is the default)",
             response_model=LanguageList)
 async def languages(request: Request) -> LanguageList:
-    return LanguageList(languages=[served.info() for served in _state(request).languages.values()])
+    return LanguageList(languages=_state(request).languages.info())
 
 
 @router.get("/healthz", summary="Liveness and what is loaded")
@@ -195,6 +199,7 @@ async def languages(request: Request) -> LanguageList:
 async def healthz(request: Request) -> dict:
     state = _state(request)
     return {"status": "ok", "pid": os.getpid(), "lang": state.lang, "languages": list(state.languages),
+            "loaded_languages": [served.lang for served in state.languages.loaded()],
             "direction": state.direction,
             "model": state.model_name, "dtype": state.engine.translit.dtype_name,
             "backend": state.engine.translit.backend,
