@@ -42,8 +42,24 @@ def test_concurrent_first_requests_load_a_language_once():
 
     assert asyncio.run(ask()) == ["served after 1 calls"] * 5
     assert loader.calls == 1 and frozen == [True]
+    assert asyncio.run(languages.get("ta")) == "served after 1 calls" and loader.calls == 1
     assert [*languages] == ["hi", "ta"] and languages.loaded() == ["hindi", "served after 1 calls"]
     assert asyncio.run(languages.get("xx")) is None
+    languages.close()
+
+
+def test_a_request_that_leaves_during_the_load_does_not_stop_it():
+    loader = Loader()
+    languages = Languages({"hi": "hindi"}, {"ta": loader}, ["hi", "ta"], after_load=lambda: None)
+
+    async def leave_then_ask() -> str:
+        leaving = asyncio.create_task(languages.get("ta"))
+        await asyncio.sleep(0.1)
+        leaving.cancel()  # the client disconnected
+        loader.release.set()
+        return await languages.get("ta")
+
+    assert asyncio.run(leave_then_ask()) == "served after 1 calls" and loader.calls == 1
     languages.close()
 
 

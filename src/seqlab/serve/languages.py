@@ -86,7 +86,7 @@ class Languages:
                  order: list[str], after_load: Callable[[], None]) -> None:
         self.order, self.after_load = order, after_load
         self._loaded, self._pending = loaded, pending
-        self._locks = {code: asyncio.Lock() for code in pending}
+        self._loading: dict[str, asyncio.Future] = {}  # code → its load under way
         self._loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seqlab-load")
 
     def __iter__(self) -> Iterator[str]:
@@ -104,16 +104,24 @@ class Languages:
                 for code in self.order]
 
     async def get(self, code: str) -> Optional[ServedLanguage]:
-        """The language `code`, loaded first if it has not been; None if the server does not have it."""
+        """The language `code`, loaded first if it has not been; None if the server does not have it. Requests that
+        arrive during a load wait for that one load; a request that leaves meanwhile does not stop it."""
         if code in self._loaded:
             return self._loaded[code]
         if code not in self._pending:
             return None
-        async with self._locks[code]:  # one load, however many requests arrive meanwhile
-            if code not in self._loaded:
-                loop = asyncio.get_running_loop()
-                self._loaded[code] = await loop.run_in_executor(self._loader, self._load, code)
-        return self._loaded[code]
+        loading = self._loading.get(code)
+        if loading is None:
+            loading = asyncio.get_running_loop().run_in_executor(self._loader, self._load, code)
+            loading.add_done_callback(functools.partial(self._finish, code))
+            self._loading[code] = loading
+        return await asyncio.shield(loading)
+
+    def _finish(self, code: str, loading: asyncio.Future) -> None:
+        """In the event loop, once a load ends: keep what it loaded; after a failure the next request retries."""
+        del self._loading[code]
+        if not loading.cancelled() and loading.exception() is None:
+            self._loaded[code] = loading.result()
 
     def _load(self, code: str) -> ServedLanguage:
         """In the loading thread; said on the server's log (a first request waits seconds for it)."""
