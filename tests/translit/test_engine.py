@@ -72,7 +72,7 @@ def test_onnx_runtime_decodes_as_pytorch(tmp_path, monkeypatch, options):
 
 
 def count_calls(session) -> list[int]:
-    """The batch size (words) of each call of an ONNX Runtime session's `run`, as it happens."""
+    """The words of each call of the search graph's session, as they happen."""
     sizes: list[int] = []
     run = session.run
 
