@@ -12,7 +12,8 @@ from serve_helpers import Server
 
 from seqlab.errors import SeqlabError
 from seqlab.serve.languages import LanguageLoadError, Languages
-from seqlab.translit.languages import LANGUAGES
+from seqlab.translit.engine.cache import graph_folder
+from seqlab.translit.languages import LANGUAGES, shipped_model
 
 
 class Loader:
@@ -102,3 +103,34 @@ def test_the_second_shipped_language_loads_at_its_first_request(two_languages):
     assert httpx.get(f"{url}/healthz").json()["loaded_languages"] == ["hi", "ta"]
     assert two_languages.log.count("loaded the ta model at its first request") == 1, two_languages.log
     assert httpx.get(f"{url}/tl/hi/ghar").json()["result"][0] == "घर"
+
+
+def test_a_language_that_cannot_load_answers_503_in_one_line_then_loads_once_it_can(tmp_path):
+    """The Tamil graphs cannot be written (a file stands where their cache folder goes): its first request is a
+    503 naming the cause; once the file is gone, the next request loads it."""
+    folder = graph_folder(shipped_model("ta") / "model.safetensors")
+    aside = folder.with_name(folder.name + "-aside")
+    if folder.exists():
+        folder.rename(aside)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.write_text("not a folder")
+    running = Server("--lang", "hi", "--lang", "ta", "--user-dictionary", str(tmp_path / "picks.tsv"), "--read-only",
+                     log_dir=tmp_path)
+    try:
+        refused = httpx.get(f"{running.url}/tl/ta/amma", timeout=300)
+        error = refused.json()["error"]
+        assert refused.status_code == 503 and "\n" not in error, refused.text
+        assert error.startswith("the ta model could not be loaded (")
+        assert "cannot write the ONNX Runtime graphs" in error, error
+        folder.unlink()
+        if aside.exists():
+            aside.rename(folder)
+        answer = httpx.get(f"{running.url}/tl/ta/amma", timeout=300)
+        assert answer.status_code == 200 and LANGUAGES["ta"].script.writes(answer.json()["result"][0]), answer.text
+        assert running.log.count("loaded the ta model at its first request") == 1, running.log
+    finally:
+        running.stop()
+        if folder.is_file():
+            folder.unlink()
+        if aside.exists():
+            aside.rename(folder)

@@ -87,11 +87,10 @@ class MicroBatcher:
                 return
 
     async def _decode_batch(self, batch: list[tuple[str, Hashable, asyncio.Future]]) -> None:
-        groups: dict[Hashable, list[str]] = {}
+        distinct: dict[Hashable, dict[str, None]] = {}
         for word, group, _ in batch:  # a word asked for twice in a group is decoded once
-            groups.setdefault(group, [])
-            if word not in groups[group]:
-                groups[group].append(word)
+            distinct.setdefault(group, {})[word] = None
+        groups = {group: list(words) for group, words in distinct.items()}
         try:
             outcomes = await self.run(self._decode_groups, groups)
         except Exception as exc:  # the thread itself failed: every request answers with the error

@@ -82,7 +82,7 @@ class ServeOptions(Options):
                      "answers faster (same top-1 on Dakshina test), but the server's memory rises by a third while "
                      "oneDNN meets new batch shapes. ONNX Runtime computes in float32.",
                      choices=INFERENCE_DTYPES)
-    backend: str = backend_option("onnx-int8 on a CPU: 1.5x the float32 throughput, Dakshina test top-1 58.31 % "
+    backend: str = backend_option("onnx-int8 on a CPU: 1.5x the float32 throughput, Dakshina test top-1 58.22 % "
                                   "against 58.35 %; torch on CUDA")
 
     def check(self) -> None:
